@@ -1,0 +1,33 @@
+"""medguard: medical data protection primitives for Chinese healthcare data.
+
+The front door holds the names most users need; everything else lives in its layer
+(``medguard.cn``, ``medguard.hazmat``, ``medguard.keys``, ``medguard.ops``, ``medguard.detect``,
+``medguard.privacy``). Nothing heavy is imported until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first access (PEP 562) so `import medguard` is cheap.
+_EXPORTS: dict[str, str] = {
+    "MedguardError": "medguard.errors",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'medguard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

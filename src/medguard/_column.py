@@ -1,0 +1,164 @@
+"""Column adapter: take a list, tuple, numpy array, pandas Series or pyarrow array, hand the
+operation one numpy object array plus a null mask, and give the result back as the same kind.
+
+Every column operation in medguard goes through :func:`as_column` so that "same kind in, same
+kind out, nulls preserved" is implemented once. pandas and pyarrow are optional: they are only
+looked up in ``sys.modules`` (a value cannot be a Series unless pandas is already imported).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from medguard.errors import UnsupportedColumn
+
+__all__ = ["ColumnData", "as_column", "is_column", "null_mask"]
+
+
+def _pandas() -> Any:
+    return sys.modules.get("pandas")
+
+
+def _pyarrow() -> Any:
+    return sys.modules.get("pyarrow")
+
+
+def is_column(value: object) -> bool:
+    """True when ``value`` is a column (not a scalar) that medguard column operations accept."""
+    if isinstance(value, (str, bytes, bytearray)):
+        return False
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return True
+    pd = _pandas()
+    if pd is not None and isinstance(value, (pd.Series, pd.Index)):
+        return True
+    pa = _pyarrow()
+    return pa is not None and isinstance(value, (pa.Array, pa.ChunkedArray))
+
+
+def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Null mask of an object array: None, float NaN, pandas NA/NaT."""
+    if values.dtype.kind in "USb":
+        return np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind == "T":  # numpy StringDType
+        na = getattr(values.dtype, "na_object", None)
+        if na is None and not hasattr(values.dtype, "na_object"):
+            return np.zeros(values.shape, dtype=bool)
+        return np.frompyfunc(lambda v: v is na or v is None, 1, 1)(values).astype(bool)
+    pd = _pandas()
+    if pd is not None:
+        return np.asarray(pd.isna(values), dtype=bool)
+    isnull = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v), 1, 1)
+    return np.asarray(isnull(values), dtype=bool)
+
+
+@dataclass(frozen=True)
+class ColumnData:
+    """A column unpacked for an operation.
+
+    ``values`` is a 1-D numpy object array holding the original items (``None`` where null);
+    ``nulls`` marks the null positions. :meth:`rebuild` turns the operation's output (an
+    object array or list of the same length, ``None`` for nulls) back into the input's kind.
+    """
+
+    values: npt.NDArray[np.object_]
+    nulls: npt.NDArray[np.bool_]
+    _rebuild: Callable[[npt.NDArray[np.object_]], Any]
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def rebuild(self, out: npt.NDArray[Any] | Sequence[Any]) -> Any:
+        """Return ``out`` as the same kind of column the input was, nulls kept as nulls."""
+        arr = np.asarray(out, dtype=object) if not isinstance(out, np.ndarray) else out
+        if arr.dtype != object:
+            arr = arr.astype(object)
+        if arr.shape != self.values.shape:
+            raise UnsupportedColumn(
+                f"operation returned {arr.shape[0]} values for a column of {len(self)}"
+            )
+        if self.nulls.any():
+            arr = arr.copy()
+            arr[self.nulls] = None
+        return self._rebuild(arr)
+
+
+def as_column(values: Any) -> ColumnData:
+    """Unpack a column of any supported kind into a :class:`ColumnData`.
+
+    Raises :class:`UnsupportedColumn` for scalars, mappings, and multi-dimensional arrays.
+    """
+    if isinstance(values, list):
+        return _from_objects(np.array(values + [None], dtype=object)[:-1], list)
+    if isinstance(values, tuple):
+        return _from_objects(np.array([*values, None], dtype=object)[:-1], tuple)
+    if isinstance(values, np.ndarray):
+        return _from_numpy(values)
+    pd = _pandas()
+    if pd is not None and isinstance(values, (pd.Series, pd.Index)):
+        return _from_pandas(pd, values)
+    pa = _pyarrow()
+    if pa is not None and isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return _from_arrow(pa, values)
+    raise UnsupportedColumn(
+        f"expected a list, tuple, numpy array, pandas Series or pyarrow array, "
+        f"got {type(values).__name__}"
+    )
+
+
+def _from_objects(arr: npt.NDArray[np.object_], kind: Callable[[Any], Any]) -> ColumnData:
+    return ColumnData(arr, null_mask(arr), lambda out: kind(out.tolist()))
+
+
+def _from_numpy(values: npt.NDArray[Any]) -> ColumnData:
+    if values.ndim != 1:
+        raise UnsupportedColumn(f"expected a 1-D array, got {values.ndim} dimensions")
+    dtype = values.dtype
+    objects = values.astype(object) if dtype != object else values
+    nulls = null_mask(values)
+
+    def rebuild(out: npt.NDArray[np.object_]) -> Any:
+        if dtype.kind == "U":
+            return out.astype(str)
+        if dtype.kind == "T":
+            return out.astype(dtype)
+        return out
+
+    return ColumnData(objects, nulls, rebuild)
+
+
+def _from_pandas(pd: Any, values: Any) -> ColumnData:
+    objects = values.to_numpy(dtype=object, na_value=None)
+    nulls = np.asarray(values.isna(), dtype=bool)
+    is_string = pd.api.types.is_string_dtype(values.dtype)
+    dtype = values.dtype if is_string else object
+
+    def rebuild(out: npt.NDArray[np.object_]) -> Any:
+        if isinstance(values, pd.Index):
+            return pd.Index(out, name=values.name, dtype=dtype)
+        return pd.Series(out, index=values.index, name=values.name, dtype=dtype)
+
+    return ColumnData(objects, nulls, rebuild)
+
+
+def _from_arrow(pa: Any, values: Any) -> ColumnData:
+    objects = values.to_numpy(zero_copy_only=False)
+    if objects.dtype != object:
+        objects = objects.astype(object)
+    nulls = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    chunked = isinstance(values, pa.ChunkedArray)
+    arrow_type = values.type
+    keep_type = pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+    def rebuild(out: npt.NDArray[np.object_]) -> Any:
+        target = arrow_type if keep_type else None
+        arr = pa.array(out, type=target, from_pandas=False)
+        return pa.chunked_array([arr]) if chunked else arr
+
+    return ColumnData(objects, nulls, rebuild)

@@ -1,0 +1,1 @@
+"""Chinese identifier knowledge: parse, validate, normalize and generate. No cryptography."""

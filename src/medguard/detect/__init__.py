@@ -1,0 +1,1 @@
+"""Find personal data in text, tables and files."""

@@ -1,0 +1,23 @@
+"""The result type of every recognizer: one :class:`Finding` per span of personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Finding"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """A span of ``text[start:end]`` that holds personal data of ``entity_type``.
+
+    ``score`` is a likelihood in [0, 1]; context words near the span raise or lower it.
+    ``recognizer`` names the recognizer that produced it. Offsets index the original text
+    (before any normalization). A finding never stores the matched value itself.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+    recognizer: str = ""

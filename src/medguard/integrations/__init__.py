@@ -1,0 +1,1 @@
+"""Integrations with other libraries. Importing one registers it; ``import medguard`` registers nothing."""

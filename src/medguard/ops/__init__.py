@@ -1,0 +1,1 @@
+"""Operations a policy can name: mask, encrypt, pseudonymize, ... each with a scalar and a column form."""
