@@ -94,10 +94,9 @@ def as_column(values: Any) -> ColumnData:
 
     Raises :class:`UnsupportedColumn` for scalars, mappings, and multi-dimensional arrays.
     """
-    if isinstance(values, list):
-        return _from_objects(np.array(values + [None], dtype=object)[:-1], list)
-    if isinstance(values, tuple):
-        return _from_objects(np.array([*values, None], dtype=object)[:-1], tuple)
+    if isinstance(values, (list, tuple)):
+        objects = np.fromiter(values, dtype=object, count=len(values))
+        return _from_objects(objects, type(values) if isinstance(values, tuple) else list)
     if isinstance(values, np.ndarray):
         return _from_numpy(values)
     pd = _pandas()
@@ -120,7 +119,7 @@ def _from_numpy(values: npt.NDArray[Any]) -> ColumnData:
     if values.ndim != 1:
         raise UnsupportedColumn(f"expected a 1-D array, got {values.ndim} dimensions")
     dtype = values.dtype
-    objects = values.astype(object) if dtype != object else values
+    objects = values if dtype == np.dtype(object) else values.astype(object)
     nulls = null_mask(values)
 
     def rebuild(out: npt.NDArray[np.object_]) -> Any:

@@ -1,1 +1,4 @@
-"""Integrations with other libraries. Importing one registers it; ``import medguard`` registers nothing."""
+"""Integrations with other libraries.
+
+Importing one registers it; ``import medguard`` registers nothing.
+"""

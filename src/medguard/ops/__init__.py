@@ -1,1 +1,4 @@
-"""Operations a policy can name: mask, encrypt, pseudonymize, ... each with a scalar and a column form."""
+"""Operations a policy can name: mask, encrypt, pseudonymize, ...
+
+Each has a scalar and a column form.
+"""
