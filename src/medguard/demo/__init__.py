@@ -1,6 +1,6 @@
 """``medguard demo``: generate a synthetic hospital extract and show every capability at work.
 
-The extract (see :mod:`medguard.demo.extract`) has three tables:
+The extract (see :mod:`medguard.testing.synthetic`) has three tables:
 
 - ``patients``: ``patient_id``, ``name``, ``sex`` (男/女), ``birth_date`` (date), ``resident_id``,
   ``mobile``, ``landline``, ``address``, ``email``, ``bank_card``, ``passport``
@@ -99,7 +99,7 @@ def run_demo(
     out_dir: Path, *, rows: int = 200, seed: int = 20261122, stream: TextIO | None = None
 ) -> DemoContext:
     """Generate the synthetic extract into ``out_dir`` and run every demo step on it."""
-    from medguard.demo.extract import synthetic_extract
+    from medguard.testing.synthetic import synthetic_extract
 
     out = stream or sys.stdout
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,1 +1,5 @@
-"""Public helpers for tests: synthetic patients, test keyrings, assertions."""
+"""Public helpers for tests: synthetic patients, assertions, and test keyrings.
+
+``medguard.testing.synthetic.synthetic_extract`` builds the demo's synthetic hospital extract;
+``medguard.testing.assertions.assert_no_plaintext`` proves a protected output holds no raw value.
+"""

@@ -59,7 +59,7 @@ def synthetic_extract(patients: int = 200, *, seed: int = 20261122) -> tuple[Any
 
     from medguard.cn import address, bank_card, passport, phone, resident_id
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data must be reproducible, not secret
     nprng = np.random.default_rng(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
