@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # name -> module that defines it; resolved on first access (PEP 562) so `import medguard` is cheap.
 _EXPORTS: dict[str, str] = {
     "MedguardError": "medguard.errors",
+    "Keyring": "medguard.keys",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

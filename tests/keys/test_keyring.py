@@ -1,0 +1,153 @@
+"""The in-memory Keyring: IDs, statuses, rotation, derivation, subject keys, secrecy."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from medguard.errors import InvalidArgument, KeyNotFound, KeyringError, KeyStateError
+from medguard.keys import DerivedKey, Keyring, KeyStatus, Suite
+
+
+def test_generate_makes_one_primary_key() -> None:
+    """Keyring.generate holds exactly one primary key of the asked suite."""
+    ring = Keyring.generate("sm")
+    (info,) = ring.list()
+    assert info.status is KeyStatus.PRIMARY
+    assert info.suite is Suite.SM
+    assert ring.primary == info
+    assert info.key_id in ring
+
+
+def test_derive_is_stable_and_purpose_separated() -> None:
+    """derive gives the same bytes for the same inputs and different bytes otherwise."""
+    ring = Keyring.generate()
+    a = ring.derive("aead", "patients.resident_id")
+    assert a.material == ring.derive("aead", "patients.resident_id").material
+    assert a.material != ring.derive("mac", "patients.resident_id").material
+    assert a.material != ring.derive("aead", "patients.mobile").material
+    assert a.material != ring.derive("aeadp", "atients.resident_id").material
+    assert len(ring.derive("ff1", length=16).material) == 16
+    assert isinstance(a, DerivedKey)
+    assert a.key_id == ring.primary.key_id
+    assert a.suite is Suite.AES
+
+
+def test_derive_differs_between_keys_and_suites() -> None:
+    """Two keys (or two keyrings) never derive the same subkey."""
+    ring = Keyring.generate()
+    old = ring.primary.key_id
+    ring.rotate()
+    assert ring.derive("aead").material != ring.derive("aead", key_id=old).material
+    assert Keyring.generate().derive("aead").material != Keyring.generate().derive("aead").material
+
+
+def test_material_never_in_repr_and_no_pickling() -> None:
+    """Neither the keyring nor a derived key shows material in repr or pickles."""
+    ring = Keyring.generate()
+    sub = ring.derive("aead")
+    for text in (repr(ring), repr(sub), str(ring.list())):
+        assert sub.material.hex() not in text
+        assert "material=" not in text
+    for obj in (ring, sub):
+        with pytest.raises(TypeError):
+            pickle.dumps(obj)
+
+
+def test_rotation_keeps_old_key_for_decryption_only() -> None:
+    """After rotate the old primary is active: derivable, but not an encryption key."""
+    ring = Keyring.generate()
+    old = ring.primary.key_id
+    new = ring.rotate()
+    assert ring.primary == new
+    assert ring.get(old).status is KeyStatus.ACTIVE
+    ring.derive("aead", key_id=old)
+    with pytest.raises(KeyStateError):
+        ring.encryption_key(old)
+    assert ring.encryption_key() == new
+
+
+def test_disable_enable_destroy() -> None:
+    """Disabled keys refuse use until enabled; destroyed keys are tombstones forever."""
+    ring = Keyring.generate()
+    old = ring.primary.key_id
+    ring.rotate()
+    ring.disable(old)
+    with pytest.raises(KeyStateError):
+        ring.derive("aead", key_id=old)
+    ring.enable(old)
+    ring.derive("aead", key_id=old)
+    info = ring.destroy(old)
+    assert info.status is KeyStatus.DESTROYED
+    assert info.destroyed is not None
+    with pytest.raises(KeyStateError):
+        ring.derive("aead", key_id=old)
+    with pytest.raises(KeyStateError):
+        ring.enable(old)
+    with pytest.raises(KeyStateError):
+        ring.set_primary(old)
+
+
+def test_primary_cannot_be_disabled_or_destroyed() -> None:
+    """The primary key must be rotated away before it is disabled or destroyed."""
+    ring = Keyring.generate()
+    with pytest.raises(KeyStateError):
+        ring.disable(ring.primary.key_id)
+    with pytest.raises(KeyStateError):
+        ring.destroy(ring.primary.key_id)
+
+
+def test_unknown_key_and_bad_ids() -> None:
+    """Unknown IDs raise KeyNotFound naming the ID; malformed or duplicate IDs are refused."""
+    ring = Keyring.generate(key_id="main-2026")
+    with pytest.raises(KeyNotFound, match="nope"):
+        ring.derive("aead", key_id="nope")
+    with pytest.raises(InvalidArgument):
+        ring.add_key(key_id="has.dot")
+    with pytest.raises(KeyringError):
+        ring.add_key(key_id="main-2026")
+    with pytest.raises(InvalidArgument):
+        ring.derive("")
+
+
+def test_empty_keyring_has_no_primary() -> None:
+    """An empty keyring raises KeyStateError when asked for its primary."""
+    ring = Keyring()
+    with pytest.raises(KeyStateError):
+        ring.derive("aead")
+    ring.add_key("sm", primary=True)
+    assert ring.primary.suite is Suite.SM
+
+
+def test_subject_keys_are_separate_and_shreddable() -> None:
+    """Each subject gets its own key; destroying one leaves the others usable."""
+    ring = Keyring.generate()
+    a = ring.subject_key("patient-1")
+    b = ring.subject_key("patient-2")
+    assert a.key_id != b.key_id
+    assert ring.subject_key("patient-1") == a
+    assert ring.encryption_key(subject="patient-1") == a
+    ring.destroy_subject("patient-1")
+    with pytest.raises(KeyStateError):
+        ring.derive("aead", key_id=a.key_id)
+    ring.derive("aead", key_id=b.key_id)
+    with pytest.raises(KeyStateError):
+        ring.set_primary(b.key_id)
+    with pytest.raises(KeyNotFound):
+        ring.subject_key("patient-3", create=False)
+    assert len(ring.list(include_subject_keys=False)) == 1
+
+
+@given(st.sampled_from(["aes", "AES", "sm", "sm4", "SM"]))
+def test_suite_parse(name: str) -> None:
+    """Suite names parse case-insensitively; sm4 means the SM suite."""
+    assert Suite.parse(name) in (Suite.AES, Suite.SM)
+
+
+def test_suite_parse_rejects_unknown() -> None:
+    """An unknown suite name raises InvalidArgument."""
+    with pytest.raises(InvalidArgument):
+        Suite.parse("des")
