@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "MedguardError": "medguard.errors",
     "Keyring": "medguard.keys",
+    "encrypt": "medguard.ops.encryption",
+    "decrypt": "medguard.ops.encryption",
+    "encrypt_deterministically": "medguard.ops.encryption",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

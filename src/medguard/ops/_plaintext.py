@@ -1,0 +1,109 @@
+"""Typed plaintext encoding: one tag byte, then the value's bytes, so types round-trip.
+
+=====  ===============================  =========================================
+tag    type                             body
+=====  ===============================  =========================================
+``s``  ``str``                          UTF-8
+``b``  ``bytes`` / ``bytearray``        raw bytes
+``i``  ``int`` (numpy integers too)     ASCII decimal, any size
+``f``  ``float`` (numpy floats too)     8-byte IEEE 754 big-endian (exact)
+``?``  ``bool``                         ``1`` or ``0``
+``d``  ``datetime.date``                ISO 8601 ``YYYY-MM-DD``
+``t``  ``datetime.datetime``            ISO 8601 with offset when aware
+``D``  ``decimal.Decimal``              its exact string form
+=====  ===============================  =========================================
+
+The tag is inside the ciphertext, so the type is authenticated and not visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from medguard.errors import DecryptionError, UnsupportedColumn
+
+__all__ = ["decode_value", "decode_values", "encode_value", "encode_values"]
+
+_DOUBLE = struct.Struct(">d")
+
+
+def encode_value(value: Any, row: int | None = None) -> bytes:
+    """Tagged bytes of one value; raises :class:`UnsupportedColumn` for other types."""
+    if isinstance(value, str):
+        return b"s" + value.encode("utf-8", "surrogatepass")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return b"b" + bytes(value)
+    if isinstance(value, (bool, np.bool_)):
+        return b"?1" if value else b"?0"
+    if isinstance(value, (int, np.integer)):
+        return b"i" + str(int(value)).encode("ascii")
+    if isinstance(value, (float, np.floating)):
+        return b"f" + _DOUBLE.pack(float(value))
+    if isinstance(value, dt.datetime):
+        return b"t" + value.isoformat().encode("ascii")
+    if isinstance(value, dt.date):
+        return b"d" + value.isoformat().encode("ascii")
+    if isinstance(value, decimal.Decimal):
+        return b"D" + str(value).encode("ascii")
+    where = f" (row {row})" if row is not None else ""
+    raise UnsupportedColumn(
+        f"cannot encrypt a value of type {type(value).__name__}{where}: "
+        "expected str, bytes, int, float, bool, date, datetime or Decimal"
+    )
+
+
+def encode_values(values: Sequence[Any], rows: Sequence[int]) -> list[bytes]:
+    """Tagged bytes of many values (a fast path when all are ``str``)."""
+    if all(type(v) is str for v in values):
+        return [b"s" + v.encode("utf-8", "surrogatepass") for v in values]
+    return [encode_value(v, r) for v, r in zip(values, rows, strict=True)]
+
+
+def _datetime(body: bytes) -> dt.datetime:
+    return dt.datetime.fromisoformat(body.decode("ascii"))
+
+
+def _date(body: bytes) -> dt.date:
+    return dt.date.fromisoformat(body.decode("ascii"))
+
+
+def _bool(body: bytes) -> bool:
+    if body not in (b"0", b"1"):
+        raise ValueError("bad bool")
+    return body == b"1"
+
+
+_DECODERS: dict[int, Callable[[bytes], Any]] = {
+    ord("s"): lambda b: b.decode("utf-8", "surrogatepass"),
+    ord("b"): bytes,
+    ord("i"): lambda b: int(b.decode("ascii")),
+    ord("f"): lambda b: _DOUBLE.unpack(b)[0],
+    ord("?"): _bool,
+    ord("d"): _date,
+    ord("t"): _datetime,
+    ord("D"): lambda b: decimal.Decimal(b.decode("ascii")),
+}
+
+
+def decode_value(data: bytes) -> Any:
+    """The value a tagged plaintext holds; :class:`DecryptionError` if it is malformed."""
+    try:
+        return _DECODERS[data[0]](data[1:])
+    except (IndexError, KeyError, ValueError, struct.error, decimal.InvalidOperation):
+        raise DecryptionError("plaintext has an unknown type tag or a malformed body") from None
+
+
+def decode_values(data: Sequence[bytes]) -> list[Any]:
+    """Decode many tagged plaintexts (a fast path when all are ``str``)."""
+    if all(d[:1] == b"s" for d in data):
+        try:
+            return [d[1:].decode("utf-8", "surrogatepass") for d in data]
+        except UnicodeDecodeError:
+            pass
+    return [decode_value(d) for d in data]

@@ -1,0 +1,659 @@
+"""Field encryption: :func:`encrypt` (randomized), :func:`encrypt_deterministically`,
+:func:`decrypt`, :func:`try_decrypt` and :func:`rewrap` (rotation).
+
+Every function takes one value or a whole column (list, tuple, numpy array, pandas Series,
+pyarrow array) and returns the same kind; nulls stay nulls. Values of type ``str``, ``bytes``,
+``int``, ``float``, ``bool``, ``date``, ``datetime`` and ``Decimal`` round-trip to the same type.
+
+Ciphertexts carry their scheme and key ID (``mg1.aesgcm.k1a2b3c4d.<base64url>``, or a bytes
+form), so decryption finds the right key after any number of rotations. Each ciphertext is
+bound by associated data to ``table`` and ``field`` (and to a record ID when given): moved to
+another field or row, it no longer decrypts. Subkeys are derived per field and per mode with
+HKDF, so randomized and deterministic encryption never share key bytes.
+
+What this leaks
+    :func:`encrypt` leaks the length of the value (to the byte) and which key encrypted it.
+    :func:`encrypt_deterministically` leaks, in addition, **which values are equal** within a
+    table/field under one key; that is its purpose (joins, lookups). Use it only for join or
+    search keys, never for values that need no equality.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any, Literal
+
+import numpy as np
+
+from medguard._column import ColumnData, as_column, is_column
+from medguard.errors import (
+    DecryptionError,
+    InvalidArgument,
+    KeyringError,
+    MedguardError,
+    UnsupportedColumn,
+)
+from medguard.hazmat.aead import NONCE_SIZE, AesGcm, Sm4Gcm
+from medguard.hazmat.siv import AesSiv, Sm4Siv
+from medguard.keys import Keyring, KeyStatus
+from medguard.keys.model import Suite
+from medguard.ops._base64 import b64decode_rows, b64encode_rows
+from medguard.ops._envelope import (
+    Scheme,
+    associated_data,
+    bytes_prefix,
+    parse_bytes,
+    parse_text_header,
+    scheme_for,
+    text_prefix,
+)
+from medguard.ops._plaintext import decode_values, encode_values
+
+__all__ = [
+    "CiphertextInfo",
+    "DecryptReport",
+    "RewrapReport",
+    "RowFailure",
+    "decrypt",
+    "encrypt",
+    "encrypt_deterministically",
+    "inspect_ciphertext",
+    "rewrap",
+    "try_decrypt",
+]
+
+Output = Literal["text", "bytes"]
+
+
+@dataclass(frozen=True)
+class CiphertextInfo:
+    """What a ciphertext's header says (readable without any key)."""
+
+    version: str
+    scheme: str
+    suite: Suite
+    deterministic: bool
+    key_id: str
+    form: Output
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """One row that did not decrypt: its position and the (opaque) error."""
+
+    row: int
+    error: MedguardError
+
+
+@dataclass(frozen=True)
+class DecryptReport:
+    """The result of :func:`try_decrypt`: values (``None`` where a row failed) and failures."""
+
+    values: Any
+    failures: tuple[RowFailure, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every row decrypted."""
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class RewrapReport:
+    """The result of :func:`rewrap`: the column and what happened to its rows."""
+
+    values: Any
+    rewrapped: int
+    unchanged: int
+    failures: tuple[RowFailure, ...]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _context(table: str, field: str) -> str:
+    if not isinstance(table, str) or not isinstance(field, str):
+        raise InvalidArgument("table and field must be strings")
+    return f"{len(table)}:{table}.{field}"
+
+
+class _Rows:
+    """The rows of a call: items, the column to rebuild (``None`` for a scalar), non-null rows."""
+
+    __slots__ = ("cd", "items", "rows")
+
+    def __init__(self, values: Any) -> None:
+        self.cd: ColumnData | None = None
+        if isinstance(values, list) and all(type(v) is str for v in values):
+            self.items: list[Any] = values  # fast path: a plain list of strings has no nulls
+            self.rows: list[int] | range = range(len(values))
+        elif is_column(values):
+            self.cd = as_column(values)
+            pa = sys.modules.get("pyarrow")
+            if pa is not None and isinstance(values, (pa.Array, pa.ChunkedArray)):
+                self.items = values.to_pylist()  # keeps int64-with-nulls as ints, not floats
+            else:
+                self.items = self.cd.values.tolist()
+            nulls = self.cd.nulls
+            self.rows = (
+                range(len(self.items)) if not nulls.any() else np.flatnonzero(~nulls).tolist()
+            )
+        else:
+            self.items = [values]
+            self.rows = [] if _is_null(values) else [0]
+
+    def result(self, values: Any, out: list[Any], *, plain: bool = False) -> Any:
+        if self.cd is None:
+            if isinstance(values, list):
+                return out
+            return out[0]
+        arr = np.empty(len(out), dtype=object)
+        arr[:] = out
+        return _rebuild_plain(values, self.cd, arr) if plain else self.cd.rebuild(arr)
+
+
+def _side_column(name: str, given: Any, count: int) -> list[Any] | None:
+    """A per-row companion (record IDs, subjects): scalar broadcast or a same-length column."""
+    if given is None:
+        return None
+    if is_column(given):
+        items: list[Any] = as_column(given).values.tolist()
+        if len(items) != count:
+            raise InvalidArgument(f"{name} has {len(items)} rows, the values {count}")
+        return items
+    return [given] * count
+
+
+def _is_null(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or _pd_na(value)
+
+
+def _pd_na(value: Any) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+class _Sealer:
+    """Batch encrypt/decrypt with one subkey."""
+
+    def __init__(self, scheme: Scheme, material: bytes) -> None:
+        self.scheme = scheme
+        self.fast_gcm: Any = None
+        self.one: Any
+        if scheme.deterministic:
+            self.one = AesSiv(material) if scheme.suite is Suite.AES else Sm4Siv(material)
+        elif scheme.suite is Suite.AES:
+            self.one = AesGcm(material)
+            self.fast_gcm = self.one.raw  # pyca AESGCM: no per-call checks needed in batches
+        else:
+            self.one = Sm4Gcm(material)
+
+    def seal(self, plaintexts: list[bytes], ads: list[bytes] | bytes) -> tuple[bytes, list[bytes]]:
+        """(nonce pool, bodies): GCM bodies exclude the nonce, which is in the pool."""
+        count = len(plaintexts)
+        ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
+        if self.scheme.deterministic:
+            enc = self.one.encrypt
+            return b"", [enc(p, (a,)) for p, a in zip(plaintexts, ad_seq, strict=False)]
+        pool = os.urandom(NONCE_SIZE * count)
+        nonces = [pool[i : i + NONCE_SIZE] for i in range(0, NONCE_SIZE * count, NONCE_SIZE)]
+        gcm = self.fast_gcm or self.one
+        return pool, list(map(gcm.encrypt, nonces, plaintexts, ad_seq))
+
+    def open(self, bodies: list[bytes], ads: list[bytes] | bytes) -> list[bytes | None]:
+        """Plaintexts, ``None`` where a body did not authenticate."""
+        count = len(bodies)
+        ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
+        if self.fast_gcm is not None:
+            nonces = [b[:NONCE_SIZE] for b in bodies]
+            cts = [b[NONCE_SIZE:] for b in bodies]
+            try:  # optimistic: one C-level map; on any failure redo row by row
+                return list(map(self.fast_gcm.decrypt, nonces, cts, ad_seq))
+            except Exception:
+                ad_seq = repeat(ads, count) if isinstance(ads, bytes) else ads
+        out: list[bytes | None] = []
+        for body, ad in zip(bodies, ad_seq, strict=False):
+            try:
+                if self.scheme.deterministic:
+                    out.append(self.one.decrypt(body, (ad,)))
+                else:
+                    out.append(self.one.decrypt(body[:NONCE_SIZE], body[NONCE_SIZE:], ad))
+            except (DecryptionError, InvalidArgument):
+                out.append(None)
+        return out
+
+
+def _sealer(keyring: Keyring, scheme: Scheme, key_id: str, context: str) -> _Sealer:
+    sub = keyring.derive(scheme.purpose, context, key_id=key_id, length=scheme.key_length)
+    return _Sealer(scheme, sub.material)
+
+
+def _ads(
+    scheme: Scheme,
+    key_id: str,
+    table: str,
+    field: str,
+    records: list[Any] | None,
+    rows: Sequence[int],
+) -> list[bytes] | bytes:
+    if records is None:
+        return associated_data(scheme, key_id, table, field)
+    out = []
+    for r in rows:
+        rid = records[r]
+        if _is_null(rid):
+            raise InvalidArgument(f"record ID is missing for row {r}")
+        out.append(associated_data(scheme, key_id, table, field, str(rid)))
+    return out
+
+
+# --------------------------------------------------------------------------- encryption
+
+
+def _encrypt(
+    values: Any,
+    keyring: Keyring,
+    *,
+    deterministic: bool,
+    table: str,
+    field: str,
+    record_ids: Any,
+    key_id: str | None,
+    subject: Any,
+    output: Output,
+) -> Any:
+    if output not in ("text", "bytes"):
+        raise InvalidArgument("output must be 'text' or 'bytes'")
+    context = _context(table, field)
+    data = _Rows(values)
+    items = data.items
+    records = _side_column("record_ids", record_ids, len(items))
+    subjects = _side_column("subject", subject, len(items))
+
+    # Which key encrypts which row.
+    groups: dict[str, Sequence[int]] = {}
+    if subjects is None:
+        groups[keyring.encryption_key(key_id).key_id] = data.rows
+    else:
+        if key_id is not None:
+            raise InvalidArgument("give key_id or subject, not both")
+        by_subject: dict[str, list[int]] = {}
+        for r in data.rows:
+            s = subjects[r]
+            if _is_null(s):
+                raise InvalidArgument(f"subject is missing for row {r}")
+            by_subject.setdefault(str(s), []).append(r)
+        for s, subject_rows in by_subject.items():
+            kid = keyring.encryption_key(subject=s).key_id
+            groups[kid] = [*groups.get(kid, []), *subject_rows]
+
+    whole = len(groups) == 1 and len(next(iter(groups.values()))) == len(items)
+    out: list[Any] = [None] * len(items)
+    for kid, group_rows in groups.items():
+        if not len(group_rows):
+            continue
+        scheme = scheme_for(keyring.get(kid).suite, deterministic=deterministic)
+        sealer = _sealer(keyring, scheme, kid, context)
+        group_items = items if whole else [items[r] for r in group_rows]
+        plaintexts = encode_values(group_items, group_rows)
+        pool, bodies = sealer.seal(plaintexts, _ads(scheme, kid, table, field, records, group_rows))
+        head_size = len(pool) // len(bodies)
+        if output == "text":
+            encoded: list[Any] = b64encode_rows(
+                bodies, text_prefix(scheme, kid), heads=pool, head_size=head_size
+            )
+        else:
+            head = bytes_prefix(scheme, kid)
+            encoded = [
+                head + pool[i * head_size : (i + 1) * head_size] + b for i, b in enumerate(bodies)
+            ]
+        if whole:
+            out = encoded
+        else:
+            for r, c in zip(group_rows, encoded, strict=True):
+                out[r] = c
+    return data.result(values, out)
+
+
+def encrypt(
+    values: Any,
+    keyring: Keyring,
+    *,
+    table: str = "",
+    field: str = "",
+    record_ids: Any = None,
+    key_id: str | None = None,
+    subject: Any = None,
+    output: Output = "text",
+) -> Any:
+    """Encrypt a value or column with randomized AEAD (AES-256-GCM or SM4-GCM by key suite).
+
+    The same plaintext encrypts differently every time. ``table``/``field`` (and
+    ``record_ids``, one per row, when given) are bound as associated data and must be given
+    again to decrypt. The primary key encrypts unless ``key_id`` names another primary or a
+    ``subject`` (one string, or one per row) selects per-subject keys for crypto-shredding.
+    ``output="bytes"`` gives the bytes form instead of ``mg1.`` text.
+    """
+    return _encrypt(
+        values,
+        keyring,
+        deterministic=False,
+        table=table,
+        field=field,
+        record_ids=record_ids,
+        key_id=key_id,
+        subject=subject,
+        output=output,
+    )
+
+
+def encrypt_deterministically(
+    values: Any,
+    keyring: Keyring,
+    *,
+    table: str = "",
+    field: str = "",
+    key_id: str | None = None,
+    subject: Any = None,
+    output: Output = "text",
+) -> Any:
+    """Encrypt so that equal values give equal ciphertexts (AES-SIV or SM4-SIV).
+
+    Warning: this leaks which values are equal (under the same key, table and field);
+    nothing else. Use it for join and search keys only: encrypt the value you look up the
+    same way and compare ciphertexts. No record ID can be bound (it would defeat equality);
+    after a key rotation, tokens change: :func:`rewrap` the stored column before joining.
+    """
+    return _encrypt(
+        values,
+        keyring,
+        deterministic=True,
+        table=table,
+        field=field,
+        record_ids=None,
+        key_id=key_id,
+        subject=subject,
+        output=output,
+    )
+
+
+# --------------------------------------------------------------------------- decryption
+
+_GroupKey = tuple[Scheme, str, Output]
+
+
+@dataclass
+class _Opened:
+    plain: list[Any]
+    groups: dict[_GroupKey, list[int]]  # rows that decrypted, by scheme, key ID and form
+    failures: dict[int, MedguardError]
+
+
+def _parse(
+    items: list[Any], rows: Sequence[int]
+) -> tuple[dict[_GroupKey, tuple[list[int], list[bytes]]], dict[int, MedguardError]]:
+    """Group the ciphertexts by scheme, key ID and form; malformed rows become failures."""
+    groups: dict[_GroupKey, tuple[list[int], list[bytes]]] = {}
+    failures: dict[int, MedguardError] = {}
+
+    def bad(r: int) -> None:
+        failures[r] = DecryptionError("not a medguard ciphertext", row=r)
+
+    def add_text(header: tuple[Scheme, str], rows_: list[int], bodies: list[bytes | None]) -> None:
+        slot = groups.setdefault((header[0], header[1], "text"), ([], []))
+        for r, body in zip(rows_, bodies, strict=True):
+            if body is None:
+                bad(r)
+            else:
+                slot[0].append(r)
+                slot[1].append(body)
+
+    text_rows = [r for r in rows if type(items[r]) is str]
+    if text_rows:
+        first = items[text_rows[0]]
+        head = first[: first.rfind(".")]
+        header = parse_text_header(head)
+        if header is not None:
+            texts = items if len(text_rows) == len(items) else [items[r] for r in text_rows]
+            bodies, unmatched = b64decode_rows(texts, head + ".")
+            leftover = [text_rows[i] for i in unmatched]
+            if unmatched:
+                skip = set(unmatched)
+                keep = [i for i in range(len(text_rows)) if i not in skip]
+                add_text(header, [text_rows[i] for i in keep], [bodies[i] for i in keep])
+            else:
+                add_text(header, text_rows, bodies)
+        else:
+            leftover = text_rows
+        by_head: dict[str, list[int]] = {}
+        for r in leftover:
+            by_head.setdefault(items[r].rpartition(".")[0], []).append(r)
+        for other_head, head_rows in by_head.items():
+            other = parse_text_header(other_head)
+            if other is None:
+                for r in head_rows:
+                    bad(r)
+                continue
+            bodies, _ = b64decode_rows([items[r].rpartition(".")[2] for r in head_rows])
+            add_text(other, head_rows, bodies)
+    for r in rows:
+        value = items[r]
+        if type(value) is str:
+            continue
+        parsed = (
+            parse_bytes(bytes(value)) if isinstance(value, (bytes, bytearray, memoryview)) else None
+        )
+        if parsed is None:
+            bad(r)
+            continue
+        slot = groups.setdefault((parsed[0], parsed[1], "bytes"), ([], []))
+        slot[0].append(r)
+        slot[1].append(parsed[2])
+    return groups, failures
+
+
+def _open(
+    data: _Rows, keyring: Keyring, table: str, field: str, records: list[Any] | None
+) -> _Opened:
+    context = _context(table, field)
+    items = data.items
+    parsed, failures = _parse(items, data.rows)
+    plain: list[Any] = [None] * len(items)
+    done: dict[_GroupKey, list[int]] = {}
+    for (scheme, kid, form), (rows, bodies) in parsed.items():
+        try:
+            if keyring.get(kid).suite is not scheme.suite:
+                raise DecryptionError()
+            sealer = _sealer(keyring, scheme, kid, context)
+            ads = _ads(scheme, kid, table, field, records, rows)
+        except (KeyringError, DecryptionError) as exc:
+            for r in rows:
+                failures[r] = exc if isinstance(exc, KeyringError) else DecryptionError(row=r)
+            continue
+        opened = sealer.open(bodies, ads)
+        if any(p is None for p in opened):
+            ok_rows = []
+            ok_plain: list[bytes] = []
+            for r, p in zip(rows, opened, strict=True):
+                if p is None:
+                    failures[r] = DecryptionError(row=r)
+                else:
+                    ok_rows.append(r)
+                    ok_plain.append(p)
+            rows = ok_rows
+        else:
+            ok_plain = opened  # type: ignore[assignment]
+        try:
+            decoded = decode_values(ok_plain)
+        except DecryptionError:
+            decoded = []
+            for r, one in zip(rows, ok_plain, strict=True):
+                try:
+                    decoded.extend(decode_values([one]))
+                except DecryptionError:
+                    failures[r] = DecryptionError(row=r)
+                    decoded.append(None)
+            rows = [r for r in rows if r not in failures]
+            decoded = [v for v in decoded if v is not None]
+        if len(rows) == len(items) and not failures:
+            plain = decoded
+        else:
+            for r, v in zip(rows, decoded, strict=True):
+                plain[r] = v
+        done[(scheme, kid, form)] = rows
+    return _Opened(plain, done, failures)
+
+
+def _rebuild_plain(values: Any, cd: ColumnData, arr: np.ndarray[Any, Any]) -> Any:
+    """Like ``cd.rebuild`` but never coerces decrypted ints/dates back to a string dtype."""
+    if all(v is None or isinstance(v, str) for v in arr.tolist()):
+        return cd.rebuild(arr)
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(values, pd.Series):
+        return pd.Series(arr, index=values.index, name=values.name, dtype=object)
+    if pd is not None and isinstance(values, pd.Index):
+        return pd.Index(arr, name=values.name, dtype=object)
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(values, (pa.Array, pa.ChunkedArray)):
+        try:
+            result = pa.array(arr.tolist())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise UnsupportedColumn(
+                "decrypted values of mixed types cannot form one pyarrow array"
+            ) from None
+        return pa.chunked_array([result]) if isinstance(values, pa.ChunkedArray) else result
+    if isinstance(values, np.ndarray):
+        return arr
+    return cd.rebuild(arr)
+
+
+def _decrypt_all(
+    values: Any, keyring: Keyring, table: str, field: str, record_ids: Any
+) -> tuple[_Rows, _Opened]:
+    data = _Rows(values)
+    records = _side_column("record_ids", record_ids, len(data.items))
+    return data, _open(data, keyring, table, field, records)
+
+
+def decrypt(
+    values: Any,
+    keyring: Keyring,
+    *,
+    table: str = "",
+    field: str = "",
+    record_ids: Any = None,
+    errors: Literal["raise", "null"] = "raise",
+) -> Any:
+    """Decrypt a value or column made by :func:`encrypt` or :func:`encrypt_deterministically`.
+
+    Give the same ``table``, ``field`` and ``record_ids`` as when encrypting. Any key of the
+    keyring that is primary or active decrypts. A failure raises
+    :class:`~medguard.errors.DecryptionError` (tampered, wrong key or context; opaque, with
+    the row), :class:`~medguard.errors.KeyNotFound` or
+    :class:`~medguard.errors.KeyStateError` (disabled or destroyed key) -- or, with
+    ``errors="null"``, gives ``None`` for that row. :func:`try_decrypt` reports each failure.
+    """
+    if errors not in ("raise", "null"):
+        raise InvalidArgument("errors must be 'raise' or 'null'")
+    data, opened = _decrypt_all(values, keyring, table, field, record_ids)
+    if errors == "raise" and opened.failures:
+        raise opened.failures[min(opened.failures)]
+    return data.result(values, opened.plain, plain=True)
+
+
+def try_decrypt(
+    values: Any,
+    keyring: Keyring,
+    *,
+    table: str = "",
+    field: str = "",
+    record_ids: Any = None,
+) -> DecryptReport:
+    """Decrypt a column without stopping: ``None`` for failed rows, each failure reported."""
+    data, opened = _decrypt_all(values, keyring, table, field, record_ids)
+    failures = tuple(RowFailure(r, opened.failures[r]) for r in sorted(opened.failures))
+    return DecryptReport(data.result(values, opened.plain, plain=True), failures)
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+def rewrap(
+    values: Any,
+    keyring: Keyring,
+    *,
+    table: str = "",
+    field: str = "",
+    record_ids: Any = None,
+    errors: Literal["raise", "keep"] = "raise",
+) -> RewrapReport:
+    """Move every ciphertext of a column that is not under the primary key onto the primary.
+
+    Idempotent and resumable: values already under the primary (or under a per-subject key)
+    are left as they are, so running it again after an interruption finishes the job. Each
+    value keeps its mode (randomized or deterministic) and form (text or bytes). With
+    ``errors="keep"`` rows that do not decrypt are left unchanged and reported.
+    """
+    if errors not in ("raise", "keep"):
+        raise InvalidArgument("errors must be 'raise' or 'keep'")
+    target = keyring.primary
+    data, opened = _decrypt_all(values, keyring, table, field, record_ids)
+    if errors == "raise" and opened.failures:
+        raise opened.failures[min(opened.failures)]
+    records = _side_column("record_ids", record_ids, len(data.items))
+    out = list(data.items)
+    moves: dict[tuple[bool, Output], list[int]] = {}
+    unchanged = 0
+    for (scheme, kid, form), rows in opened.groups.items():
+        info = keyring.get(kid)
+        if kid == target.key_id or (info.subject is not None and info.status is KeyStatus.ACTIVE):
+            unchanged += len(rows)
+            continue
+        moves.setdefault((scheme.deterministic, form), []).extend(rows)
+    moved = 0
+    for (deterministic, form), rows in moves.items():
+        fresh = _encrypt(
+            [opened.plain[r] for r in rows],
+            keyring,
+            deterministic=deterministic,
+            table=table,
+            field=field,
+            record_ids=None if records is None else [records[r] for r in rows],
+            key_id=None,
+            subject=None,
+            output=form,
+        )
+        for r, c in zip(rows, fresh, strict=True):
+            out[r] = c
+        moved += len(rows)
+    failures = tuple(RowFailure(r, opened.failures[r]) for r in sorted(opened.failures))
+    return RewrapReport(data.result(values, out), moved, unchanged, failures)
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+def inspect_ciphertext(value: str | bytes) -> CiphertextInfo:
+    """Read a ciphertext's header (version, scheme, key ID) without any key.
+
+    Raises :class:`~medguard.errors.InvalidArgument` when ``value`` is not a medguard
+    ciphertext. Nothing is authenticated here: use it for inventories (which keys does this
+    column still use?), not for decisions about trust.
+    """
+    parsed: tuple[Scheme, str] | None
+    form: Output
+    if isinstance(value, str):
+        parsed = parse_text_header(value.rpartition(".")[0])
+        form = "text"
+    else:
+        full = parse_bytes(bytes(value)) if isinstance(value, (bytes, bytearray)) else None
+        parsed = None if full is None else full[:2]
+        form = "bytes"
+    if parsed is None:
+        raise InvalidArgument("not a medguard ciphertext")
+    scheme, kid = parsed
+    return CiphertextInfo("mg1", scheme.code, scheme.suite, scheme.deterministic, kid, form)
