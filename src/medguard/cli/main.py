@@ -23,7 +23,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo",)
+COMMANDS: tuple[str, ...] = ("demo", "keys")
 
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.

@@ -41,6 +41,7 @@ __all__ = [
     "PassphraseProvider",
     "check_permissions",
     "read_keyring_file",
+    "read_provider_name",
     "write_keyring_file",
 ]
 
@@ -242,6 +243,15 @@ def check_permissions(path: Path) -> None:
             f"keyring file {path} has mode {mode:04o}: group/others may access it "
             f"(chmod 600 it, or pass allow_insecure=True)"
         )
+
+
+def read_provider_name(path: Path) -> str:
+    """The provider name in a keyring file's header (to pick a provider before opening)."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8"))["provider"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KeyringError(f"{path} is not a readable medguard keyring file") from None
+    return str(name)
 
 
 def read_keyring_file(path: Path, provider: KeyProvider, *, allow_insecure: bool = False) -> bytes:
