@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["b64decode_rows", "b64encode_rows", "encoded_length"]
+__all__ = ["b64decode_rows", "b64encode_rows", "encoded_length", "split_fixed", "split_rows"]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -23,6 +23,30 @@ _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _VALUE = np.full(256, 255, dtype=np.uint8)
 _VALUE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
 _SMALL = 8  # below this many rows the per-row path is as fast
+
+
+def split_fixed(buf: bytes, size: int) -> list[bytes]:
+    """Cut ``buf`` into ``size``-byte pieces (numpy void view: no per-piece Python slicing)."""
+    if size <= 0 or len(buf) % size:
+        raise ValueError("buffer length must be a multiple of size")
+    pieces: list[bytes] = np.frombuffer(buf, dtype=f"V{size}").tolist()
+    return pieces
+
+
+def split_rows(rows: Sequence[bytes], cut: int) -> tuple[list[bytes], list[bytes]] | None:
+    """``([r[:cut]], [r[cut:]])`` for equal-length rows longer than ``cut``; else ``None``."""
+    if not rows:
+        return [], []
+    size = len(rows[0])
+    if size <= cut:
+        return None
+    buf = b"".join(rows)
+    if len(buf) != size * len(rows):
+        return None
+    arr = np.frombuffer(buf, dtype=np.uint8).reshape(len(rows), size)
+    heads = split_fixed(np.ascontiguousarray(arr[:, :cut]).tobytes(), cut)
+    tails = split_fixed(np.ascontiguousarray(arr[:, cut:]).tobytes(), size - cut)
+    return heads, tails
 
 
 def encoded_length(size: int) -> int:
@@ -130,7 +154,11 @@ def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes |
         arr[:, :width] = good
         data = binascii.a2b_base64(arr.tobytes().translate(_FROM_URLSAFE), strict_mode=True)
         step = padded_width * 3 // 4
-        pieces = [data[j : j + size] for j in range(0, good.shape[0] * step, step)]
+        if step == size:
+            pieces = split_fixed(data, size)
+        else:
+            raw = np.frombuffer(data, dtype=np.uint8).reshape(good.shape[0], step)[:, :size]
+            pieces = split_fixed(np.ascontiguousarray(raw).tobytes(), size)
         if len(pieces) == count_all:
             return pieces, unmatched  # type: ignore[return-value]
         for i, piece in zip(idx[ok].tolist(), pieces, strict=True):

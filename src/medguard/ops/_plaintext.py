@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import operator
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +32,8 @@ from medguard.errors import DecryptionError, UnsupportedColumn
 __all__ = ["decode_value", "decode_values", "encode_value", "encode_values"]
 
 _DOUBLE = struct.Struct(">d")
+_STR_TAG = ord("s")
+_first = operator.itemgetter(0)
 
 
 def encode_value(value: Any, row: int | None = None) -> bytes:
@@ -58,9 +61,44 @@ def encode_value(value: Any, row: int | None = None) -> bytes:
     )
 
 
+def _encode_fixed_ascii(values: Sequence[str]) -> list[bytes] | None:
+    """Bulk path for equal-length ASCII strings (IDs, phone numbers): no per-value Python work."""
+    lengths = set(map(len, values))
+    if len(lengths) != 1:
+        return None
+    size = lengths.pop()
+    joined = "".join(values)
+    if not joined.isascii() or size == 0:
+        return None
+    arr = np.empty((len(values), size + 1), dtype=np.uint8)
+    arr[:, 0] = _STR_TAG
+    arr[:, 1:] = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(values), size)
+    pieces: list[bytes] = arr.reshape(-1).view(f"V{size + 1}").tolist()
+    return pieces
+
+
+def _decode_fixed_ascii(data: Sequence[bytes]) -> list[str] | None:
+    lengths = set(map(len, data))
+    if len(lengths) != 1:
+        return None
+    size = lengths.pop()
+    joined = b"".join(data)
+    if size < 2 or not joined.isascii():
+        return None
+    arr = np.frombuffer(joined, dtype=np.uint8).reshape(len(data), size)
+    if not (arr[:, 0] == _STR_TAG).all():
+        return None
+    text = np.ascontiguousarray(arr[:, 1:]).tobytes().decode("ascii")
+    step = size - 1
+    return [text[i : i + step] for i in range(0, len(text), step)]
+
+
 def encode_values(values: Sequence[Any], rows: Sequence[int]) -> list[bytes]:
-    """Tagged bytes of many values (a fast path when all are ``str``)."""
-    if all(type(v) is str for v in values):
+    """Tagged bytes of many values (fast paths when all are ``str``)."""
+    if set(map(type, values)) == {str}:
+        fixed = _encode_fixed_ascii(values) if len(values) >= 16 else None
+        if fixed is not None:
+            return fixed
         return [b"s" + v.encode("utf-8", "surrogatepass") for v in values]
     return [encode_value(v, r) for v, r in zip(values, rows, strict=True)]
 
@@ -100,8 +138,11 @@ def decode_value(data: bytes) -> Any:
 
 
 def decode_values(data: Sequence[bytes]) -> list[Any]:
-    """Decode many tagged plaintexts (a fast path when all are ``str``)."""
-    if all(d[:1] == b"s" for d in data):
+    """Decode many tagged plaintexts (fast paths when all are ``str``)."""
+    if set(map(_first, data)) == {_STR_TAG}:
+        fixed = _decode_fixed_ascii(data) if len(data) >= 16 else None
+        if fixed is not None:
+            return fixed
         try:
             return [d[1:].decode("utf-8", "surrogatepass") for d in data]
         except UnicodeDecodeError:

@@ -41,7 +41,7 @@ from medguard.hazmat.aead import NONCE_SIZE, AesGcm, Sm4Gcm
 from medguard.hazmat.siv import AesSiv, Sm4Siv
 from medguard.keys import Keyring, KeyStatus
 from medguard.keys.model import Suite
-from medguard.ops._base64 import b64decode_rows, b64encode_rows
+from medguard.ops._base64 import b64decode_rows, b64encode_rows, split_fixed, split_rows
 from medguard.ops._envelope import (
     Scheme,
     associated_data,
@@ -121,6 +121,10 @@ def _context(table: str, field: str) -> str:
     return f"{len(table)}:{table}.{field}"
 
 
+def _all_str(values: Sequence[Any]) -> bool:
+    return not values or set(map(type, values)) == {str}
+
+
 class _Rows:
     """The rows of a call: items, the column to rebuild (``None`` for a scalar), non-null rows."""
 
@@ -128,7 +132,7 @@ class _Rows:
 
     def __init__(self, values: Any) -> None:
         self.cd: ColumnData | None = None
-        if isinstance(values, list) and all(type(v) is str for v in values):
+        if isinstance(values, list) and _all_str(values):
             self.items: list[Any] = values  # fast path: a plain list of strings has no nulls
             self.rows: list[int] | range = range(len(values))
         elif is_column(values):
@@ -200,7 +204,7 @@ class _Sealer:
             enc = self.one.encrypt
             return b"", [enc(p, (a,)) for p, a in zip(plaintexts, ad_seq, strict=False)]
         pool = os.urandom(NONCE_SIZE * count)
-        nonces = [pool[i : i + NONCE_SIZE] for i in range(0, NONCE_SIZE * count, NONCE_SIZE)]
+        nonces = split_fixed(pool, NONCE_SIZE) if count else []
         gcm = self.fast_gcm or self.one
         return pool, list(map(gcm.encrypt, nonces, plaintexts, ad_seq))
 
@@ -209,8 +213,12 @@ class _Sealer:
         count = len(bodies)
         ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
         if self.fast_gcm is not None:
-            nonces = [b[:NONCE_SIZE] for b in bodies]
-            cts = [b[NONCE_SIZE:] for b in bodies]
+            split = split_rows(bodies, NONCE_SIZE)
+            if split is None:
+                nonces = [b[:NONCE_SIZE] for b in bodies]
+                cts = [b[NONCE_SIZE:] for b in bodies]
+            else:
+                nonces, cts = split
             try:  # optimistic: one C-level map; on any failure redo row by row
                 return list(map(self.fast_gcm.decrypt, nonces, cts, ad_seq))
             except Exception:
@@ -405,6 +413,10 @@ def _parse(
 
     def add_text(header: tuple[Scheme, str], rows_: list[int], bodies: list[bytes | None]) -> None:
         slot = groups.setdefault((header[0], header[1], "text"), ([], []))
+        if None not in bodies:
+            slot[0].extend(rows_)
+            slot[1].extend(bodies)  # type: ignore[arg-type]
+            return
         for r, body in zip(rows_, bodies, strict=True):
             if body is None:
                 bad(r)
@@ -412,7 +424,10 @@ def _parse(
                 slot[0].append(r)
                 slot[1].append(body)
 
-    text_rows = [r for r in rows if type(items[r]) is str]
+    if len(rows) == len(items) and _all_str(items):
+        text_rows: list[int] = list(range(len(items)))
+    else:
+        text_rows = [r for r in rows if type(items[r]) is str]
     if text_rows:
         first = items[text_rows[0]]
         head = first[: first.rfind(".")]
@@ -475,7 +490,7 @@ def _open(
                 failures[r] = exc if isinstance(exc, KeyringError) else DecryptionError(row=r)
             continue
         opened = sealer.open(bodies, ads)
-        if any(p is None for p in opened):
+        if None in opened:
             ok_rows = []
             ok_plain: list[bytes] = []
             for r, p in zip(rows, opened, strict=True):
