@@ -22,8 +22,8 @@ _PROVINCE = (
     r"(?P<province>(?:北京|天津|上海|重庆)市?"
     r"|[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}?自治区|香港特别行政区|澳门特别行政区)"
 )
-_CITY = r"(?P<city>[\u4e00-\u9fff]{1,7}?(?:自治州|地区|盟|市))"
-_DISTRICT = r"(?P<district>[\u4e00-\u9fff]{1,7}?(?:新区|区|县|自治县|旗|自治旗|市))"
+_CITY = r"(?P<city>[\u4e00-\u9fff]{1,12}?(?:自治州|地区|盟|市))"
+_DISTRICT = r"(?P<district>[\u4e00-\u9fff]{1,12}?(?:新区|区|县|自治县|旗|自治旗|市))"
 _PATTERN = re.compile(rf"^{_PROVINCE}?{_CITY}?{_DISTRICT}?(?P<rest>.*)$")
 
 _ROADS = (
