@@ -89,7 +89,7 @@ def test_wrong_length_mobile_reason():
 
 
 def test_segment_149_accepted_where_phonenumbers_lags():
-    """149 is an allocated segment (DOMAIN.md section 4): medguard accepts numbers phonenumbers rejects."""
+    """149 is allocated (DOMAIN.md section 4): medguard accepts what phonenumbers rejects."""
     number = "14976722836"
     assert phone.is_mobile(number)
     assert not phonenumbers.is_valid_number(phonenumbers.parse(number, "CN"))
