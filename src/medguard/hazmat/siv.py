@@ -98,7 +98,7 @@ class GenericSiv(DeterministicAead):
     S2V key followed by the CTR key, each a valid key for ``cipher``.
     """
 
-    __slots__ = ("_cipher", "_ctr_key", "_d0", "_mac_key", "key_size")
+    __slots__ = ("_cipher", "_ctr_key", "_d0", "_last_prefix", "_mac_key", "key_size")
 
     def __init__(self, cipher: type[algorithms.AES] | type[algorithms.SM4], key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) % 2:
@@ -112,6 +112,8 @@ class GenericSiv(DeterministicAead):
         except ValueError:
             raise InvalidArgument(f"invalid key size {len(key)} for SIV") from None
         self._d0 = self._cmac_int(b"\x00" * 16)
+        # S2V state after the associated data: columns repeat the same AD for every row.
+        self._last_prefix: tuple[tuple[bytes, ...], int] | None = None
 
     def _cmac_int(self, data: bytes) -> int:
         mac = CMAC(self._mac_key)
@@ -125,11 +127,18 @@ class GenericSiv(DeterministicAead):
             value = (value & _MASK128) ^ 0x87
         return value
 
-    def _s2v(self, strings: Sequence[bytes]) -> bytes:
+    def _prefix(self, aad: tuple[bytes, ...]) -> int:
+        cached = self._last_prefix
+        if cached is not None and cached[0] == aad:
+            return cached[1]
         d = self._d0
-        for item in strings[:-1]:
+        for item in aad:
             d = self._dbl(d) ^ self._cmac_int(item)
-        last = strings[-1]
+        self._last_prefix = (aad, d)
+        return d
+
+    def _s2v(self, aad: Sequence[bytes], last: bytes) -> bytes:
+        d = self._prefix(tuple(aad))
         if len(last) >= 16:
             tail = int.from_bytes(last[-16:], "big") ^ d
             t = last[:-16] + tail.to_bytes(16, "big")
@@ -149,7 +158,7 @@ class GenericSiv(DeterministicAead):
         """Deterministically encrypt: returns V || C."""
         if len(aad) > 126:
             raise InvalidArgument("SIV takes at most 126 associated-data components")
-        v = self._s2v([*aad, plaintext])
+        v = self._s2v(aad, plaintext)
         return v + self._ctr(v, plaintext)
 
     def decrypt(self, ciphertext: bytes, aad: Sequence[bytes] = ()) -> bytes:
@@ -158,7 +167,7 @@ class GenericSiv(DeterministicAead):
             raise DecryptionError()
         v, body = ciphertext[:SIV_SIZE], ciphertext[SIV_SIZE:]
         plaintext = self._ctr(v, body)
-        if not hmac.compare_digest(self._s2v([*aad, plaintext]), v):
+        if not hmac.compare_digest(self._s2v(aad, plaintext), v):
             raise DecryptionError()
         return plaintext
 

@@ -80,6 +80,8 @@ def b64encode_rows(
     head_arr = (
         np.frombuffer(heads, dtype=np.uint8).reshape(count_all, head_size) if head_size else None
     )
+    if "\n" in prefix:
+        raise ValueError("prefix must not contain a newline")
     pre = prefix.encode("ascii")
     for idx in _groups(lengths):
         size = int(lengths[idx[0]]) + head_size
@@ -90,7 +92,10 @@ def b64encode_rows(
                 raw = heads[i * head_size : (i + 1) * head_size] + rows[i]
                 out[i] = prefix + base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
             continue
-        body = np.frombuffer(b"".join([rows[i] for i in positions]), dtype=np.uint8)
+        whole = count == count_all
+        body = np.frombuffer(
+            b"".join(rows if whole else [rows[i] for i in positions]), dtype=np.uint8
+        )
         padded = -(-size // 3) * 3
         arr = np.zeros((count, padded), dtype=np.uint8)
         if head_arr is not None:
@@ -99,17 +104,45 @@ def b64encode_rows(
         encoded = binascii.b2a_base64(arr.tobytes(), newline=False).translate(_TO_URLSAFE)
         width = encoded_length(size)
         chars = np.frombuffer(encoded, dtype=np.uint8).reshape(count, padded * 4 // 3)
-        full = np.empty((count, len(pre) + width), dtype=np.uint8)
+        # One newline-separated text split in C: the alphabet and prefixes hold no newline.
+        full = np.empty((count, len(pre) + width + 1), dtype=np.uint8)
         full[:, : len(pre)] = np.frombuffer(pre, dtype=np.uint8)
-        full[:, len(pre) :] = chars[:, :width]
-        text = full.tobytes().decode("ascii")
-        step = len(pre) + width
-        pieces = [text[j : j + step] for j in range(0, count * step, step)]
-        if count == count_all:
+        full[:, len(pre) : -1] = chars[:, :width]
+        full[:, -1] = ord("\n")
+        pieces = full.tobytes().decode("ascii").split("\n")
+        pieces.pop()
+        if whole:
             return pieces
         for i, piece in zip(positions, pieces, strict=True):
             out[i] = piece
     return out
+
+
+def _decode_block(
+    body: npt.NDArray[np.uint8], width: int, padded_width: int
+) -> tuple[bytes | None, npt.NDArray[np.bool_]]:
+    """Decode equal-width rows; returns the bytes of the valid rows and the validity mask."""
+    unused = (1 << (2 * (4 - width % 4))) - 1 if width % 4 else 0  # bits the last char wastes
+    arr = np.full((body.shape[0], padded_width), ord("A"), dtype=np.uint8)
+    arr[:, :width] = body
+    buf = arr.tobytes()
+    if b"+" not in buf and b"/" not in buf:
+        try:  # optimistic: every row valid, one C call decodes them all
+            data = binascii.a2b_base64(buf.translate(_FROM_URLSAFE), strict_mode=True)
+        except binascii.Error:
+            pass
+        else:
+            ok = (_VALUE[body[:, -1]] & unused) == 0
+            if ok.all():
+                return data, ok
+    values = _VALUE[body]
+    ok = (values != 255).all(axis=1)
+    if unused:
+        ok &= (values[:, -1] & unused) == 0
+    if not ok.any():
+        return None, ok
+    data = binascii.a2b_base64(arr[ok].tobytes().translate(_FROM_URLSAFE), strict_mode=True)
+    return data, ok
 
 
 def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes | None], list[int]]:
@@ -127,7 +160,8 @@ def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes |
     for idx in _groups(lengths):
         total = int(lengths[idx[0]])
         count = len(idx)
-        joined = "".join([texts[i] for i in idx.tolist()]).encode("ascii", "replace")
+        chosen = texts if count == count_all else [texts[i] for i in idx.tolist()]
+        joined = "".join(chosen).encode("ascii", "replace")
         chars = np.frombuffer(joined, dtype=np.uint8).reshape(count, total)
         if total < skip:
             unmatched.extend(idx.tolist())
@@ -141,23 +175,17 @@ def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes |
         if width % 4 == 1 or width == 0 or not len(idx):
             continue  # no byte string encodes to this length
         size = width * 3 // 4
-        values = _VALUE[chars[:, skip:]]
-        ok = (values != 255).all(axis=1)
-        if width % 4:
-            unused = (1 << (2 * (4 - width % 4))) - 1  # low bits the last character wastes
-            ok &= (values[:, -1] & unused) == 0
-        if not ok.any():
-            continue
-        good = chars[ok, skip:]
+        body = chars[:, skip:]
         padded_width = -(-width // 4) * 4
-        arr = np.full((good.shape[0], padded_width), ord("A"), dtype=np.uint8)
-        arr[:, :width] = good
-        data = binascii.a2b_base64(arr.tobytes().translate(_FROM_URLSAFE), strict_mode=True)
+        data, ok = _decode_block(body, width, padded_width)
+        if data is None:
+            continue
+        good_count = int(ok.sum())
         step = padded_width * 3 // 4
         if step == size:
             pieces = split_fixed(data, size)
         else:
-            raw = np.frombuffer(data, dtype=np.uint8).reshape(good.shape[0], step)[:, :size]
+            raw = np.frombuffer(data, dtype=np.uint8).reshape(good_count, step)[:, :size]
             pieces = split_fixed(np.ascontiguousarray(raw).tobytes(), size)
         if len(pieces) == count_all:
             return pieces, unmatched  # type: ignore[return-value]

@@ -88,6 +88,11 @@ def _decode_fixed_ascii(data: Sequence[bytes]) -> list[str] | None:
     arr = np.frombuffer(joined, dtype=np.uint8).reshape(len(data), size)
     if not (arr[:, 0] == _STR_TAG).all():
         return None
+    if b"\n" not in joined:  # newline-separated text split in C
+        lines = arr.copy()
+        lines[:, 0] = ord("\n")
+        pieces = lines.tobytes().decode("ascii").split("\n")
+        return pieces[1:]
     text = np.ascontiguousarray(arr[:, 1:]).tobytes().decode("ascii")
     step = size - 1
     return [text[i : i + step] for i in range(0, len(text), step)]
