@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -35,12 +35,13 @@ from medguard.errors import (
     InvalidArgument,
     KeyringError,
     MedguardError,
+    PolicyError,
     UnsupportedColumn,
 )
 from medguard.hazmat.aead import NONCE_SIZE, AesGcm, Sm4Gcm
 from medguard.hazmat.siv import AesSiv, Sm4Siv
 from medguard.keys import Keyring, KeyStatus
-from medguard.keys.model import Suite
+from medguard.keys.model import Suite, check_key_id
 from medguard.ops._base64 import b64decode_rows, b64encode_rows, split_fixed, split_rows
 from medguard.ops._envelope import (
     Scheme,
@@ -56,6 +57,8 @@ from medguard.ops._plaintext import decode_values, encode_values
 __all__ = [
     "CiphertextInfo",
     "DecryptReport",
+    "Encrypt",
+    "EncryptDeterministically",
     "RewrapReport",
     "RowFailure",
     "decrypt",
@@ -672,3 +675,130 @@ def inspect_ciphertext(value: str | bytes) -> CiphertextInfo:
         raise InvalidArgument("not a medguard ciphertext")
     scheme, kid = parsed
     return CiphertextInfo("mg1", scheme.code, scheme.suite, scheme.deterministic, kid, form)
+
+
+# --------------------------------------------------------------------------- operation objects
+
+
+@dataclass(frozen=True)
+class _FieldEncryption:
+    """Shared shape of the two encryption operations as values (policies, pipelines)."""
+
+    table: str = ""
+    field: str = ""
+    key_id: str | None = None
+    output: Output = "text"
+
+    name: ClassVar[str]
+    deterministic: ClassVar[bool]
+    leaks: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.table, str) or not isinstance(self.field, str):
+            raise InvalidArgument("table and field must be strings")
+        if self.output not in ("text", "bytes"):
+            raise InvalidArgument("output must be 'text' or 'bytes'")
+        if self.key_id is not None:
+            check_key_id(self.key_id)
+
+    def reverse(
+        self,
+        values: Any,
+        keyring: Keyring,
+        *,
+        record_ids: Any = None,
+        errors: Literal["raise", "null"] = "raise",
+    ) -> Any:
+        """Decrypt what :meth:`apply` produced (same table and field)."""
+        return decrypt(
+            values,
+            keyring,
+            table=self.table,
+            field=self.field,
+            record_ids=record_ids,
+            errors=errors,
+        )
+
+    def to_config(self) -> dict[str, Any]:
+        """A plain dict (for TOML/YAML policies) that :meth:`from_config` reads back."""
+        config: dict[str, Any] = {"op": self.name, "table": self.table, "field": self.field}
+        if self.key_id is not None:
+            config["key_id"] = self.key_id
+        if self.output != "text":
+            config["output"] = self.output
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """Build the operation from :meth:`to_config` output; unknown keys are a PolicyError."""
+        data = dict(config)
+        op = data.pop("op", cls.name)
+        if op != cls.name:
+            raise PolicyError(f"expected op {cls.name!r}, got {op!r}")
+        unknown = sorted(set(data) - {"table", "field", "key_id", "output"})
+        if unknown:
+            raise PolicyError(f"{cls.name}: unknown option(s) {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except (InvalidArgument, TypeError) as exc:
+            raise PolicyError(f"{cls.name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Encrypt(_FieldEncryption):
+    """Randomized field encryption as an operation value: ``Encrypt("patients", "mobile")``.
+
+    What this leaks: the value's length and which key encrypted it.
+    """
+
+    name: ClassVar[str] = "encrypt"
+    deterministic: ClassVar[bool] = False
+    leaks: ClassVar[str] = "the length of each value and which key encrypted it"
+
+    def apply(
+        self, values: Any, keyring: Keyring, *, record_ids: Any = None, subject: Any = None
+    ) -> Any:
+        """:func:`encrypt` with this operation's table, field, key and output form."""
+        return encrypt(
+            values,
+            keyring,
+            table=self.table,
+            field=self.field,
+            record_ids=record_ids,
+            key_id=self.key_id,
+            subject=subject,
+            output=self.output,
+        )
+
+
+@dataclass(frozen=True)
+class EncryptDeterministically(_FieldEncryption):
+    """Deterministic field encryption as an operation value (join and search keys only).
+
+    Warning -- what this leaks: which values are equal (same key, table and field), and lengths.
+    """
+
+    name: ClassVar[str] = "encrypt_deterministically"
+    deterministic: ClassVar[bool] = True
+    leaks: ClassVar[str] = (
+        "which values are equal within the field (same key), and the length of each value"
+    )
+
+    def apply(
+        self, values: Any, keyring: Keyring, *, record_ids: Any = None, subject: Any = None
+    ) -> Any:
+        """:func:`encrypt_deterministically` with this operation's settings.
+
+        ``record_ids`` must be ``None``: a per-row binding would defeat equality.
+        """
+        if record_ids is not None:
+            raise InvalidArgument("deterministic encryption cannot bind record IDs")
+        return encrypt_deterministically(
+            values,
+            keyring,
+            table=self.table,
+            field=self.field,
+            key_id=self.key_id,
+            subject=subject,
+            output=self.output,
+        )
