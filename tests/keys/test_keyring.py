@@ -151,3 +151,31 @@ def test_suite_parse_rejects_unknown() -> None:
     """An unknown suite name raises InvalidArgument."""
     with pytest.raises(InvalidArgument):
         Suite.parse("des")
+
+
+def test_import_and_export_need_explicit_access() -> None:
+    """Imported material round-trips through export_key, which demands SECRET_ACCESS."""
+    from medguard.keys import SECRET_ACCESS
+
+    ring = Keyring()
+    info = ring.import_key(bytes(range(32)), "sm", key_id="legacy", primary=True)
+    assert info.status is KeyStatus.PRIMARY
+    assert ring.export_key("legacy", SECRET_ACCESS) == bytes(range(32))
+    with pytest.raises(InvalidArgument):
+        ring.export_key("legacy", True)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        ring.import_key(b"short", "aes")
+    ring.rotate()
+    ring.destroy("legacy")
+    with pytest.raises(KeyStateError):
+        ring.export_key("legacy", SECRET_ACCESS)
+
+
+def test_fixed_keyring_is_reproducible() -> None:
+    """medguard.testing's fixed_keyring gives the same subkeys for the same seed only."""
+    from medguard.testing.keyrings import fixed_keyring
+
+    a, b = fixed_keyring(keys=2), fixed_keyring(keys=2)
+    assert a.primary.key_id == "test2"
+    assert a.derive("aead", key_id="test1").material == b.derive("aead", key_id="test1").material
+    assert fixed_keyring(seed="other").derive("aead").material != a.derive("aead").material

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from medguard.keys.keyring import MASTER_KEY_SIZE, Keyring
+from medguard.keys.keyring import MASTER_KEY_SIZE, SECRET_ACCESS, Keyring, SecretAccess
 from medguard.keys.model import DerivedKey, KeyInfo, KeyStatus, Suite
 from medguard.keys.providers import (
     DEFAULT_ENV_VARIABLE,
@@ -21,6 +21,7 @@ from medguard.keys.providers import (
 __all__ = [
     "DEFAULT_ENV_VARIABLE",
     "MASTER_KEY_SIZE",
+    "SECRET_ACCESS",
     "DerivedKey",
     "EnvKeyProvider",
     "KeyInfo",
@@ -28,5 +29,6 @@ __all__ = [
     "KeyStatus",
     "Keyring",
     "PassphraseProvider",
+    "SecretAccess",
     "Suite",
 ]

@@ -28,7 +28,7 @@ from medguard.hazmat.kdf import encode_info, hkdf
 from medguard.keys.model import DerivedKey, KeyInfo, KeyStatus, Suite, check_key_id
 from medguard.keys.providers import KeyProvider, read_keyring_file, write_keyring_file
 
-__all__ = ["MASTER_KEY_SIZE", "Keyring"]
+__all__ = ["MASTER_KEY_SIZE", "SECRET_ACCESS", "Keyring", "SecretAccess"]
 
 MASTER_KEY_SIZE = 32
 _HKDF_SALT = b"medguard/keyring/v1"
@@ -37,6 +37,28 @@ _PAYLOAD_VERSION = 1
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class SecretAccess:
+    """A token proving the caller means to handle raw key material (import the one instance).
+
+    ``keyring.export_key(key_id, SECRET_ACCESS)`` reads like what it does, shows up in code
+    review and is easy to search for.
+    """
+
+    _instance: SecretAccess | None = None
+
+    def __new__(cls) -> SecretAccess:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SECRET_ACCESS"
+
+
+#: The token :meth:`Keyring.export_key` asks for.
+SECRET_ACCESS = SecretAccess()
 
 
 @dataclass(frozen=True)
@@ -196,6 +218,40 @@ class Keyring:
             self._set_primary(key_id)
         self._save()
         return self._keys[key_id].info
+
+    def import_key(
+        self,
+        material: bytes,
+        suite: str | Suite,
+        *,
+        key_id: str | None = None,
+        primary: bool = False,
+    ) -> KeyInfo:
+        """Add existing key material (32 bytes), e.g. when migrating from another system."""
+        if not isinstance(material, bytes) or len(material) != MASTER_KEY_SIZE:
+            raise InvalidArgument(f"imported key material must be {MASTER_KEY_SIZE} bytes")
+        chosen = Suite.parse(suite)
+        if key_id is None:
+            key_id = self._new_id("k")
+        elif check_key_id(key_id) in self._keys:
+            raise KeyringError(f"key ID {key_id!r} is already in the keyring")
+        self._keys[key_id] = _Key(KeyInfo(key_id, chosen, KeyStatus.ACTIVE, _now()), material)
+        if primary:
+            self._set_primary(key_id)
+        self._save()
+        return self._keys[key_id].info
+
+    def export_key(self, key_id: str, access: SecretAccess) -> bytes:
+        """The raw master key of ``key_id`` -- DANGER: key material leaves the keyring.
+
+        Needs the :data:`SECRET_ACCESS` token. Destroyed keys have nothing to export.
+        """
+        if access is not SECRET_ACCESS:
+            raise InvalidArgument("export_key needs medguard.keys.SECRET_ACCESS")
+        key = self._key(key_id)
+        if key.material is None:
+            raise KeyStateError(f"key {key_id!r} is destroyed")
+        return key.material
 
     def _default_suite(self) -> Suite:
         try:
