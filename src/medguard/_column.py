@@ -18,7 +18,15 @@ import numpy.typing as npt
 
 from medguard.errors import UnsupportedColumn
 
-__all__ = ["ColumnData", "as_column", "is_column", "null_mask"]
+__all__ = [
+    "ColumnData",
+    "as_column",
+    "ascii_digits",
+    "codepoint_groups",
+    "is_column",
+    "null_mask",
+    "strings_from_codepoints",
+]
 
 
 def _pandas() -> Any:
@@ -50,10 +58,12 @@ def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
         na = getattr(values.dtype, "na_object", None)
         if na is None and not hasattr(values.dtype, "na_object"):
             return np.zeros(values.shape, dtype=bool)
-        return np.frompyfunc(lambda v: v is na or v is None, 1, 1)(values).astype(bool)
+        flags = np.frompyfunc(lambda v: v is na or v is None, 1, 1)(values)
+        return np.asarray(flags, dtype=bool)
     pd = _pandas()
     if pd is not None:
-        return np.asarray(pd.isna(values), dtype=bool)
+        isna: npt.NDArray[np.bool_] = np.asarray(pd.isna(values), dtype=bool)
+        return isna
     isnull = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v), 1, 1)
     return np.asarray(isnull(values), dtype=bool)
 
@@ -161,3 +171,59 @@ def _from_arrow(pa: Any, values: Any) -> ColumnData:
         return pa.chunked_array([arr]) if chunked else arr
 
     return ColumnData(objects, nulls, rebuild)
+
+
+def codepoint_groups(
+    values: npt.NDArray[np.object_],
+) -> dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]]:
+    """Group the string items of an object array by length, as code-point matrices.
+
+    Returns ``{length: (rows, codes)}`` where ``codes`` is a ``(len(rows), length)`` matrix of
+    Unicode code points: ``uint8`` when the group is pure ASCII, else ``uint32``. Non-strings
+    (nulls, numbers) belong to no group. This is the fast road from Python strings to numpy:
+    one ``join`` and one encode per length.
+    """
+    n = values.shape[0]
+    items = values.tolist()
+    lengths = np.fromiter(
+        (len(v) if isinstance(v, str) else -1 for v in items), dtype=np.int64, count=n
+    )
+    groups: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = {}
+    for length in np.unique(lengths).tolist():
+        if length <= 0:
+            continue
+        rows = np.flatnonzero(lengths == length)
+        text = "".join([items[i] for i in rows.tolist()])
+        codes: npt.NDArray[Any]
+        if text.isascii():
+            codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, length)
+        else:
+            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).reshape(-1, length)
+        groups[length] = (rows, codes)
+    return groups
+
+
+def strings_from_codepoints(codes: npt.NDArray[Any]) -> list[str]:
+    """Turn a ``(k, length)`` code-point matrix (uint8 or uint32) back into ``k`` strings."""
+    k, length = codes.shape
+    if k == 0:
+        return []
+    if codes.dtype == np.uint8:
+        text = np.ascontiguousarray(codes).tobytes().decode("latin-1")
+    else:
+        text = np.ascontiguousarray(codes, dtype=np.uint32).tobytes().decode("utf-32-le")
+    return [text[i : i + length] for i in range(0, k * length, length)]
+
+
+def ascii_digits(codes: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """Code points as a uint8 matrix with full-width digits and letters folded to ASCII.
+
+    Rows holding any other non-ASCII character get 0xFF there, which no ASCII check accepts.
+    """
+    if codes.dtype == np.uint8:
+        return codes
+    if codes.max(initial=0) < 128:
+        return codes.astype(np.uint8)
+    wide = codes.astype(np.uint32)
+    wide = np.where((wide >= 0xFF10) & (wide <= 0xFF5A), wide - 0xFEE0, wide)
+    return np.where(wide < 128, wide, 0xFF).astype(np.uint8)

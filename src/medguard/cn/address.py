@@ -95,7 +95,7 @@ def generate(rng: random.Random | None = None, *, province: str | None = None) -
     code = rng.choice(codes)
     prov = regions.PROVINCES[code[:2]]
     city = regions.name_of(code[:4] + "00") or ""
-    if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划") or prov == city:
+    if city in ("市辖区", "县") or "直辖" in city or prov == city:
         city = ""
     district = regions.name_of(code) or ""
     road = rng.choice(_ROADS) + rng.choice(_ROAD_KINDS)

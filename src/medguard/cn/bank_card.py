@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from medguard._column import ascii_digits, codepoint_groups
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
 
@@ -17,6 +18,7 @@ __all__ = [
     "generate",
     "is_valid",
     "luhn_check_digit",
+    "luhn_codepoints",
     "luhn_valid",
     "luhn_valid_array",
     "normalize",
@@ -103,29 +105,26 @@ def is_valid(value: object) -> bool:
 def luhn_valid_array(values: object) -> npt.NDArray[np.bool_]:
     """Vectorized check: compact digit strings of 16-19 digits passing Luhn (nulls False)."""
     arr = np.asarray(values, dtype=object)
-    n = arr.shape[0]
-    is_str = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=n)
-    text = np.where(is_str, arr, "").astype(str)
-    result = np.zeros(n, dtype=bool)
-    if n == 0 or text.dtype.itemsize == 0:
-        return result
-    width = text.dtype.itemsize // 4
-    codes = text.view(np.uint32).reshape(n, width).astype(np.int64)
-    lengths = np.count_nonzero(codes, axis=1)
-    doubled = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int64)
-    for length in range(16, 20):
-        rows = np.flatnonzero(lengths == length)
-        if rows.size == 0 or width < length:
-            continue
-        digits = codes[rows, :length] - 48
-        ok = np.all((digits >= 0) & (digits <= 9), axis=1)
-        digits = np.clip(digits, 0, 9)
-        # Positions counted from the right: odd positions (1-based from the right, excluding
-        # the check digit) are doubled.
-        from_right = np.arange(length - 1, -1, -1)
-        double = from_right % 2 == 1
-        total = digits[:, ~double].sum(axis=1) + doubled[digits[:, double]].sum(axis=1)
-        result[rows] = ok & (total % 10 == 0)
+    result = np.zeros(arr.shape[0], dtype=bool)
+    for length, (rows, codes) in codepoint_groups(arr).items():
+        if 16 <= length <= 19:
+            result[rows] = luhn_codepoints(codes)
+    return result
+
+
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int32)
+
+
+def luhn_codepoints(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.bool_]:
+    """Luhn validity of each row of a ``(k, length)`` code-point (or byte) matrix of digits."""
+    length = codes.shape[1]
+    digits = ascii_digits(codes) - np.uint8(48)  # non-digits wrap above 9
+    ok = np.all(digits <= 9, axis=1)
+    digits = np.minimum(digits, 9)
+    # Counting from the right (check digit = position 0), odd positions are doubled.
+    double = (np.arange(length - 1, -1, -1) % 2) == 1
+    total = digits[:, ~double].sum(axis=1, dtype=np.int32) + _DOUBLED[digits[:, double]].sum(axis=1)
+    result: npt.NDArray[np.bool_] = ok & (total % 10 == 0)
     return result
 
 

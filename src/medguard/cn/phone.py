@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from medguard._column import ascii_digits, codepoint_groups
 from medguard.cn.normalize import compact, strip_country_code, to_halfwidth
 from medguard.errors import InvalidIdentifier
 
@@ -28,6 +29,7 @@ __all__ = [
     "is_mobile",
     "is_mobile_array",
     "is_valid",
+    "mobile_codepoints",
     "normalize",
     "parse",
 ]
@@ -135,22 +137,22 @@ def parse(value: str) -> Phone:
 def is_mobile_array(values: object) -> npt.NDArray[np.bool_]:
     """Vectorized :func:`is_mobile` over compact 11-digit strings (no +86; nulls are False)."""
     arr = np.asarray(values, dtype=object)
-    n = arr.shape[0]
-    is_str = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=n)
-    text = np.where(is_str, arr, "").astype(str)
-    if n == 0 or text.dtype.itemsize == 0:
-        return np.zeros(n, dtype=bool)
-    width = text.dtype.itemsize // 4
-    codes = text.view(np.uint32).reshape(n, width).astype(np.int64)
-    codes = np.where((codes >= 0xFF10) & (codes <= 0xFF19), codes - 0xFEE0, codes)
-    lengths = np.count_nonzero(codes, axis=1)
-    result = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(lengths == 11)
-    if rows.size and width >= 11:
-        digits = codes[rows, :11] - 48
-        ok = np.all((digits >= 0) & (digits <= 9), axis=1)
-        segment = np.clip(digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2], 0, 999)
-        result[rows] = ok & _SEGMENT_TABLE[segment]
+    result = np.zeros(arr.shape[0], dtype=bool)
+    groups = codepoint_groups(arr)
+    if 11 in groups:
+        rows, codes = groups[11]
+        result[rows] = mobile_codepoints(codes)
+    return result
+
+
+def mobile_codepoints(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.bool_]:
+    """Which rows of a ``(k, 11)`` code-point (or byte) matrix are allocated mobile numbers."""
+    if codes.shape[1] != 11:
+        return np.zeros(codes.shape[0], dtype=bool)
+    digits = ascii_digits(codes) - np.uint8(48)  # non-digits wrap above 9
+    ok = np.all(digits <= 9, axis=1)
+    head = np.minimum(digits[:, :3], 9).astype(np.int32)
+    result: npt.NDArray[np.bool_] = ok & _SEGMENT_TABLE[head @ np.array([100, 10, 1])]
     return result
 
 

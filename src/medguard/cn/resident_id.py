@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from medguard._column import ascii_digits, codepoint_groups
 from medguard.cn import dates, regions
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
@@ -38,6 +39,7 @@ __all__ = [
     "normalize",
     "parse",
     "to_18",
+    "valid_codepoints",
 ]
 
 Kind = Literal["resident", "hmt_permit", "foreign_permanent"]
@@ -52,8 +54,9 @@ _KIND = "resident_id"
 _PROVINCE_TABLE = np.zeros(100, dtype=bool)
 for _code in regions.PROVINCES:
     _PROVINCE_TABLE[int(_code)] = True
-_WEIGHTS_ARRAY = np.array(WEIGHTS, dtype=np.int64)
-_CHECK_CODEPOINTS = np.array([ord(c) for c in CHECK_CHARS], dtype=np.uint32)
+_WEIGHTS_ARRAY = np.array(WEIGHTS, dtype=np.int32)
+_CHECK_CODEPOINTS = np.array([ord(c) for c in CHECK_CHARS], dtype=np.uint8)
+_POWERS = 10 ** np.arange(7, -1, -1, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -172,42 +175,40 @@ def is_valid_array(values: object, *, today: dt.date | None = None) -> npt.NDArr
     full-width digits are folded, but spaces and dashes are not stripped: normalize first.
     """
     arr = np.asarray(values, dtype=object)
-    n = arr.shape[0]
-    result = np.zeros(n, dtype=bool)
-    if n == 0:
-        return result
-    is_str = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=n)
-    text = np.where(is_str, arr, "").astype(str)
-    width = max(text.dtype.itemsize // 4, 1)
-    codes = text.view(np.uint32).reshape(n, width) if text.dtype.itemsize else None
-    if codes is None:
-        return result
-    codes = np.where((codes >= 0xFF10) & (codes <= 0xFF3A), codes - 0xFEE0, codes)
-    lengths = np.count_nonzero(codes, axis=1)
-    for length in (18, 15):
-        rows = np.flatnonzero(lengths == length)
-        if rows.size == 0 or width < length:
-            continue
-        block = codes[rows, :length].astype(np.int64)
-        if length == 15:
-            digits = block - 48
-            ok = np.all((digits >= 0) & (digits <= 9), axis=1)
-            ymd = 19_000_000 + digits[:, 6:12] @ (10 ** np.arange(5, -1, -1))
-        else:
-            digits = block[:, :17] - 48
-            ok = np.all((digits >= 0) & (digits <= 9), axis=1)
-            last = block[:, 17]
-            expected = _CHECK_CODEPOINTS[(digits @ _WEIGHTS_ARRAY) % 11]
-            ok &= (last == expected) | ((last == ord("x")) & (expected == ord("X")))
-            ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1))
-        ok &= dates.real_dates_array(ymd, today=today, earliest=_EARLIEST_YEAR)
-        prov = np.clip(digits[:, 0] * 10 + digits[:, 1], 0, 99)
-        province_ok = _PROVINCE_TABLE[prov] | (prov == 83)
-        if length == 18:
-            foreign = digits[:, 0] == 9
-            issue = np.clip(digits[:, 1] * 10 + digits[:, 2], 0, 99)
-            province_ok = np.where(foreign, _PROVINCE_TABLE[issue], province_ok)
-        result[rows] = ok & province_ok
+    result = np.zeros(arr.shape[0], dtype=bool)
+    for length, (rows, codes) in codepoint_groups(arr).items():
+        if length in (15, 18):
+            result[rows] = valid_codepoints(codes, today=today)
+    return result
+
+
+def valid_codepoints(
+    codes: npt.NDArray[np.unsignedinteger], *, today: dt.date | None = None
+) -> npt.NDArray[np.bool_]:
+    """Validity of IDs given as a ``(k, 18)`` or ``(k, 15)`` matrix of code points (or bytes)."""
+    k, length = codes.shape
+    if length not in (15, 18):
+        return np.zeros(k, dtype=bool)
+    block = ascii_digits(codes)
+    digits = block - np.uint8(48)  # wraps non-digits to values above 9
+    if length == 15:
+        ok = np.all(digits <= 9, axis=1)
+        ymd = 19_000_000 + digits[:, 6:12].astype(np.int32) @ _POWERS[-6:]
+    else:
+        ok = np.all(digits[:, :17] <= 9, axis=1)
+        last = block[:, 17]
+        total = (digits[:, :17].astype(np.int32) * _WEIGHTS_ARRAY).sum(axis=1)
+        expected = _CHECK_CODEPOINTS[total % 11]
+        ok &= (last == expected) | ((last == ord("x")) & (expected == ord("X")))
+        ymd = digits[:, 6:14].astype(np.int32) @ _POWERS
+    digits = np.minimum(digits, 9)
+    ok &= dates.real_dates_array(ymd, today=today, earliest=_EARLIEST_YEAR)
+    prov = digits[:, 0].astype(np.int32) * 10 + digits[:, 1]
+    province_ok = _PROVINCE_TABLE[prov] | (prov == 83)
+    if length == 18:
+        issue = digits[:, 1].astype(np.int32) * 10 + digits[:, 2]
+        province_ok = np.where(digits[:, 0] == 9, _PROVINCE_TABLE[issue], province_ok)
+    result: npt.NDArray[np.bool_] = ok & province_ok
     return result
 
 
