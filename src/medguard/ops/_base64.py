@@ -15,7 +15,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["b64decode_rows", "b64encode_rows", "encoded_length", "split_fixed", "split_rows"]
+__all__ = [
+    "b64decode_rows",
+    "b64encode_rows",
+    "encoded_length",
+    "length_groups",
+    "split_fixed",
+    "split_rows",
+]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -62,6 +69,13 @@ def _groups(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
     order = np.argsort(lengths, kind="stable")
     cuts = np.flatnonzero(np.diff(lengths[order])) + 1
     return list(np.split(order, cuts))
+
+
+def length_groups(items: Sequence[bytes]) -> list[list[int]]:
+    """Positions of ``items`` grouped by length (one group when all are equally long)."""
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    groups: list[list[int]] = [g.tolist() for g in _groups(lengths)]
+    return groups
 
 
 def b64encode_rows(

@@ -28,6 +28,7 @@ from itertools import repeat
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from cryptography.hazmat.primitives.ciphers import algorithms
 
 from medguard._column import ColumnData, as_column, is_column
 from medguard.errors import (
@@ -38,11 +39,18 @@ from medguard.errors import (
     PolicyError,
     UnsupportedColumn,
 )
-from medguard.hazmat.aead import NONCE_SIZE, AesGcm, Sm4Gcm
+from medguard.hazmat.aead import NONCE_SIZE, TAG_SIZE, AesGcm, Sm4Gcm
+from medguard.hazmat.gcm_batch import BatchGcm
 from medguard.hazmat.siv import AesSiv, Sm4Siv
 from medguard.keys import Keyring, KeyStatus
 from medguard.keys.model import Suite, check_key_id
-from medguard.ops._base64 import b64decode_rows, b64encode_rows, split_fixed, split_rows
+from medguard.ops._base64 import (
+    b64decode_rows,
+    b64encode_rows,
+    length_groups,
+    split_fixed,
+    split_rows,
+)
 from medguard.ops._envelope import (
     Scheme,
     associated_data,
@@ -184,6 +192,9 @@ def _pd_na(value: Any) -> bool:
     return pd is not None and (value is pd.NA or value is pd.NaT)
 
 
+_BATCH = 16  # equal-length groups at least this big take the vectorized SM4-GCM path
+
+
 class _Sealer:
     """Batch encrypt/decrypt with one subkey."""
 
@@ -191,6 +202,8 @@ class _Sealer:
         self.scheme = scheme
         self.fast_gcm: Any = None
         self.one: Any
+        self._material = material
+        self._batch: BatchGcm | None = None
         if scheme.deterministic:
             self.one = AesSiv(material) if scheme.suite is Suite.AES else Sm4Siv(material)
         elif scheme.suite is Suite.AES:
@@ -198,6 +211,11 @@ class _Sealer:
             self.fast_gcm = self.one.raw  # pyca AESGCM: no per-call checks needed in batches
         else:
             self.one = Sm4Gcm(material)
+
+    def _batch_gcm(self) -> BatchGcm:
+        if self._batch is None:
+            self._batch = BatchGcm(algorithms.SM4, self._material)
+        return self._batch
 
     def seal(self, plaintexts: list[bytes], ads: list[bytes] | bytes) -> tuple[bytes, list[bytes]]:
         """(nonce pool, bodies): GCM bodies exclude the nonce, which is in the pool."""
@@ -208,8 +226,28 @@ class _Sealer:
             return b"", [enc(p, (a,)) for p, a in zip(plaintexts, ad_seq, strict=False)]
         pool = os.urandom(NONCE_SIZE * count)
         nonces = split_fixed(pool, NONCE_SIZE) if count else []
-        gcm = self.fast_gcm or self.one
-        return pool, list(map(gcm.encrypt, nonces, plaintexts, ad_seq))
+        if self.fast_gcm is not None or not isinstance(ads, bytes) or count < _BATCH:
+            gcm = self.fast_gcm or self.one
+            return pool, list(map(gcm.encrypt, nonces, plaintexts, ad_seq))
+        # SM4-GCM: vectorized per group of equal-length plaintexts.
+        bodies: list[bytes] = [b""] * count
+        nonce_rows = np.frombuffer(pool, dtype=np.uint8).reshape(count, NONCE_SIZE)
+        for group in length_groups(plaintexts):
+            size = len(plaintexts[group[0]])
+            if len(group) < _BATCH or size == 0:
+                for i in group:
+                    bodies[i] = self.one.encrypt(nonces[i], plaintexts[i], ads)
+                continue
+            whole = len(group) == count
+            joined = b"".join(plaintexts if whole else [plaintexts[i] for i in group])
+            rows = np.frombuffer(joined, dtype=np.uint8).reshape(len(group), size)
+            sealed = self._batch_gcm().seal(nonce_rows if whole else nonce_rows[group], rows, ads)
+            pieces = split_fixed(sealed.tobytes(), size + TAG_SIZE)
+            if whole:
+                return pool, pieces
+            for i, piece in zip(group, pieces, strict=True):
+                bodies[i] = piece
+        return pool, bodies
 
     def open(self, bodies: list[bytes], ads: list[bytes] | bytes) -> list[bytes | None]:
         """Plaintexts, ``None`` where a body did not authenticate."""
@@ -226,6 +264,11 @@ class _Sealer:
                 return list(map(self.fast_gcm.decrypt, nonces, cts, ad_seq))
             except Exception:
                 ad_seq = repeat(ads, count) if isinstance(ads, bytes) else ads
+        elif not self.scheme.deterministic and isinstance(ads, bytes) and count >= _BATCH:
+            return self._open_sm4_batches(bodies, ads)
+        return self._open_each(bodies, ad_seq)
+
+    def _open_each(self, bodies: Sequence[bytes], ad_seq: Any) -> list[bytes | None]:
         out: list[bytes | None] = []
         for body, ad in zip(bodies, ad_seq, strict=False):
             try:
@@ -235,6 +278,28 @@ class _Sealer:
                     out.append(self.one.decrypt(body[:NONCE_SIZE], body[NONCE_SIZE:], ad))
             except (DecryptionError, InvalidArgument):
                 out.append(None)
+        return out
+
+    def _open_sm4_batches(self, bodies: list[bytes], ad: bytes) -> list[bytes | None]:
+        out: list[bytes | None] = [None] * len(bodies)
+        for group in length_groups(bodies):
+            size = len(bodies[group[0]]) - NONCE_SIZE - TAG_SIZE
+            if len(group) < _BATCH or size <= 0:
+                opened = self._open_each([bodies[i] for i in group], repeat(ad))
+                for i, one in zip(group, opened, strict=True):
+                    out[i] = one
+                continue
+            whole = len(group) == len(bodies)
+            joined = b"".join(bodies if whole else [bodies[i] for i in group])
+            rows = np.frombuffer(joined, dtype=np.uint8).reshape(len(group), -1)
+            plain, ok = self._batch_gcm().open(
+                np.ascontiguousarray(rows[:, :NONCE_SIZE]), rows[:, NONCE_SIZE:], ad
+            )
+            pieces = split_fixed(plain.tobytes(), size)
+            if whole and ok.all():
+                return pieces  # type: ignore[return-value]
+            for i, piece, good in zip(group, pieces, ok.tolist(), strict=True):
+                out[i] = piece if good else None
         return out
 
 
