@@ -15,6 +15,13 @@ __version__ = "0.1.0"
 # name -> module that defines it; resolved on first access (PEP 562) so `import medguard` is cheap.
 _EXPORTS: dict[str, str] = {
     "MedguardError": "medguard.errors",
+    "InvalidIdentifier": "medguard.errors",
+    "mask_name": "medguard.ops.mask",
+    "mask_resident_id": "medguard.ops.mask",
+    "mask_phone": "medguard.ops.mask",
+    "mask_bank_card": "medguard.ops.mask",
+    "mask_email": "medguard.ops.mask",
+    "mask_address": "medguard.ops.mask",
     "Keyring": "medguard.keys",
     "encrypt": "medguard.ops.encryption",
     "decrypt": "medguard.ops.encryption",

@@ -1,0 +1,193 @@
+"""Tests for medguard.ops.mask: conventions, column kinds, safety on bad input, properties."""
+
+import random
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from medguard.cn import bank_card, names, phone, resident_id
+from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.ops.mask import (
+    KeepEnds,
+    Mask,
+    MaskAddress,
+    MaskBankCard,
+    MaskEmail,
+    MaskName,
+    MaskPassport,
+    MaskPhone,
+    MaskResidentID,
+    mask_address,
+    mask_email,
+    mask_name,
+    mask_phone,
+    mask_resident_id,
+)
+
+seeds = st.integers(min_value=0, max_value=2**32)
+
+
+@pytest.mark.parametrize(
+    ("mask", "value", "expected"),
+    [
+        (MaskResidentID(), "11010519491231002X", "110105********002X"),
+        (MaskResidentID(first=1), "11010519491231002X", "1*************002X"),
+        (MaskPhone(), "13800138000", "138****8000"),
+        (MaskPhone(), "+86 138-0013-8000", "138****8000"),
+        (MaskPhone(), "(023)68754321", "023-****4321"),
+        (MaskBankCard(), "6222020200112233446", "622202*********3446"),
+        (MaskEmail(), "zhangsan@163.com", "z***@163.com"),
+        (MaskAddress(), "广东省深圳市南山区科技园路18号3栋502", "广东省深圳市南山区****"),
+        (MaskAddress(keep="city"), "广东省深圳市南山区科技园路18号", "广东省深圳市****"),
+        (MaskPassport(), "E12345678", "E*****678"),
+        (MaskName(), "张三", "张*"),
+        (MaskName(), "张三丰", "张**"),
+        (MaskName(keep_last=True), "张三丰", "张*丰"),
+        (MaskName(), "欧阳娜娜", "欧阳**"),
+        (MaskName(keep_surname=False), "欧阳娜娜", "****"),
+        (KeepEnds(first=2, last=2), "abcdefgh", "ab****gh"),
+    ],
+)
+def test_conventions(mask, value, expected):
+    """Each mask follows the GB/T 35273 display conventions (DOMAIN.md section 5)."""
+    assert mask.apply(value) == expected
+
+
+def test_bank_card_example_is_luhn_valid():
+    """The bank card used above is a valid card (so it is masked, not treated as invalid)."""
+    assert bank_card.is_valid("6222020200112233446")
+
+
+@pytest.mark.parametrize(
+    "value", ["110105194912310021", "1380013800", "not an id", "14012345678", 13800138000]
+)
+def test_invalid_input_is_fully_masked_and_counted(value):
+    """Invalid or unexpected input is masked completely (length only) and counted."""
+    for mask in (MaskResidentID(), MaskPhone()):
+        out, report = mask.apply_with_report([value])
+        assert out == ["*" * len(str(value))]
+        assert report.invalid == 1
+        assert report.masked == 0
+
+
+def test_strict_mode_raises_with_row():
+    """strict=True raises InvalidIdentifier naming the first bad row, never the value."""
+    with pytest.raises(InvalidIdentifier) as exc:
+        MaskPhone(strict=True).apply(["13800138000", "13800138001", "bad-value"])
+    assert exc.value.row == 2
+    assert "bad-value" not in str(exc.value)
+
+
+def _columns(values):
+    return [
+        list(values),
+        tuple(values),
+        np.array(values, dtype=object),
+        pd.Series(values, name="c"),
+        pa.array(values, type=pa.string()),
+        pa.chunked_array([pa.array(values, type=pa.string())]),
+    ]
+
+
+def test_every_column_kind_comes_back_as_itself_with_nulls():
+    """Lists, tuples, numpy, pandas and pyarrow columns come back as the same kind, nulls kept."""
+    values = ["13800138000", None, "bad"]
+    for column in _columns(values):
+        out = mask_phone(column)
+        assert type(out) is type(column)
+        as_list = out.tolist() if hasattr(out, "tolist") else list(out)
+        if isinstance(out, (pa.Array, pa.ChunkedArray)):
+            as_list = out.to_pylist()
+        assert as_list[0] == "138****8000"
+        assert as_list[1] is None or pd.isna(as_list[1])
+        assert as_list[2] == "***"
+
+
+def test_fast_paths_match_general_path():
+    """numpy unicode and pyarrow fast paths give exactly the general path's output."""
+    rng = random.Random(3)
+    ids = [resident_id.generate(rng) for _ in range(200)]
+    general = mask_resident_id(ids)
+    assert mask_resident_id(np.array(ids)).tolist() == general
+    assert mask_resident_id(pa.array(ids)).to_pylist() == general
+    mobiles = [phone.generate(rng) for _ in range(200)]
+    assert mask_phone(np.array(mobiles)).tolist() == mask_phone(mobiles)
+    assert mask_phone(pa.array(mobiles)).to_pylist() == mask_phone(mobiles)
+
+
+@given(seeds)
+def test_masked_ids_reveal_only_configured_characters(seed):
+    """A masked ID shows exactly its first 6 and last 4 characters; the rest is masked."""
+    value = resident_id.generate(random.Random(seed))
+    out = mask_resident_id(value)
+    assert out[:6] == value[:6]
+    assert out[-4:] == value[-4:]
+    assert set(out[6:-4]) == {"*"}
+
+
+@given(st.text(min_size=0, max_size=30), st.integers(0, 8), st.integers(0, 8))
+def test_keep_ends_never_reveals_more_than_configured(value, first, last):
+    """KeepEnds keeps at most first+last characters and hides at least a third of the value."""
+    out = KeepEnds(first=first, last=last, char="\x00").apply(value)
+    revealed = sum(1 for c in out if c != "\x00")
+    assert len(out) == len(value)
+    assert revealed <= first + last
+    assert len(value) - revealed >= (len(value) + 2) // 3
+
+
+@given(seeds)
+def test_masking_is_idempotent(seed):
+    """Masking a masked name, phone or address again changes nothing."""
+    rng = random.Random(seed)
+    name = names.generate(rng)
+    assert mask_name(mask_name(name)) == mask_name(name)
+    addr = "广东省深圳市南山区科技园路18号"
+    assert mask_address(mask_address(addr)) == mask_address(addr)
+    email = "user@example.com"
+    assert mask_email(mask_email(email)) == mask_email(email)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=20)), max_size=30))
+def test_raw_values_never_appear_in_output(values):
+    """Whatever the input, an output value never equals its (non-trivial) raw input."""
+    for mask in (MaskResidentID(), MaskPhone(), MaskBankCard(), MaskName(), MaskEmail()):
+        out = mask.apply(values)
+        for raw, masked in zip(values, out, strict=True):
+            if raw is None:
+                assert masked is None
+            elif len(raw) >= 2 and set(raw) != {"*"}:
+                assert masked != raw
+
+
+@given(seeds)
+def test_scalar_equals_column(seed):
+    """Masking a value alone gives the same result as masking it inside a column."""
+    rng = random.Random(seed)
+    values = [resident_id.generate(rng), phone.generate(rng), "garbage"]
+    for mask in (MaskResidentID(), MaskPhone()):
+        assert [mask.apply(v) for v in values] == mask.apply(values)
+
+
+def test_config_round_trip_and_errors():
+    """to_config/from_config round-trip every mask; unknown kinds and options are refused."""
+    masks = (
+        MaskResidentID(first=1), MaskPhone(), MaskName(keep_last=True), MaskEmail(),
+        MaskAddress(keep="city"), MaskBankCard(), MaskPassport(), KeepEnds(first=2, last=0),
+    )  # fmt: skip
+    for mask in masks:
+        assert Mask.from_config(mask.to_config()) == mask
+    with pytest.raises(InvalidArgument):
+        Mask.from_config({"op": "mask", "kind": "nope"})
+    with pytest.raises(InvalidArgument):
+        Mask.from_config({"op": "mask", "kind": "phone", "colour": "red"})
+    with pytest.raises(InvalidArgument):
+        MaskName(char="**")
+
+
+def test_full_width_mask_character():
+    """A full-width mask character works on ASCII values too."""
+    assert mask_phone("13800138000", char="＊") == "138＊＊＊＊8000"
