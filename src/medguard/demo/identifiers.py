@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from medguard.demo import DemoContext
@@ -18,7 +18,7 @@ def run(ctx: DemoContext) -> None:
 
     p = ctx.patients
     ctx.section("Identifier validation (collection stage)")
-    checks = [
+    checks: list[tuple[str, str, Any]] = [
         ("resident_id", "GB 11643, MOD 11-2", resident_id.is_valid_array(p["resident_id"])),
         ("mobile", "allocated segment", phone.is_mobile_array(p["mobile"])),
         ("landline", "area code + number", [phone.is_landline(v) for v in p["landline"]]),

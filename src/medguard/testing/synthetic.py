@@ -65,7 +65,7 @@ def synthetic_extract(patients: int = 200, *, seed: int = 20261122) -> tuple[Any
     fake.seed_instance(seed)
     today = dt.date(2026, 1, 1)
 
-    patient_rows = []
+    patient_rows: list[dict[str, Any]] = []
     for i in range(patients):
         sex = rng.choice(("男", "女"))
         birth = today - dt.timedelta(days=rng.randint(1 * 365, 95 * 365))
@@ -89,7 +89,7 @@ def synthetic_extract(patients: int = 200, *, seed: int = 20261122) -> tuple[Any
         )
     patients_df = pd.DataFrame(patient_rows)
 
-    visit_rows = []
+    visit_rows: list[dict[str, Any]] = []
     for p in patient_rows:
         for _ in range(int(nprng.integers(1, 6))):
             date = dt.date(2025, 1, 1) + dt.timedelta(days=int(nprng.integers(0, 365)))
@@ -113,7 +113,7 @@ def synthetic_extract(patients: int = 200, *, seed: int = 20261122) -> tuple[Any
 
     by_id = {p["patient_id"]: p for p in patient_rows}
     diagnoses = dict(ICD10_CODES)
-    note_rows = []
+    note_rows: list[dict[str, Any]] = []
     for v in visit_rows:
         p = by_id[v["patient_id"]]
         template = _NOTE_TEMPLATES[int(nprng.integers(0, len(_NOTE_TEMPLATES)))]
