@@ -19,6 +19,13 @@ from typing import Any
 
 __all__ = ["register"]
 
+DESCRIPTION = """\
+Manage a medguard keyring file. Choose the file with --keyring (or $MEDGUARD_KEYRING). A
+passphrase keyring reads its passphrase from the variable named by --passphrase-env (default
+MEDGUARD_KEYRING_PASSPHRASE) or asks for it on the terminal; an env keyring reads its wrapping
+key from --key-env (default MEDGUARD_KEYRING_KEY). Key material is never printed.
+"""
+
 EPILOG = """\
 examples:
   export MEDGUARD_KEYRING_PASSPHRASE=...        (or be prompted)
@@ -35,7 +42,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "keys",
         help="manage keyring files (create, list, rotate, disable, destroy)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
