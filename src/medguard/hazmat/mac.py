@@ -13,7 +13,20 @@ from cryptography.hazmat.primitives import hmac as _crypto_hmac
 from medguard.errors import InvalidArgument
 from medguard.hazmat.kdf import HashName
 
-__all__ = ["hmac_digest", "verify"]
+__all__ = ["digest", "hmac_digest", "verify"]
+
+
+def digest(data: bytes, *, hash: HashName = "sha256") -> bytes:
+    """Plain hash of ``data`` with SHA-256 or SM3 (GB/T 32905); not a MAC: no key."""
+    if hash == "sha256":
+        algorithm: hashes.HashAlgorithm = hashes.SHA256()
+    elif hash == "sm3":
+        algorithm = hashes.SM3()
+    else:
+        raise InvalidArgument(f"unknown hash {hash!r} (expected 'sha256' or 'sm3')")
+    h = hashes.Hash(algorithm)
+    h.update(data)
+    return h.finalize()
 
 
 def hmac_digest(key: bytes, data: bytes, *, hash: HashName = "sha256") -> bytes:
