@@ -82,6 +82,9 @@ class Keyring:
         """Make an empty in-memory keyring (add keys with :meth:`add_key` or :meth:`rotate`)."""
         self._keys: dict[str, _Key] = {}
         self._subjects: dict[str, str] = {}
+        # Derived subkeys by (key ID, purpose, context, length): HKDF costs ~10 µs, and scalar
+        # calls in a loop would pay it per value. Dropped when a key is destroyed.
+        self._derived: dict[tuple[str, str, str, int], bytes] = {}
         self._path: Path | None = None
         self._provider: KeyProvider | None = None
 
@@ -324,6 +327,7 @@ class Keyring:
         if key.info.status is not KeyStatus.DESTROYED:
             info = replace(key.info, status=KeyStatus.DESTROYED, destroyed=_now())
             self._keys[key_id] = _Key(info, None)
+            self._derived = {k: v for k, v in self._derived.items() if k[0] != key_id}
             self._save()
         return self.get(key_id)
 
@@ -402,6 +406,10 @@ class Keyring:
         info = self.primary if key_id is None else self.get(key_id)
         if info.status in (KeyStatus.DISABLED, KeyStatus.DESTROYED):
             raise KeyStateError(f"key {info.key_id!r} is {info.status.value}")
+        cache_key = (info.key_id, purpose, context, length)
+        cached = self._derived.get(cache_key)
+        if cached is not None:
+            return DerivedKey(info.key_id, info.suite, purpose, context, cached)
         material = self._keys[info.key_id].material
         if material is None:  # pragma: no cover - destroyed keys are caught above
             raise KeyStateError(f"key {info.key_id!r} has no material")
@@ -412,6 +420,9 @@ class Keyring:
             salt=_HKDF_SALT,
             hash="sha256" if info.suite is Suite.AES else "sm3",
         )
+        if len(self._derived) >= 4096:
+            self._derived.clear()
+        self._derived[cache_key] = okm
         return DerivedKey(info.key_id, info.suite, purpose, context, okm)
 
     # ----------------------------------------------------------------- persistence

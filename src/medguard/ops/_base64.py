@@ -89,6 +89,14 @@ def b64encode_rows(
     count_all = len(rows)
     if head_size and len(heads) != head_size * count_all:
         raise ValueError("heads must hold head_size bytes per row")
+    if count_all < _SMALL:
+        return [
+            prefix
+            + base64.urlsafe_b64encode(heads[i * head_size : (i + 1) * head_size] + row)
+            .rstrip(b"=")
+            .decode("ascii")
+            for i, row in enumerate(rows)
+        ]
     out: list[str] = [""] * count_all
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=count_all)
     head_arr = (
@@ -159,6 +167,19 @@ def _decode_block(
     return data, ok
 
 
+def _decode_one(text: str) -> bytes | None:
+    """Per-value decoding for tiny inputs, with the same canonical-form rules."""
+    if not text.isascii() or "+" in text or "/" in text or len(text) % 4 == 1 or not text:
+        return None
+    raw = text.encode("ascii").translate(_FROM_URLSAFE) + b"=" * (-len(text) % 4)
+    try:
+        data = binascii.a2b_base64(raw, strict_mode=True)
+    except binascii.Error:
+        return None
+    canonical = base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return data if canonical == text else None
+
+
 def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes | None], list[int]]:
     """Decode ``prefix + base64url`` texts.
 
@@ -166,6 +187,16 @@ def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes |
     positions whose text does not start with ``prefix`` (their body is ``None`` too).
     """
     count_all = len(texts)
+    if count_all < _SMALL:
+        small: list[bytes | None] = []
+        missing: list[int] = []
+        for i, text in enumerate(texts):
+            if text.startswith(prefix):
+                small.append(_decode_one(text[len(prefix) :]))
+            else:
+                small.append(None)
+                missing.append(i)
+        return small, missing
     out: list[bytes | None] = [None] * count_all
     unmatched: list[int] = []
     pre = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)

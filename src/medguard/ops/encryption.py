@@ -305,7 +305,7 @@ class _Sealer:
         count = len(bodies)
         ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
         if self.fast_gcm is not None:
-            split = split_rows(bodies, NONCE_SIZE)
+            split = split_rows(bodies, NONCE_SIZE) if count >= _BATCH else None
             if split is None:
                 nonces = [b[:NONCE_SIZE] for b in bodies]
                 cts = [b[NONCE_SIZE:] for b in bodies]
