@@ -179,3 +179,13 @@ def test_fixed_keyring_is_reproducible() -> None:
     assert a.primary.key_id == "test2"
     assert a.derive("aead", key_id="test1").material == b.derive("aead", key_id="test1").material
     assert fixed_keyring(seed="other").derive("aead").material != a.derive("aead").material
+
+
+def test_versions_count_keyring_keys_in_order() -> None:
+    """Keyring keys are numbered 1, 2, 3 in creation order; subject keys have version 0."""
+    ring = Keyring.generate()
+    ring.rotate()
+    ring.subject_key("p1")
+    third = ring.rotate()
+    assert [k.version for k in ring.list()] == [1, 2, 0, 3]
+    assert third.version == 3

@@ -134,6 +134,7 @@ def _open(args: argparse.Namespace) -> Any:
 def _row(info: Any) -> dict[str, Any]:
     return {
         "key_id": info.key_id,
+        "version": info.version or "",
         "suite": info.suite.value,
         "status": info.status.value,
         "created": info.created,
@@ -143,7 +144,7 @@ def _row(info: Any) -> dict[str, Any]:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    columns = ["key_id", "suite", "status", "kind", "created", "destroyed"]
+    columns = ["key_id", "version", "suite", "status", "kind", "created", "destroyed"]
     widths = {c: max(len(c), *(len(str(r[c] or "")) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
     for r in rows:

@@ -215,7 +215,7 @@ class Keyring:
             key_id = self._new_id("k")
         elif check_key_id(key_id) in self._keys:
             raise KeyringError(f"key ID {key_id!r} is already in the keyring")
-        info = KeyInfo(key_id, chosen, KeyStatus.ACTIVE, _now())
+        info = KeyInfo(key_id, chosen, KeyStatus.ACTIVE, _now(), version=self._next_version())
         self._keys[key_id] = _Key(info, secrets.token_bytes(MASTER_KEY_SIZE))
         if primary:
             self._set_primary(key_id)
@@ -238,7 +238,8 @@ class Keyring:
             key_id = self._new_id("k")
         elif check_key_id(key_id) in self._keys:
             raise KeyringError(f"key ID {key_id!r} is already in the keyring")
-        self._keys[key_id] = _Key(KeyInfo(key_id, chosen, KeyStatus.ACTIVE, _now()), material)
+        info = KeyInfo(key_id, chosen, KeyStatus.ACTIVE, _now(), version=self._next_version())
+        self._keys[key_id] = _Key(info, material)
         if primary:
             self._set_primary(key_id)
         self._save()
@@ -255,6 +256,9 @@ class Keyring:
         if key.material is None:
             raise KeyStateError(f"key {key_id!r} is destroyed")
         return key.material
+
+    def _next_version(self) -> int:
+        return 1 + max((k.info.version for k in self._keys.values()), default=0)
 
     def _default_suite(self) -> Suite:
         try:
@@ -448,6 +452,7 @@ class Keyring:
                     "created": info.created,
                     "subject": info.subject,
                     "destroyed": info.destroyed,
+                    "version": info.version,
                     "material": None
                     if key.material is None
                     else base64.b64encode(key.material).decode("ascii"),
@@ -470,6 +475,7 @@ class Keyring:
                     created=str(item["created"]),
                     subject=item.get("subject"),
                     destroyed=item.get("destroyed"),
+                    version=int(item.get("version", 0)),
                 )
                 raw = item.get("material")
                 material = None if raw is None else base64.b64decode(raw, validate=True)

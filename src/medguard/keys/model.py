@@ -73,7 +73,11 @@ class KeyStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class KeyInfo:
-    """Public metadata of one key: never any key material."""
+    """Public metadata of one key: never any key material.
+
+    ``version`` numbers the keyring's own keys 1, 2, 3, ... in creation order (rotation adds
+    the next one); per-subject keys have version 0.
+    """
 
     key_id: str
     suite: Suite
@@ -81,6 +85,7 @@ class KeyInfo:
     created: str
     subject: str | None = None
     destroyed: str | None = None
+    version: int = 0
 
     @property
     def is_subject_key(self) -> bool:
