@@ -60,12 +60,14 @@ def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
             return np.zeros(values.shape, dtype=bool)
         flags = np.frompyfunc(lambda v: v is na or v is None, 1, 1)(values)
         return np.asarray(flags, dtype=bool)
+    # Element-wise comparisons run in C: None == None, and NaN is the value not equal to itself.
+    is_none = np.asarray(values == None, dtype=bool)  # noqa: E711
+    is_nan = np.asarray(values != values, dtype=bool)  # noqa: PLR0124
+    result: npt.NDArray[np.bool_] = is_none | is_nan
     pd = _pandas()
-    if pd is not None:
-        isna: npt.NDArray[np.bool_] = np.asarray(pd.isna(values), dtype=bool)
-        return isna
-    isnull = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v), 1, 1)
-    return np.asarray(isnull(values), dtype=bool)
+    if pd is not None and not result.all():
+        result |= np.asarray(pd.isna(values), dtype=bool)  # pd.NA, pd.NaT
+    return result
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,14 @@ def codepoint_groups(
     """
     n = values.shape[0]
     items = values.tolist()
-    lengths = np.fromiter(
-        (len(v) if isinstance(v, str) else -1 for v in items), dtype=np.int64, count=n
-    )
+    try:  # the common case, all strings: len() through map runs at C speed
+        if not all(map(str.__instancecheck__, items)):
+            raise TypeError
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=n)
+    except TypeError:
+        lengths = np.fromiter(
+            (len(v) if isinstance(v, str) else -1 for v in items), dtype=np.int64, count=n
+        )
     groups: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = {}
     for length in np.unique(lengths).tolist():
         if length <= 0:
