@@ -83,3 +83,31 @@ def test_shapes_are_checked() -> None:
     with pytest.raises(InvalidArgument):
         BatchGcm(algorithms.SM4, bytes(32))
     assert "00" not in repr(batch)
+
+
+@given(
+    n=st.integers(1, 5),
+    size=st.integers(1, 33),
+    ad_size=st.integers(0, 40),
+    data=st.data(),
+)
+@settings(max_examples=40)
+def test_per_row_associated_data(n: int, size: int, ad_size: int, data: st.DataObject) -> None:
+    """With one associated data per row, each row equals SM4-GCM of that row and its AD."""
+    key = bytes(range(16))
+    nonces = _rows(data.draw(st.binary(min_size=12 * n, max_size=12 * n)), n)
+    rows = _rows(data.draw(st.binary(min_size=size * n, max_size=size * n)), n)
+    ads = np.frombuffer(
+        data.draw(st.binary(min_size=ad_size * n, max_size=ad_size * n)), dtype=np.uint8
+    ).reshape(n, ad_size)
+    batch = BatchGcm(algorithms.SM4, key)
+    sealed = batch.seal(nonces, rows, ads)
+    for i in range(n):
+        one = Sm4Gcm(key).encrypt(nonces[i].tobytes(), rows[i].tobytes(), ads[i].tobytes())
+        assert sealed[i].tobytes() == one
+    _, ok = batch.open(nonces, sealed, ads)
+    assert ok.all()
+    if n > 1 and ad_size:
+        swapped = ads[::-1].copy()
+        _, ok = batch.open(nonces, sealed, swapped)
+        assert ok.tolist() == [bool((ads[i] == swapped[i]).all()) for i in range(n)]

@@ -44,3 +44,13 @@ def test_prefix_mismatch_is_reported() -> None:
     assert decoded[0] == b"A"
     assert decoded[2] is None
     assert sorted(unmatched) == [1, 4, 7, 10]
+
+
+@given(st.lists(st.text(max_size=12), max_size=10))
+def test_record_associated_data_matches_single(records: list[str]) -> None:
+    """The bulk record AD builder equals the one-record associated_data for every record."""
+    from medguard.ops._envelope import SCHEMES, associated_data, record_associated_data
+
+    scheme = SCHEMES["sm4gcm"]
+    bulk = record_associated_data(scheme, "k1", "t", "f", records)
+    assert bulk == [associated_data(scheme, "k1", "t", "f", r) for r in records]

@@ -113,28 +113,43 @@ class BatchGcm:
         stream = stream.reshape(n, blocks + 1, 16)
         return stream[:, 0, :], stream[:, 1:, :].reshape(n, blocks * 16)
 
-    def _tag(self, ciphertext: U8, aad: bytes, ej0: U8) -> U8:
-        n, size = ciphertext.shape
+    def _ghash_rows(self, y: U8, rows: U8) -> U8:
+        n, size = rows.shape
         blocks = -(-size // 16)
         padded = np.zeros((n, blocks * 16), dtype=np.uint8)
-        padded[:, :size] = ciphertext
-        y = np.repeat(self._aad_state(aad), n, axis=0)
+        padded[:, :size] = rows
         for k in range(blocks):
             y = self._mul_h(y ^ padded[:, 16 * k : 16 * k + 16])
-        lengths = ((8 * len(aad)) << 64 | (8 * size)).to_bytes(16, "big")
+        return y
+
+    def _tag(self, ciphertext: U8, aad: bytes | U8, ej0: U8) -> U8:
+        n, size = ciphertext.shape
+        if isinstance(aad, bytes):
+            y = np.repeat(self._aad_state(aad), n, axis=0)
+            aad_size = len(aad)
+        else:  # one associated data per row, all of one length
+            y = self._ghash_rows(np.zeros((n, 16), dtype=np.uint8), aad)
+            aad_size = aad.shape[1]
+        y = self._ghash_rows(y, ciphertext)
+        lengths = ((8 * aad_size) << 64 | (8 * size)).to_bytes(16, "big")
         y = self._mul_h(y ^ np.frombuffer(lengths, dtype=np.uint8))
         return y ^ ej0
 
     @staticmethod
-    def _check(nonces: U8, rows: U8) -> None:
+    def _check(nonces: U8, rows: U8, aad: bytes | U8) -> None:
         if nonces.ndim != 2 or nonces.shape[1] != 12 or rows.ndim != 2:
             raise InvalidArgument("nonces must be (n, 12) and messages (n, size) uint8 arrays")
         if nonces.shape[0] != rows.shape[0]:
             raise InvalidArgument("one nonce per message")
+        if not isinstance(aad, bytes) and (aad.ndim != 2 or aad.shape[0] != rows.shape[0]):
+            raise InvalidArgument("per-row associated data must be an (n, size) uint8 array")
 
-    def seal(self, nonces: U8, plaintexts: U8, aad: bytes) -> U8:
-        """Encrypt rows of ``plaintexts`` (n, size); returns (n, size + 16): ciphertext || tag."""
-        self._check(nonces, plaintexts)
+    def seal(self, nonces: U8, plaintexts: U8, aad: bytes | U8) -> U8:
+        """Encrypt rows of ``plaintexts`` (n, size); returns (n, size + 16): ciphertext || tag.
+
+        ``aad`` is one associated data for all rows, or an (n, aad_size) array, one per row.
+        """
+        self._check(nonces, plaintexts, aad)
         n, size = plaintexts.shape
         ej0, stream = self._keystream(nonces, -(-size // 16))
         ciphertext = plaintexts ^ stream[:, :size]
@@ -143,12 +158,12 @@ class BatchGcm:
         out[:, size:] = self._tag(ciphertext, aad, ej0)
         return out
 
-    def open(self, nonces: U8, sealed: U8, aad: bytes) -> tuple[U8, npt.NDArray[np.bool_]]:
+    def open(self, nonces: U8, sealed: U8, aad: bytes | U8) -> tuple[U8, npt.NDArray[np.bool_]]:
         """Decrypt rows of ``sealed`` (n, size + 16); returns (plaintexts, authentic mask).
 
         Rows whose tag does not verify come back as zeros with ``False`` in the mask.
         """
-        self._check(nonces, sealed)
+        self._check(nonces, sealed, aad)
         n, total = sealed.shape
         if total < 16:
             return np.zeros((n, 0), dtype=np.uint8), np.zeros(n, dtype=bool)

@@ -71,9 +71,15 @@ def _groups(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
     return list(np.split(order, cuts))
 
 
-def length_groups(items: Sequence[bytes]) -> list[list[int]]:
-    """Positions of ``items`` grouped by length (one group when all are equally long)."""
+def length_groups(
+    items: Sequence[bytes], companions: Sequence[bytes] | None = None
+) -> list[list[int]]:
+    """Positions of ``items`` grouped by length (and by the length of the same-position
+    ``companions`` when given); one group when all are equally long."""
     lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    if companions is not None:
+        other = np.fromiter(map(len, companions), dtype=np.int64, count=len(companions))
+        lengths = lengths * (int(other.max(initial=0)) + 1) + other
     groups: list[list[int]] = [g.tolist() for g in _groups(lengths)]
     return groups
 

@@ -29,6 +29,7 @@ __all__ = [
     "bytes_prefix",
     "parse_bytes",
     "parse_text_header",
+    "record_associated_data",
     "scheme_for",
     "text_prefix",
 ]
@@ -125,3 +126,15 @@ def associated_data(
     parts: tuple[str, ...] = (TEXT_VERSION, scheme.code, key_id, table, field)
     parts += ("record", record) if record is not None else ("no-record",)
     return encode_info(*parts)
+
+
+def record_associated_data(
+    scheme: Scheme, key_id: str, table: str, field: str, records: list[str]
+) -> list[bytes]:
+    """``associated_data(..., record)`` for many records (the shared prefix encoded once)."""
+    head = encode_info(TEXT_VERSION, scheme.code, key_id, table, field, "record")
+    out = []
+    for record in records:
+        data = record.encode("utf-8")
+        out.append(head + len(data).to_bytes(4, "big") + data)
+    return out

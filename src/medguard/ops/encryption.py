@@ -58,6 +58,7 @@ from medguard.ops._envelope import (
     bytes_prefix,
     parse_bytes,
     parse_text_header,
+    record_associated_data,
     scheme_for,
     text_prefix,
 )
@@ -195,16 +196,21 @@ def _pd_na(value: Any) -> bool:
 
 _BATCH = 16  # equal-length groups at least this big take the vectorized paths
 
-_Bulk = Callable[[npt.NDArray[np.uint8], list[int]], list[Any]]
+_Bulk = Callable[[npt.NDArray[np.uint8], list[int], Any], list[Any]]
 
 
 def _by_length(
-    items: list[bytes], bulk: _Bulk, single: Callable[[int], Any], min_size: int
+    items: list[bytes],
+    bulk: _Bulk,
+    single: Callable[[int], Any],
+    min_size: int,
+    ads: list[bytes] | None = None,
 ) -> list[Any]:
     """Apply ``bulk`` to each big group of equal-length items (as an (n, size) array) and
-    ``single`` to the rest, keeping positions."""
+    ``single`` to the rest, keeping positions. With per-row ``ads``, groups also share the
+    associated-data length and ``bulk`` gets them as an (n, ad_size) array (else ``None``)."""
     out: list[Any] = [None] * len(items)
-    for group in length_groups(items):
+    for group in length_groups(items, ads):
         size = len(items[group[0]])
         if len(group) < _BATCH or size < min_size:
             for i in group:
@@ -212,7 +218,12 @@ def _by_length(
             continue
         whole = len(group) == len(items)
         joined = b"".join(items if whole else [items[i] for i in group])
-        results = bulk(np.frombuffer(joined, dtype=np.uint8).reshape(len(group), size), group)
+        ad_rows = None
+        if ads is not None:
+            ad_joined = b"".join(ads if whole else [ads[i] for i in group])
+            ad_rows = np.frombuffer(ad_joined, dtype=np.uint8).reshape(len(group), -1)
+        rows = np.frombuffer(joined, dtype=np.uint8).reshape(len(group), size)
+        results = bulk(rows, group, ad_rows)
         if whole:
             return results
         for i, result in zip(group, results, strict=True):
@@ -272,33 +283,38 @@ class _Sealer:
         """(nonce pool, bodies): GCM bodies exclude the nonce, which is in the pool."""
         count = len(plaintexts)
         ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
-        bulk_ok = isinstance(ads, bytes) and count >= _BATCH
         if self.scheme.deterministic:
+            bulk_ok = isinstance(ads, bytes) and count >= _BATCH
             enc = self.one.encrypt
             if not bulk_ok:
                 return b"", [enc(p, (a,)) for p, a in zip(plaintexts, ad_seq, strict=False)]
             aad = (ads if isinstance(ads, bytes) else b"",)
             return b"", _by_length(
                 plaintexts,
-                lambda rows, _: _pieces(self._siv().encrypt_rows(rows, aad)),
+                lambda rows, _, __: _pieces(self._siv().encrypt_rows(rows, aad)),
                 lambda i: enc(plaintexts[i], aad),
                 1,
             )
         pool = os.urandom(NONCE_SIZE * count)
         nonces = split_fixed(pool, NONCE_SIZE) if count else []
-        if self.fast_gcm is not None or not bulk_ok:
+        if self.fast_gcm is not None or count < _BATCH:
             gcm = self.fast_gcm or self.one
             return pool, list(map(gcm.encrypt, nonces, plaintexts, ad_seq))
-        ad = ads if isinstance(ads, bytes) else b""
+        # SM4-GCM: vectorized per group of equal lengths (one AD, or per-row ADs).
+        per_row = None if isinstance(ads, bytes) else ads
         nonce_rows = np.frombuffer(pool, dtype=np.uint8).reshape(count, NONCE_SIZE)
 
-        def bulk(rows: npt.NDArray[np.uint8], group: list[int]) -> list[Any]:
+        def bulk(rows: npt.NDArray[np.uint8], group: list[int], ad_rows: Any) -> list[Any]:
             chosen = nonce_rows if len(group) == count else nonce_rows[group]
-            return _pieces(self._gcm().seal(chosen, rows, ad))
+            aad = ads if isinstance(ads, bytes) else ad_rows
+            return _pieces(self._gcm().seal(chosen, rows, aad))
 
-        return pool, _by_length(
-            plaintexts, bulk, lambda i: self.one.encrypt(nonces[i], plaintexts[i], ad), 1
-        )
+        def single(i: int) -> bytes:
+            return self.one.encrypt(  # type: ignore[no-any-return]
+                nonces[i], plaintexts[i], ads if isinstance(ads, bytes) else ads[i]
+            )
+
+        return pool, _by_length(plaintexts, bulk, single, 1, per_row)
 
     def open(self, bodies: list[bytes], ads: list[bytes] | bytes) -> list[bytes | None]:
         """Plaintexts, ``None`` where a body did not authenticate."""
@@ -315,25 +331,31 @@ class _Sealer:
                 return list(map(self.fast_gcm.decrypt, nonces, cts, ad_seq))
             except Exception:
                 return self._open_each(bodies, repeat(ads) if isinstance(ads, bytes) else ads)
-        if not isinstance(ads, bytes) or count < _BATCH:
+        if count < _BATCH or (self.scheme.deterministic and not isinstance(ads, bytes)):
             return self._open_each(bodies, ad_seq)
-        ad = ads
 
         def single(i: int) -> bytes | None:
-            return self._open_each([bodies[i]], [ad])[0]
+            return self._open_each([bodies[i]], [ads if isinstance(ads, bytes) else ads[i]])[0]
 
         if self.scheme.deterministic:
+            aad = (ads if isinstance(ads, bytes) else b"",)
             return _by_length(
-                bodies, lambda rows, _: _pieces(*self._siv().decrypt_rows(rows, (ad,))), single, 17
+                bodies,
+                lambda rows, _, __: _pieces(*self._siv().decrypt_rows(rows, aad)),
+                single,
+                17,
             )
 
-        def bulk(rows: npt.NDArray[np.uint8], _: list[int]) -> list[Any]:
+        def bulk(rows: npt.NDArray[np.uint8], _: list[int], ad_rows: Any) -> list[Any]:
             plain, ok = self._gcm().open(
-                np.ascontiguousarray(rows[:, :NONCE_SIZE]), rows[:, NONCE_SIZE:], ad
+                np.ascontiguousarray(rows[:, :NONCE_SIZE]),
+                rows[:, NONCE_SIZE:],
+                ads if isinstance(ads, bytes) else ad_rows,
             )
             return _pieces(plain, ok)
 
-        return _by_length(bodies, bulk, single, NONCE_SIZE + TAG_SIZE + 1)
+        per_row = None if isinstance(ads, bytes) else ads
+        return _by_length(bodies, bulk, single, NONCE_SIZE + TAG_SIZE + 1, per_row)
 
     def _open_each(self, bodies: Sequence[bytes], ad_seq: Any) -> list[bytes | None]:
         out: list[bytes | None] = []
@@ -363,13 +385,13 @@ def _ads(
 ) -> list[bytes] | bytes:
     if records is None:
         return associated_data(scheme, key_id, table, field)
-    out = []
-    for r in rows:
-        rid = records[r]
-        if _is_null(rid):
-            raise InvalidArgument(f"record ID is missing for row {r}")
-        out.append(associated_data(scheme, key_id, table, field, str(rid)))
-    return out
+    chosen = [records[r] for r in rows]
+    if not _all_str(chosen):
+        for r, rid in zip(rows, chosen, strict=True):
+            if _is_null(rid):
+                raise InvalidArgument(f"record ID is missing for row {r}")
+        chosen = [str(rid) for rid in chosen]
+    return record_associated_data(scheme, key_id, table, field, chosen)
 
 
 # --------------------------------------------------------------------------- encryption
