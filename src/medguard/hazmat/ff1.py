@@ -188,6 +188,26 @@ class FF1:
         """Decrypt a column of strings encrypted with :meth:`encrypt_batch`; same kind out."""
         return self._batch(values, tweak, encrypt=False)
 
+    def encrypt_numerals(
+        self, numerals: npt.NDArray[np.integer[Any]], tweak: bytes = b""
+    ) -> npt.NDArray[np.int64]:
+        """Encrypt a ``(k, n)`` matrix of numerals (each row one value); no strings involved."""
+        x = np.asarray(numerals, dtype=np.int64)
+        if x.ndim != 2 or ((x < 0) | (x >= self.radix)).any():
+            raise InvalidArgument("numerals must be a 2-D array of values in 0..radix-1")
+        self._check_length(x.shape[1])
+        return self._rounds(x, tweak, encrypt=True) if len(x) else x
+
+    def decrypt_numerals(
+        self, numerals: npt.NDArray[np.integer[Any]], tweak: bytes = b""
+    ) -> npt.NDArray[np.int64]:
+        """Inverse of :meth:`encrypt_numerals`."""
+        x = np.asarray(numerals, dtype=np.int64)
+        if x.ndim != 2 or ((x < 0) | (x >= self.radix)).any():
+            raise InvalidArgument("numerals must be a 2-D array of values in 0..radix-1")
+        self._check_length(x.shape[1])
+        return self._rounds(x, tweak, encrypt=False) if len(x) else x
+
     def _batch(self, values: Any, tweak: bytes, *, encrypt: bool) -> Any:
         column = as_column(values)
         out = np.empty(len(column), dtype=object)
