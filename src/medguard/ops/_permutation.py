@@ -66,21 +66,16 @@ class IndexMap:
         self.check_domain(size)
         bits = max(7, (size - 1).bit_length())
         ff1 = self._cipher_for(bits)
-        shifts = np.arange(bits - 1, -1, -1, dtype=np.uint64)
+        step = ff1.decrypt_int if inverse else ff1.encrypt_int
         out = np.asarray(index, dtype=np.uint64).copy()
         todo = np.arange(out.shape[0])
+        limit = np.uint64(size)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallDomainWarning)  # checked above, by policy
             while todo.size:
-                numerals = ((out[todo][:, None] >> shifts) & np.uint64(1)).astype(np.int64)
-                mapped = (
-                    ff1.decrypt_numerals(numerals, tweak)
-                    if inverse
-                    else ff1.encrypt_numerals(numerals, tweak)
-                )
-                values = (mapped.astype(np.uint64) << shifts).sum(axis=1, dtype=np.uint64)
+                values = step(out[todo], bits, tweak)
                 out[todo] = values
-                todo = todo[values >= np.uint64(size)]
+                todo = todo[values >= limit]
         return out
 
     def one_way(self, index: U64, size: int, tweak: bytes) -> U64:

@@ -43,7 +43,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 
-from medguard._column import as_column, codepoint_groups, strings_from_codepoints
+from medguard._column import as_column, codepoint_groups, is_column, strings_from_codepoints
 from medguard.cn import bank_card, names, passport, phone, regions, resident_id, uscc
 from medguard.errors import InvalidArgument, InvalidIdentifier
 from medguard.keys import Keyring, Suite
@@ -126,40 +126,38 @@ class Pseudonymizer:
         )
 
     def _run(self, values: Any, *, inverse: bool) -> tuple[Any, PseudonymReport]:
-        scalar = not _is_column(values)
+        scalar = not is_column(values)
         column = as_column([values] if scalar else values)
-        strings = column.values
-        is_str = np.fromiter((isinstance(v, str) for v in strings.tolist()), bool, len(column))
-        rows = np.flatnonzero(is_str & ~column.nulls)
-        mapped = self._transform([strings[i] for i in rows.tolist()], inverse)
-        out = np.empty(len(column), dtype=object)
-        invalid = ~column.nulls & ~is_str
-        for i, value in zip(rows.tolist(), mapped, strict=True):
-            if value is None:
-                invalid[i] = True
-            else:
-                out[i] = value
+        n = len(column)
+        items = column.values.tolist()
+        if not column.nulls.any() and all(map(str.__instancecheck__, items)):
+            rows, subset = np.arange(n), items
+            invalid = np.zeros(n, dtype=bool)
+        else:
+            is_str = np.fromiter(map(str.__instancecheck__, items), dtype=bool, count=n)
+            rows = np.flatnonzero(is_str & ~column.nulls)
+            subset = [items[i] for i in rows.tolist()]
+            invalid = ~column.nulls & ~is_str
+        mapped = np.empty(len(subset), dtype=object)
+        mapped[:] = self._transform(subset, inverse)
+        out = np.empty(n, dtype=object)
+        out[rows] = mapped
+        invalid[rows[mapped == None]] = True  # noqa: E711 - element-wise null test
         for i in np.flatnonzero(invalid).tolist():
-            out[i] = self.char * len(str(strings[i]))
+            out[i] = self.char * len(str(items[i]))
         if self.strict and invalid.any():
             row = int(np.flatnonzero(invalid)[0])
             raise InvalidIdentifier(self.kind, "value does not validate, no pseudonym", row=row)
         _, _, key_id = self._derived()
         nulls = int(column.nulls.sum())
-        report = PseudonymReport(
-            len(column), len(column) - nulls - int(invalid.sum()), int(invalid.sum()), nulls, key_id
-        )
+        bad = int(invalid.sum())
+        report = PseudonymReport(n, n - nulls - bad, bad, nulls, key_id)
         result = column.rebuild(out)
         return (result[0] if scalar else result), report
 
-    def _transform(self, values: list[str], inverse: bool) -> list[str | None]:
+    def _transform(self, values: list[str], inverse: bool) -> Any:
+        """Map valid strings; return a list or object array with None for invalid ones."""
         raise NotImplementedError
-
-
-def _is_column(values: Any) -> bool:
-    from medguard._column import is_column
-
-    return is_column(values)
 
 
 def _to_int(digits: npt.NDArray[Any]) -> U64:
@@ -215,8 +213,9 @@ class PseudonymizeResidentID(Pseudonymizer):
 
     kind: ClassVar[str] = "resident_id"
 
-    def _transform(self, values: list[str], inverse: bool) -> list[str | None]:
-        arr = np.array(values, dtype=object)
+    def _transform(self, values: list[str], inverse: bool) -> Any:
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
         result: list[str | None] = [None] * len(values)
         codes18: list[npt.NDArray[Any]] = []
         positions: list[npt.NDArray[np.intp]] = []
