@@ -62,7 +62,7 @@ def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
         return np.asarray(flags, dtype=bool)
     # Element-wise comparisons run in C: None == None, and NaN is the value not equal to itself.
     is_none = np.asarray(values == None, dtype=bool)  # noqa: E711
-    is_nan = np.asarray(values != values, dtype=bool)  # noqa: PLR0124
+    is_nan = np.asarray(values != values, dtype=bool)
     result: npt.NDArray[np.bool_] = is_none | is_nan
     pd = _pandas()
     if pd is not None and not result.all():
@@ -176,7 +176,7 @@ def _from_arrow(pa: Any, values: Any) -> ColumnData:
 
 
 def codepoint_groups(
-    values: npt.NDArray[np.object_],
+    values: npt.NDArray[np.object_] | list[Any],
 ) -> dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]]:
     """Group the string items of an object array by length, as code-point matrices.
 
@@ -185,8 +185,8 @@ def codepoint_groups(
     (nulls, numbers) belong to no group. This is the fast road from Python strings to numpy:
     one ``join`` and one encode per length.
     """
-    n = values.shape[0]
-    items = values.tolist()
+    items = values if isinstance(values, list) else values.tolist()
+    n = len(items)
     try:  # the common case, all strings: len() through map runs at C speed
         if not all(map(str.__instancecheck__, items)):
             raise TypeError

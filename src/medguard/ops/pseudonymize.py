@@ -160,15 +160,11 @@ class Pseudonymizer:
         raise NotImplementedError
 
 
-def _to_int(digits: npt.NDArray[Any]) -> U64:
-    powers = 10 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.uint64)
-    total: U64 = (digits.astype(np.uint64) * powers).sum(axis=1, dtype=np.uint64)
-    return total
-
-
-def _to_digits(values: U64, width: int) -> npt.NDArray[np.uint8]:
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    digits: npt.NDArray[np.uint8] = ((values[:, None] // powers) % np.uint64(10)).astype(np.uint8)
+def _to_digits(values: npt.NDArray[Any], width: int) -> npt.NDArray[np.uint8]:
+    """Decimal digits of values below 10**9 (32-bit arithmetic: several times faster)."""
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint32)
+    column = values.astype(np.uint32)[:, None]
+    digits: npt.NDArray[np.uint8] = ((column // powers) % np.uint32(10)).astype(np.uint8)
     return digits
 
 
@@ -190,7 +186,7 @@ def _county_codes() -> npt.NDArray[np.int64]:
 
 _COUNTIES = _county_codes()
 _COUNTY_PROVINCE = _COUNTIES // 10000
-_WEIGHTS = np.array(resident_id.WEIGHTS, dtype=np.int64)
+_WEIGHTS = np.array(resident_id.WEIGHTS, dtype=np.int32)
 _CHECK = np.frombuffer(resident_id.CHECK_CHARS.encode(), dtype=np.uint8)
 
 
@@ -214,16 +210,16 @@ class PseudonymizeResidentID(Pseudonymizer):
     kind: ClassVar[str] = "resident_id"
 
     def _transform(self, values: list[str], inverse: bool) -> Any:
-        arr = np.empty(len(values), dtype=object)
-        arr[:] = values
         result: list[str | None] = [None] * len(values)
         codes18: list[npt.NDArray[Any]] = []
         positions: list[npt.NDArray[np.intp]] = []
-        groups = codepoint_groups(arr)
+        groups = codepoint_groups(values)
         if 18 in groups:
             rows, codes = groups[18]
             ok = resident_id.valid_codepoints(codes, today=self.today)
-            codes18.append(np.where(codes[ok] == ord("x"), ord("X"), codes[ok]).astype(np.uint8))
+            good = codes[ok].astype(np.uint8)
+            good[good == ord("x")] = ord("X")
+            codes18.append(good)
             positions.append(rows[ok])
         done = np.zeros(len(values), dtype=bool)
         for p in positions:
@@ -273,12 +269,13 @@ class PseudonymizeResidentID(Pseudonymizer):
         self, codes: npt.NDArray[np.uint8], inverse: bool
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
         k = codes.shape[0]
-        digits = (codes[:, :17] - 48).astype(np.int64)
-        region = digits[:, :6] @ (10 ** np.arange(5, -1, -1))
-        ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1))
-        years, months, mdays = ymd // 10000, (ymd // 100) % 100, ymd % 100
+        digits = (codes[:, :17] - 48).astype(np.int32)
+        region = (digits[:, :6] @ (10 ** np.arange(5, -1, -1, dtype=np.int32))).astype(np.int64)
+        years = (digits[:, 6:10] @ np.array([1000, 100, 10, 1], dtype=np.int32)).astype(np.int64)
+        months = (digits[:, 10] * 10 + digits[:, 11]).astype(np.int64)
+        mdays = (digits[:, 12] * 10 + digits[:, 13]).astype(np.int64)
         days = _days_from_ymd(years, months, mdays)
-        seq = digits[:, 14:17] @ np.array([100, 10, 1])
+        seq = (digits[:, 14:17] @ np.array([100, 10, 1], dtype=np.int32)).astype(np.int64)
         parity = seq % 2
         seq_size = 500 if self.keep_sex else 1000
         seq_index = seq // 2 if self.keep_sex else seq
@@ -344,15 +341,11 @@ class PseudonymizeResidentID(Pseudonymizer):
             )
             candidate = _COUNTIES[np.minimum(base + new_region_index, _COUNTIES.size - 1)]
             new_region = np.where(permit, region, candidate)
-        new_dates = _EPOCH + (start + new_offset).astype("timedelta64[D]")
-        new_ymd = np.char.replace(np.datetime_as_string(new_dates, unit="D"), "-", "").astype(
-            np.int64
-        )
+        new_ymd = _ymd_from_days(start + new_offset)
         body = np.concatenate(
-            [_to_digits(new_region.astype(np.uint64), 6), _to_digits(new_ymd.astype(np.uint64), 8),
-             _to_digits(new_seq.astype(np.uint64), 3)], axis=1,
+            [_to_digits(new_region, 6), _to_digits(new_ymd, 8), _to_digits(new_seq, 3)], axis=1,
         )  # fmt: skip
-        check = _CHECK[(body.astype(np.int64) @ _WEIGHTS) % 11]
+        check = _CHECK[(body.astype(np.int32) @ _WEIGHTS) % 11]
         out = np.concatenate([body + 48, check[:, None]], axis=1).astype(np.uint8)
         return out, ok
 
