@@ -100,6 +100,7 @@ class FF1:
         self._codes = np.array([ord(c) for c in alphabet], dtype=code_type)
         self._min_len = max(2, math.ceil(math.log(MIN_DOMAIN_SIZE) / math.log(radix) - 1e-12))
         self._warned = False
+        self._decimal = alphabet == "0123456789"
 
     def __repr__(self) -> str:
         return f"FF1(radix={self.radix}, cipher={self.cipher!r})"
@@ -220,15 +221,21 @@ class FF1:
             raise InvalidArgument(f"FF1 takes non-empty strings; row {row} is not one")
         for length, (rows, codes) in groups.items():
             self._check_length(length)
-            numerals = self._lookup[
-                codes if codes.dtype == np.uint8 else np.minimum(codes, self._lookup.size - 1)
-            ]
-            bad = (numerals < 0).any(axis=1)
+            decimal = self._decimal and codes.dtype == np.uint8
+            if decimal:  # ASCII digits: the numeral is the byte minus '0'
+                numerals: npt.NDArray[Any] = codes - np.uint8(48)
+                bad = (numerals > 9).any(axis=1)
+            else:
+                numerals = self._lookup[
+                    codes if codes.dtype == np.uint8 else np.minimum(codes, self._lookup.size - 1)
+                ]
+                bad = (numerals < 0).any(axis=1)
             if bad.any():
                 row = int(rows[np.flatnonzero(bad)[0]])
                 raise InvalidArgument(f"row {row} has characters outside the FF1 alphabet")
             result = self._rounds(numerals, tweak, encrypt=encrypt)
-            out[rows] = strings_from_codepoints(self._codes[result])
+            chars = (result.astype(np.uint8) + np.uint8(48)) if decimal else self._codes[result]
+            out[rows] = strings_from_codepoints(chars)
         return column.rebuild(out)
 
     def _rounds_one_by_one(
@@ -362,10 +369,13 @@ def _str(value: int, radix: int, m: int) -> list[int]:
     return out
 
 
-def _nums(x: npt.NDArray[np.int64], radix: int, fast: bool) -> npt.NDArray[Any]:
-    if fast:
-        powers = radix ** np.arange(x.shape[1] - 1, -1, -1, dtype=np.uint64)
-        total: npt.NDArray[np.uint64] = (x.astype(np.uint64) * powers).sum(axis=1, dtype=np.uint64)
+def _nums(x: npt.NDArray[np.integer[Any]], radix: int, fast: bool) -> npt.NDArray[Any]:
+    if fast:  # Horner's rule column by column: no (k, m) 64-bit temporaries
+        total: npt.NDArray[np.uint64] = np.zeros(x.shape[0], dtype=np.uint64)
+        r = np.uint64(radix)
+        for j in range(x.shape[1]):
+            total *= r
+            total += x[:, j].astype(np.uint64)
         return total
     return np.array([_num(row, radix) for row in x.tolist()], dtype=object)
 
@@ -413,11 +423,12 @@ def _sub_mod(
 
 
 def _digits(values: npt.NDArray[Any], radix: int, m: int, fast: bool) -> npt.NDArray[np.int64]:
-    if fast:
-        # 32-bit division is several times faster than 64-bit
+    if fast:  # repeated divmod on one vector; 32-bit division when it fits (several times faster)
         dtype: type[np.unsignedinteger[Any]] = np.uint32 if radix**m < 2**32 else np.uint64
-        powers: npt.NDArray[Any] = radix ** np.arange(m - 1, -1, -1, dtype=dtype)
-        column: npt.NDArray[Any] = values.astype(dtype)[:, None]
-        digits: npt.NDArray[np.int64] = ((column // powers) % dtype(radix)).astype(np.int64)
+        rest: npt.NDArray[Any] = values.astype(dtype)
+        digits: npt.NDArray[np.int64] = np.empty((values.shape[0], m), dtype=np.int64)
+        r = dtype(radix)
+        for j in range(m - 1, -1, -1):
+            rest, digits[:, j] = np.divmod(rest, r)
         return digits
     return np.array([_str(int(v), radix, m) for v in values], dtype=np.int64).reshape(-1, m)
