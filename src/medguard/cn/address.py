@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from medguard.cn import regions
+from medguard.cn._validity import parses
 from medguard.errors import InvalidIdentifier
 
 __all__ = ["Address", "district_end", "generate", "is_valid", "normalize", "parse"]
@@ -75,11 +76,7 @@ def district_end(value: str) -> int:
 
 def is_valid(value: object) -> bool:
     """True when an address starts with a recognizable province, city or district."""
-    try:
-        parse(value)  # type: ignore[arg-type]
-    except InvalidIdentifier:
-        return False
-    return True
+    return parses(parse, value)
 
 
 def generate(rng: random.Random | None = None, *, province: str | None = None) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from medguard._column import ascii_digits, codepoint_groups
+from medguard.cn._validity import parses
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
 
@@ -95,11 +96,7 @@ def parse(value: str) -> BankCard:
 
 def is_valid(value: object) -> bool:
     """True for a 16-19 digit card number with a correct Luhn digit."""
-    try:
-        parse(value)  # type: ignore[arg-type]
-    except InvalidIdentifier:
-        return False
-    return True
+    return parses(parse, value)
 
 
 def luhn_valid_array(values: object) -> npt.NDArray[np.bool_]:

@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from medguard.cn._validity import parses
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
 
@@ -61,11 +62,7 @@ def parse(value: str) -> HKID:
 
 def is_valid(value: object) -> bool:
     """True for a well-formed HKID with a correct check character."""
-    try:
-        parse(value)  # type: ignore[arg-type]
-    except InvalidIdentifier:
-        return False
-    return True
+    return parses(parse, value)
 
 
 def generate(rng: random.Random | None = None) -> str:

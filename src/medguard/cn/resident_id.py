@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from medguard._column import ascii_digits, codepoint_groups
 from medguard.cn import dates, regions
+from medguard.cn._validity import parses
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
 
@@ -159,13 +160,7 @@ def parse(value: str, *, today: dt.date | None = None) -> ResidentID:
 
 def is_valid(value: object) -> bool:
     """True when ``value`` is a valid 18-character (or legacy 15-digit) ID of any kind."""
-    if not isinstance(value, str):
-        return False
-    try:
-        parse(value)
-    except InvalidIdentifier:
-        return False
-    return True
+    return parses(parse, value)
 
 
 def is_valid_array(values: object, *, today: dt.date | None = None) -> npt.NDArray[np.bool_]:

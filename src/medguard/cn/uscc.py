@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from medguard.cn import regions
+from medguard.cn._validity import parses
 from medguard.cn.normalize import compact
 from medguard.errors import InvalidIdentifier
 
@@ -106,11 +107,7 @@ def parse(value: str) -> USCC:
 
 def is_valid(value: object) -> bool:
     """True for a well-formed code with a known authority, region and correct check."""
-    try:
-        parse(value)  # type: ignore[arg-type]
-    except InvalidIdentifier:
-        return False
-    return True
+    return parses(parse, value)
 
 
 def generate(rng: random.Random | None = None, *, authority: str = "1") -> str:

@@ -193,21 +193,22 @@ class FF1:
         self, numerals: npt.NDArray[np.integer[Any]], tweak: bytes = b""
     ) -> npt.NDArray[np.int64]:
         """Encrypt a ``(k, n)`` matrix of numerals (each row one value); no strings involved."""
-        x = np.asarray(numerals, dtype=np.int64)
-        if x.ndim != 2 or ((x < 0) | (x >= self.radix)).any():
-            raise InvalidArgument("numerals must be a 2-D array of values in 0..radix-1")
-        self._check_length(x.shape[1])
-        return self._rounds(x, tweak, encrypt=True) if len(x) else x
+        return self._numerals(numerals, tweak, encrypt=True)
 
     def decrypt_numerals(
         self, numerals: npt.NDArray[np.integer[Any]], tweak: bytes = b""
     ) -> npt.NDArray[np.int64]:
         """Inverse of :meth:`encrypt_numerals`."""
+        return self._numerals(numerals, tweak, encrypt=False)
+
+    def _numerals(
+        self, numerals: npt.NDArray[np.integer[Any]], tweak: bytes, *, encrypt: bool
+    ) -> npt.NDArray[np.int64]:
         x = np.asarray(numerals, dtype=np.int64)
         if x.ndim != 2 or ((x < 0) | (x >= self.radix)).any():
             raise InvalidArgument("numerals must be a 2-D array of values in 0..radix-1")
         self._check_length(x.shape[1])
-        return self._rounds(x, tweak, encrypt=False) if len(x) else x
+        return self._rounds(x, tweak, encrypt=encrypt) if len(x) else x
 
     def _batch(self, values: Any, tweak: bytes, *, encrypt: bool) -> Any:
         column = as_column(values)
