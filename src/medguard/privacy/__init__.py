@@ -1,0 +1,31 @@
+"""Privacy for what leaves the hospital: re-identification risk of shared rows and
+generalization with Chinese and clinical hierarchies.
+
+- :mod:`medguard.privacy.risk`: k-anonymity, l-diversity, prosecutor risk, suppression
+- :mod:`medguard.privacy.generalize`: region codes, dates, age bands, ICD-10
+
+Differentially private aggregates and the budget ledger are planned (issue 6).
+"""
+
+from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
+from medguard.privacy.risk import (
+    RiskReport,
+    k_anonymity,
+    l_diversity,
+    record_risk,
+    risk_report,
+    suppress_small_classes,
+)
+
+__all__ = [
+    "AgeBand",
+    "GeneralizeDate",
+    "GeneralizeICD10",
+    "GeneralizeRegion",
+    "RiskReport",
+    "k_anonymity",
+    "l_diversity",
+    "record_risk",
+    "risk_report",
+    "suppress_small_classes",
+]
