@@ -3,11 +3,13 @@ generalization with Chinese and clinical hierarchies.
 
 - :mod:`medguard.privacy.risk`: k-anonymity, l-diversity, prosecutor risk, suppression
 - :mod:`medguard.privacy.generalize`: region codes, dates, age bands, ICD-10
+- :mod:`medguard.privacy.ledger`: the persistent privacy-budget ledger (SQLite, multi-process)
 
-Differentially private aggregates and the budget ledger are planned (issue 6).
+Differentially private aggregates that spend from the ledger are planned.
 """
 
 from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
+from medguard.privacy.ledger import BudgetLedger, Spend
 from medguard.privacy.risk import (
     RiskReport,
     k_anonymity,
@@ -19,10 +21,12 @@ from medguard.privacy.risk import (
 
 __all__ = [
     "AgeBand",
+    "BudgetLedger",
     "GeneralizeDate",
     "GeneralizeICD10",
     "GeneralizeRegion",
     "RiskReport",
+    "Spend",
     "k_anonymity",
     "l_diversity",
     "record_risk",
