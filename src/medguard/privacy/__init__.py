@@ -4,10 +4,11 @@ generalization with Chinese and clinical hierarchies.
 - :mod:`medguard.privacy.risk`: k-anonymity, l-diversity, prosecutor risk, suppression
 - :mod:`medguard.privacy.generalize`: region codes, dates, age bands, ICD-10
 - :mod:`medguard.privacy.ledger`: the persistent privacy-budget ledger (SQLite, multi-process)
-
-Differentially private aggregates that spend from the ledger are planned.
+- :mod:`medguard.privacy.aggregates`: DP counts, sums and means with per-patient bounding
+- :mod:`medguard.privacy.mechanisms`: integer (two-sided geometric) noise from the OS CSPRNG
 """
 
+from medguard.privacy.aggregates import DPRelease, dp_count, dp_mean, dp_sum
 from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
 from medguard.privacy.ledger import BudgetLedger, Spend
 from medguard.privacy.risk import (
@@ -22,11 +23,15 @@ from medguard.privacy.risk import (
 __all__ = [
     "AgeBand",
     "BudgetLedger",
+    "DPRelease",
     "GeneralizeDate",
     "GeneralizeICD10",
     "GeneralizeRegion",
     "RiskReport",
     "Spend",
+    "dp_count",
+    "dp_mean",
+    "dp_sum",
     "k_anonymity",
     "l_diversity",
     "record_risk",

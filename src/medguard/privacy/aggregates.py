@@ -1,0 +1,270 @@
+"""Differentially private counts, sums and means, with the patient as the privacy unit.
+
+A patient with many visits must not move a statistic more than one with a single visit, so
+every aggregate first keeps at most ``max_rows_per_patient`` rows of each patient (chosen with
+the operating system's CSPRNG) and clamps values to the declared ``[lower, upper]``. Bounds are
+required arguments: nothing is inferred from the data, because bounds read from the data leak it.
+
+- :func:`dp_count`: integer count plus two-sided geometric noise (sensitivity: the row bound);
+- :func:`dp_sum`: a fixed-point sum (values rounded to ``resolution``) plus geometric noise;
+- :func:`dp_mean`: a noisy sum over a noisy count, the epsilon split half and half.
+
+Each takes ``by=`` columns and the declared list of public ``keys``: every key is released,
+zeros included, so the set of keys itself leaks nothing. (Releasing keys read from the data
+needs private partition selection, which is not provided yet: such calls are refused.) With a
+:class:`~medguard.privacy.ledger.BudgetLedger`, the spend is checked and recorded before any
+noise is drawn. ``suppress_below`` blanks released values under a threshold, as health
+statistics offices do; it is post-processing and costs no budget.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from medguard.errors import InvalidArgument, MissingBound
+from medguard.privacy.ledger import BudgetLedger
+from medguard.privacy.mechanisms import RandomBytes, geometric_interval, geometric_noise, uniforms
+
+__all__ = ["DPRelease", "bound_contributions", "dp_count", "dp_mean", "dp_sum"]
+
+MECHANISM = "two-sided geometric (discrete Laplace)"
+
+
+@dataclass(frozen=True)
+class DPRelease:
+    """A released statistic: a table with one row per group (or one row), and its guarantees.
+
+    ``table`` has the group columns, ``value`` and ``ci95`` (the half-width of a 95% interval
+    for the noise alone; for means an approximation). ``epsilon``/``delta`` are what the release
+    cost; ``bounds`` records the contribution bounds it relied on.
+    """
+
+    table: Any
+    epsilon: float
+    delta: float
+    mechanism: str
+    query: str
+    bounds: dict[str, Any]
+
+    @property
+    def value(self) -> float:
+        """The single value of an ungrouped release."""
+        if len(self.table) != 1:
+            raise InvalidArgument("this release has several groups: read .table")
+        return float(self.table["value"].iloc[0])
+
+    def _repr_html_(self) -> str:
+        caption = f"{self.query}: epsilon={self.epsilon:g}, {self.mechanism}"
+        html: str = self.table.to_html(index=False)
+        return f"<p>{caption}</p>{html}"
+
+
+def _need(value: Any, name: str) -> None:
+    if value is None:
+        raise MissingBound(
+            f"{name} is required: declare it, medguard never infers bounds from data"
+        )
+
+
+def bound_contributions(
+    df: Any, patient: str, max_rows_per_patient: int, *, random_bytes: RandomBytes = os.urandom
+) -> Any:
+    """Keep at most ``max_rows_per_patient`` rows of each patient, chosen uniformly at random."""
+    _need(max_rows_per_patient, "max_rows_per_patient")
+    if max_rows_per_patient < 1:
+        raise InvalidArgument("max_rows_per_patient must be at least 1")
+    if patient not in df.columns:
+        raise InvalidArgument(f"no patient column {patient!r} in the table")
+    if df[patient].isna().any():
+        raise InvalidArgument("every row needs a patient ID: the patient is the privacy unit")
+    order = np.argsort(uniforms(len(df), random_bytes), kind="stable")
+    shuffled = df.iloc[order]
+    rank = shuffled.groupby(patient, sort=False).cumcount().to_numpy()
+    return shuffled[rank < max_rows_per_patient]
+
+
+def _groups(
+    df: Any, by: Sequence[str] | str | None, keys: Sequence[Any] | None
+) -> tuple[list[str], Any]:
+    import pandas as pd
+
+    if by is None:
+        return [], None
+    cols = [by] if isinstance(by, str) else list(by)
+    if keys is None:
+        raise InvalidArgument(
+            "grouped releases need the declared list of public keys (keys=...); releasing keys "
+            "found in the data needs private partition selection, which medguard does not do yet"
+        )
+    index = (
+        pd.Index(list(keys), name=cols[0])
+        if len(cols) == 1
+        else pd.MultiIndex.from_tuples([tuple(k) for k in keys], names=cols)
+    )
+    if index.has_duplicates:
+        raise InvalidArgument("the public keys contain duplicates")
+    return cols, index
+
+
+def _per_group(df: Any, cols: list[str], index: Any, values: Any) -> npt.NDArray[np.int64]:
+    """Integer totals per public key (zeros for absent keys; rows of other keys ignored)."""
+    if not cols:
+        return np.array([int(values.sum())], dtype=np.int64)
+    totals = values.groupby([df[c] for c in cols], sort=False).sum()
+    result: npt.NDArray[np.int64] = totals.reindex(index, fill_value=0).to_numpy(dtype=np.int64)
+    return result
+
+
+def _release(
+    cols: list[str], index: Any, values: npt.NDArray[np.floating[Any]], ci: float,
+    suppress_below: float | None,
+) -> Any:  # fmt: skip
+    import pandas as pd
+
+    table = pd.DataFrame({"value": values, "ci95": ci})
+    if cols:
+        table = pd.concat([index.to_frame(index=False), table], axis=1)
+    if suppress_below is not None:
+        table.loc[table["value"] < suppress_below, "value"] = float("nan")
+    return table
+
+
+def _spend(ledger: BudgetLedger | None, epsilon: float, query: str, params: dict[str, Any]) -> None:
+    if not (math.isfinite(epsilon) and epsilon > 0):
+        raise InvalidArgument("epsilon must be a positive finite number")
+    if ledger is not None:
+        ledger.spend(epsilon, query=query, parameters=params)
+
+
+def dp_count(
+    df: Any,
+    *,
+    patient: str,
+    epsilon: float,
+    max_rows_per_patient: int,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: BudgetLedger | None = None,
+    suppress_below: float | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Count rows (visits) with each patient contributing at most ``max_rows_per_patient``."""
+    _need(max_rows_per_patient, "max_rows_per_patient")
+    cols, index = _groups(df, by, keys)
+    params = {"max_rows_per_patient": max_rows_per_patient, "by": cols}
+    _spend(ledger, epsilon, "count", params)
+    bounded = bound_contributions(df, patient, max_rows_per_patient, random_bytes=random_bytes)
+    import pandas as pd
+
+    ones = pd.Series(np.ones(len(bounded), dtype=np.int64), index=bounded.index)
+    true = _per_group(bounded, cols, index, ones)
+    noisy = true + geometric_noise(epsilon, max_rows_per_patient, true.size, random_bytes)
+    ci = geometric_interval(epsilon, max_rows_per_patient)
+    table = _release(cols, index, noisy.astype(np.float64), ci, suppress_below)
+    return DPRelease(table, epsilon, 0.0, MECHANISM, "count", params)
+
+
+def _fixed_point(bounded: Any, column: str, lower: float, upper: float, resolution: float) -> Any:
+    values = bounded[column].astype(float)
+    if values.isna().any():
+        raise InvalidArgument(f"column {column!r} has missing values: fill or drop them first")
+    return (values.clip(lower, upper) / resolution).round().astype(np.int64)
+
+
+def _sum_setup(
+    lower: float | None, upper: float | None, max_rows: int | None, resolution: float | None
+) -> tuple[float, float, int, float, float]:
+    _need(lower, "lower")
+    _need(upper, "upper")
+    _need(max_rows, "max_rows_per_patient")
+    if lower is None or upper is None or max_rows is None:  # pragma: no cover - _need raised
+        raise MissingBound("bounds are required")
+    if not lower < upper:
+        raise InvalidArgument("lower must be below upper")
+    step = resolution if resolution is not None else (upper - lower) / 10_000
+    if not step > 0:
+        raise InvalidArgument("resolution must be positive")
+    sensitivity = max_rows * max(abs(lower), abs(upper)) / step
+    return lower, upper, max_rows, step, max(sensitivity, 1.0)
+
+
+def dp_sum(
+    df: Any,
+    column: str,
+    *,
+    patient: str,
+    epsilon: float,
+    lower: float | None = None,
+    upper: float | None = None,
+    max_rows_per_patient: int | None = None,
+    resolution: float | None = None,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: BudgetLedger | None = None,
+    suppress_below: float | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Sum ``column`` clamped to ``[lower, upper]`` on a fixed-point grid of ``resolution``."""
+    lower, upper, max_rows, step, sens = _sum_setup(lower, upper, max_rows_per_patient, resolution)
+    cols, index = _groups(df, by, keys)
+    params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows,
+              "resolution": step, "by": cols}  # fmt: skip
+    _spend(ledger, epsilon, f"sum({column})", params)
+    bounded = bound_contributions(df, patient, max_rows, random_bytes=random_bytes)
+    true = _per_group(bounded, cols, index, _fixed_point(bounded, column, lower, upper, step))
+    noisy = (true + geometric_noise(epsilon, sens, true.size, random_bytes)) * step
+    ci = geometric_interval(epsilon, sens) * step
+    table = _release(cols, index, noisy, ci, suppress_below)
+    return DPRelease(table, epsilon, 0.0, MECHANISM, f"sum({column})", params)
+
+
+def dp_mean(
+    df: Any,
+    column: str,
+    *,
+    patient: str,
+    epsilon: float,
+    lower: float | None = None,
+    upper: float | None = None,
+    max_rows_per_patient: int | None = None,
+    resolution: float | None = None,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: BudgetLedger | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Mean of ``column``: a noisy sum over a noisy count, each with half of ``epsilon``.
+
+    The row count is not treated as public (diffprivlib's ``mean`` does). Means of groups whose
+    noisy count is below 1 are released as NaN.
+    """
+    lower, upper, max_rows, step, sens = _sum_setup(lower, upper, max_rows_per_patient, resolution)
+    cols, index = _groups(df, by, keys)
+    params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows,
+              "resolution": step, "by": cols}  # fmt: skip
+    _spend(ledger, epsilon, f"mean({column})", params)
+    import pandas as pd
+
+    bounded = bound_contributions(df, patient, max_rows, random_bytes=random_bytes)
+    half = epsilon / 2
+    ones = pd.Series(np.ones(len(bounded), dtype=np.int64), index=bounded.index)
+    count = _per_group(bounded, cols, index, ones) + geometric_noise(
+        half, max_rows, len(index) if cols else 1, random_bytes
+    )
+    total = _per_group(bounded, cols, index, _fixed_point(bounded, column, lower, upper, step))
+    noisy_sum = (total + geometric_noise(half, sens, total.size, random_bytes)) * step
+    safe = np.where(count >= 1, count, 1).astype(np.float64)
+    mean = np.where(count >= 1, np.clip(noisy_sum / safe, lower, upper), np.nan)
+    ci_sum = geometric_interval(half, sens) * step
+    ci_count = geometric_interval(half, max_rows)
+    ci = (ci_sum + np.abs(mean) * ci_count) / safe  # first-order error propagation
+    table = _release(cols, index, mean, 0.0, None)
+    table["ci95"] = ci
+    return DPRelease(table, epsilon, 0.0, MECHANISM, f"mean({column})", params)

@@ -1,0 +1,135 @@
+"""Tests for DP aggregates: noise scale, contribution bounds, required bounds, ledger, audit."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from medguard.errors import BudgetExceeded, InvalidArgument, MissingBound
+from medguard.privacy.aggregates import bound_contributions, dp_count, dp_mean, dp_sum
+from medguard.privacy.ledger import BudgetLedger
+from medguard.privacy.mechanisms import geometric_interval, geometric_noise
+
+
+def seeded(seed):
+    """A reproducible random-bytes source (the CSPRNG seam) for statistical tests."""
+    rng = np.random.default_rng(seed)
+    return lambda n: rng.bytes(n)
+
+
+def _visits(n=2000, patients=300, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "patient": rng.integers(0, patients, n),
+        "dept": rng.choice(["心内科", "儿科", "骨科"], n),
+        "fee": rng.gamma(2.0, 500.0, n),
+    })  # fmt: skip
+
+
+def test_noise_variance_matches_theory():
+    """Geometric noise has variance 2a/(1-a)^2 (chi-square bound, false-alarm rate 1e-6)."""
+    eps, sens, n = 0.5, 3.0, 200_000
+    a = math.exp(-eps / sens)
+    noise = geometric_noise(eps, sens, n, seeded(1))
+    expected = 2 * a / (1 - a) ** 2
+    lo, hi = stats.chi2.ppf([5e-7, 1 - 5e-7], n - 1) / (n - 1)
+    assert lo <= noise.var(ddof=1) / expected <= hi
+    assert abs(noise.mean()) < 6 * math.sqrt(expected / n)
+
+
+def test_interval_covers_95_percent():
+    """The stated 95% half-width covers at least 95% of draws (binomial bound, 1e-6 false alarm)."""
+    t = geometric_interval(1.0, 2.0)
+    noise = geometric_noise(1.0, 2.0, 100_000, seeded(2))
+    covered = (np.abs(noise) <= t).sum()
+    assert covered >= stats.binom.ppf(1e-6, 100_000, 0.95)
+
+
+def test_privacy_audit_on_neighbouring_counts():
+    """Empirical audit: no threshold event is more likely on a neighbour than e^epsilon allows.
+
+    10,000 draws a side; Clopper-Pearson 99.9% bounds, Bonferroni over the events.
+    """
+    eps, bound, draws = 1.0, 5, 10_000
+    d0 = 100 + geometric_noise(eps, bound, draws, seeded(3))
+    d1 = 105 + geometric_noise(eps, bound, draws, seeded(4))  # one patient with 5 visits added
+    events = range(95, 112, 2)
+    alpha = 0.001 / len(events)
+    for c in events:
+        for x, y in ((d0, d1), (d1, d0)):
+            k1, k2 = int((x >= c).sum()), int((y >= c).sum())
+            p1_low = stats.beta.ppf(alpha / 2, k1, draws - k1 + 1) if k1 else 0.0
+            p2_high = stats.beta.ppf(1 - alpha / 2, k2 + 1, draws - k2) if k2 < draws else 1.0
+            if p1_low > 0:
+                assert math.log(p1_low / p2_high) <= eps
+
+
+def test_contribution_bounding_holds():
+    """A patient with 1,000 visits moves a count by at most its row bound (before noise)."""
+    base = _visits()
+    heavy = pd.concat([base, pd.DataFrame({"patient": [999] * 1000, "dept": "儿科", "fee": 1.0})])
+    kept = bound_contributions(heavy, "patient", 3)
+    assert kept.groupby("patient").size().max() <= 3
+    assert len(kept) - len(bound_contributions(base, "patient", 3)) <= 3
+
+
+def test_grouped_count_releases_every_public_key_including_zeros():
+    """With public keys every key is released, absent ones too, in the declared order."""
+    keys = ["骨科", "儿科", "心内科", "眼科"]
+    release = dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5,
+                       by="dept", keys=keys, random_bytes=seeded(5))  # fmt: skip
+    assert release.table["dept"].tolist() == ["骨科", "儿科", "心内科", "眼科"]
+    assert abs(release.table["value"].iloc[3]) <= 40  # the empty key: noise only
+    assert release.epsilon == 1.0
+    with pytest.raises(InvalidArgument, match="public keys"):
+        dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5, by="dept")
+
+
+def test_bounds_are_required():
+    """Missing bounds raise MissingBound instead of being inferred from the data."""
+    df = _visits()
+    with pytest.raises(MissingBound):
+        dp_sum(df, "fee", patient="patient", epsilon=1.0, upper=5000, max_rows_per_patient=3)
+    with pytest.raises(MissingBound):
+        dp_mean(df, "fee", patient="patient", epsilon=1.0, lower=0, upper=5000)
+
+
+def test_sum_and_mean_are_accurate_at_large_epsilon():
+    """With a large epsilon the releases sit near the bounded truth."""
+    df = _visits(n=3000, patients=3000)  # one row per patient mostly: bounding drops little
+    bounded = bound_contributions(df, "patient", 10, random_bytes=seeded(6))
+    truth = bounded["fee"].clip(0, 5000)
+    s = dp_sum(df, "fee", patient="patient", epsilon=50.0, lower=0, upper=5000,
+               max_rows_per_patient=10, random_bytes=seeded(6))  # fmt: skip
+    assert abs(s.value - truth.sum()) <= s.table["ci95"].iloc[0] * 3
+    m = dp_mean(df, "fee", patient="patient", epsilon=50.0, lower=0, upper=5000,
+                max_rows_per_patient=10, random_bytes=seeded(7))  # fmt: skip
+    assert abs(m.value - truth.mean()) < 20
+
+
+def test_ledger_spend_happens_before_noise(tmp_path):
+    """An overspend raises BudgetExceeded before any random bytes are drawn."""
+    ledger = BudgetLedger.open(tmp_path / "b.db", "visits", epsilon=1.0)
+    dp_count(_visits(), patient="patient", epsilon=0.8, max_rows_per_patient=5, ledger=ledger)
+    drawn = []
+
+    def spy(n):
+        drawn.append(n)
+        return bytes(n)
+
+    with pytest.raises(BudgetExceeded):
+        dp_count(_visits(), patient="patient", epsilon=0.5, max_rows_per_patient=5,
+                 ledger=ledger, random_bytes=spy)  # fmt: skip
+    assert drawn == []
+    assert [s.query for s in ledger.spends()] == ["count"]
+
+
+def test_small_cell_suppression_is_post_processing():
+    """suppress_below blanks small released values and costs nothing extra."""
+    release = dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5,
+                       by="dept", keys=["儿科", "眼科"], suppress_below=50,
+                       random_bytes=seeded(8))  # fmt: skip
+    assert math.isnan(release.table["value"].iloc[1])
+    assert release.epsilon == 1.0
