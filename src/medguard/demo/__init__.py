@@ -27,7 +27,7 @@ from typing import Any, TextIO
 __all__ = ["STEPS", "DemoContext", "run_demo"]
 
 #: Demo steps, in order. ``extract`` builds the synthetic data; each capability adds its step.
-STEPS: list[str] = ["identifiers", "masking", "pseudonymize", "encryption", "risk"]
+STEPS: list[str] = ["identifiers", "masking", "pseudonymize", "encryption", "risk", "privacy"]
 
 
 @dataclass
