@@ -178,9 +178,28 @@ def _fixed_point(bounded: Any, column: str, lower: float, upper: float, resoluti
     return (values.clip(lower, upper) / resolution).round().astype(np.int64)
 
 
-def _sum_setup(
-    lower: float | None, upper: float | None, max_rows: int | None, resolution: float | None
-) -> tuple[float, float, int, float, float]:
+@dataclass(frozen=True)
+class _SumPlan:
+    """A sum-like query after validation, the ledger spend and contribution bounding."""
+
+    cols: list[str]
+    index: Any
+    bounded: Any
+    totals: npt.NDArray[np.int64]  # fixed-point sums per group
+    lower: float
+    upper: float
+    max_rows: int
+    step: float
+    sensitivity: float  # of the fixed-point sum, in grid units
+    params: dict[str, Any]
+
+
+def _plan_sum(
+    df: Any, column: str, query: str, *, patient: str, epsilon: float, lower: float | None,
+    upper: float | None, max_rows: int | None, resolution: float | None,
+    by: Sequence[str] | str | None, keys: Sequence[Any] | None, ledger: BudgetLedger | None,
+    random_bytes: RandomBytes,
+) -> _SumPlan:  # fmt: skip
     _need(lower, "lower")
     _need(upper, "upper")
     _need(max_rows, "max_rows_per_patient")
@@ -191,8 +210,14 @@ def _sum_setup(
     step = resolution if resolution is not None else (upper - lower) / 10_000
     if not step > 0:
         raise InvalidArgument("resolution must be positive")
-    sensitivity = max_rows * max(abs(lower), abs(upper)) / step
-    return lower, upper, max_rows, step, max(sensitivity, 1.0)
+    cols, index = _groups(df, by, keys)
+    params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows,
+              "resolution": step, "by": cols}  # fmt: skip
+    _spend(ledger, epsilon, query, params)
+    bounded = bound_contributions(df, patient, max_rows, random_bytes=random_bytes)
+    totals = _per_group(bounded, cols, index, _fixed_point(bounded, column, lower, upper, step))
+    sensitivity = max(max_rows * max(abs(lower), abs(upper)) / step, 1.0)
+    return _SumPlan(cols, index, bounded, totals, lower, upper, max_rows, step, sensitivity, params)
 
 
 def dp_sum(
@@ -212,17 +237,14 @@ def dp_sum(
     random_bytes: RandomBytes = os.urandom,
 ) -> DPRelease:
     """Sum ``column`` clamped to ``[lower, upper]`` on a fixed-point grid of ``resolution``."""
-    lower, upper, max_rows, step, sens = _sum_setup(lower, upper, max_rows_per_patient, resolution)
-    cols, index = _groups(df, by, keys)
-    params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows,
-              "resolution": step, "by": cols}  # fmt: skip
-    _spend(ledger, epsilon, f"sum({column})", params)
-    bounded = bound_contributions(df, patient, max_rows, random_bytes=random_bytes)
-    true = _per_group(bounded, cols, index, _fixed_point(bounded, column, lower, upper, step))
-    noisy = (true + geometric_noise(epsilon, sens, true.size, random_bytes)) * step
-    ci = geometric_interval(epsilon, sens) * step
-    table = _release(cols, index, noisy, ci, suppress_below)
-    return DPRelease(table, epsilon, 0.0, MECHANISM, f"sum({column})", params)
+    query = f"sum({column})"
+    plan = _plan_sum(df, column, query, patient=patient, epsilon=epsilon, lower=lower,
+                     upper=upper, max_rows=max_rows_per_patient, resolution=resolution, by=by,
+                     keys=keys, ledger=ledger, random_bytes=random_bytes)  # fmt: skip
+    noise = geometric_noise(epsilon, plan.sensitivity, plan.totals.size, random_bytes)
+    ci = geometric_interval(epsilon, plan.sensitivity) * plan.step
+    table = _release(plan.cols, plan.index, (plan.totals + noise) * plan.step, ci, suppress_below)
+    return DPRelease(table, epsilon, 0.0, MECHANISM, query, plan.params)
 
 
 def dp_mean(
@@ -245,26 +267,26 @@ def dp_mean(
     The row count is not treated as public (diffprivlib's ``mean`` does). Means of groups whose
     noisy count is below 1 are released as NaN.
     """
-    lower, upper, max_rows, step, sens = _sum_setup(lower, upper, max_rows_per_patient, resolution)
-    cols, index = _groups(df, by, keys)
-    params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows,
-              "resolution": step, "by": cols}  # fmt: skip
-    _spend(ledger, epsilon, f"mean({column})", params)
     import pandas as pd
 
-    bounded = bound_contributions(df, patient, max_rows, random_bytes=random_bytes)
+    query = f"mean({column})"
+    plan = _plan_sum(df, column, query, patient=patient, epsilon=epsilon, lower=lower,
+                     upper=upper, max_rows=max_rows_per_patient, resolution=resolution, by=by,
+                     keys=keys, ledger=ledger, random_bytes=random_bytes)  # fmt: skip
+    cols, index, bounded, max_rows = plan.cols, plan.index, plan.bounded, plan.max_rows
+    sens, step = plan.sensitivity, plan.step
     half = epsilon / 2
     ones = pd.Series(np.ones(len(bounded), dtype=np.int64), index=bounded.index)
     count = _per_group(bounded, cols, index, ones) + geometric_noise(
         half, max_rows, len(index) if cols else 1, random_bytes
     )
-    total = _per_group(bounded, cols, index, _fixed_point(bounded, column, lower, upper, step))
+    total = plan.totals
     noisy_sum = (total + geometric_noise(half, sens, total.size, random_bytes)) * step
     safe = np.where(count >= 1, count, 1).astype(np.float64)
-    mean = np.where(count >= 1, np.clip(noisy_sum / safe, lower, upper), np.nan)
+    mean = np.where(count >= 1, np.clip(noisy_sum / safe, plan.lower, plan.upper), np.nan)
     ci_sum = geometric_interval(half, sens) * step
     ci_count = geometric_interval(half, max_rows)
     ci = (ci_sum + np.abs(mean) * ci_count) / safe  # first-order error propagation
     table = _release(cols, index, mean, 0.0, None)
     table["ci95"] = ci
-    return DPRelease(table, epsilon, 0.0, MECHANISM, f"mean({column})", params)
+    return DPRelease(table, epsilon, 0.0, MECHANISM, query, plan.params)
