@@ -96,3 +96,20 @@ def test_rebuild_rejects_wrong_length():
     data = as_column(["a", "b"])
     with pytest.raises(UnsupportedColumn):
         data.rebuild(["a"])
+
+
+def test_fixed_width_codes_round_trip():
+    """Equal-length numpy and pyarrow columns come back unchanged through the zero-copy view."""
+    from medguard._column import fixed_width_codes
+
+    for column in (np.array(["ab", "cd"]), pa.array(["ab", "cd"]), np.array(["张三", "李四"])):
+        codes, rebuild = fixed_width_codes(column)
+        out = rebuild(codes)
+        assert (out.tolist() if isinstance(out, np.ndarray) else out.to_pylist()) == (
+            column.tolist() if isinstance(column, np.ndarray) else column.to_pylist()
+        )
+    # mixed lengths, nulls and non-ASCII Arrow text take the general path
+    assert fixed_width_codes(np.array(["ab", "c"])) is None
+    assert fixed_width_codes(pa.array(["ab", None])) is None
+    assert fixed_width_codes(pa.array(["张三"])) is None
+    assert fixed_width_codes(["ab"]) is None

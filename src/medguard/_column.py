@@ -23,6 +23,7 @@ __all__ = [
     "as_column",
     "ascii_digits",
     "codepoint_groups",
+    "fixed_width_codes",
     "is_column",
     "null_mask",
     "strings_from_codepoints",
@@ -234,3 +235,52 @@ def ascii_digits(codes: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     wide = codes.astype(np.uint32)
     wide = np.where((wide >= 0xFF10) & (wide <= 0xFF5A), wide - 0xFEE0, wide)
     return np.where(wide < 128, wide, 0xFF).astype(np.uint8)
+
+
+def fixed_width_codes(values: Any) -> tuple[npt.NDArray[Any], Callable[[Any], Any]] | None:
+    """Zero-copy code points of a column whose strings all have the same length, or None.
+
+    Takes a 1-D numpy unicode array (``uint8`` codes when ASCII, else ``uint32``) or a
+    null-free pyarrow string array of ASCII values (its data buffer, ``uint8``). Returns the
+    ``(n, length)`` matrix and a function that turns a result matrix (same number of rows, any
+    width, ``uint8`` or ``uint32`` code points) back into the same kind of column. Columns
+    with nulls, mixed lengths or (for pyarrow) non-ASCII text give None: use :func:`as_column`.
+    """
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind == "U":
+        width = values.dtype.itemsize // 4
+        if width == 0 or len(values) == 0:
+            return None
+        wide = values.view(np.uint32).reshape(-1, width)
+        if not wide[:, -1].all():
+            return None  # shorter strings are NUL-padded: mixed lengths
+
+        def to_numpy(out: Any) -> Any:
+            out = np.ascontiguousarray(out, dtype=np.uint32)
+            return out.view(f"<U{out.shape[1]}").reshape(-1)
+
+        codes = wide.astype(np.uint8) if wide.max() < 128 else wide
+        return codes, to_numpy
+    pa = _pyarrow()
+    if pa is None or not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
+        return None
+    n = len(values)
+    if n == 0 or values.null_count or values.offset:
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1)
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(values.buffers()[2], np.uint8, count=n * width, offset=int(offsets[0]))
+    if data.max() >= 128:
+        return None
+
+    def to_arrow(out: Any) -> Any:
+        if out.dtype != np.uint8 or out.shape[1] != width:
+            return pa.array(strings_from_codepoints(out), type=pa.string())
+        body = np.ascontiguousarray(out)
+        new_offsets = (offsets - offsets[0]).astype(np.int32)
+        return pa.Array.from_buffers(
+            pa.string(), n, [None, pa.py_buffer(new_offsets), pa.py_buffer(body)]
+        )
+
+    return data.reshape(n, width), to_arrow

@@ -36,7 +36,12 @@ import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from medguard._column import as_column, codepoint_groups, strings_from_codepoints
+from medguard._column import (
+    as_column,
+    codepoint_groups,
+    fixed_width_codes,
+    strings_from_codepoints,
+)
 from medguard.errors import DomainTooSmall, InvalidArgument
 
 __all__ = ["DEFAULT_ALPHABET", "FF1", "MIN_DOMAIN_SIZE", "SmallDomainWarning"]
@@ -211,6 +216,10 @@ class FF1:
         return self._rounds(x, tweak, encrypt=encrypt) if len(x) else x
 
     def _batch(self, values: Any, tweak: bytes, *, encrypt: bool) -> Any:
+        fast = fixed_width_codes(values)
+        if fast is not None:  # numpy unicode / pyarrow string column of equal-length ASCII
+            codes, rebuild = fast
+            return rebuild(self._through(codes, np.arange(len(codes)), tweak, encrypt=encrypt))
         column = as_column(values)
         out = np.empty(len(column), dtype=object)
         groups = codepoint_groups(column.values)
@@ -220,24 +229,32 @@ class FF1:
         if not covered.all():
             row = int(np.flatnonzero(~covered)[0])
             raise InvalidArgument(f"FF1 takes non-empty strings; row {row} is not one")
-        for length, (rows, codes) in groups.items():
-            self._check_length(length)
-            decimal = self._decimal and codes.dtype == np.uint8
-            if decimal:  # ASCII digits: the numeral is the byte minus '0'
-                numerals: npt.NDArray[Any] = codes - np.uint8(48)
-                bad = (numerals > 9).any(axis=1)
-            else:
-                numerals = self._lookup[
-                    codes if codes.dtype == np.uint8 else np.minimum(codes, self._lookup.size - 1)
-                ]
-                bad = (numerals < 0).any(axis=1)
-            if bad.any():
-                row = int(rows[np.flatnonzero(bad)[0]])
-                raise InvalidArgument(f"row {row} has characters outside the FF1 alphabet")
-            result = self._rounds(numerals, tweak, encrypt=encrypt)
-            chars = (result.astype(np.uint8) + np.uint8(48)) if decimal else self._codes[result]
-            out[rows] = strings_from_codepoints(chars)
+        for rows, codes in groups.values():
+            out[rows] = strings_from_codepoints(self._through(codes, rows, tweak, encrypt=encrypt))
         return column.rebuild(out)
+
+    def _through(
+        self, codes: npt.NDArray[Any], rows: npt.NDArray[np.intp], tweak: bytes, *, encrypt: bool
+    ) -> npt.NDArray[Any]:
+        """Encrypt or decrypt a ``(k, length)`` code-point matrix; same shape out."""
+        self._check_length(codes.shape[1])
+        decimal = self._decimal and codes.dtype == np.uint8
+        if decimal:  # ASCII digits: the numeral is the byte minus '0'
+            numerals: npt.NDArray[Any] = codes - np.uint8(48)
+            bad = (numerals > 9).any(axis=1)
+        else:
+            numerals = self._lookup[
+                codes if codes.dtype == np.uint8 else np.minimum(codes, self._lookup.size - 1)
+            ]
+            bad = (numerals < 0).any(axis=1)
+        if bad.any():
+            row = int(rows[np.flatnonzero(bad)[0]])
+            raise InvalidArgument(f"row {row} has characters outside the FF1 alphabet")
+        result = self._rounds(numerals, tweak, encrypt=encrypt)
+        chars: npt.NDArray[Any] = (
+            (result.astype(np.uint8) + np.uint8(48)) if decimal else self._codes[result]
+        )
+        return chars
 
     def _rounds_one_by_one(
         self, x: npt.NDArray[np.int64], tweak: bytes, *, encrypt: bool

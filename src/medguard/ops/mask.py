@@ -31,7 +31,6 @@ arrays of ASCII values are masked without creating a Python string per value.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
@@ -42,6 +41,7 @@ import numpy.typing as npt
 from medguard._column import (
     as_column,
     codepoint_groups,
+    fixed_width_codes,
     is_column,
     strings_from_codepoints,
 )
@@ -210,51 +210,16 @@ class Mask:
             raise InvalidIdentifier(self.kind, "value does not validate, cannot mask", row=row)
 
     def _fast_path(self, values: Any) -> tuple[Any, MaskReport] | None:
-        """Mask numpy unicode arrays and pyarrow ASCII string arrays without Python strings."""
-        if isinstance(values, np.ndarray) and values.dtype.kind == "U" and values.ndim == 1:
-            return self._fast_numpy(values)
-        pa = sys.modules.get("pyarrow")
-        if pa is not None and isinstance(values, pa.Array) and pa.types.is_string(values.type):
-            return self._fast_arrow(pa, values)
-        return None
-
-    def _fast_numpy(self, values: npt.NDArray[np.str_]) -> tuple[Any, MaskReport] | None:
-        width = values.dtype.itemsize // 4
-        if width == 0 or values.shape[0] == 0:
+        """Mask equal-length numpy unicode and pyarrow ASCII columns without Python strings."""
+        fast = fixed_width_codes(values)
+        if fast is None:
             return None
-        codes = values.view(np.uint32).reshape(-1, width)
-        if not codes[:, -1].all():
-            return None  # mixed lengths: the general path handles them
+        codes, rebuild = fast
         result = self._mask_codes(codes)
         if result is None or not result[1].all():
-            return None
-        masked = np.ascontiguousarray(result[0], dtype=np.uint32)
-        out = masked.view(f"<U{masked.shape[1]}").reshape(-1)
-        n = values.shape[0]
-        return out, MaskReport(n, n, 0, 0)
-
-    def _fast_arrow(self, pa: Any, values: Any) -> tuple[Any, MaskReport] | None:
-        n = len(values)
-        if n == 0 or values.null_count or values.offset:
-            return None
-        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1)
-        width = int(offsets[1] - offsets[0])
-        if width == 0 or not (np.diff(offsets) == width).all():
-            return None
-        data = np.frombuffer(
-            values.buffers()[2], dtype=np.uint8, count=n * width, offset=offsets[0]
-        )
-        if data.max(initial=0) >= 128:
-            return None  # not ASCII: bytes are not characters
-        result = self._mask_codes(data.reshape(n, width))
-        if result is None or not result[1].all() or result[0].dtype != np.uint8:
-            return None
-        masked = np.ascontiguousarray(result[0], dtype=np.uint8)
-        out = pa.Array.from_buffers(
-            pa.string(), n, [None, pa.py_buffer((offsets - offsets[0]).astype(np.int32)),
-                             pa.py_buffer(masked)],
-        )  # fmt: skip
-        return out, MaskReport(n, n, 0, 0)
+            return None  # some values need the per-value path: take the general one
+        n = len(codes)
+        return rebuild(result[0]), MaskReport(n, n, 0, 0)
 
     def _keep_ends_codes(self, codes: Codes, first: int, last: int) -> Codes:
         length = codes.shape[1]
