@@ -8,7 +8,14 @@ import pytest
 from scipy import stats
 
 from medguard.errors import BudgetExceeded, InvalidArgument, MissingBound
-from medguard.privacy.aggregates import bound_contributions, dp_count, dp_mean, dp_sum
+from medguard.privacy.aggregates import (
+    bound_contributions,
+    dp_count,
+    dp_count_patients,
+    dp_histogram,
+    dp_mean,
+    dp_sum,
+)
 from medguard.privacy.ledger import BudgetLedger
 from medguard.privacy.mechanisms import geometric_interval, geometric_noise
 
@@ -133,3 +140,38 @@ def test_small_cell_suppression_is_post_processing():
                        random_bytes=seeded(8))  # fmt: skip
     assert math.isnan(release.table["value"].iloc[1])
     assert release.epsilon == 1.0
+
+
+def test_count_patients_counts_each_patient_once_per_group():
+    """Distinct-patient counts ignore repeat visits and cap the groups a patient reaches."""
+    df = pd.DataFrame(
+        {"patient": [1, 1, 1, 2, 3], "dept": ["儿科", "儿科", "骨科", "儿科", "骨科"]}
+    )
+    exact = dp_count_patients(df, patient="patient", epsilon=80.0, random_bytes=seeded(9))
+    assert exact.value == 3
+    opts = {"patient": "patient", "epsilon": 80.0, "by": "dept", "keys": ["儿科", "骨科"]}
+    grouped = dp_count_patients(df, **opts, max_groups_per_patient=2, random_bytes=seeded(9))
+    assert grouped.table["value"].tolist() == [2, 2]
+    capped = dp_count_patients(df, **opts, max_groups_per_patient=1, random_bytes=seeded(9))
+    assert capped.table["value"].sum() == 3  # patient 1 counted in one of its two departments
+
+
+def test_histogram_releases_every_declared_bin():
+    """Histogram bins come from declared edges; empty bins are released and edges are required."""
+    df = pd.DataFrame({"patient": range(6), "age": [3, 15, 15, 40, 90, 200]})
+    release = dp_histogram(df, "age", edges=[0, 18, 65, 100], patient="patient", epsilon=80.0,
+                           max_rows_per_patient=1, random_bytes=seeded(10))  # fmt: skip
+    assert release.table["bin"].tolist() == ["[0, 18)", "[18, 65)", "[65, 100]"]
+    assert release.table["value"].tolist() == [3, 1, 1]  # 200 is outside the declared edges
+    with pytest.raises(MissingBound):
+        dp_histogram(df, "age", edges=[5], patient="patient", epsilon=1.0, max_rows_per_patient=1)
+
+
+def test_outputs_carry_no_low_order_float_bits():
+    """Released counts and sums are multiples of their grid: no float residue to probe."""
+    df = _visits()
+    count = dp_count(df, patient="patient", epsilon=1.0, max_rows_per_patient=5).value
+    assert count == int(count)
+    total = dp_sum(df, "fee", patient="patient", epsilon=1.0, lower=0, upper=5000,
+                   max_rows_per_patient=5, resolution=0.5).value  # fmt: skip
+    assert total * 2 == int(total * 2)

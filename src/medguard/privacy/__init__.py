@@ -8,7 +8,14 @@ generalization with Chinese and clinical hierarchies.
 - :mod:`medguard.privacy.mechanisms`: integer (two-sided geometric) noise from the OS CSPRNG
 """
 
-from medguard.privacy.aggregates import DPRelease, dp_count, dp_mean, dp_sum
+from medguard.privacy.aggregates import (
+    DPRelease,
+    dp_count,
+    dp_count_patients,
+    dp_histogram,
+    dp_mean,
+    dp_sum,
+)
 from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
 from medguard.privacy.ledger import BudgetLedger, Spend
 from medguard.privacy.risk import (
@@ -30,6 +37,8 @@ __all__ = [
     "RiskReport",
     "Spend",
     "dp_count",
+    "dp_count_patients",
+    "dp_histogram",
     "dp_mean",
     "dp_sum",
     "k_anonymity",

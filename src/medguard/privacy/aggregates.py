@@ -6,6 +6,9 @@ the operating system's CSPRNG) and clamps values to the declared ``[lower, upper
 required arguments: nothing is inferred from the data, because bounds read from the data leak it.
 
 - :func:`dp_count`: integer count plus two-sided geometric noise (sensitivity: the row bound);
+- :func:`dp_count_patients`: distinct patients (per group: each patient counts once per group,
+  in at most ``max_groups_per_patient`` groups);
+- :func:`dp_histogram`: counts over declared bin edges of a numeric column;
 - :func:`dp_sum`: a fixed-point sum (values rounded to ``resolution``) plus geometric noise;
 - :func:`dp_mean`: a noisy sum over a noisy count, the epsilon split half and half.
 
@@ -19,6 +22,7 @@ statistics offices do; it is post-processing and costs no budget.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -32,7 +36,15 @@ from medguard.errors import InvalidArgument, MissingBound
 from medguard.privacy.ledger import BudgetLedger
 from medguard.privacy.mechanisms import RandomBytes, geometric_interval, geometric_noise, uniforms
 
-__all__ = ["DPRelease", "bound_contributions", "dp_count", "dp_mean", "dp_sum"]
+__all__ = [
+    "DPRelease",
+    "bound_contributions",
+    "dp_count",
+    "dp_count_patients",
+    "dp_histogram",
+    "dp_mean",
+    "dp_sum",
+]
 
 MECHANISM = "two-sided geometric (discrete Laplace)"
 
@@ -290,3 +302,75 @@ def dp_mean(
     table = _release(cols, index, mean, 0.0, None)
     table["ci95"] = ci
     return DPRelease(table, epsilon, 0.0, MECHANISM, query, plan.params)
+
+
+def dp_count_patients(
+    df: Any,
+    *,
+    patient: str,
+    epsilon: float,
+    max_groups_per_patient: int = 1,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: BudgetLedger | None = None,
+    suppress_below: float | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Count distinct patients (per public key), each in at most ``max_groups_per_patient`` groups.
+
+    A patient adds at most 1 to each group and appears in at most ``max_groups_per_patient``
+    groups (extra groups are dropped at random), so the L1 sensitivity is that bound.
+    """
+    _need(max_groups_per_patient, "max_groups_per_patient")
+    if max_groups_per_patient < 1:
+        raise InvalidArgument("max_groups_per_patient must be at least 1")
+    cols, index = _groups(df, by, keys)
+    params = {"max_groups_per_patient": max_groups_per_patient, "by": cols}
+    _spend(ledger, epsilon, "count distinct patients", params)
+    import pandas as pd
+
+    pairs = df[[patient, *cols]].drop_duplicates()
+    if cols:
+        pairs = bound_contributions(
+            pairs, patient, max_groups_per_patient, random_bytes=random_bytes
+        )
+    ones = pd.Series(np.ones(len(pairs), dtype=np.int64), index=pairs.index)
+    true = _per_group(pairs, cols, index, ones)
+    sensitivity = max_groups_per_patient if cols else 1
+    noisy = true + geometric_noise(epsilon, sensitivity, true.size, random_bytes)
+    ci = geometric_interval(epsilon, sensitivity)
+    table = _release(cols, index, noisy.astype(np.float64), ci, suppress_below)
+    return DPRelease(table, epsilon, 0.0, MECHANISM, "count distinct patients", params)
+
+
+def dp_histogram(
+    df: Any,
+    column: str,
+    *,
+    edges: Sequence[float],
+    patient: str,
+    epsilon: float,
+    max_rows_per_patient: int,
+    ledger: BudgetLedger | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Counts of ``column`` in the declared bins ``[edges[i], edges[i+1])`` (last bin closed).
+
+    The edges are public (declared, never read from the data); values outside them are not
+    counted. Every bin is released, empty ones too.
+    """
+    bins = np.asarray(edges, dtype=float)
+    if bins.ndim != 1 or bins.size < 2 or not (np.diff(bins) > 0).all():
+        raise MissingBound("edges must be at least two increasing, declared numbers")
+    labels = [f"[{a:g}, {b:g})" for a, b in itertools.pairwise(bins.tolist())]
+    labels[-1] = labels[-1][:-1] + "]"
+    values = df[column].astype(float).to_numpy()
+    position = np.searchsorted(bins, values, side="right") - 1
+    position[values == bins[-1]] = bins.size - 2
+    inside = (position >= 0) & (position < bins.size - 1)
+    binned = df.loc[inside, [patient]].assign(bin=np.array(labels, dtype=object)[position[inside]])
+    release = dp_count(binned, patient=patient, epsilon=epsilon,
+                       max_rows_per_patient=max_rows_per_patient, by="bin", keys=labels,
+                       ledger=ledger, random_bytes=random_bytes)  # fmt: skip
+    return DPRelease(release.table, epsilon, 0.0, MECHANISM, f"histogram({column})",
+                     {**release.bounds, "edges": bins.tolist()})  # fmt: skip
