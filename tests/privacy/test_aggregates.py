@@ -14,6 +14,7 @@ from medguard.privacy.aggregates import (
     dp_count_patients,
     dp_histogram,
     dp_mean,
+    dp_quantiles,
     dp_sum,
 )
 from medguard.privacy.ledger import BudgetLedger
@@ -175,3 +176,48 @@ def test_outputs_carry_no_low_order_float_bits():
     total = dp_sum(df, "fee", patient="patient", epsilon=1.0, lower=0, upper=5000,
                    max_rows_per_patient=5, resolution=0.5).value  # fmt: skip
     assert total * 2 == int(total * 2)
+
+
+def test_quantiles_survive_long_runs_of_duplicates():
+    """The median of data that is mostly one repeated value comes out near it (diffprivlib #107)."""
+    rng = np.random.default_rng(12)
+    fees = np.concatenate([np.full(4000, 500.0), rng.uniform(0, 5000, 1000)])
+    df = pd.DataFrame({"patient": np.arange(fees.size), "fee": fees})
+    release = dp_quantiles(df, "fee", [0.5, 0.9], patient="patient", epsilon=2.0, lower=0,
+                           upper=5000, max_rows_per_patient=1, random_bytes=seeded(13))  # fmt: skip
+    median, p90 = release.table["value"].tolist()
+    # 80% of the rows equal 500: any value with rank error under ci95 rows is right, i.e. 500
+    # up to about 100 (0.2 rows per unit of fee above the atom)
+    assert 500 <= median <= 500 + release.table["ci95"].iloc[0] * 5
+    assert 2500 <= p90 <= 5000
+    with pytest.raises(MissingBound):
+        dp_quantiles(df, "fee", [0.5], patient="patient", epsilon=1.0, lower=0, upper=5000)
+    with pytest.raises(InvalidArgument):
+        dp_quantiles(df, "fee", [1.5], patient="patient", epsilon=1.0, lower=0, upper=5000,
+                     max_rows_per_patient=1)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_privacy_audit_of_the_full_count_pipeline():
+    """Slow audit: dp_count end to end on neighbouring tables (one patient with 50 visits).
+
+    2,000 releases a side; no threshold event may be more likely on one side than e^epsilon
+    allows at a Bonferroni-corrected Clopper-Pearson 99.9% level.
+    """
+    eps, bound, draws = 1.0, 4, 2000
+    base = _visits(n=400, patients=100, seed=5)
+    neighbour = pd.concat([base, pd.DataFrame({"patient": [777] * 50, "dept": "儿科", "fee": 1.0})])
+    d0 = np.array([dp_count(base, patient="patient", epsilon=eps, max_rows_per_patient=bound).value
+                   for _ in range(draws)])  # fmt: skip
+    d1 = np.array([dp_count(neighbour, patient="patient", epsilon=eps,
+                            max_rows_per_patient=bound).value for _ in range(draws)])  # fmt: skip
+    events = range(int(d0.mean()) - 6, int(d0.mean()) + 10, 2)
+    alpha = 0.001 / len(events)
+    for c in events:
+        for x, y in ((d0, d1), (d1, d0)):
+            k1, k2 = int((x >= c).sum()), int((y >= c).sum())
+            if k1 == 0:
+                continue
+            p1_low = stats.beta.ppf(alpha / 2, k1, draws - k1 + 1)
+            p2_high = stats.beta.ppf(1 - alpha / 2, k2 + 1, draws - k2) if k2 < draws else 1.0
+            assert math.log(p1_low / p2_high) <= eps

@@ -14,6 +14,7 @@ from medguard.privacy.aggregates import (
     dp_count_patients,
     dp_histogram,
     dp_mean,
+    dp_quantiles,
     dp_sum,
 )
 from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
@@ -40,6 +41,7 @@ __all__ = [
     "dp_count_patients",
     "dp_histogram",
     "dp_mean",
+    "dp_quantiles",
     "dp_sum",
     "k_anonymity",
     "l_diversity",
