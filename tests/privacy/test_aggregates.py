@@ -189,7 +189,7 @@ def test_quantiles_survive_long_runs_of_duplicates():
     # 80% of the rows equal 500: any value with rank error under ci95 rows is right, i.e. 500
     # up to about 100 (0.2 rows per unit of fee above the atom)
     assert 500 <= median <= 500 + release.table["ci95"].iloc[0] * 5
-    assert 2500 <= p90 <= 5000
+    assert 2000 <= p90 <= 3000  # the true 90th percentile is about 2,500
     with pytest.raises(MissingBound):
         dp_quantiles(df, "fee", [0.5], patient="patient", epsilon=1.0, lower=0, upper=5000)
     with pytest.raises(InvalidArgument):
