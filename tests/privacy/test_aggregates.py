@@ -16,6 +16,8 @@ from medguard.privacy.aggregates import (
     dp_mean,
     dp_quantiles,
     dp_sum,
+    dp_variance,
+    select_partitions,
 )
 from medguard.privacy.ledger import BudgetLedger
 from medguard.privacy.mechanisms import geometric_interval, geometric_noise
@@ -91,7 +93,7 @@ def test_grouped_count_releases_every_public_key_including_zeros():
     assert release.table["dept"].tolist() == ["骨科", "儿科", "心内科", "眼科"]
     assert abs(release.table["value"].iloc[3]) <= 40  # the empty key: noise only
     assert release.epsilon == 1.0
-    with pytest.raises(InvalidArgument, match="public keys"):
+    with pytest.raises(InvalidArgument, match="select_partitions"):
         dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5, by="dept")
 
 
@@ -221,3 +223,40 @@ def test_privacy_audit_of_the_full_count_pipeline():
             p1_low = stats.beta.ppf(alpha / 2, k1, draws - k1 + 1)
             p2_high = stats.beta.ppf(1 - alpha / 2, k2 + 1, draws - k2) if k2 < draws else 1.0
             assert math.log(p1_low / p2_high) <= eps
+
+
+def test_grouped_quantiles_per_public_key():
+    """Grouped quantiles give one row per key and quantile, near each group's own median."""
+    df = pd.DataFrame({"patient": range(4000), "dept": ["儿科", "骨科"] * 2000,
+                       "age": [8.0, 60.0] * 2000})  # fmt: skip
+    release = dp_quantiles(df, "age", [0.5], patient="patient", epsilon=2.0, lower=0, upper=100,
+                           max_rows_per_patient=1, by="dept", keys=["儿科", "骨科", "眼科"],
+                           random_bytes=seeded(14))  # fmt: skip
+    assert release.table["dept"].tolist() == ["儿科", "骨科", "眼科"]
+    child, bone, _empty = release.table["value"].tolist()
+    assert 8 <= child <= 10
+    assert 60 <= bone <= 62
+
+
+def test_variance_near_truth_at_large_epsilon():
+    """With a large epsilon the DP variance sits near the variance of the bounded data."""
+    rng = np.random.default_rng(15)
+    df = pd.DataFrame({"patient": range(5000), "fee": rng.uniform(0, 1000, 5000)})
+    release = dp_variance(df, "fee", patient="patient", epsilon=30.0, lower=0, upper=1000,
+                          max_rows_per_patient=1, random_bytes=seeded(16))  # fmt: skip
+    assert release.value == pytest.approx(df["fee"].var(ddof=0), rel=0.05)
+    assert release.table["ci95"].iloc[0] > 0
+
+
+def test_partition_selection_hides_rare_keys_and_spends_delta(tmp_path):
+    """Keys seen by many patients are selected; a key of two patients is not; (eps, delta) spent."""
+    depts = ["儿科"] * 500 + ["骨科"] * 400 + ["罕见病门诊"] * 2
+    df = pd.DataFrame({"patient": range(len(depts)), "dept": depts})
+    ledger = BudgetLedger.open(tmp_path / "b.db", "d", epsilon=2.0, delta=1e-5)
+    keys = select_partitions(df, "dept", patient="patient", epsilon=1.0, delta=1e-6,
+                             ledger=ledger, random_bytes=seeded(17))  # fmt: skip
+    assert sorted(keys) == ["儿科", "骨科"]
+    assert ledger.remaining()[1] == pytest.approx(1e-5 - 1e-6)
+    release = dp_count(df, patient="patient", epsilon=1.0, max_rows_per_patient=1, by="dept",
+                       keys=keys, ledger=ledger, random_bytes=seeded(18))  # fmt: skip
+    assert len(release.table) == 2

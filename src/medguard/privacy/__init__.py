@@ -16,6 +16,8 @@ from medguard.privacy.aggregates import (
     dp_mean,
     dp_quantiles,
     dp_sum,
+    dp_variance,
+    select_partitions,
 )
 from medguard.privacy.generalize import AgeBand, GeneralizeDate, GeneralizeICD10, GeneralizeRegion
 from medguard.privacy.ledger import BudgetLedger, Spend
@@ -43,9 +45,11 @@ __all__ = [
     "dp_mean",
     "dp_quantiles",
     "dp_sum",
+    "dp_variance",
     "k_anonymity",
     "l_diversity",
     "record_risk",
     "risk_report",
+    "select_partitions",
     "suppress_small_classes",
 ]

@@ -11,12 +11,14 @@ required arguments: nothing is inferred from the data, because bounds read from 
 - :func:`dp_histogram`: counts over declared bin edges of a numeric column;
 - :func:`dp_quantiles`: quantiles (median, quartiles) by the exponential mechanism over a grid
   of the declared range, robust to long runs of equal values;
+- :func:`dp_variance`: from noisy count, sum and sum of squares;
+- :func:`select_partitions`: which keys found in the data may be released (costs a delta);
 - :func:`dp_sum`: a fixed-point sum (values rounded to ``resolution``) plus geometric noise;
 - :func:`dp_mean`: a noisy sum over a noisy count, the epsilon split half and half.
 
 Each takes ``by=`` columns and the declared list of public ``keys``: every key is released,
-zeros included, so the set of keys itself leaks nothing. (Releasing keys read from the data
-needs private partition selection, which is not provided yet: such calls are refused.) With a
+zeros included, so the set of keys itself leaks nothing. Keys read from the data must first
+pass :func:`select_partitions` (private partition selection, which spends budget). With a
 :class:`~medguard.privacy.ledger.BudgetLedger`, the spend is checked and recorded before any
 noise is drawn. ``suppress_below`` blanks released values under a threshold, as health
 statistics offices do; it is post-processing and costs no budget.
@@ -47,6 +49,8 @@ __all__ = [
     "dp_mean",
     "dp_quantiles",
     "dp_sum",
+    "dp_variance",
+    "select_partitions",
 ]
 
 MECHANISM = "two-sided geometric (discrete Laplace)"
@@ -115,8 +119,8 @@ def _groups(
     cols = [by] if isinstance(by, str) else list(by)
     if keys is None:
         raise InvalidArgument(
-            "grouped releases need the declared list of public keys (keys=...); releasing keys "
-            "found in the data needs private partition selection, which medguard does not do yet"
+            "grouped releases need a list of keys (keys=...): declare the public ones, or choose "
+            "them from the data with select_partitions(...), which spends budget for it"
         )
     index = (
         pd.Index(list(keys), name=cols[0])
@@ -390,15 +394,22 @@ def dp_quantiles(
     upper: float | None = None,
     max_rows_per_patient: int | None = None,
     grid: int = 1000,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
     ledger: BudgetLedger | None = None,
     random_bytes: RandomBytes = os.urandom,
 ) -> DPRelease:
-    """Quantiles of ``column`` by the exponential mechanism, ``epsilon`` split evenly.
+    """Quantiles of ``column`` (per group with ``by``/``keys``) by the exponential mechanism.
+
+    ``epsilon`` is split evenly over the quantiles.
 
     Candidates are ``grid + 1`` evenly spaced points of ``[lower, upper]``; a candidate's
-    utility is minus the distance between its rank and the target rank, whose sensitivity is
-    the row bound. Sampling uses the Gumbel-max trick on CSPRNG uniforms. Ties and long runs of
-    equal values need no special case. ``ci95`` holds the 95% bound on the rank error, in rows.
+    utility is minus the distance between the target rank and the range of ranks the candidate
+    spans (zero inside a run of equal values), whose sensitivity is the row bound. Sampling
+    uses the Gumbel-max trick on CSPRNG uniforms; long runs of equal values need no special
+    case. ``ci95`` holds the 95% bound on the rank error, in rows. With ``by``/``keys`` each
+    group runs at the full epsilon: one patient's bounded rows move all groups' ranks by at
+    most the row bound in total.
     """
     _need(lower, "lower")
     _need(upper, "upper")
@@ -411,25 +422,148 @@ def dp_quantiles(
     if not lower < upper or grid < 2:
         raise InvalidArgument("lower must be below upper and grid at least 2")
     params = {"lower": lower, "upper": upper, "max_rows_per_patient": max_rows_per_patient,
-              "grid": grid, "quantiles": qs}  # fmt: skip
+              "grid": grid, "quantiles": qs, "by": by}  # fmt: skip
     query = f"quantiles({column})"
+    _groups(df, by, keys)  # validate before spending
     _spend(ledger, epsilon, query, params)
     import pandas as pd
 
     bounded = bound_contributions(df, patient, max_rows_per_patient, random_bytes=random_bytes)
-    values = np.sort(bounded[column].astype(float).clip(lower, upper).to_numpy())
-    if np.isnan(values).any():
+    values_all = bounded[column].astype(float)
+    if values_all.isna().any():
         raise InvalidArgument(f"column {column!r} has missing values: fill or drop them first")
     candidates = np.linspace(lower, upper, grid + 1)
-    ranks = np.searchsorted(values, candidates, side="left").astype(np.float64)
     eps_each = epsilon / len(qs)
     sensitivity = float(max_rows_per_patient)
-    released = []
-    for q in qs:
-        utility = -np.abs(ranks - q * values.size)
-        gumbel = -np.log(-np.log(uniforms(candidates.size, random_bytes)))
-        released.append(candidates[int(np.argmax(eps_each * utility / (2 * sensitivity) + gumbel))])
+    cols, index = _groups(df, by, keys)
+    # One patient's (at most max_rows_per_patient) rows move the ranks of all groups together by
+    # at most that bound, so each group's mechanism runs at the full per-quantile epsilon.
+    if cols:
+        parts = dict(iter(values_all.groupby([bounded[c] for c in cols], sort=False)))
+        empty = pd.Series(dtype=float)  # grouping by a list gives tuple keys, even for one column
+        slices = [parts.get(k if len(cols) > 1 else (k,), empty) for k in index]
+    else:
+        slices = [values_all]
+    rows = []
+    for key, part in zip(index if cols else [None], slices, strict=True):
+        values = np.sort(part.clip(lower, upper).to_numpy())
+        below = np.searchsorted(values, candidates, side="left").astype(np.float64)
+        upto = np.searchsorted(values, candidates, side="right").astype(np.float64)
+        for q in qs:
+            # distance from the target rank to the ranks the candidate spans (0 inside a run of
+            # equal values); one patient moves both counts by at most the row bound
+            target = q * values.size
+            utility = -np.maximum(np.maximum(below - target, target - upto), 0.0)
+            gumbel = -np.log(-np.log(uniforms(candidates.size, random_bytes)))
+            pick = int(np.argmax(eps_each * utility / (2 * sensitivity) + gumbel))
+            rows.append({**_key_columns(cols, key), "quantile": q, "value": candidates[pick]})
     # P(utility loss > t) <= (grid + 1) * exp(-eps t / (2 sensitivity)) = 0.05
     rank_error = 2 * sensitivity * math.log((grid + 1) / 0.05) / eps_each
-    table = pd.DataFrame({"quantile": qs, "value": released, "ci95": rank_error})
+    table = pd.DataFrame(rows).assign(ci95=rank_error)
     return DPRelease(table, epsilon, 0.0, "exponential mechanism (Gumbel-max)", query, params)
+
+
+def _key_columns(cols: list[str], key: Any) -> dict[str, Any]:
+    if not cols:
+        return {}
+    values = key if len(cols) > 1 else (key,)
+    return dict(zip(cols, values, strict=True))
+
+
+def dp_variance(
+    df: Any,
+    column: str,
+    *,
+    patient: str,
+    epsilon: float,
+    lower: float | None = None,
+    upper: float | None = None,
+    max_rows_per_patient: int | None = None,
+    resolution: float | None = None,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: BudgetLedger | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> DPRelease:
+    """Variance of ``column`` from noisy count, sum and sum of squares (a third of epsilon each).
+
+    Values are centred on the middle of ``[lower, upper]`` before squaring, which halves the
+    sensitivity; the result is clamped to ``[0, ((upper - lower) / 2)**2]``. ``ci95`` is a
+    first-order (delta-method) approximation.
+    """
+    import pandas as pd
+
+    query = f"variance({column})"
+    plan = _plan_sum(df, column, query, patient=patient, epsilon=epsilon, lower=lower,
+                     upper=upper, max_rows=max_rows_per_patient, resolution=resolution, by=by,
+                     keys=keys, ledger=ledger, random_bytes=random_bytes)  # fmt: skip
+    third = epsilon / 3
+    half_range = (plan.upper - plan.lower) / 2
+    centre = plan.lower + half_range
+    step = plan.step
+    centred = (plan.bounded[column].astype(float).clip(plan.lower, plan.upper) - centre) / step
+    linear = centred.round().astype(np.int64)
+    squares = linear * linear
+    k = plan.max_rows
+    sens_linear = max(k * half_range / step, 1.0)
+    sens_square = max(k * (half_range / step) ** 2, 1.0)
+    ones = pd.Series(np.ones(len(plan.bounded), dtype=np.int64), index=plan.bounded.index)
+    size = len(plan.index) if plan.cols else 1
+    n = _per_group(plan.bounded, plan.cols, plan.index, ones) + geometric_noise(
+        third, k, size, random_bytes
+    )
+    s1 = _per_group(plan.bounded, plan.cols, plan.index, linear) + geometric_noise(
+        third, sens_linear, size, random_bytes
+    )
+    s2 = _per_group(plan.bounded, plan.cols, plan.index, squares) + geometric_noise(
+        third, sens_square, size, random_bytes
+    )
+    safe = np.where(n >= 2, n, 2).astype(np.float64)
+    mean_c = s1 / safe
+    variance = np.clip((s2 / safe - mean_c**2) * step**2, 0.0, half_range**2)
+    variance = np.where(n >= 2, variance, np.nan)
+    ci_n = geometric_interval(third, k)
+    ci_s1 = geometric_interval(third, sens_linear)
+    ci_s2 = geometric_interval(third, sens_square)
+    ci = (ci_s2 + 2 * np.abs(mean_c) * ci_s1 + np.abs(s2 / safe) * ci_n) / safe * step**2
+    table = _release(plan.cols, plan.index, variance, 0.0, None)
+    table["ci95"] = ci
+    return DPRelease(table, epsilon, 0.0, MECHANISM, query, plan.params)
+
+
+def select_partitions(
+    df: Any,
+    by: Sequence[str] | str,
+    *,
+    patient: str,
+    epsilon: float,
+    delta: float,
+    max_groups_per_patient: int = 1,
+    ledger: BudgetLedger | None = None,
+    random_bytes: RandomBytes = os.urandom,
+) -> list[Any]:
+    """Choose which group keys found in the data may be released (private partition selection).
+
+    Each patient is kept in at most ``max_groups_per_patient`` groups; each group's count of
+    distinct patients gets geometric noise with ``epsilon / max_groups_per_patient`` and is
+    released only above ``1 + (m / epsilon) * ln(m / (2 * delta))``, so a key seen by only a few
+    patients stays hidden. The selection costs ``(epsilon, delta)``, recorded in the ledger;
+    pass the returned keys as ``keys=`` to the aggregates, which spend their own budget.
+    """
+    cols = [by] if isinstance(by, str) else list(by)
+    m = max_groups_per_patient
+    if m < 1:
+        raise InvalidArgument("max_groups_per_patient must be at least 1")
+    if not 0 < delta < 1:
+        raise InvalidArgument("partition selection needs a delta in (0, 1)")
+    if not (math.isfinite(epsilon) and epsilon > 0):
+        raise InvalidArgument("epsilon must be a positive finite number")
+    if ledger is not None:
+        ledger.spend(epsilon, delta, query="select partitions",
+                     parameters={"by": cols, "max_groups_per_patient": m})  # fmt: skip
+    pairs = df[[patient, *cols]].drop_duplicates()
+    pairs = bound_contributions(pairs, patient, m, random_bytes=random_bytes)
+    counts = pairs.groupby(cols, sort=True).size()
+    noisy = counts.to_numpy() + geometric_noise(epsilon / m, 1.0, len(counts), random_bytes)
+    threshold = 1 + (m / epsilon) * math.log(m / (2 * delta))
+    return [key for key, value in zip(counts.index, noisy, strict=True) if value >= threshold]
