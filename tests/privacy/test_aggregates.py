@@ -260,3 +260,13 @@ def test_partition_selection_hides_rare_keys_and_spends_delta(tmp_path):
     release = dp_count(df, patient="patient", epsilon=1.0, max_rows_per_patient=1, by="dept",
                        keys=keys, ledger=ledger, random_bytes=seeded(18))  # fmt: skip
     assert len(release.table) == 2
+
+
+def test_numpy_columns_are_accepted():
+    """A dict of numpy arrays works like a DataFrame; other inputs are refused clearly."""
+    data = {"patient": np.arange(500), "fee": np.full(500, 100.0)}
+    release = dp_mean(data, "fee", patient="patient", epsilon=20.0, lower=0, upper=1000,
+                      max_rows_per_patient=1, random_bytes=seeded(19))  # fmt: skip
+    assert release.value == pytest.approx(100.0, abs=5)
+    with pytest.raises(InvalidArgument):
+        dp_count([1, 2, 3], patient="patient", epsilon=1.0, max_rows_per_patient=1)

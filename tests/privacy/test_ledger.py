@@ -98,3 +98,42 @@ def test_concurrent_processes_never_exceed_the_total(tmp_path):
     assert successes == 20
     assert len(ledger.spends()) == 20
     assert sum(s.epsilon for s in ledger.spends()) <= 1.0 + 1e-9
+
+
+def test_sqlite_url_is_the_same_file(tmp_path):
+    """A sqlite:/// URL opens the same ledger as the plain path."""
+    path = tmp_path / "budget.db"
+    BudgetLedger.open(path, "d", epsilon=1.0).spend(0.25, query="q")
+    assert BudgetLedger(f"sqlite:///{path}", "d").remaining()[0] == pytest.approx(0.75)
+
+
+@pytest.mark.postgres
+def test_postgres_ledger_with_concurrent_processes(postgres_url):
+    """On PostgreSQL (row locks) racing processes never exceed the total either."""
+    BudgetLedger.open(postgres_url, "pg-dataset", epsilon=1.0)
+    with pytest.raises(BudgetExceeded):
+        BudgetLedger(postgres_url, "pg-dataset").spend(1.5, query="too much")
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_spend_pg, args=(postgres_url, results)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    successes = sum(results.get(timeout=10) for _ in procs)
+    ledger = BudgetLedger(postgres_url, "pg-dataset")
+    assert successes == 10
+    assert len(ledger.spends()) == 10
+    assert "secret" not in repr(BudgetLedger("postgresql://u:secret@h/db", "d"))
+
+
+def _spend_pg(url, results):
+    ledger = BudgetLedger(url, "pg-dataset")
+    ok = 0
+    for _ in range(8):
+        try:
+            ledger.spend(0.1, query="concurrent")
+            ok += 1
+        except BudgetExceeded:
+            pass
+    results.put(ok)

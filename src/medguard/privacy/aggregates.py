@@ -92,10 +92,22 @@ def _need(value: Any, name: str) -> None:
         )
 
 
+def _frame(data: Any) -> Any:
+    """Accept a pandas DataFrame or a mapping of equal-length columns (numpy arrays, lists)."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, dict):
+        return pd.DataFrame(data)
+    raise InvalidArgument("expected a pandas DataFrame or a dict of columns (numpy arrays, lists)")
+
+
 def bound_contributions(
     df: Any, patient: str, max_rows_per_patient: int, *, random_bytes: RandomBytes = os.urandom
 ) -> Any:
     """Keep at most ``max_rows_per_patient`` rows of each patient, chosen uniformly at random."""
+    df = _frame(df)
     _need(max_rows_per_patient, "max_rows_per_patient")
     if max_rows_per_patient < 1:
         raise InvalidArgument("max_rows_per_patient must be at least 1")
@@ -175,6 +187,7 @@ def dp_count(
     random_bytes: RandomBytes = os.urandom,
 ) -> DPRelease:
     """Count rows (visits) with each patient contributing at most ``max_rows_per_patient``."""
+    df = _frame(df)
     _need(max_rows_per_patient, "max_rows_per_patient")
     cols, index = _groups(df, by, keys)
     params = {"max_rows_per_patient": max_rows_per_patient, "by": cols}
@@ -214,11 +227,12 @@ class _SumPlan:
 
 
 def _plan_sum(
-    df: Any, column: str, query: str, *, patient: str, epsilon: float, lower: float | None,
+    data: Any, column: str, query: str, *, patient: str, epsilon: float, lower: float | None,
     upper: float | None, max_rows: int | None, resolution: float | None,
     by: Sequence[str] | str | None, keys: Sequence[Any] | None, ledger: BudgetLedger | None,
     random_bytes: RandomBytes,
 ) -> _SumPlan:  # fmt: skip
+    df = _frame(data)
     _need(lower, "lower")
     _need(upper, "upper")
     _need(max_rows, "max_rows_per_patient")
@@ -328,6 +342,7 @@ def dp_count_patients(
     A patient adds at most 1 to each group and appears in at most ``max_groups_per_patient``
     groups (extra groups are dropped at random), so the L1 sensitivity is that bound.
     """
+    df = _frame(df)
     _need(max_groups_per_patient, "max_groups_per_patient")
     if max_groups_per_patient < 1:
         raise InvalidArgument("max_groups_per_patient must be at least 1")
@@ -366,6 +381,7 @@ def dp_histogram(
     The edges are public (declared, never read from the data); values outside them are not
     counted. Every bin is released, empty ones too.
     """
+    df = _frame(df)
     bins = np.asarray(edges, dtype=float)
     if bins.ndim != 1 or bins.size < 2 or not (np.diff(bins) > 0).all():
         raise MissingBound("edges must be at least two increasing, declared numbers")
@@ -411,6 +427,7 @@ def dp_quantiles(
     group runs at the full epsilon: one patient's bounded rows move all groups' ranks by at
     most the row bound in total.
     """
+    df = _frame(df)
     _need(lower, "lower")
     _need(upper, "upper")
     _need(max_rows_per_patient, "max_rows_per_patient")
@@ -550,6 +567,7 @@ def select_partitions(
     patients stays hidden. The selection costs ``(epsilon, delta)``, recorded in the ledger;
     pass the returned keys as ``keys=`` to the aggregates, which spend their own budget.
     """
+    df = _frame(df)
     cols = [by] if isinstance(by, str) else list(by)
     m = max_groups_per_patient
     if m < 1:

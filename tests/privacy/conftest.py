@@ -1,0 +1,46 @@
+"""A throwaway PostgreSQL server for the ledger tests (unix socket only, temporary directory)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root: run it as the unprivileged 'postgres' user then.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL of a fresh PostgreSQL cluster; skipped where no server is installed."""
+    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    pytest.importorskip("psycopg")
+    root = Path(tempfile.mkdtemp(prefix="medguard-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run(
+        _as_postgres(["initdb", "-D", str(data), "-U", "postgres", "-A", "trust"]), **run
+    )
+    options = f"-k {sock} -c listen_addresses='' -c fsync=off"
+    subprocess.run(_as_postgres(["pg_ctl", "-D", str(data), "-o", options, "-w", "start",
+                                 "-l", str(root / "log")]), **run)  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={sock}"
+    finally:
+        subprocess.run(_as_postgres(["pg_ctl", "-D", str(data), "-m", "fast", "stop"]),
+                       check=False, capture_output=True, timeout=60)  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
