@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "MedguardError": "medguard.errors",
     "InvalidIdentifier": "medguard.errors",
+    "Finding": "medguard.detect",
+    "scan_text": "medguard.detect",
     "mask_name": "medguard.ops.mask",
     "mask_resident_id": "medguard.ops.mask",
     "mask_phone": "medguard.ops.mask",
