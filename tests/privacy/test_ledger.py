@@ -70,30 +70,36 @@ def test_crash_mid_spend_counts_nothing(tmp_path):
     ledger.spend(1.0, query="the whole budget is still there")
 
 
-def _spend_repeatedly(path, results):
-    ledger = BudgetLedger(path, "d")
+def _spend_repeatedly(where, dataset, amount, tries, results):
+    ledger = BudgetLedger(where, dataset)
     ok = 0
-    for _ in range(10):
+    for _ in range(tries):
         try:
-            ledger.spend(0.05, query="concurrent")
+            ledger.spend(amount, query="concurrent")
             ok += 1
         except BudgetExceeded:
             pass
     results.put(ok)
 
 
-def test_concurrent_processes_never_exceed_the_total(tmp_path):
-    """Four processes racing to spend 0.05 ten times each fit exactly 20 spends into 1.0."""
-    path = tmp_path / "budget.db"
-    BudgetLedger.open(path, "d", epsilon=1.0)
+def _race(where, dataset, amount, tries, processes):
+    """Run `processes` spawned processes spending concurrently; return their total successes."""
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
-    procs = [ctx.Process(target=_spend_repeatedly, args=(str(path), results)) for _ in range(4)]
+    args = (str(where), dataset, amount, tries, results)
+    procs = [ctx.Process(target=_spend_repeatedly, args=args) for _ in range(processes)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
-    successes = sum(results.get(timeout=10) for _ in procs)
+    return sum(results.get(timeout=10) for _ in procs)
+
+
+def test_concurrent_processes_never_exceed_the_total(tmp_path):
+    """Four processes racing to spend 0.05 ten times each fit exactly 20 spends into 1.0."""
+    path = tmp_path / "budget.db"
+    BudgetLedger.open(path, "d", epsilon=1.0)
+    successes = _race(path, "d", 0.05, 10, processes=4)
     ledger = BudgetLedger(path, "d")
     assert successes == 20
     assert len(ledger.spends()) == 20
@@ -113,27 +119,8 @@ def test_postgres_ledger_with_concurrent_processes(postgres_url):
     BudgetLedger.open(postgres_url, "pg-dataset", epsilon=1.0)
     with pytest.raises(BudgetExceeded):
         BudgetLedger(postgres_url, "pg-dataset").spend(1.5, query="too much")
-    ctx = mp.get_context("spawn")
-    results = ctx.Queue()
-    procs = [ctx.Process(target=_spend_pg, args=(postgres_url, results)) for _ in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    successes = sum(results.get(timeout=10) for _ in procs)
+    successes = _race(postgres_url, "pg-dataset", 0.1, 8, processes=3)
     ledger = BudgetLedger(postgres_url, "pg-dataset")
     assert successes == 10
     assert len(ledger.spends()) == 10
     assert "secret" not in repr(BudgetLedger("postgresql://u:secret@h/db", "d"))
-
-
-def _spend_pg(url, results):
-    ledger = BudgetLedger(url, "pg-dataset")
-    ok = 0
-    for _ in range(8):
-        try:
-            ledger.spend(0.1, query="concurrent")
-            ok += 1
-        except BudgetExceeded:
-            pass
-    results.put(ok)
