@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidIdentifier": "medguard.errors",
     "Finding": "medguard.detect",
     "scan_text": "medguard.detect",
+    "scan_frame": "medguard.detect",
     "mask_name": "medguard.ops.mask",
     "mask_resident_id": "medguard.ops.mask",
     "mask_phone": "medguard.ops.mask",

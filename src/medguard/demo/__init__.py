@@ -27,7 +27,15 @@ from typing import Any, TextIO
 __all__ = ["STEPS", "DemoContext", "run_demo"]
 
 #: Demo steps, in order. ``extract`` builds the synthetic data; each capability adds its step.
-STEPS: list[str] = ["identifiers", "masking", "pseudonymize", "encryption", "risk", "privacy"]
+STEPS: list[str] = [
+    "identifiers",
+    "scan",
+    "masking",
+    "pseudonymize",
+    "encryption",
+    "risk",
+    "privacy",
+]
 
 
 @dataclass

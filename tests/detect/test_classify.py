@@ -1,0 +1,63 @@
+"""Tests for column classification: entity per column, levels, headers, full mode, no raw values."""
+
+import random
+
+import pandas as pd
+
+import medguard
+from medguard.cn import resident_id
+from medguard.detect import classify_column, scan_frame
+from medguard.testing.assertions import assert_no_plaintext
+from medguard.testing.synthetic import synthetic_extract
+
+
+def test_synthetic_patients_columns():
+    """Every identifier column of the synthetic extract gets its type and GB/T 39725 level."""
+    patients, _visits, notes = synthetic_extract(120, seed=3)
+    report = {c.column: c for c in scan_frame(patients).columns}
+    expected = {"name": ("PERSON", 4), "resident_id": ("CN_RESIDENT_ID", 4),
+                "mobile": ("PHONE_NUMBER", 4), "address": ("LOCATION", 3),
+                "email": ("EMAIL_ADDRESS", 3), "bank_card": ("CN_BANK_CARD", 4),
+                "patient_id": (None, 2)}  # fmt: skip
+    for column, (entity, level) in expected.items():
+        assert (report[column].entity_type, report[column].level) == (entity, level), column
+    text = {c.column: c for c in medguard.scan_frame(notes).columns}["text"]
+    assert text.free_text
+    assert text.level == 4
+
+
+def test_reports_hold_masked_samples_only():
+    """Samples in reports are masked: no raw identifier appears anywhere in the report."""
+    patients, _visits, _notes = synthetic_extract(50, seed=4)
+    frame = scan_frame(patients).to_frame().to_string()
+    assert_no_plaintext(frame, [*patients["resident_id"], *patients["mobile"], *patients["email"]])
+
+
+def test_full_mode_reports_a_rare_value():
+    """One ID among 5,000 clean values: sampling may miss it, full mode reports the column."""
+    rid = resident_id.generate(random.Random(5))
+    values = [f"备注{i}" for i in range(5000)]
+    values[3210] = rid
+    assert classify_column(values, "remark", full=True).entity_type == "CN_RESIDENT_ID"
+    assert classify_column(values, "remark", sample=100).entity_type is None
+
+
+def test_header_context_lowers_the_threshold():
+    """A 身份证号 header lets a column with 30% valid IDs count as an ID column."""
+    rng = random.Random(6)
+    values = [resident_id.generate(rng) if i % 10 < 3 else "未提供" for i in range(100)]
+    assert classify_column(values, "身份证号").entity_type == "CN_RESIDENT_ID"
+    assert classify_column(values, "col_7").entity_type is None
+
+
+def test_non_string_and_empty_columns():
+    """Numbers, dates and empty columns are level 2 without personal data."""
+    df = pd.DataFrame({"fee": [1.5, 2.0], "empty": [None, None]})
+    assert [c.entity_type for c in scan_frame(df).columns] == [None, None]
+
+
+def test_two_character_names_are_not_revealed_in_samples():
+    """A sample of a two-character name keeps one character, never both."""
+    report = classify_column(["张三", "李四", "王五"], "姓名")
+    assert report.entity_type == "PERSON"
+    assert all(len(s) == 2 and s.endswith("*") for s in report.samples)
