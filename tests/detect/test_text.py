@@ -1,8 +1,11 @@
 """Tests for medguard.detect.scan_text: entities, spans, hard negatives, quality on notes."""
 
+import itertools
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import medguard
 from medguard.cn import resident_id
@@ -105,3 +108,39 @@ def test_recall_and_precision_on_synthetic_notes():
     assert recall["PERSON"] >= 0.85
     assert recall["LOCATION"] >= 0.85
     assert false_positives == 0
+
+
+def test_names_before_a_sex_marker_and_dictionary_words():
+    """A name right before ，男， is found even after other words; a dictionary word is not."""
+    assert ("PERSON", "刘洋") in _found("今日收治刘洋，女，32岁。")
+    assert ("PERSON", "刘洋") in _found("收治患者刘洋（女）")
+    assert _found("诊断：高钾血症，男性多见。") == []
+    assert _found("患者安静入睡，家属陪护。") == []
+
+
+def test_all_digit_uscc_is_found_by_the_long_number_path():
+    """An 18-digit USCC (every character a digit) is reported as CN_USCC."""
+    from medguard.cn import uscc
+
+    rng = random.Random(5)
+    candidates = (f"91110105{rng.randrange(10**8):08d}" for _ in range(5000))
+    bodies = (c + uscc.organization_code_check(c[8:16]) for c in candidates)
+    values = (b + uscc.check_character(b) for b in bodies)
+    value = next(v for v in values if v.isdigit() and uscc.is_valid(v))
+    assert ("CN_USCC", value) in _found(f"统一社会信用代码{value}")
+
+
+_PIECES = ["患者张三，男，", "电话13800138000", "高血压", "，女，", "身份证11010519491231002X",
+           "abc@x.cn", "住址：北京市朝阳区建国路8号", "１３８００１３８０００", "李四"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_findings_are_sorted_disjoint_and_in_range(parts):
+    """Whatever the text, findings are sorted by position, never overlap, and index the text."""
+    text = "".join(parts)
+    found = scan_text(text)
+    assert found == sorted(found)
+    for a, b in itertools.pairwise(found):
+        assert a.end <= b.start
+    for f in found:
+        assert 0 <= f.start < f.end <= len(text)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Finding"]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     """A span of ``text[start:end]`` that holds personal data of ``entity_type``.
 
     ``score`` is a likelihood in [0, 1]; context words near the span raise or lower it.
     ``recognizer`` names the recognizer that produced it. Offsets index the original text
-    (before any normalization). A finding never stores the matched value itself.
+    (before any normalization). A finding never stores the matched value itself. Findings are
+    immutable and order by position; a named tuple because a scan creates millions of them.
     """
 
     start: int
@@ -21,3 +21,7 @@ class Finding:
     entity_type: str
     score: float
     recognizer: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for JSON reports."""
+        return self._asdict()

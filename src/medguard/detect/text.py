@@ -1,26 +1,49 @@
 """Find personal data in free text (clinical notes, remarks, messages): :func:`scan_text`.
 
-One pass of a few compiled patterns finds candidates; checksummed identifiers are then
-validated with :mod:`medguard.cn` (a resident ID with a bad check character or an impossible
-date, or an 18-digit specimen barcode, is not reported), and context words near a candidate
-raise or lower its score. Full-width characters are folded one-for-one before matching, so
-every span indexes the original text. No pattern relies on ``\\b``, which is no boundary between
-a Chinese character and a digit: digit and letter look-arounds are used instead.
+One pass of one compiled pattern finds candidates; checksummed identifiers are then validated
+with :mod:`medguard.cn` (a resident ID with a bad check character or an impossible date, or an
+18-digit specimen barcode, is not reported), and context words near a candidate raise or lower
+its score. Full-width characters are folded one-for-one before matching, so every span indexes
+the original text. No pattern relies on ``\\b``, which is no boundary between a Chinese character
+and a digit: digit and letter look-arounds are used instead.
+
+Person names are found after context words (患者, 主治医师, 家属, ...) or before a sex marker
+(``张三，男，``); a candidate needs a known surname and must not be an ordinary word of jieba's
+dictionary (:mod:`medguard.detect.lexicon`), so 高血压, 白细胞, 方案 and 石膏 are not names.
 
 Entity types follow Presidio: ``PERSON``, ``PHONE_NUMBER``, ``EMAIL_ADDRESS``, ``LOCATION``,
 ``IP_ADDRESS``, ``DATE_TIME`` and ``CN_RESIDENT_ID``, ``CN_BANK_CARD``, ``CN_PASSPORT``,
 ``CN_USCC``, ``CN_HMT_PERMIT``, ``HK_ID_CARD``, ``CN_MEDICAL_RECORD_NUMBER``.
+
+Speed: every alternative of the pattern starts with a literal or a character class, and the
+alternatives' look-behinds come after their first character, so the regular-expression engine
+rejects most positions with one comparison per alternative; the Python work per candidate is a
+dictionary dispatch and a validator call.
 """
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from medguard.cn import address, bank_card, hk_id, names, passport, phone, resident_id, uscc
+from medguard.cn import (
+    address,
+    bank_card,
+    hk_id,
+    names,
+    passport,
+    phone,
+    regions,
+    resident_id,
+    uscc,
+)
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
+from medguard.detect.lexicon import is_common_word
+from medguard.errors import InvalidIdentifier
 
 __all__ = ["ENTITY_TYPES", "scan_text"]
 
@@ -32,45 +55,11 @@ ENTITY_TYPES = (
 
 _HAN = r"\u4e00-\u9fff"
 _NAME_CONTEXT = (
-    "患者|病人|姓名|主治医师|住院医师|主任医师|副主任医师|医师|医生|护士|责任护士|家属|"
-    "其子|其女|其夫|其妻|配偶|联系人|监护人|签名|经治医生|患儿"
-)
-# Medical words that start with a surname character: never names.
-_NOT_NAMES = frozenset(
-    (  # noqa: SIM905 - a word list reads best as text
-        "高血压 白细胞 黄疸 方案 常规 石膏 张力 张力性 万古 安静 安全 于是 "
-        "石膏固定 高热 高危 白蛋白 黄体 金黄色 葛根 方法 江南 田间 林间 "
-        "高血糖 高血脂 毛发 钱币 童年 苏醒 凌晨 程度 余下 史料 陶瓷 谢谢 "
-        "胡言 孔洞 曲线 房颤 车祸 包块 向上 明显 时间 管理 关节 "
-    ).split()
-)
+    "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
+    "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
+    "签名", "经治医生", "患儿",
+)  # fmt: skip
 _NEGATIVE_CONTEXT = ("条码", "标本号", "订单号", "流水号", "批号", "编号规则", "样本号")
-
-_PATTERNS: list[tuple[str, str]] = [
-    ("email", r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@"
-              r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    ("long_digits", r"(?<![0-9A-Za-z])\d{15,19}[Xx]?(?![0-9A-Za-z])"),
-    ("mobile", r"(?<![0-9])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])"),
-    ("landline", r"(?<![0-9])\(?0\d{2,3}\)?[ -]?[2-9]\d{6,7}(?![0-9])"),
-    ("uscc", r"(?<![0-9A-Z])[0-9ANY][0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"),
-    ("passport", r"(?<![0-9A-Za-z])(?:E[0-9A-HJ-NP-Z]\d{7}|[EG]\d{8}|[DSP]E\d{7}|[HM]\d{8})"
-                 r"(?![0-9A-Za-z])"),
-    ("hkid", r"(?<![0-9A-Za-z])[A-Z]{1,2}\d{6}\([0-9A]\)"),
-    ("ip", r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])"),
-    ("mrn", r"(?:住院号|门诊号|病案号|病历号|就诊号|ID号)[:：\s]*"
-            r"(?P<mrn>[A-Z0-9]{5,15})(?![0-9A-Z])"),
-    ("dob", r"(?:出生日期|出生于|生日|出生)[:：\s]*"
-            r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
-    ("name_ctx", rf"(?:{_NAME_CONTEXT})[:：\s]*(?P<name>[{_HAN}]{{2,4}})"),
-    ("name_sex", rf"(?<![{_HAN}])(?P<name2>[{_HAN}]{{2,4}})"
-                 r"[，,、（(]\s*(?:男|女)(?:性)?[，,、）)]"),
-    ("address", rf"(?P<addr>(?:[{_HAN}]{{2,8}}(?:省|自治区)|北京市|上海市|天津市|重庆市)"
-                rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗)[{_HAN}0-9]{{0,20}}?"
-                rf"(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道)(?:\d+号)?|\d+号)"
-                rf"(?:\d+(?:栋|幢|号楼))?(?:\d+单元)?(?:\d+室?)?)"),
-]  # fmt: skip
-_COMBINED = re.compile("|".join(f"(?P<{name}_>{pattern})" for name, pattern in _PATTERNS))
-
 _CONTEXT_WORDS = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "身份证号"),
     "PHONE_NUMBER": ("电话", "手机", "联系方式", "联系电话", "Tel", "tel"),
@@ -78,69 +67,148 @@ _CONTEXT_WORDS = {
     "CN_PASSPORT": ("护照", "通行证"),
     "CN_HMT_PERMIT": ("居住证", "通行证"),
 }
-
-
 # Characters that end a name in running text (电话, 因..., 男/女, 岁, 主诉, 入院, ...).
 _NAME_STOP = frozenset("电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨")
-
-
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显")
 
 
-def _name_ok(candidate: str) -> str | None:
-    """Trim a candidate to a plausible name (known surname, not a medical word)."""
-    for i, ch in enumerate(candidate[1:], start=1):
-        if ch in _NAME_STOP:
-            candidate = candidate[:i]
-            break
-    for word in _NAME_STOP_WORDS:
-        at = candidate.find(word, 2)
-        if at >= 2:
-            candidate = candidate[:at]
-    for length in (4, 3, 2):
-        text = candidate[:length]
-        if len(text) < 2 or any(text.startswith(w) or w.startswith(text) for w in _NOT_NAMES):
-            continue
-        surname, given = names.split_name(text)
-        known = surname in names.SURNAMES or surname in names.COMPOUND_SURNAMES
-        if known and 1 <= len(given) <= 2:
-            return text
-    return None
+def _words(words: Iterable[str]) -> tuple[str, str]:
+    """``words`` as a (first-character class, rest) pair: the rest checks the first character
+    with a one-character look-behind, so the longest word wins and a miss fails fast."""
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        by_first.setdefault(word[0], []).append(re.escape(word[1:]))
+    rest = "|".join(
+        f"(?<={re.escape(first)})(?:{'|'.join(tails)})" for first, tails in by_first.items()
+    )
+    return "".join(by_first), f"(?:{rest})"
+
+
+_DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9])"
+_ADDRESS_REST = (
+    rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗)[{_HAN}0-9]{{0,20}}?"
+    rf"(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道)(?:\d+号)?|\d+号)"
+    r"(?:\d+(?:栋|幢|号楼))?(?:\d+单元)?(?:\d+室?)?"
+)
+_MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号"))
+_DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日"))
+_NAME_WORDS = _words(_NAME_CONTEXT)
+_PROVINCE_WORDS = _words(regions.PROVINCES.values())
+
+# Each alternative is (class of its first character, the rest). The whole pattern starts with
+# the union of the classes, so the engine skips every other character in a tight loop; the rest
+# checks its own first character with a look-behind. The alternative's last group names it.
+_ALTERNATIVES: tuple[tuple[str, str], ...] = (
+    (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z])(?P<long_digits>)"),
+    (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
+    (r"1", rf"(?<![0-9]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
+    (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
+    (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
+    (r"0", r"(?<![0-9]0)\d{2,3}[ -]?[2-9]\d{6,7}(?![0-9])(?P<landline>)"),
+    (r"(", r"0\d{2,3}\)[ -]?[2-9]\d{6,7}(?![0-9])(?P<landline_paren>)"),
+    (r"0-9ANY", r"(?<![0-9A-Z].)[0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"
+                r"(?P<uscc>)"),
+    (r"EGDSPHM", r"(?<![0-9A-Za-z].)(?:(?<=E)[0-9A-HJ-NP-Z]\d{7}|(?<=[EG])\d{8}"
+                 r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8})(?![0-9A-Za-z])(?P<passport>)"),
+    (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}\([0-9A]\)(?P<hkid>)"),
+    (r"A-Za-z0-9._%+\-", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
+                         r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
+    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
+                    r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
+    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s]*(?P<name>[{_HAN}]{{2,4}})"),
+    (r",，、(", r"\s*[男女]性?[,，、)）](?P<sex>)"),
+    (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
+)  # fmt: skip
+
+
+def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    groups: list[tuple[str, list[str]]] = []
+    for first, rest in alternatives:  # consecutive alternatives sharing a class share a check
+        if groups and groups[-1][0] == first:
+            groups[-1][1].append(rest)
+        else:
+            groups.append((first, [rest]))
+
+    def escaped(chars: str) -> str:
+        return chars.replace("(", r"\(").replace("+", r"\+")
+
+    union = escaped("".join(first for first, _ in groups))
+    body = "|".join(f"(?<=[{escaped(first)}])(?:{'|'.join(rests)})" for first, rests in groups)
+    return re.compile(f"[{union}](?:{body})")
+
+
+_PATTERN = _compile(_ALTERNATIVES)
+# Full-width letters, digits and the symbols inside identifiers (@ + - . ( )) need folding; the
+# full-width punctuation of ordinary Chinese text (，：、) is matched as it is.
+_FULL_WIDTH = re.compile(
+    "[\u3000\uff08\uff09\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]"
+)
+_HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
+_NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
+
+
+_CONTEXT = {entity: re.compile("|".join(words)) for entity, words in _CONTEXT_WORDS.items()}
+_NEGATIVE = re.compile("|".join(_NEGATIVE_CONTEXT))
+_WINDOW = 12  # characters before a candidate where context words count
 
 
 def _score(base: float, text: str, start: int, entity: str) -> float:
-    window = text[max(0, start - 12) : start]
-    score = base
-    if any(word in window for word in _CONTEXT_WORDS.get(entity, ())):
-        score += 0.2
-    if any(word in window for word in _NEGATIVE_CONTEXT):
-        score -= 0.4
-    return max(0.0, min(1.0, round(score, 2)))
+    """``base`` raised by a context word for ``entity`` and lowered by 条码, 标本号, ..."""
+    window = max(0, start - _WINDOW)
+    context = _CONTEXT.get(entity)
+    if context is not None and context.search(text, window, start):
+        base += 0.2
+    if _NEGATIVE.search(text, window, start):
+        base -= 0.4
+    return max(0.0, min(1.0, round(base, 2)))
 
 
-def _long_digits(value: str) -> list[tuple[str, float]]:
-    if resident_id.is_valid(value):
-        parsed = resident_id.parse(value)
-        kind = "CN_HMT_PERMIT" if parsed.kind == "hmt_permit" else "CN_RESIDENT_ID"
-        return [(kind, 0.85)]
+def _plausible_name(text: str) -> bool:
+    """A known surname, a one- or two-character given name, and not an ordinary word."""
+    if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
+        given = len(text) - 2
+    elif text[0] in names.SURNAMES:
+        given = len(text) - 1
+    else:
+        return False
+    return 1 <= given <= 2 and not is_common_word(text)
+
+
+def _name_after(candidate: str) -> str | None:
+    """The name at the start of ``candidate`` (text after a context word), or None."""
+    end = _NAME_END.search(candidate, 1)
+    if end is not None:
+        candidate = candidate[: end.start()]
+    for length in (4, 3, 2):
+        if len(candidate) >= length and _plausible_name(candidate[:length]):
+            return candidate[:length]
+    return None
+
+
+def _name_before(run: str) -> str | None:
+    """The name at the end of ``run`` (Han text before ``，男，``), or None."""
+    for length in (2, 3, 4):
+        if len(run) >= length and _plausible_name(run[-length:]):
+            shorter = run[-length - 1 :] if len(run) > length else ""
+            if not (shorter and length < 4 and _plausible_name(shorter)):
+                return run[-length:]
+    return None
+
+
+def _long_digits(value: str) -> tuple[str, float] | None:
+    try:
+        hmt = resident_id.parse(value).kind == "hmt_permit"
+    except InvalidIdentifier:
+        pass
+    else:
+        return ("CN_HMT_PERMIT" if hmt else "CN_RESIDENT_ID", 0.85)
     if value.isdigit() and bank_card.is_valid(value):
-        return [("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)]
-    return []
-
-
-def _checked(kind: str, value: str) -> list[tuple[str, float]]:
-    checks: dict[str, Callable[[str], list[tuple[str, float]]]] = {
-        "email": lambda v: [("EMAIL_ADDRESS", 0.9)],
-        "long_digits": _long_digits,
-        "mobile": lambda v: [("PHONE_NUMBER", 0.8)] if phone.is_mobile(v) else [],
-        "landline": lambda v: [("PHONE_NUMBER", 0.5)] if phone.is_landline(v) else [],
-        "uscc": lambda v: [("CN_USCC", 0.85)] if uscc.is_valid(v) else [],
-        "passport": lambda v: [("CN_PASSPORT", 0.5)] if passport.is_valid(v) else [],
-        "hkid": lambda v: [("HK_ID_CARD", 0.8)] if hk_id.is_valid(v) else [],
-        "ip": lambda v: [("IP_ADDRESS", 0.6)] if _is_ip(v) else [],
-    }
-    return checks[kind](value)
+        return ("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)
+    if len(value) == 18 and uscc.is_valid(value):
+        return ("CN_USCC", 0.85)
+    return None
 
 
 def _is_ip(value: str) -> bool:
@@ -151,27 +219,69 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def _findings(text: str) -> Iterable[Finding]:
-    folded = to_halfwidth(text)  # one character for one: spans stay valid in ``text``
-    for m in _COMBINED.finditer(folded):
-        kind = (m.lastgroup or "")[:-1]
-        if kind == "mrn":
-            yield Finding(m.start("mrn"), m.end("mrn"), "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
-        elif kind == "dob":
-            yield Finding(m.start("dob"), m.end("dob"), "DATE_TIME", 0.75, "date_of_birth")
-        elif kind in ("name_ctx", "name_sex"):
-            group = "name" if kind == "name_ctx" else "name2"
-            name = _name_ok(m.group(group))
+_Check = Callable[[str], tuple[str, float] | None]
+
+
+def _when(entity: str, base: float, check: Callable[[str], bool]) -> _Check:
+    return lambda value: (entity, base) if check(value) else None
+
+
+_mobile = _when("PHONE_NUMBER", 0.8, phone.is_mobile)
+_landline = _when("PHONE_NUMBER", 0.5, phone.is_landline)
+_CHECKED: dict[str, _Check] = {
+    "long_digits": _long_digits,
+    "ip": _when("IP_ADDRESS", 0.6, _is_ip),
+    "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
+    "landline": _landline, "landline_paren": _landline,
+    "uscc": _when("CN_USCC", 0.85, uscc.is_valid),
+    "passport": _when("CN_PASSPORT", 0.5, passport.is_valid),
+    "hkid": _when("HK_ID_CARD", 0.8, hk_id.is_valid),
+    "email": lambda value: ("EMAIL_ADDRESS", 0.9),
+}  # fmt: skip
+
+
+def _findings(text: str) -> Iterator[Finding]:
+    # One character for one: spans found in the folded text index ``text`` itself.
+    folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+    for m in _PATTERN.finditer(folded):
+        kind = m.lastgroup
+        if kind in _CHECKED:
+            result = _CHECKED[kind](m.group())
+            if result is not None:
+                entity, base = result
+                start = m.start()
+                yield Finding(start, m.end(), entity, _score(base, folded, start, entity), kind)
+        elif kind == "name":
+            name = _name_after(m.group("name"))
             if name is not None:
-                score = 0.85 if kind == "name_ctx" else 0.7
-                yield Finding(m.start(group), m.start(group) + len(name), "PERSON", score, kind)
-        elif kind == "address":
-            if address.is_valid(m.group("addr")):
-                yield Finding(m.start("addr"), m.end("addr"), "LOCATION", 0.7, "address")
-        else:
-            for entity, base in _checked(kind, m.group(0)):
-                score = _score(base, folded, m.start(), entity)
-                yield Finding(m.start(), m.end(), entity, score, kind)
+                yield Finding(m.start("name"), m.start("name") + len(name), "PERSON", 0.85, kind)
+        elif kind == "sex":
+            run = _HAN_RUN_BEFORE.search(folded, max(0, m.start() - 6), m.start())
+            name = _name_before(run.group()) if run is not None else None
+            if name is not None:
+                yield Finding(m.start() - len(name), m.start(), "PERSON", 0.7, "name_sex")
+        elif kind == "mrn":
+            yield Finding(m.start(kind), m.end(kind), "CN_MEDICAL_RECORD_NUMBER", 0.85, kind)
+        elif kind == "dob":
+            yield Finding(m.start(kind), m.end(kind), "DATE_TIME", 0.75, "date_of_birth")
+        elif kind == "addr" and address.is_valid(m.group()):
+            yield Finding(m.start(), m.end(), "LOCATION", 0.7, "address")
+
+
+def _without_overlaps(found: list[Finding]) -> list[Finding]:
+    """Keep the higher-scoring finding of overlapping ones (then the earlier); by position."""
+    found.sort(key=lambda f: (-f.score, f.start))
+    starts: list[int] = []
+    kept: list[Finding] = []
+    for f in found:
+        i = bisect.bisect_right(starts, f.start)
+        if i and kept[i - 1].end > f.start:
+            continue
+        if i < len(kept) and kept[i].start < f.end:
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept
 
 
 def scan_text(
@@ -187,9 +297,7 @@ def scan_text(
         f for f in _findings(text)
         if f.score >= min_score and (wanted is None or f.entity_type in wanted)
     ]  # fmt: skip
-    found.sort(key=lambda f: (-f.score, f.start))
-    kept: list[Finding] = []
-    for f in found:
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
-            kept.append(f)
-    return sorted(kept)
+    # The pattern's matches never overlap; only a name found before ``，男`` can (re-)find one.
+    if all(a.end <= b.start for a, b in itertools.pairwise(found)):
+        return found
+    return _without_overlaps(found)
