@@ -17,8 +17,9 @@
     │   └── InsecureKeyring                       e.g. a world-readable keyring file
     ├── PrivacyError
     │   └── BudgetExceeded                        a spend over the ledger's total; nothing drawn
-    └── ScanError
-        └── UnreadableInput                       a file that cannot be read or decoded
+    ├── ScanError
+    │   └── UnreadableInput                       a file that cannot be read or decoded
+    └── MissingDependency (also ImportError)      an optional package (extra) is not installed
 
 Messages name the field, row, position, file or key ID. They never echo a full sensitive value:
 use :func:`redact_for_message` when a hint of the value helps.
@@ -39,6 +40,7 @@ __all__ = [
     "KeyringError",
     "MedguardError",
     "MissingBound",
+    "MissingDependency",
     "PolicyError",
     "PrivacyError",
     "ScanError",
@@ -173,3 +175,19 @@ class UnreadableInput(ScanError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot read {path}: {reason}")
+
+
+class MissingDependency(MedguardError, ImportError):
+    """An optional package medguard needs for this feature is not installed.
+
+    ``package`` names the missing distribution and ``extra`` the medguard extra that installs it
+    (``pip install 'medguard[presidio]'``).
+    """
+
+    def __init__(self, package: str, *, extra: str, feature: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: pip install 'medguard[{extra}]'",
+            name=package,
+        )
