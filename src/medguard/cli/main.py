@@ -23,7 +23,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "keys")
+COMMANDS: tuple[str, ...] = ("demo", "scan", "keys")
 
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.
@@ -35,6 +35,7 @@ encryption, scan files for personal data, and release differentially private sta
 EPILOG = """\
 examples:
   medguard demo                      run every capability on a bundled synthetic extract
+  medguard scan data/                find personal data in files (exit 1 on findings)
   medguard <command> --help          details of one command
 
 docs: see docs/ in the source tree (mkdocs serve)

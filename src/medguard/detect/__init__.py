@@ -1,18 +1,46 @@
-"""Find personal data in text (:func:`scan_text`) and in tables (:func:`scan_frame`).
+"""Find personal data in text, tables and files.
 
-The file scanner, the ``medguard scan`` command and the Presidio plug-in are still to come.
+- :func:`scan_text`: findings (entity type, span, score) in free text such as clinical notes;
+- :func:`scan_frame` / :func:`classify_column`: what each column of a table holds, its share of
+  matching values and its GB/T 39725 level;
+- :func:`scan_file` / :func:`scan_paths`: CSV/TSV, Excel, Parquet, JSON Lines and text files and
+  whole directories, streamed in bounded memory;
+- :class:`ScanResult`, :class:`Threshold` and :class:`Baseline`: what fails a scan, and its JSON
+  and SARIF forms (the ``medguard scan`` command is built on them).
+
+The Presidio plug-in is :mod:`medguard.integrations.presidio`.
 """
 
-from medguard.detect.classify import ColumnReport, FrameReport, classify_column, scan_frame
+from medguard.detect.baseline import Baseline
+from medguard.detect.classify import (
+    ColumnClassifier,
+    ColumnReport,
+    FrameReport,
+    classify_column,
+    scan_frame,
+)
+from medguard.detect.files import FileReport, LocatedFinding, TableReport, scan_file, scan_paths
 from medguard.detect.finding import Finding
+from medguard.detect.levels import level_of
+from medguard.detect.report import ScanResult, Threshold
 from medguard.detect.text import ENTITY_TYPES, scan_text
 
 __all__ = [
     "ENTITY_TYPES",
+    "Baseline",
+    "ColumnClassifier",
     "ColumnReport",
+    "FileReport",
     "Finding",
     "FrameReport",
+    "LocatedFinding",
+    "ScanResult",
+    "TableReport",
+    "Threshold",
     "classify_column",
+    "level_of",
+    "scan_file",
     "scan_frame",
+    "scan_paths",
     "scan_text",
 ]

@@ -18,7 +18,6 @@ Reports carry masked samples only, never raw values.
 
 from __future__ import annotations
 
-import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -28,20 +27,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from medguard.cn import address, bank_card, names, passport, phone, resident_id, uscc
+from medguard.cn import address, bank_card, dates, names, passport, phone, resident_id, uscc
+from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.text import scan_text
 from medguard.errors import InvalidArgument
-from medguard.ops.mask import KeepEnds
 
-__all__ = ["ColumnReport", "FrameReport", "classify_column", "scan_frame"]
-
-DIRECT = frozenset(
-    {"CN_RESIDENT_ID", "CN_HMT_PERMIT", "PERSON", "PHONE_NUMBER", "CN_BANK_CARD",
-     "CN_PASSPORT", "HK_ID_CARD"}
-)  # fmt: skip
-QUASI = frozenset(
-    {"LOCATION", "DATE_TIME", "EMAIL_ADDRESS", "CN_MEDICAL_RECORD_NUMBER", "IP_ADDRESS", "CN_USCC"}
-)
+__all__ = ["ColumnClassifier", "ColumnReport", "FrameReport", "classify_column", "scan_frame"]
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "id_no", "idno", "id_card", "idcard", "sfzh"),
@@ -52,7 +43,26 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "CN_BANK_CARD": ("银行卡", "卡号", "bank", "card"),
     "CN_PASSPORT": ("护照", "通行证", "passport"),
     "CN_USCC": ("信用代码", "uscc", "credit_code"),
+    "DATE_TIME": ("出生", "生日", "birth", "dob"),
 }
+# Types whose values alone do not say they are personal data: a date is a date of birth only
+# under a header saying so.
+_HEADER_ONLY = frozenset({"DATE_TIME"})
+_DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?$")
+
+
+def _birth_date(value: str) -> bool:
+    m = _DATE.match(value)
+    return m is not None and dates.is_real_date(
+        f"{m.group(1)}{int(m.group(2)):02d}{int(m.group(3)):02d}"
+    )
+
+
+# Likelihood that a column classified by its values holds the type; a header naming it adds 0.05.
+_COLUMN_LIKELIHOOD = {
+    "CN_RESIDENT_ID": 0.95, "CN_USCC": 0.9, "EMAIL_ADDRESS": 0.95, "PHONE_NUMBER": 0.85,
+    "CN_BANK_CARD": 0.7, "LOCATION": 0.75, "PERSON": 0.7, "CN_PASSPORT": 0.6, "DATE_TIME": 0.8,
+}  # fmt: skip
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _FREE_TEXT_LENGTH = 24
 
@@ -70,6 +80,7 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "CN_PASSPORT": _each(lambda s: passport.is_valid(s, allow_taiwan_permit=False)),
     "PERSON": _each(names.is_valid),
     "LOCATION": _each(lambda s: address.is_valid(s) and address.district_end(s) > 0),
+    "DATE_TIME": _each(_birth_date),
 }
 
 
@@ -85,6 +96,12 @@ class ColumnReport:
     matches: int
     free_text: bool = False
     samples: tuple[str, ...] = field(default=())  # masked
+    score: float = 0.0  # likelihood that the column holds ``entity_type``
+
+    @property
+    def found(self) -> bool:
+        """True when the column holds personal data."""
+        return self.entity_type is not None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports."""
@@ -92,7 +109,7 @@ class ColumnReport:
             "column": self.column, "entity_type": self.entity_type,
             "match_ratio": round(self.match_ratio, 4), "level": self.level,
             "examined": self.examined, "matches": self.matches, "free_text": self.free_text,
-            "samples": list(self.samples),
+            "samples": list(self.samples), "score": self.score,
         }  # fmt: skip
 
 
@@ -114,22 +131,6 @@ class FrameReport:
         return html
 
 
-_SAMPLE_MASK = KeepEnds(first=2, last=2)  # hides at least a third of any value
-
-
-def _mask(value: str) -> str:
-    masked: str = _SAMPLE_MASK.apply(value)
-    return masked
-
-
-def _level(entity: str | None) -> int:
-    if entity in DIRECT:
-        return 4
-    if entity in QUASI:
-        return 3
-    return 2
-
-
 def _header_hint(name: str) -> str | None:
     lowered = name.lower()
     for entity, words in _HEADERS.items():
@@ -138,52 +139,152 @@ def _header_hint(name: str) -> str | None:
     return None
 
 
+def _non_empty(values: Any) -> list[str]:
+    """The stripped, non-empty strings of a batch (a list, numpy array, Series or Arrow array)."""
+    if hasattr(values, "to_pylist"):  # pyarrow: drop nulls in C before making Python strings
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            values = pc.cast(values, pa.string())
+        values = pc.utf8_trim_whitespace(values.filter(pc.is_valid(values)))
+        values = values.filter(pc.not_equal(values, ""))
+        return [str(v) for v in values.to_pylist()]
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [s for s in (v.strip() for v in items if isinstance(v, str)) if s]
+
+
+class ColumnClassifier:
+    """Accumulates one column's evidence batch by batch, in bounded memory; then :meth:`report`.
+
+    Sampling mode keeps a uniform reservoir of ``sample`` values (Algorithm R, drawn for a whole
+    batch at once with numpy) and classifies it at the end. Full mode checks every value of every
+    batch as it arrives and keeps only counts and three masked samples.
+    """
+
+    def __init__(self, name: str, *, sample: int = 10_000, full: bool = False, seed: int = 0):
+        if sample < 1:
+            raise InvalidArgument("sample must be at least 1")
+        self.name = str(name)
+        self.full = full
+        self._sample = sample
+        self._rng = np.random.default_rng(seed)
+        self._reservoir: list[str] = []
+        self._seen = 0
+        self._tally = _Tally()
+
+    def add(self, values: Any) -> ColumnClassifier:
+        """Take one batch of the column's values (strings; nulls and blanks are skipped)."""
+        items = _non_empty(values)
+        if self.full:
+            self._tally.add(items)
+        else:
+            self._keep_sample(items)
+        return self
+
+    def _keep_sample(self, items: list[str]) -> None:
+        room = self._sample - len(self._reservoir)
+        self._reservoir.extend(items[:room])
+        rest = items[room:] if room > 0 else items
+        if rest:
+            first = self._seen + max(room, 0)
+            slots = self._rng.integers(0, np.arange(first, first + len(rest)) + 1)
+            chosen = np.flatnonzero(slots < self._sample)
+            for position in chosen:  # later draws overwrite earlier ones, as in Algorithm R
+                self._reservoir[int(slots[position])] = rest[int(position)]
+        self._seen += len(items)
+
+    def report(self) -> ColumnReport:
+        """The column's classification from everything added so far."""
+        if not self.full:
+            self._tally = _Tally()
+            self._tally.add(self._reservoir)
+        return self._tally.report(self.name, self.full)
+
+
+class _Tally:
+    """Counts per candidate entity type (or, for free text, per entity found in the text)."""
+
+    def __init__(self) -> None:
+        self.examined = 0
+        self.free_text: bool | None = None
+        self.hits: Counter[str] = Counter()
+        self.samples: dict[str, list[str]] = {}
+        self.text_kinds: Counter[str] = Counter()
+        self.with_pii = 0
+        self.text_score = 0.0
+
+    def add(self, items: list[str]) -> None:
+        if not items:
+            return
+        if self.free_text is None:  # decided once, by the first values seen
+            self.free_text = float(np.mean([len(v) for v in items])) >= _FREE_TEXT_LENGTH
+        self.examined += len(items)
+        if self.free_text:
+            self._add_text(items)
+            return
+        for entity, validator in _VALIDATORS.items():
+            ok = validator(items)
+            count = int(ok.sum())
+            if count:
+                self.hits[entity] += count
+                kept = self.samples.setdefault(entity, [])
+                for position in np.flatnonzero(ok)[: 3 - len(kept)]:
+                    kept.append(masked_sample(items[int(position)]))
+
+    def _add_text(self, items: list[str]) -> None:
+        for text in items:
+            found = scan_text(text, min_score=0.5)
+            if found:
+                self.with_pii += 1
+                self.text_kinds.update(f.entity_type for f in found)
+                self.text_score = max(self.text_score, *(f.score for f in found))
+                kept = self.samples.setdefault("text", [])
+                if len(kept) < 3:
+                    kept.append(masked_sample(text[found[0].start : found[0].end]))
+
+    def report(self, name: str, full: bool) -> ColumnReport:
+        if not self.examined:
+            return ColumnReport(name, None, 0.0, 2, 0, 0)
+        if self.free_text:
+            return self._text_report(name)
+        hint = _header_hint(name)
+        entity, count = None, 0
+        for candidate in _VALIDATORS:  # most hits wins; the header's type wins a tie
+            hits = self.hits[candidate] if candidate not in _HEADER_ONLY or hint == candidate else 0
+            if hits > count or (hits == count and hits and candidate == hint):
+                entity, count = candidate, hits
+        ratio = count / self.examined
+        needed = 0.2 if entity is not None and entity == hint else 0.5
+        if entity is None or (ratio < needed and not (full and count > 0)):
+            return ColumnReport(name, None, ratio, 2, self.examined, count)
+        samples = tuple(self.samples.get(entity, ()))
+        score = _COLUMN_LIKELIHOOD[entity] + (0.05 if entity == hint else 0.0)
+        if ratio < needed:  # a rare value found in full mode
+            score *= 0.8
+        return ColumnReport(
+            name, entity, ratio, level_of(entity), self.examined, count, False, samples,
+            round(min(score, 1.0), 2),
+        )  # fmt: skip
+
+    def _text_report(self, name: str) -> ColumnReport:
+        if not self.text_kinds:
+            return ColumnReport(name, None, 0.0, 2, self.examined, 0, True)
+        kinds = self.text_kinds
+        entity = max(kinds, key=lambda k: (level_of(k), kinds[k]))
+        samples = tuple(self.samples.get("text", ()))
+        ratio = self.with_pii / self.examined
+        return ColumnReport(
+            name, entity, ratio, level_of(entity), self.examined, self.with_pii, True, samples,
+            self.text_score,
+        )  # fmt: skip
+
+
 def classify_column(
     values: Any, name: str = "", *, sample: int = 10_000, full: bool = False, seed: int = 0
 ) -> ColumnReport:
-    """Classify one column (any sequence, numpy array or pandas Series)."""
-    items = [v.strip() for v in (values.tolist() if hasattr(values, "tolist") else list(values))
-             if isinstance(v, str) and v.strip()]  # fmt: skip
-    if not full and len(items) > sample:
-        items = random.Random(seed).sample(items, sample)  # noqa: S311 - sampling, not secrets
-    if not items:
-        return ColumnReport(str(name), None, 0.0, 2, 0, 0)
-    hint = _header_hint(str(name))
-    if float(np.mean([len(v) for v in items])) >= _FREE_TEXT_LENGTH:
-        return _classify_text(str(name), items, full)
-    best: tuple[str | None, int] = (None, 0)
-    for candidate, validator in _VALIDATORS.items():
-        hits = int(validator(items).sum())
-        if hits > best[1] or (hits == best[1] and hits and candidate == hint):
-            best = (candidate, hits)
-    entity, count = best
-    ratio = count / len(items)
-    needed = 0.2 if entity is not None and entity == hint else 0.5
-    if entity is None or (ratio < needed and not (full and count > 0)):
-        return ColumnReport(str(name), None, ratio, 2, len(items), count)
-    matching = [v for v, ok in zip(items, _VALIDATORS[entity](items[:50]), strict=False) if ok]
-    samples = tuple(_mask(v) for v in matching[:3])
-    return ColumnReport(str(name), entity, ratio, _level(entity), len(items), count, False, samples)
-
-
-def _classify_text(name: str, items: list[str], full: bool) -> ColumnReport:
-    kinds: Counter[str] = Counter()
-    with_pii = 0
-    samples: list[str] = []
-    for text in items:
-        found = scan_text(text, min_score=0.5)
-        if found:
-            with_pii += 1
-            kinds.update(f.entity_type for f in found)
-            if len(samples) < 3:
-                f = found[0]
-                samples.append(_mask(text[f.start : f.end]))
-    if not kinds:
-        return ColumnReport(name, None, 0.0, 2, len(items), 0, True)
-    entity = max(kinds, key=lambda k: (_level(k), kinds[k]))
-    ratio = with_pii / len(items)
-    return ColumnReport(name, entity, ratio, _level(entity), len(items), with_pii, True,
-                        tuple(samples))  # fmt: skip
+    """Classify one column (a list, numpy array, pandas Series or pyarrow array)."""
+    return ColumnClassifier(name, sample=sample, full=full, seed=seed).add(values).report()
 
 
 def scan_frame(df: Any, *, sample: int = 10_000, full: bool = False, seed: int = 0) -> FrameReport:

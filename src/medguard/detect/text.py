@@ -85,7 +85,7 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
     return "".join(by_first), f"(?:{rest})"
 
 
-_DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9])"
+_DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z])"
 _ADDRESS_REST = (
     rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗)[{_HAN}0-9]{{0,20}}?"
     rf"(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道)(?:\d+号)?|\d+号)"
@@ -102,10 +102,10 @@ _PROVINCE_WORDS = _words(regions.PROVINCES.values())
 _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z])(?P<long_digits>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
-    (r"1", rf"(?<![0-9]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
+    (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
     (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
-    (r"0", r"(?<![0-9]0)\d{2,3}[ -]?[2-9]\d{6,7}(?![0-9])(?P<landline>)"),
+    (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{6,7}(?![0-9A-Za-z])(?P<landline>)"),
     (r"(", r"0\d{2,3}\)[ -]?[2-9]\d{6,7}(?![0-9])(?P<landline_paren>)"),
     (r"0-9ANY", r"(?<![0-9A-Z].)[0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"
                 r"(?P<uscc>)"),

@@ -1,0 +1,251 @@
+"""``medguard scan PATH...``: find personal data in files and directories; fail CI on it.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it (not in the
+baseline); 2 usage errors or a file that could not be read (reported; the rest is scanned).
+Reports show masked samples only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["register"]
+
+DESCRIPTION = """\
+Find personal data (resident IDs, phone numbers, names, addresses, bank cards, ...) in CSV/TSV
+(UTF-8 or GB18030/GBK), Excel, Parquet, JSON Lines and text files; directories are walked.
+Tables are classified column by column (entity type, share of matching values, GB/T 39725
+level); text files are scanned line by line. Reports show masked samples only.
+
+exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (not in the baseline),
+2 usage error or a file that could not be read (reported; the rest is still scanned).
+"""
+
+EPILOG = """\
+examples:
+  medguard scan exports/                        readable table on the terminal
+  medguard scan --format sarif -o pii.sarif .   for GitHub code scanning
+  medguard scan --fail-on 4 data.csv            fail only on direct identifiers (level 4)
+  medguard scan --fail-on 0.8 notes/            fail on findings with likelihood >= 0.8
+  medguard scan --write-baseline .medguard-baseline.json .    accept what is there now
+  medguard scan --baseline .medguard-baseline.json .          fail only on new findings
+"""
+
+
+def register(sub: Any) -> None:
+    """Add the ``scan`` subcommand to the CLI."""
+    parser = sub.add_parser(
+        "scan",
+        help="find personal data in files and directories (CI: exit code, JSON, SARIF)",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    parser.add_argument(
+        "--format", "-f", choices=("table", "json", "sarif"), default="table",
+        help="output format (default: table)",
+    )  # fmt: skip
+    parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    parser.add_argument(
+        "--fail-on", default="3", metavar="LEVEL|LIKELIHOOD",
+        help="fail (exit 1) on findings at or above a GB/T 39725 level (1-5, e.g. 3 or L4) "
+             "or a likelihood in (0, 1] (e.g. 0.8); default: 3",
+    )  # fmt: skip
+    parser.add_argument(
+        "--full", action="store_true",
+        help="examine every value of every column instead of a sample (finds rare values)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sample", type=int, default=10_000, help="values sampled per column (default: 10000)"
+    )
+    parser.add_argument(
+        "--min-score", type=float, default=0.5,
+        help="least likelihood a text finding needs to be reported (default: 0.5)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only scan files matching GLOB in directories (repeatable)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and directories matching GLOB (repeatable)",
+    )
+    parser.add_argument("--encoding", help="text encoding of CSV/text files (default: detect)")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="accept the findings listed in FILE"
+    )
+    parser.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="write every current finding to FILE as accepted, then exit 0",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="table format: show at most N findings per file (0: all; default: 20)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it only shows on a terminal anyway)",
+    )
+    parser.set_defaults(func=_run)  # fmt: skip
+
+
+def _run(args: argparse.Namespace) -> int:
+    from medguard.detect.baseline import Baseline
+    from medguard.detect.files import DEFAULT_EXCLUDE, iter_files, scan_paths
+    from medguard.detect.report import ScanResult, Threshold
+    from medguard.errors import InvalidArgument
+
+    threshold = Threshold.parse(args.fail_on)
+    if args.sample < 1:
+        raise InvalidArgument("--sample must be at least 1")
+    if not 0 <= args.min_score <= 1:
+        raise InvalidArgument("--min-score must be between 0 and 1")
+    baseline = Baseline.load(args.baseline) if args.baseline else None
+    exclude = (*DEFAULT_EXCLUDE, *args.exclude)
+    own = {p.resolve() for p in (args.baseline, args.write_baseline, args.output) if p}
+    files = [
+        f
+        for f in iter_files(args.paths, include=args.include, exclude=exclude)
+        if f.resolve() not in own
+    ]  # the baseline and the report are not scanned
+    options = {"full": args.full, "sample": args.sample, "min_score": args.min_score,
+               "encoding": args.encoding}  # fmt: skip
+    with _Progress(files, enabled=not args.no_progress) as progress:
+        reports = []
+        for report in scan_paths(files, exclude=(), on_rows=progress.rows, **options):
+            reports.append(report)
+            progress.file_done(report.path)
+    result = ScanResult(reports, threshold, baseline)
+    if args.write_baseline is not None:
+        count = Baseline.write(args.write_baseline, reports)
+        print(f"medguard: wrote {count} accepted finding(s) to {args.write_baseline}",
+              file=sys.stderr)  # fmt: skip
+        return 2 if result.errors else 0
+    if args.format == "json":
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "sarif":
+        text = json.dumps(result.to_sarif(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = _table(result, args.limit)
+    _emit(text, args.output)
+    for report in result.errors:
+        print(f"medguard: cannot read {report.path}: {report.error}", file=sys.stderr)
+    return result.exit_code
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".",
+                               prefix=f".{output.name}.")  # fmt: skip
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _table(result: Any, limit: int = 0) -> str:
+    """The readable report: one line per issue, grouped by file, then a summary."""
+    lines: list[str] = []
+    by_file: dict[str, list[Any]] = {}
+    for issue in result.issues():
+        by_file.setdefault(issue.file, []).append(issue)
+    for report in result.reports:
+        issues = by_file.get(report.path, [])
+        if report.error is not None:
+            lines.append(f"{report.path}: cannot read: {report.error}")
+            continue
+        if not issues:
+            continue
+        lines.append(f"{report.path} ({report.format}" +
+                     (f", {report.encoding})" if report.encoding else ")"))  # fmt: skip
+        shown = issues[:limit] if limit > 0 else issues
+        rows = [(i.where, i.entity_type, f"L{i.level}",
+                 f"{i.match_ratio:.0%}" if i.match_ratio is not None else f"{i.score:.2f}",
+                 i.sample, _mark(result, i)) for i in shown]  # fmt: skip
+        widths = [max(_width(r[k]) for r in rows) for k in range(5)]
+        for row in rows:
+            cells = [_pad(str(v), w) for v, w in zip(row[:5], widths, strict=True)]
+            lines.append("  " + "  ".join(cells) + ("  " + row[5] if row[5] else ""))
+        if len(shown) < len(issues):
+            lines.append(f"  ... and {len(issues) - len(shown)} more (--limit 0 shows all)")
+    s = result.summary()
+    verdict = {0: "ok", 1: "FAIL", 2: "INCOMPLETE"}[result.exit_code]
+    lines.append(
+        f"{verdict}: {s['files']} file(s), {s['issues']} finding(s), {s['failing']} failing "
+        f"({s['fail_on']}), {s['baselined']} baselined, {s['unreadable']} unreadable"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _mark(result: Any, issue: Any) -> str:
+    if issue.baselined:
+        return "(baselined)"
+    return "FAIL" if result.threshold.hit(issue.level, issue.score) else ""
+
+
+def _width(text: object) -> int:
+    """Display width: CJK characters take two columns on a terminal."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in str(text))
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+class _Progress:
+    """A tqdm bar over files on a terminal (stderr), with rows read; nothing otherwise."""
+
+    def __init__(self, files: list[Path], *, enabled: bool, stream: TextIO = sys.stderr):
+        self._bar: Any = None
+        self._rows = 0
+        if not enabled or not stream.isatty() or not files:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self._bar = tqdm(total=len(files), unit="file", file=stream, leave=False,
+                         dynamic_ncols=True)  # fmt: skip
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def rows(self, count: int) -> None:
+        """Rows (or lines) read in the current file."""
+        if self._bar is not None:
+            self._rows += count
+            self._bar.set_postfix(rows=self._rows, refresh=True)
+
+    def file_done(self, path: str) -> None:
+        """One file scanned."""
+        if self._bar is not None:
+            self._bar.set_description(path[-40:], refresh=False)
+            self._bar.update(1)

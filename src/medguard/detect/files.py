@@ -1,0 +1,334 @@
+"""Scan files and directories for personal data: :func:`scan_file` and :func:`scan_paths`.
+
+Tables (CSV/TSV, Excel, Parquet, JSON Lines) are classified column by column with
+:class:`~medguard.detect.classify.ColumnClassifier` as their batches stream past; text files are
+scanned with :func:`~medguard.detect.text.scan_text` chunk by chunk, and every finding gets its
+line and column. Memory stays bounded whatever the file size. Reports carry masked samples only.
+
+Every finding and every classified column has a ``fingerprint`` for baselines. It is computed
+from the place, never from the value: the file, the entity type, and for text the line with its
+personal data replaced by ``<ENTITY_TYPE>`` (plus an occurrence number), for tables the column.
+A hash of the value itself would not do: a resident ID or a phone number is found again from
+its hash by trying every possible value. So a fingerprint survives lines moving, and changes
+when the text around the finding changes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import hashlib
+import itertools
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medguard.detect.classify import ColumnClassifier, ColumnReport
+from medguard.detect.levels import level_of, masked_sample
+from medguard.detect.readers import (
+    TABLE_FORMATS,
+    detect_encoding,
+    file_format,
+    read_table,
+    read_text,
+)
+from medguard.detect.text import scan_text
+from medguard.errors import InvalidArgument, UnreadableInput
+
+__all__ = [
+    "DEFAULT_EXCLUDE",
+    "FileReport",
+    "LocatedFinding",
+    "TableReport",
+    "iter_files",
+    "scan_file",
+    "scan_paths",
+]
+
+#: Directories and files a directory walk skips unless asked for by name.
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
+                   ".nox", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LocatedFinding:
+    """A finding in a text file: 1-based line and column (in characters), masked sample."""
+
+    path: str
+    line: int
+    column: int
+    end_column: int
+    entity_type: str
+    score: float
+    level: int
+    recognizer: str
+    sample: str
+    fingerprint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {
+            "file": self.path, "line": self.line, "column": self.column,
+            "end_column": self.end_column, "entity_type": self.entity_type,
+            "score": self.score, "level": self.level, "recognizer": self.recognizer,
+            "sample": self.sample, "fingerprint": self.fingerprint,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """The columns of one table (a CSV file, or one sheet of a workbook)."""
+
+    name: str
+    rows: int
+    columns: tuple[ColumnReport, ...]
+    fingerprints: tuple[str, ...]  # one per column
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {
+            "table": self.name, "rows": self.rows,
+            "columns": [
+                {**c.to_dict(), "fingerprint": f}
+                for c, f in zip(self.columns, self.fingerprints, strict=True)
+            ],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What one file holds; ``error`` is set (and nothing else) when it could not be read."""
+
+    path: str
+    format: str
+    encoding: str | None = None
+    size: int = 0
+    tables: tuple[TableReport, ...] = ()
+    findings: tuple[LocatedFinding, ...] = ()
+    error: str | None = None
+    skipped: str | None = None  # why the file was not scanned (binary)
+
+    @property
+    def columns(self) -> tuple[ColumnReport, ...]:
+        """Every column of every table."""
+        return tuple(c for t in self.tables for c in t.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        out: dict[str, Any] = {"file": self.path, "format": self.format,
+                               "encoding": self.encoding, "size": self.size}  # fmt: skip
+        if self.error is not None:
+            out["error"] = self.error
+        if self.skipped is not None:
+            out["skipped"] = self.skipped
+        if self.format in TABLE_FORMATS:
+            out["rows"] = sum(t.rows for t in self.tables)
+            out["columns"] = [
+                {**c, "table": t["table"]} for t in map(TableReport.to_dict, self.tables)
+                for c in t["columns"]
+            ]  # fmt: skip
+        else:
+            out["findings"] = [f.to_dict() for f in self.findings]
+        return out
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = [(c.column, c.entity_type or "", f"{c.match_ratio:.2%}", c.level,
+                 ", ".join(c.samples)) for c in self.columns]  # fmt: skip
+        rows += [(f"{f.line}:{f.column}", f.entity_type, f"{f.score:.2f}", f.level, f.sample)
+                 for f in self.findings]  # fmt: skip
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in rows
+        )
+        head = "".join(
+            f"<th>{h}</th>" for h in ("where", "entity", "ratio/score", "level", "sample")
+        )
+        head = f"<tr>{head}</tr>"
+        return f"<p>{html.escape(self.path)} ({self.format})</p><table>{head}{body}</table>"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def scan_file(
+    path: str | os.PathLike[str],
+    *,
+    full: bool = False,
+    sample: int = 10_000,
+    min_score: float = 0.5,
+    encoding: str | None = None,
+    seed: int = 0,
+    on_rows: Callable[[int], None] | None = None,
+) -> FileReport:
+    """Scan one file: classify a table's columns, or find personal data in a text file.
+
+    ``full`` examines every value instead of a sample of ``sample`` per column; ``min_score``
+    is the least likelihood a text finding needs; ``encoding`` overrides detection;
+    ``on_rows`` is called with the number of rows (or lines) after each batch, for progress.
+    Raises :class:`~medguard.errors.UnreadableInput` when the file cannot be read.
+    """
+    file = Path(path)
+    shown = _display_path(file)
+    if not file.is_file():
+        raise UnreadableInput(shown, "no such file")
+    fmt = file_format(file)
+    size = file.stat().st_size
+    if fmt == "binary":
+        return FileReport(shown, fmt, size=size, skipped="binary file")
+    if fmt in ("csv", "tsv", "jsonl") or fmt == "text":
+        encoding = encoding or detect_encoding(file)
+    if fmt in TABLE_FORMATS:
+        tables = _scan_table(file, shown, fmt, encoding, full, sample, seed, on_rows)
+        return FileReport(shown, fmt, encoding, size, tables=tables)
+    findings = _scan_text_file(file, shown, encoding, min_score, on_rows)
+    return FileReport(shown, fmt, encoding, size, findings=findings)
+
+
+def _scan_table(
+    file: Path,
+    shown: str,
+    fmt: str,
+    encoding: str | None,
+    full: bool,
+    sample: int,
+    seed: int,
+    on_rows: Callable[[int], None] | None,
+) -> tuple[TableReport, ...]:
+    classifiers: dict[str, dict[str, ColumnClassifier]] = {}
+    rows: Counter[str] = Counter()
+    for table, columns in read_table(file, fmt, encoding=encoding):
+        known = classifiers.setdefault(table, {})
+        count = max((len(v) for v in columns.values()), default=0)
+        for name, values in columns.items():
+            if name not in known:
+                known[name] = ColumnClassifier(name, sample=sample, full=full, seed=seed)
+            known[name].add(values)
+        rows[table] += count
+        if on_rows is not None:
+            on_rows(count)
+    reports = []
+    for table, known in classifiers.items():
+        done = tuple(c.report() for c in known.values())
+        prints = tuple(_digest(shown, table, c.column, c.entity_type or "") for c in done)
+        reports.append(TableReport(table, rows[table], done, prints))
+    return tuple(reports)
+
+
+def _scan_text_file(
+    file: Path,
+    shown: str,
+    encoding: str | None,
+    min_score: float,
+    on_rows: Callable[[int], None] | None,
+) -> tuple[LocatedFinding, ...]:
+    located: list[LocatedFinding] = []
+    seen: Counter[str] = Counter()
+    for chunk in read_text(file, encoding):
+        text = chunk.text
+        starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+        by_line: dict[int, list[Any]] = {}
+        for f in scan_text(text, min_score=min_score):
+            by_line.setdefault(bisect.bisect_right(starts, f.start) - 1, []).append(f)
+        for index, found in by_line.items():
+            begin = starts[index]
+            end = starts[index + 1] - 1 if index + 1 < len(starts) else len(text)
+            line = text[begin:end].rstrip("\r")
+            redacted = _redact(line, [(f.start - begin, f.end - begin, f.entity_type)
+                                      for f in found])  # fmt: skip
+            for f in found:
+                key = _digest(shown, f.entity_type, redacted)
+                seen[key] += 1
+                located.append(LocatedFinding(
+                    shown, chunk.first_line + index, f.start - begin + 1, f.end - begin + 1,
+                    f.entity_type, f.score, level_of(f.entity_type), f.recognizer,
+                    masked_sample(text[f.start : f.end]), _digest(key, str(seen[key])),
+                ))  # fmt: skip
+        if on_rows is not None:
+            on_rows(len(starts))
+    return tuple(located)
+
+
+def _redact(line: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    out, last = [], 0
+    for start, end, entity in sorted(spans):
+        out.append(line[last:start])
+        out.append(f"<{entity}>")
+        last = end
+    out.append(line[last:])
+    return "".join(out).strip()
+
+
+@dataclass(frozen=True)
+class _Filter:
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
+
+    def wants(self, relative: str, is_dir: bool) -> bool:
+        name = relative.rsplit("/", 1)[-1]
+        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.exclude):
+            return False
+        if is_dir or not self.include:
+            return True
+        return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.include)
+
+
+def iter_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+) -> Iterator[Path]:
+    """Files named in ``paths``, with directories walked in sorted order.
+
+    ``include`` and ``exclude`` are glob patterns matched against the path relative to the
+    directory walked and against the bare name (``*.csv``, ``exports/**``, ``tmp``). A file named
+    directly is always yielded, whatever the patterns; a missing path is yielded as given so the
+    caller reports it.
+    """
+    wanted = _Filter(tuple(include), tuple(exclude))
+    for given in paths:
+        root = Path(given)
+        if not root.is_dir():
+            yield root
+            continue
+        for directory, subdirs, files in os.walk(root):
+            relative_dir = Path(directory).relative_to(root).as_posix()
+            prefix = "" if relative_dir == "." else f"{relative_dir}/"
+            subdirs[:] = sorted(d for d in subdirs if wanted.wants(prefix + d, is_dir=True))
+            for name in sorted(files):
+                if wanted.wants(prefix + name, is_dir=False):
+                    yield Path(directory) / name
+
+
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    **options: Any,
+) -> Iterator[FileReport]:
+    """Scan files and directories; an unreadable file gives a report with ``error`` set.
+
+    ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done.
+    """
+    unknown = set(options) - {"full", "sample", "min_score", "encoding", "seed", "on_rows"}
+    if unknown:
+        raise InvalidArgument(f"unknown scan option(s): {', '.join(sorted(unknown))}")
+    for path in iter_files(paths, include=include, exclude=exclude):
+        try:
+            yield scan_file(path, **options)
+        except UnreadableInput as exc:
+            yield FileReport(_display_path(path), "unknown", error=exc.reason)

@@ -1,0 +1,327 @@
+"""Read the files the scanner looks at, in bounded memory: tables in batches, text in chunks.
+
+Formats, by extension: CSV and TSV (UTF-8 or GB18030/GBK, detected), Excel ``.xlsx``, Parquet,
+JSON Lines, and plain text (anything else that is not binary). A table is read as batches of
+``{column: values}``; a text file as chunks of whole lines with their first line number. Neither
+ever holds a whole file in memory, whatever its size.
+
+CSV and Parquet are read with pyarrow when it is installed (the ``arrow`` extra), which is many
+times faster; CSV falls back to the standard library. Excel needs openpyxl (the ``excel`` extra).
+Every failure to read raises :class:`~medguard.errors.UnreadableInput` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from medguard.errors import UnreadableInput
+
+__all__ = [
+    "TABLE_FORMATS",
+    "TextChunk",
+    "detect_encoding",
+    "file_format",
+    "read_table",
+    "read_text",
+]
+
+#: Formats read as tables; everything else readable is text.
+TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "parquet", "jsonl"})
+_BY_SUFFIX = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
+}  # fmt: skip
+_SNIFF_BYTES = 64 * 1024
+_TEXT_CHUNK_CHARS = 1 << 20
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """Whole lines of a text file; ``first_line`` is the 1-based number of ``text``'s first line."""
+
+    text: str
+    first_line: int
+
+
+def file_format(path: Path) -> str:
+    """``csv``, ``tsv``, ``xlsx``, ``parquet``, ``jsonl``, ``text``, or ``binary`` (skipped)."""
+    known = _BY_SUFFIX.get(path.suffix.lower())
+    if known is not None:
+        return known
+    head = _head(path, 8192)
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "binary"
+    return "text"
+
+
+def _head(path: Path, size: int) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError as exc:
+        raise UnreadableInput(str(path), f"cannot read ({exc.strerror or exc})") from None
+
+
+def detect_encoding(path: Path) -> str:
+    """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16``, or ``gb18030``, ...
+
+    Clean UTF-8 wins; otherwise charset-normalizer decides among the encodings Chinese hospital
+    systems write (GB18030 and its subsets GBK/GB2312, Big5, UTF-16). GBK and GB2312 are read
+    as GB18030, their superset, so rare characters in names still decode.
+    """
+    head = _head(path, _SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for cut in range(4):  # the sniffed head may end inside a multi-byte character
+        try:
+            head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head, cp_isolation=["utf_8", "gb18030", "gbk", "gb2312", "big5"]).best()
+    if best is None:
+        raise UnreadableInput(str(path), "not text in a known encoding (UTF-8, GB18030, Big5)")
+    encoding = str(best.encoding).lower().replace("_", "-")
+    return "gb18030" if encoding in ("gbk", "gb2312", "gb18030", "cp936") else encoding
+
+
+def read_text(path: Path, encoding: str | None = None) -> Iterator[TextChunk]:
+    """The file's text in chunks of whole lines (about a million characters each)."""
+    encoding = encoding or detect_encoding(path)
+    line_no = 1
+    try:
+        with path.open(encoding=encoding, errors="strict", newline="") as f:
+            while True:
+                lines = f.readlines(_TEXT_CHUNK_CHARS)
+                if not lines:
+                    return
+                yield TextChunk("".join(lines), line_no)
+                line_no += len(lines)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableInput(str(path), f"cannot read as {encoding} ({_reason(exc)})") from None
+
+
+def read_table(
+    path: Path, fmt: str, *, encoding: str | None = None, batch_rows: int = BATCH_ROWS
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Batches ``(table, {column: values})``; ``table`` is ``""`` or an Excel sheet's name.
+
+    Values are strings (or nulls): a column of lists, Arrow arrays or the like, never converted
+    to another type, so leading zeros and check characters survive.
+    """
+    readers = {"csv": _csv, "tsv": _csv, "parquet": _parquet, "xlsx": _xlsx, "jsonl": _jsonl}
+    try:
+        yield from readers[fmt](path, fmt=fmt, encoding=encoding, batch_rows=batch_rows)
+    except UnreadableInput:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, EOFError) as exc:
+        raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+    except Exception as exc:  # pyarrow and openpyxl raise their own types on corrupt files
+        if type(exc).__module__.split(".")[0] in ("pyarrow", "openpyxl", "zipfile"):
+            raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _csv(
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    encoding = encoding or detect_encoding(path)
+    delimiter = "\t" if fmt == "tsv" else ","
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        yield from _csv_stdlib(path, encoding, delimiter, batch_rows)
+    else:
+        yield from _csv_arrow(path, encoding, delimiter, batch_rows)
+
+
+def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    with path.open(encoding=encoding, newline="") as f:
+        header = next(csv.reader(f, delimiter=delimiter), None)
+    if not header:
+        raise UnreadableInput(str(path), "empty file, no header row")
+    return [h.strip() or f"column_{i + 1}" for i, h in enumerate(header)]
+
+
+def _csv_arrow(
+    path: Path, encoding: str, delimiter: str, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = _header(path, encoding, delimiter)
+    unique = _unique(names)
+    read = pacsv.ReadOptions(
+        encoding="utf8" if encoding == "utf-8" else encoding,
+        column_names=unique, skip_rows=1, block_size=max(1 << 20, batch_rows * 64),
+    )  # fmt: skip
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(unique, pa.string()), strings_can_be_null=True,
+        null_values=[""], quoted_strings_can_be_null=True,
+    )  # fmt: skip
+    with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as r:
+        for block in r:
+            for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
+                batch = block.slice(start, batch_rows)
+                yield "", {name: batch.column(i) for i, name in enumerate(unique)}
+
+
+def _csv_stdlib(
+    path: Path, encoding: str, delimiter: str, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    with path.open(encoding=encoding, newline="") as f:
+        rows = csv.reader(f, delimiter=delimiter)
+        header = next(rows, None)
+        if not header:
+            raise UnreadableInput(str(path), "empty file, no header row")
+        names = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+        batch: list[list[str]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_rows:
+                yield "", _columns(names, batch)
+                batch = []
+        if batch:
+            yield "", _columns(names, batch)
+
+
+def _columns(names: list[str], rows: list[list[Any]]) -> dict[str, list[Any]]:
+    width = len(names)
+    padded = [row[:width] + [None] * (width - len(row)) for row in rows]
+    return {name: [row[i] for row in padded] for i, name in enumerate(names)}
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return out
+
+
+def _parquet(
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    pa, pq = _need_arrow(path)
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        columns: dict[str, Any] = {}
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                columns[name] = column
+            elif (
+                pa.types.is_integer(column.type)
+                or pa.types.is_dictionary(column.type)
+                or pa.types.is_date(column.type)
+                or pa.types.is_timestamp(column.type)
+            ):
+                columns[name] = column.cast(pa.string())  # phones as integers, birth dates
+            else:
+                columns[name] = []  # floats, dates, binary: no personal data as text
+        yield "", columns
+
+
+def _need_arrow(path: Path) -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UnreadableInput(
+            str(path), "reading Parquet needs pyarrow (pip install 'medguard[arrow]')"
+        ) from None
+    return pa, pq
+
+
+def _xlsx(
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        import openpyxl
+    except ImportError:
+        raise UnreadableInput(
+            str(path), "reading Excel needs openpyxl (pip install 'medguard[excel]')"
+        ) from None
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            names = _unique([
+                str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
+                for i, h in enumerate(header)
+            ])  # fmt: skip
+            batch: list[list[Any]] = []
+            for row in rows:
+                batch.append([_cell_text(v) for v in row])
+                if len(batch) >= batch_rows:
+                    yield sheet.title, _columns(names, batch)
+                    batch = []
+            if batch:
+                yield sheet.title, _columns(names, batch)
+    finally:
+        book.close()
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or isinstance(value, bool | float):
+        return None
+    return str(value)  # int cells hold phone and card numbers typed in by hand
+
+
+def _jsonl(
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    encoding = encoding or detect_encoding(path)
+    batch: list[dict[str, Any]] = []
+    with path.open(encoding=encoding) as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UnreadableInput(str(path), f"line {line_no}: not JSON ({exc.msg})") from None
+            batch.append(_flatten(record) if isinstance(record, dict) else {"value": record})
+            if len(batch) >= batch_rows:
+                yield "", _records(batch)
+                batch = []
+    if batch:
+        yield "", _records(batch)
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            out[name] = " ".join(str(v) for v in value if isinstance(v, str | int))
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            out[name] = str(value)
+    return out
+
+
+def _records(batch: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    names = list(dict.fromkeys(key for record in batch for key in record))
+    return {name: [record.get(name) for record in batch] for name in names}

@@ -1,0 +1,209 @@
+"""A whole scan's outcome: which findings fail it, and its JSON and SARIF 2.1.0 forms.
+
+:class:`ScanResult` holds the :class:`~medguard.detect.files.FileReport` of every file, the
+baseline in force, and the :class:`Threshold` that fails the scan (a GB/T 39725 level, or a
+likelihood). Findings accepted by the baseline never fail a scan; they are still listed, marked
+``baselined`` (JSON) or suppressed (SARIF), so a reviewer sees them. Only masked samples appear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from medguard import __version__
+from medguard.detect.baseline import Baseline
+from medguard.detect.files import FileReport
+from medguard.errors import InvalidArgument
+
+__all__ = ["Issue", "ScanResult", "Threshold"]
+
+_SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_ENTITY_HELP = {
+    "CN_RESIDENT_ID": "Resident identity card number (GB 11643-1999), check character verified",
+    "CN_HMT_PERMIT": "Residence permit for Hong Kong, Macao and Taiwan residents",
+    "CN_BANK_CARD": "Bank card number (Luhn verified)",
+    "CN_PASSPORT": "Chinese passport or travel permit number",
+    "CN_USCC": "Unified social credit code (GB 32100-2015), both checks verified",
+    "HK_ID_CARD": "Hong Kong identity card number",
+    "CN_MEDICAL_RECORD_NUMBER": "Medical record, admission or outpatient number",
+    "PERSON": "Person name",
+    "PHONE_NUMBER": "Mobile or landline phone number",
+    "EMAIL_ADDRESS": "E-mail address",
+    "LOCATION": "Postal address",
+    "IP_ADDRESS": "IP address",
+    "DATE_TIME": "Date of birth",
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What fails a scan: a level (``3``, ``L4``, ``level:4``) or a likelihood (``0.8``)."""
+
+    level: int | None = None
+    score: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        """Parse ``--fail-on``: an integer 1-5 is a level, a number in (0, 1] a likelihood."""
+        value = text.strip().lower()
+        m = re.fullmatch(r"(?:level:|l)?([1-5])", value)
+        if m:
+            return cls(level=int(m.group(1)))
+        m = re.fullmatch(r"(?:score:)?(0?\.\d+|1(?:\.0*)?)", value)
+        if m and 0 < float(m.group(1)) <= 1:
+            return cls(score=float(m.group(1)))
+        raise InvalidArgument(
+            f"--fail-on {text!r}: give a level 1-5 (e.g. 3 or L4) or a likelihood in (0, 1]"
+        )
+
+    def hit(self, level: int, score: float) -> bool:
+        """True when a finding of this level and likelihood fails the scan."""
+        if self.level is not None:
+            return level >= self.level
+        return self.score is not None and score >= self.score
+
+    def __str__(self) -> str:
+        return f"level >= {self.level}" if self.level is not None else f"likelihood >= {self.score}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding or one personal-data column, flattened for output."""
+
+    file: str
+    where: str  # "line 12, column 5" or "column 身份证号"
+    entity_type: str
+    level: int
+    score: float
+    sample: str
+    fingerprint: str
+    baselined: bool
+    line: int | None = None
+    column: int | None = None
+    end_column: int | None = None
+    column_name: str | None = None
+    match_ratio: float | None = None
+
+
+@dataclass
+class ScanResult:
+    """The reports of one scan, the baseline in force and the failing threshold."""
+
+    reports: list[FileReport]
+    threshold: Threshold = field(default_factory=lambda: Threshold(level=3))
+    baseline: Baseline | None = None
+
+    def issues(self) -> Iterator[Issue]:
+        """Every finding and every column holding personal data, in file order."""
+        accepted = self.baseline or Baseline(frozenset())
+        for report in self.reports:
+            for table in report.tables:
+                for c, fingerprint in zip(table.columns, table.fingerprints, strict=True):
+                    if c.entity_type is None:
+                        continue
+                    where = f"column {c.column}" + (f" ({table.name})" if table.name else "")
+                    yield Issue(
+                        report.path, where, c.entity_type, c.level, c.score,
+                        ", ".join(c.samples), fingerprint, fingerprint in accepted,
+                        column_name=c.column, match_ratio=c.match_ratio,
+                    )  # fmt: skip
+            for f in report.findings:
+                yield Issue(
+                    f.path, f"line {f.line}, column {f.column}", f.entity_type, f.level, f.score,
+                    f.sample, f.fingerprint, f.fingerprint in accepted, f.line, f.column,
+                    f.end_column,
+                )  # fmt: skip
+
+    def failing(self) -> list[Issue]:
+        """Issues at or above the threshold and not in the baseline."""
+        return [
+            i for i in self.issues()
+            if not i.baselined and self.threshold.hit(i.level, i.score)
+        ]  # fmt: skip
+
+    @property
+    def errors(self) -> list[FileReport]:
+        """Files that could not be read."""
+        return [r for r in self.reports if r.error is not None]
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be read (the scan is incomplete), 1 when issues fail, else 0."""
+        if self.errors:
+            return 2
+        return 1 if self.failing() else 0
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the report header."""
+        issues = list(self.issues())
+        return {
+            "files": len(self.reports), "unreadable": len(self.errors),
+            "issues": len(issues), "baselined": sum(i.baselined for i in issues),
+            "failing": len(self.failing()), "fail_on": str(self.threshold),
+            "by_entity": dict(Counter(i.entity_type for i in issues).most_common()),
+        }  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON object: summary, then per file its columns (tables) or findings (text)."""
+        accepted = self.baseline or Baseline(frozenset())
+        files = []
+        for report in self.reports:
+            data = report.to_dict()
+            for item in (*data.get("columns", ()), *data.get("findings", ())):
+                item["baselined"] = item["fingerprint"] in accepted
+            files.append(data)
+        return {"tool": "medguard", "version": __version__, "summary": self.summary(),
+                "exit_code": self.exit_code, "files": files}  # fmt: skip
+
+    def to_sarif(self) -> dict[str, Any]:
+        """A SARIF 2.1.0 log: one rule per entity type, one result per issue."""
+        issues = list(self.issues())
+        rules = sorted({i.entity_type for i in issues})
+        results = [self._sarif_result(i, rules.index(i.entity_type)) for i in issues]
+        notifications = [
+            {"level": "error", "message": {"text": f"cannot read {r.path}: {r.error}"},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": r.path}}}]}
+            for r in self.errors
+        ]  # fmt: skip
+        driver = {
+            "name": "medguard", "version": __version__, "semanticVersion": __version__,
+            "informationUri": "https://medguard.invalid/docs/scanning",
+            "rules": [
+                {"id": rule, "name": rule.title().replace("_", ""),
+                 "shortDescription": {"text": _ENTITY_HELP.get(rule, rule)},
+                 "properties": {"tags": ["privacy", "pii"]}}
+                for rule in rules
+            ],
+        }  # fmt: skip
+        run: dict[str, Any] = {
+            "tool": {"driver": driver}, "results": results,
+            "invocations": [{"executionSuccessful": not self.errors,
+                             "toolExecutionNotifications": notifications}],
+        }  # fmt: skip
+        return {"$schema": _SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+    def _sarif_result(self, issue: Issue, rule_index: int) -> dict[str, Any]:
+        region: dict[str, int] = {"startLine": issue.line or 1}
+        if issue.column is not None and issue.end_column is not None:
+            region.update(startColumn=issue.column, endColumn=issue.end_column)
+        if issue.column_name is not None:
+            ratio = f"{issue.match_ratio or 0:.0%}"
+            text = f"Column '{issue.column_name}' holds {issue.entity_type} ({ratio} of values)"
+        else:
+            text = f"{issue.entity_type} (likelihood {issue.score:.2f})"
+        result: dict[str, Any] = {
+            "ruleId": issue.entity_type, "ruleIndex": rule_index,
+            "level": "error" if self.threshold.hit(issue.level, issue.score) else "warning",
+            "message": {"text": f"{text}: {issue.sample}" if issue.sample else text},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": issue.file}, "region": region}}],
+            "partialFingerprints": {"medguardLocation/v1": issue.fingerprint},
+            "properties": {"level": issue.level, "score": issue.score},
+        }  # fmt: skip
+        if issue.baselined:
+            result["suppressions"] = [{"kind": "external", "justification": "medguard baseline"}]
+        return result

@@ -1,0 +1,203 @@
+"""Tests for file scanning: formats, encodings, streaming, directories, locations, fingerprints."""
+
+import json
+import random
+
+import pandas as pd
+import pytest
+
+import medguard
+from medguard.cn import resident_id
+from medguard.detect import ColumnClassifier, scan_file, scan_paths
+from medguard.detect.readers import detect_encoding, read_table
+from medguard.errors import UnreadableInput
+from medguard.testing.assertions import assert_no_plaintext
+from medguard.testing.synthetic import synthetic_extract
+
+
+@pytest.fixture(scope="module")
+def patients():
+    return synthetic_extract(60, seed=11)[0]
+
+
+EXPECTED = {"name": "PERSON", "resident_id": "CN_RESIDENT_ID", "mobile": "PHONE_NUMBER",
+            "address": "LOCATION", "email": "EMAIL_ADDRESS", "bank_card": "CN_BANK_CARD",
+            "birth_date": "DATE_TIME", "patient_id": None}  # fmt: skip
+
+
+def _write(patients, path):
+    suffix = path.suffix
+    if suffix == ".csv":
+        patients.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        patients.to_csv(path, index=False, sep="\t", encoding="gb18030")
+    elif suffix == ".parquet":
+        patients.to_parquet(path)
+    elif suffix == ".xlsx":
+        patients.to_excel(path, index=False, sheet_name="病人")
+    elif suffix == ".jsonl":
+        patients.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.tsv", "p.parquet", "p.xlsx", "p.jsonl"])
+def test_every_table_format_is_classified(tmp_path, patients, name):
+    """CSV, GB18030 TSV, Parquet, Excel and JSON Lines give the same column types."""
+    path = tmp_path / name
+    _write(patients, path)
+    report = scan_file(path)
+    got = {c.column: c.entity_type for c in report.columns}
+    for column, entity in EXPECTED.items():
+        assert got[column] == entity, (name, column)
+    assert sum(t.rows for t in report.tables) == len(patients)
+
+
+def test_gbk_csv_is_detected_and_decoded(tmp_path, patients):
+    """A GBK-encoded CSV is read as GB18030; names in it are still found."""
+    path = tmp_path / "gbk.csv"
+    patients.to_csv(path, index=False, encoding="gbk")
+    assert detect_encoding(path) == "gb18030"
+    report = scan_file(path)
+    assert report.encoding == "gb18030"
+    assert {c.column: c.entity_type for c in report.columns}["name"] == "PERSON"
+
+
+def test_stdlib_csv_reader_matches_arrow(tmp_path, patients, monkeypatch):
+    """Without pyarrow the CSV falls back to the standard library with the same result."""
+    import builtins
+
+    path = tmp_path / "p.csv"
+    patients.to_csv(path, index=False)
+    with_arrow = [(c.column, c.entity_type, c.matches) for c in scan_file(path).columns]
+    real_import = builtins.__import__
+
+    def no_arrow(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_arrow)
+    without = [(c.column, c.entity_type, c.matches) for c in scan_file(path).columns]
+    assert without == with_arrow
+
+
+def test_streaming_in_small_batches_matches_one_batch(tmp_path, patients):
+    """Reading 7 rows at a time gives the same full-mode classification as one batch."""
+    path = tmp_path / "p.csv"
+    patients.to_csv(path, index=False)
+    batches = list(read_table(path, "csv", batch_rows=7))
+    assert len(batches) > 1
+    streamed = {}
+    for _table, columns in batches:
+        for name, values in columns.items():
+            streamed.setdefault(name, ColumnClassifier(name, full=True)).add(values)
+    whole = {c.column: c for c in scan_file(path, full=True).columns}
+    for name, classifier in streamed.items():
+        report = classifier.report()
+        assert (report.entity_type, report.matches) == (whole[name].entity_type,
+                                                         whole[name].matches)  # fmt: skip
+
+
+def test_reservoir_sample_is_uniform_over_batches():
+    """The sample kept over many batches covers the whole column, not its first rows."""
+    classifier = ColumnClassifier("n", sample=1000, seed=3)
+    for start in range(0, 100_000, 5000):
+        classifier.add([f"v{i}" for i in range(start, start + 5000)])
+    kept = [int(v[1:]) for v in classifier._reservoir]
+    assert len(kept) == 1000
+    assert 40_000 < sum(kept) / len(kept) < 60_000
+    assert max(kept) > 90_000
+
+
+def test_full_mode_finds_a_rare_id_deep_in_a_big_file(tmp_path):
+    """One resident ID among 30,000 clean rows, in the last batch: full mode reports it."""
+    rid = resident_id.generate(random.Random(9))
+    remarks = [f"复诊{i}" for i in range(30_000)]
+    remarks[29_990] = rid
+    path = tmp_path / "big.csv"
+    pd.DataFrame({"remark": remarks}).to_csv(path, index=False)
+    assert scan_file(path, full=True).columns[0].entity_type == "CN_RESIDENT_ID"
+    assert scan_file(path, sample=500).columns[0].entity_type is None
+
+
+def test_text_findings_have_lines_and_columns(tmp_path):
+    """Text findings carry 1-based line and column that point at the value."""
+    lines = ["第一行没有个人信息", "患者张三丰，男，45岁", "联系电话：13800138000"]
+    path = tmp_path / "note.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    found = {(f.entity_type, f.line): f for f in scan_file(path).findings}
+    person = found["PERSON", 2]
+    assert lines[1][person.column - 1 : person.end_column - 1] == "张三丰"
+    phone = found["PHONE_NUMBER", 3]
+    assert lines[2][phone.column - 1 : phone.end_column - 1] == "13800138000"
+    assert phone.sample == "13*******00"
+
+
+def test_fingerprints_survive_moved_lines_and_hold_no_value(tmp_path):
+    """Adding lines above a finding keeps its fingerprint; the value never appears in it."""
+    path = tmp_path / "note.txt"
+    path.write_text("电话13800138000\n", encoding="utf-8")
+    before = scan_file(path).findings[0].fingerprint
+    path.write_text("新增一行\n\n电话13800138000\n", encoding="utf-8")
+    after = scan_file(path).findings[0]
+    assert after.line == 3
+    assert after.fingerprint == before
+    path.write_text("电话13900139000\n", encoding="utf-8")
+    assert scan_file(path).findings[0].fingerprint == before  # a place, not a value
+    path.write_text("紧急联系电话13800138000\n", encoding="utf-8")
+    assert scan_file(path).findings[0].fingerprint != before
+
+
+def test_text_is_read_in_chunks_with_correct_line_numbers(tmp_path, monkeypatch):
+    """Line numbers stay right across chunk boundaries."""
+    import medguard.detect.readers as readers
+
+    monkeypatch.setattr(readers, "_TEXT_CHUNK_CHARS", 64)
+    path = tmp_path / "long.txt"
+    path.write_text("".join(f"第{i}行记录\n" for i in range(200)) + "电话13800138000\n", "utf-8")
+    (finding,) = scan_file(path).findings
+    assert finding.line == 201
+
+
+def test_directory_walk_with_globs_and_unreadable_files(tmp_path, patients):
+    """Directories are walked in order with include/exclude; a bad file is reported, the rest
+    still scanned; binary files are skipped."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "notes.txt").write_text("电话13800138000", encoding="utf-8")
+    patients.to_csv(tmp_path / "a" / "p.csv", index=False)
+    (tmp_path / "skip").mkdir()
+    (tmp_path / "skip" / "x.txt").write_text("电话13800138000", encoding="utf-8")
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
+    (tmp_path / "image.bin").write_bytes(b"\x00\x01\x02\x03")
+    reports = {r.path.rsplit("/", 1)[-1]: r for r in scan_paths([tmp_path], exclude=["skip"])}
+    assert set(reports) == {"notes.txt", "p.csv", "broken.parquet", "image.bin"}
+    assert reports["broken.parquet"].error is not None
+    assert reports["image.bin"].skipped == "binary file"
+    assert reports["notes.txt"].findings
+    only_csv = [r.path for r in scan_paths([tmp_path], include=["*.csv"])]
+    assert len(only_csv) == 1
+    assert only_csv[0].endswith("p.csv")
+
+
+def test_missing_file_and_bad_encoding_raise_specific_errors(tmp_path):
+    """scan_file raises UnreadableInput (a MedguardError) for a missing or undecodable file."""
+    with pytest.raises(UnreadableInput):
+        scan_file(tmp_path / "nope.csv")
+    path = tmp_path / "bad.txt"
+    path.write_bytes("电话".encode() + b"\xff\xfe\xfa")
+    with pytest.raises(UnreadableInput):
+        scan_file(path, encoding="utf-8")
+
+
+def test_reports_hold_masked_values_only(tmp_path, patients):
+    """No raw identifier appears in any report, tables or text."""
+    _write(patients, tmp_path / "p.csv")
+    (tmp_path / "n.txt").write_text("\n".join(synthetic_extract(60, seed=11)[2].text), "utf-8")
+    data = json.dumps([r.to_dict() for r in scan_paths([tmp_path])], ensure_ascii=False)
+    assert_no_plaintext(data, [*patients["resident_id"], *patients["mobile"], *patients["email"],
+                               *patients["bank_card"]])  # fmt: skip
+
+
+def test_front_door_names():
+    """scan_file and scan_paths are on the front door."""
+    assert medguard.scan_file is scan_file
+    assert medguard.scan_paths is scan_paths
