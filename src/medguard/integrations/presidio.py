@@ -1,0 +1,250 @@
+"""Chinese support for Presidio: medguard's recognizers and masks as Presidio plug-ins.
+
+- :class:`MedguardRecognizer`: a Presidio ``EntityRecognizer`` for language ``zh`` that reports
+  every medguard entity type (:data:`medguard.detect.ENTITY_TYPES`) with the spans and scores of
+  :func:`medguard.detect.scan_text`. One scan of the text serves all entity types; Presidio's
+  ``entities`` argument selects which are reported.
+- :func:`register`: one call adds it to a Presidio ``RecognizerRegistry``.
+- :func:`analyzer_engine`: a ready ``AnalyzerEngine`` for ``zh`` on Presidio's no-model NLP engine
+  (``NoOpNlpEngine``): nothing is downloaded and no spaCy model is loaded.
+- :class:`MedguardMask`: a presidio-anonymizer operator (``"medguard_mask"``) that applies the
+  masks of :mod:`medguard.ops.mask` (张*, 138****1234, 110101********1234, ...).
+
+The recognizer holds no detection logic of its own: the native engine and the Presidio path
+report the same findings on the same text. Context words are already weighed by medguard, so the
+recognizer declares none and Presidio's context enhancer leaves its scores alone.
+
+Importing this module needs ``presidio-analyzer`` and ``presidio-anonymizer``
+(``pip install 'medguard[presidio]'``); without them it raises
+:class:`~medguard.errors.MissingDependency`. ``import medguard`` never imports Presidio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from medguard.detect import ENTITY_TYPES, scan_text
+from medguard.errors import InvalidArgument, MissingDependency
+from medguard.ops.mask import (
+    KeepEnds,
+    Mask,
+    MaskAddress,
+    MaskBankCard,
+    MaskEmail,
+    MaskName,
+    MaskPassport,
+    MaskPhone,
+    MaskResidentID,
+)
+
+try:
+    from presidio_analyzer import (
+        AnalysisExplanation,
+        AnalyzerEngine,
+        EntityRecognizer,
+        RecognizerRegistry,
+        RecognizerResult,
+    )
+    from presidio_analyzer.nlp_engine import NlpArtifacts, NoOpNlpEngine
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides presidio
+    raise MissingDependency(
+        "presidio-analyzer", extra="presidio", feature="medguard.integrations.presidio"
+    ) from exc
+try:
+    from presidio_anonymizer.operators import Operator, OperatorType
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides presidio
+    raise MissingDependency(
+        "presidio-anonymizer", extra="presidio", feature="medguard.integrations.presidio"
+    ) from exc
+
+__all__ = [
+    "DEFAULT_MASKS",
+    "LANGUAGE",
+    "MedguardMask",
+    "MedguardRecognizer",
+    "analyzer_engine",
+    "register",
+]
+
+#: The Presidio language code the recognizer serves.
+LANGUAGE = "zh"
+
+#: The mask :class:`MedguardMask` applies to each entity type unless told otherwise; types not
+#: listed keep only their first and last character.
+DEFAULT_MASKS: Mapping[str, Mask] = {
+    "PERSON": MaskName(),
+    "PHONE_NUMBER": MaskPhone(),
+    "CN_RESIDENT_ID": MaskResidentID(),
+    "CN_BANK_CARD": MaskBankCard(),
+    "CN_PASSPORT": MaskPassport(),
+    "CN_HMT_PERMIT": MaskPassport(),
+    "EMAIL_ADDRESS": MaskEmail(),
+    "LOCATION": MaskAddress(),
+    "DATE_TIME": KeepEnds(first=4, last=0),
+}
+_FALLBACK_MASK = KeepEnds()
+
+
+class MedguardRecognizer(EntityRecognizer):
+    """Presidio recognizer reporting medguard's findings for Chinese text (language ``zh``).
+
+    ``entities`` limits the types it supports (all of :data:`~medguard.detect.ENTITY_TYPES` by
+    default); ``min_score`` is passed to :func:`~medguard.detect.scan_text`, so the default
+    matches the native engine's. Each result's ``recognition_metadata`` names the medguard
+    recognizer under ``"medguard_recognizer"``, and its ``analysis_explanation`` (returned with
+    ``return_decision_process=True``) says the same.
+    """
+
+    COUNTRY_CODE: ClassVar[str | None] = "cn"
+    name: str
+    #: The key of ``recognition_metadata`` that names the medguard recognizer of a result.
+    MEDGUARD_RECOGNIZER_KEY: ClassVar[str] = "medguard_recognizer"
+
+    def __init__(
+        self,
+        entities: Iterable[str] | None = None,
+        *,
+        min_score: float = 0.3,
+        name: str = "MedguardRecognizer",
+    ) -> None:
+        supported = list(ENTITY_TYPES) if entities is None else list(dict.fromkeys(entities))
+        unknown = sorted(set(supported) - set(ENTITY_TYPES))
+        if unknown or not supported:
+            raise InvalidArgument(
+                f"unknown entity types {unknown}; medguard knows {list(ENTITY_TYPES)}"
+                if unknown
+                else "entities must name at least one entity type"
+            )
+        if not 0.0 <= min_score <= 1.0:
+            raise InvalidArgument(f"min_score must be within [0, 1], got {min_score}")
+        self.min_score = min_score
+        super().__init__(
+            supported_entities=supported,
+            name=name,
+            supported_language=LANGUAGE,
+            version="1",
+        )
+
+    def load(self) -> None:
+        """Nothing to load: medguard's tables load on first use and need no download."""
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str] | None = None,
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Presidio results for the requested ``entities`` this recognizer supports.
+
+        ``entities`` empty or None means all supported ones. ``nlp_artifacts`` is not used:
+        medguard does its own normalization and context scoring.
+        """
+        supported: list[str] = self.supported_entities
+        wanted = supported if not entities else [e for e in supported if e in set(entities)]
+        if not wanted:
+            return []
+        every_type = len(wanted) == len(ENTITY_TYPES)
+        findings = scan_text(
+            text, entities=None if every_type else wanted, min_score=self.min_score
+        )
+        return [
+            RecognizerResult(
+                entity_type=f.entity_type,
+                start=f.start,
+                end=f.end,
+                score=f.score,
+                analysis_explanation=AnalysisExplanation(
+                    recognizer=self.name,
+                    original_score=f.score,
+                    textual_explanation=f"medguard recognizer {f.recognizer!r}",
+                ),
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    self.MEDGUARD_RECOGNIZER_KEY: f.recognizer,
+                },
+            )
+            for f in findings
+        ]
+
+
+def register(
+    registry: RecognizerRegistry,
+    *,
+    entities: Iterable[str] | None = None,
+    min_score: float = 0.3,
+) -> None:
+    """Add medguard's recognizers for language ``zh`` to a Presidio ``registry``, in one call.
+
+    ``"zh"`` is added to the registry's supported languages when missing. Registering again
+    replaces the earlier medguard recognizer instead of reporting every finding twice.
+    Options as :class:`MedguardRecognizer`.
+    """
+    recognizer = MedguardRecognizer(entities, min_score=min_score)
+    registry.recognizers = [
+        r
+        for r in registry.recognizers
+        if not (isinstance(r, MedguardRecognizer) and r.supported_language == LANGUAGE)
+    ]
+    registry.add_recognizer(recognizer)
+    if LANGUAGE not in registry.supported_languages:
+        registry.supported_languages = [*registry.supported_languages, LANGUAGE]
+
+
+def analyzer_engine(
+    *, entities: Iterable[str] | None = None, min_score: float = 0.3
+) -> AnalyzerEngine:
+    """A Presidio ``AnalyzerEngine`` for ``zh`` carrying medguard's recognizers.
+
+    It runs on Presidio's ``NoOpNlpEngine``: no spaCy model is loaded or downloaded. Options as
+    :class:`MedguardRecognizer`. Analyze with ``engine.analyze(text, language="zh")``.
+    """
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    register(registry, entities=entities, min_score=min_score)
+    engine: AnalyzerEngine = AnalyzerEngine(
+        registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE]
+    )
+    return engine
+
+
+class MedguardMask(Operator):
+    """presidio-anonymizer operator ``"medguard_mask"``: masks each span with a medguard mask.
+
+    Register it with ``AnonymizerEngine().add_anonymizer(MedguardMask)`` and name it in an
+    ``OperatorConfig("medguard_mask")``. Without parameters each entity type gets its mask from
+    :data:`DEFAULT_MASKS`; ``{"mask": MaskName(keep_last=True)}`` (or the mask's
+    ``to_config()`` dict) chooses one. A value the mask does not recognize is masked completely,
+    never passed through.
+    """
+
+    NAME: ClassVar[str] = "medguard_mask"
+
+    def operate(self, text: str, params: dict[str, Any] | None = None) -> str:
+        """The masked ``text``."""
+        masked: str = _mask_for(params or {}).apply(text)
+        return masked
+
+    def validate(self, params: dict[str, Any] | None = None) -> None:
+        """Raise :class:`~medguard.errors.InvalidArgument` for a ``mask`` that is not a mask."""
+        _mask_for(params or {})
+
+    def operator_name(self) -> str:
+        """``"medguard_mask"``, the name an ``OperatorConfig`` uses."""
+        return self.NAME
+
+    def operator_type(self) -> OperatorType:
+        """An anonymizing operator (masks cannot be reversed)."""
+        return OperatorType.Anonymize
+
+
+def _mask_for(params: Mapping[str, Any]) -> Mask:
+    chosen = params.get("mask")
+    if chosen is None:
+        return DEFAULT_MASKS.get(str(params.get("entity_type")), _FALLBACK_MASK)
+    if isinstance(chosen, Mask):
+        return chosen
+    if isinstance(chosen, Mapping):
+        return Mask.from_config(dict(chosen))
+    raise InvalidArgument("the 'mask' parameter must be a medguard Mask or its to_config() dict")
