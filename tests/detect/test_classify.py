@@ -61,3 +61,10 @@ def test_two_character_names_are_not_revealed_in_samples():
     report = classify_column(["张三", "李四", "王五"], "姓名")
     assert report.entity_type == "PERSON"
     assert all(len(s) == 2 and s.endswith("*") for s in report.samples)
+
+
+def test_full_mode_does_not_flag_words_that_look_like_names():
+    """Full mode reports a single checksummed ID, not a department that parses as a name."""
+    values = ["内科", "外科", "康复科", "高血压", "眼科"] * 200
+    assert classify_column(values, "科室", full=True).entity_type is None
+    assert classify_column(values, "诊断", full=True).level == 2

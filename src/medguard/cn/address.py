@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from medguard.cn import regions
 from medguard.cn._validity import parses
@@ -79,14 +80,19 @@ def is_valid(value: object) -> bool:
     return parses(parse, value)
 
 
+@cache
+def _county_codes(province: str) -> tuple[str, ...]:
+    """Current county codes of mainland provinces (all, or those starting with ``province``)."""
+    return tuple(
+        str(c) for c in regions.CURRENT_COUNTY_CODES
+        if str(c).startswith(province) and int(str(c)[:2]) < 70
+    )  # fmt: skip
+
+
 def generate(rng: random.Random | None = None, *, province: str | None = None) -> str:
     """A random address whose province, city and district exist (GB/T 2260), plus a street."""
     rng = rng or random.Random()  # noqa: S311 - synthetic data, not secrets
-    codes = [
-        str(c)
-        for c in regions.CURRENT_COUNTY_CODES
-        if (province is None or str(c).startswith(province)) and int(str(c)[:2]) < 70
-    ]
+    codes = _county_codes(province or "")
     if not codes:
         raise InvalidIdentifier(_KIND, "unknown province")
     code = rng.choice(codes)

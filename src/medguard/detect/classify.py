@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from medguard.cn import address, bank_card, dates, names, passport, phone, resident_id, uscc
 from medguard.detect.levels import level_of, masked_sample
+from medguard.detect.lexicon import is_common_word
 from medguard.detect.text import scan_text
 from medguard.errors import InvalidArgument
 
@@ -78,7 +79,7 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "EMAIL_ADDRESS": _each(lambda s: _EMAIL.match(s) is not None),
     "CN_USCC": _each(uscc.is_valid),
     "CN_PASSPORT": _each(lambda s: passport.is_valid(s, allow_taiwan_permit=False)),
-    "PERSON": _each(names.is_valid),
+    "PERSON": _each(lambda s: names.is_valid(s) and not is_common_word(s)),
     "LOCATION": _each(lambda s: address.is_valid(s) and address.district_end(s) > 0),
     "DATE_TIME": _each(_birth_date),
 }
@@ -131,6 +132,15 @@ class FrameReport:
         return html
 
 
+# Types precise enough that a single value in a clean column is reported in full mode.
+_RARE_OK = frozenset({"CN_RESIDENT_ID", "CN_USCC", "EMAIL_ADDRESS", "PHONE_NUMBER"})
+
+
+def _needed(entity: str, hint: str | None) -> float:
+    """Share of values a type needs to name the column: less under a header naming it."""
+    return 0.2 if entity == hint else 0.5
+
+
 def _header_hint(name: str) -> str | None:
     lowered = name.lower()
     for entity, words in _HEADERS.items():
@@ -139,19 +149,66 @@ def _header_hint(name: str) -> str | None:
     return None
 
 
-def _non_empty(values: Any) -> list[str]:
-    """The stripped, non-empty strings of a batch (a list, numpy array, Series or Arrow array)."""
-    if hasattr(values, "to_pylist"):  # pyarrow: drop nulls in C before making Python strings
-        import pyarrow as pa
-        import pyarrow.compute as pc
+# What a value must look like before its validator runs (RE2 and Python syntax alike): checked
+# for a whole Arrow batch in C++, so the Python validators see only plausible candidates.
+_SHAPES: dict[str, str] = {
+    "CN_RESIDENT_ID": r"^[0-9０-９Xx\s-]{15,24}$",
+    "PHONE_NUMBER": r"^[+0-9０-９()\s-]{7,20}$",
+    "CN_BANK_CARD": r"^[0-9０-９\s-]{12,26}$",
+    "EMAIL_ADDRESS": r"[@＠]",
+    "CN_USCC": r"^[0-9A-Za-z０-９Ａ-Ｚ]{18}$",
+    "CN_PASSPORT": r"^[A-Za-zＡ-Ｚ]{1,2}[0-9０-９]{7,8}$",
+    "PERSON": r"^[一-鿿·•]{2,8}$",
+    "LOCATION": r"[省市区县旗州]",
+    "DATE_TIME": r"^[0-9０-９]{4}",
+}
+_SHAPE_RE = {entity: re.compile(shape) for entity, shape in _SHAPES.items()}
 
-        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-            values = pc.cast(values, pa.string())
-        values = pc.utf8_trim_whitespace(values.filter(pc.is_valid(values)))
-        values = values.filter(pc.not_equal(values, ""))
-        return [str(v) for v in values.to_pylist()]
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    return [s for s in (v.strip() for v in items if isinstance(v, str)) if s]
+
+class _Batch:
+    """One batch of stripped, non-empty values: an Arrow array kept in C++, or a Python list."""
+
+    def __init__(self, values: Any) -> None:
+        self.arrow: Any = None
+        self._items: list[str] | None = None
+        if hasattr(values, "to_pylist"):  # pyarrow: filter in C++, make Python strings late
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+                values = pc.cast(values, pa.string())
+            values = pc.utf8_trim_whitespace(values.filter(pc.is_valid(values)))
+            self.arrow = values.filter(pc.not_equal(values, ""))
+            self.size = len(self.arrow)
+        else:
+            raw = values.tolist() if hasattr(values, "tolist") else list(values)
+            self._items = [s for s in (v.strip() for v in raw if isinstance(v, str)) if s]
+            self.size = len(self._items)
+
+    @property
+    def items(self) -> list[str]:
+        """Every value as a Python string."""
+        if self._items is None:
+            self._items = [str(v) for v in self.arrow.to_pylist()]
+        return self._items
+
+    def take(self, positions: npt.NDArray[np.intp]) -> list[str]:
+        """The values at ``positions``."""
+        if self._items is not None:
+            return [self._items[int(i)] for i in positions]
+        import pyarrow as pa
+
+        return [str(v) for v in self.arrow.take(pa.array(positions)).to_pylist()]
+
+    def candidates(self, entity: str) -> npt.NDArray[np.intp]:
+        """Positions of the values shaped like ``entity``."""
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            mask = pc.match_substring_regex(self.arrow, _SHAPES[entity])
+            return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        shape = _SHAPE_RE[entity]
+        return np.fromiter((i for i, v in enumerate(self.items) if shape.search(v)), dtype=np.intp)
 
 
 class ColumnClassifier:
@@ -175,30 +232,33 @@ class ColumnClassifier:
 
     def add(self, values: Any) -> ColumnClassifier:
         """Take one batch of the column's values (strings; nulls and blanks are skipped)."""
-        items = _non_empty(values)
+        batch = _Batch(values)
         if self.full:
-            self._tally.add(items)
+            self._tally.add(batch)
         else:
-            self._keep_sample(items)
+            self._keep_sample(batch)
         return self
 
-    def _keep_sample(self, items: list[str]) -> None:
-        room = self._sample - len(self._reservoir)
-        self._reservoir.extend(items[:room])
-        rest = items[room:] if room > 0 else items
+    def _keep_sample(self, batch: _Batch) -> None:
+        """Algorithm R for a whole batch: only the values drawn become Python strings."""
+        room = max(self._sample - len(self._reservoir), 0)
+        head = min(room, batch.size)
+        self._reservoir.extend(batch.take(np.arange(head, dtype=np.intp)))
+        rest = batch.size - head
         if rest:
-            first = self._seen + max(room, 0)
-            slots = self._rng.integers(0, np.arange(first, first + len(rest)) + 1)
-            chosen = np.flatnonzero(slots < self._sample)
-            for position in chosen:  # later draws overwrite earlier ones, as in Algorithm R
-                self._reservoir[int(slots[position])] = rest[int(position)]
-        self._seen += len(items)
+            first = self._seen + head
+            slots = self._rng.integers(0, np.arange(first, first + rest) + 1)
+            drawn = np.flatnonzero(slots < self._sample)
+            values = batch.take(drawn + head)
+            for slot, value in zip(slots[drawn], values, strict=True):
+                self._reservoir[int(slot)] = value  # later draws overwrite earlier ones
+        self._seen += batch.size
 
     def report(self) -> ColumnReport:
         """The column's classification from everything added so far."""
         if not self.full:
             self._tally = _Tally()
-            self._tally.add(self._reservoir)
+            self._tally.add(_Batch(self._reservoir))
         return self._tally.report(self.name, self.full)
 
 
@@ -214,23 +274,28 @@ class _Tally:
         self.with_pii = 0
         self.text_score = 0.0
 
-    def add(self, items: list[str]) -> None:
-        if not items:
+    def add(self, batch: _Batch) -> None:
+        if not batch.size:
             return
         if self.free_text is None:  # decided once, by the first values seen
-            self.free_text = float(np.mean([len(v) for v in items])) >= _FREE_TEXT_LENGTH
-        self.examined += len(items)
+            first = batch.take(np.arange(min(batch.size, 256), dtype=np.intp))
+            self.free_text = float(np.mean([len(v) for v in first])) >= _FREE_TEXT_LENGTH
+        self.examined += batch.size
         if self.free_text:
-            self._add_text(items)
+            self._add_text(batch.items)
             return
         for entity, validator in _VALIDATORS.items():
-            ok = validator(items)
+            positions = batch.candidates(entity)
+            if not len(positions):
+                continue
+            values = batch.take(positions)
+            ok = validator(values)
             count = int(ok.sum())
             if count:
                 self.hits[entity] += count
                 kept = self.samples.setdefault(entity, [])
                 for position in np.flatnonzero(ok)[: 3 - len(kept)]:
-                    kept.append(masked_sample(items[int(position)]))
+                    kept.append(masked_sample(values[int(position)]))
 
     def _add_text(self, items: list[str]) -> None:
         for text in items:
@@ -249,15 +314,19 @@ class _Tally:
         if self.free_text:
             return self._text_report(name)
         hint = _header_hint(name)
-        entity, count = None, 0
-        for candidate in _VALIDATORS:  # most hits wins; the header's type wins a tie
-            hits = self.hits[candidate] if candidate not in _HEADER_ONLY or hint == candidate else 0
-            if hits > count or (hits == count and hits and candidate == hint):
-                entity, count = candidate, hits
+        hits = {e: n for e, n in self.hits.items() if e not in _HEADER_ONLY or e == hint}
+        # Most hits wins, the header's type winning a tie; it must reach its share of values.
+        ranked = sorted(hits, key=lambda e: (hits[e], e == hint), reverse=True)
+        entity = next((e for e in ranked if hits[e] / self.examined >= _needed(e, hint)), None)
+        if entity is None and full:  # one checksummed ID among clean values still counts
+            entity = next((e for e in ranked if e in _RARE_OK), None)
+        if entity is None:
+            best = ranked[0] if ranked else None
+            count = hits[best] if best else 0
+            return ColumnReport(name, None, count / self.examined, 2, self.examined, count)
+        count = hits[entity]
         ratio = count / self.examined
-        needed = 0.2 if entity is not None and entity == hint else 0.5
-        if entity is None or (ratio < needed and not (full and count > 0)):
-            return ColumnReport(name, None, ratio, 2, self.examined, count)
+        needed = _needed(entity, hint)
         samples = tuple(self.samples.get(entity, ()))
         score = _COLUMN_LIKELIHOOD[entity] + (0.05 if entity == hint else 0.0)
         if ratio < needed:  # a rare value found in full mode
