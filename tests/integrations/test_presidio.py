@@ -155,6 +155,18 @@ def test_unknown_or_no_entity_types_are_rejected(entities) -> None:
         MedguardRecognizer(entities)
 
 
+def test_recognizer_round_trips_through_presidio_dict() -> None:
+    """to_dict/from_dict keep the entity types, min_score and name; another language fails."""
+    recognizer = MedguardRecognizer(["PERSON", "PHONE_NUMBER"], min_score=0.6, name="mg")
+    data = recognizer.to_dict()
+    assert data["supported_language"] == "zh"
+    again = MedguardRecognizer.from_dict(data)
+    assert again.supported_entities == ["PERSON", "PHONE_NUMBER"]
+    assert (again.min_score, again.name) == (0.6, "mg")
+    with pytest.raises(InvalidArgument):
+        MedguardRecognizer.from_dict({**data, "supported_language": "en"})
+
+
 def test_bad_min_score_is_rejected() -> None:
     """min_score outside [0, 1] is an argument error."""
     with pytest.raises(InvalidArgument):

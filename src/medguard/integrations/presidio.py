@@ -47,13 +47,13 @@ try:
         RecognizerResult,
     )
     from presidio_analyzer.nlp_engine import NlpArtifacts, NoOpNlpEngine
-except ImportError as exc:  # pragma: no cover - exercised by a test that hides presidio
+except ImportError as exc:
     raise MissingDependency(
         "presidio-analyzer", extra="presidio", feature="medguard.integrations.presidio"
     ) from exc
 try:
     from presidio_anonymizer.operators import Operator, OperatorType
-except ImportError as exc:  # pragma: no cover - exercised by a test that hides presidio
+except ImportError as exc:  # pragma: no cover - the extra installs both packages
     raise MissingDependency(
         "presidio-anonymizer", extra="presidio", feature="medguard.integrations.presidio"
     ) from exc
@@ -128,6 +128,24 @@ class MedguardRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         """Nothing to load: medguard's tables load on first use and need no download."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Presidio's serialized form, with ``min_score``; :meth:`from_dict` reads it back."""
+        data: dict[str, Any] = super().to_dict()
+        return {**data, "min_score": self.min_score}
+
+    @classmethod
+    def from_dict(cls, entity_recognizer_dict: dict[str, Any]) -> MedguardRecognizer:
+        """Rebuild a recognizer from :meth:`to_dict` output (language must be ``zh``)."""
+        data = dict(entity_recognizer_dict)
+        language = data.get("supported_language", LANGUAGE)
+        if language != LANGUAGE:
+            raise InvalidArgument(f"MedguardRecognizer serves {LANGUAGE!r}, not {language!r}")
+        return cls(
+            data.get("supported_entities"),
+            min_score=float(data.get("min_score", 0.3)),
+            name=str(data.get("name", "MedguardRecognizer")),
+        )
 
     def analyze(
         self,
