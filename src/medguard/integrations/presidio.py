@@ -159,7 +159,8 @@ class MedguardRecognizer(EntityRecognizer):
         medguard does its own normalization and context scoring.
         """
         supported: list[str] = self.supported_entities
-        wanted = supported if not entities else [e for e in supported if e in set(entities)]
+        requested = set(entities or supported)
+        wanted = [e for e in supported if e in requested]
         if not wanted:
             return []
         every_type = len(wanted) == len(ENTITY_TYPES)
