@@ -161,3 +161,17 @@ def test_generator_honours_options(seed, sex, province):
     birth = dt.date(1980, 5, 17)
     r = resident_id.parse(_gen(seed, sex=sex, province=province, birth_date=birth))
     assert (r.sex, r.region_code[:2], r.birth_date) == (sex, province, birth)
+
+
+@given(st.one_of(
+    st.builds(lambda seed: resident_id.generate(random.Random(seed)), st.integers(0, 10**6)),
+    st.text(alphabet="0123456789X", min_size=15, max_size=18),
+))  # fmt: skip
+def test_kind_of_agrees_with_parse(value):
+    """The scanner's fast path says valid exactly when parse does, with the same kind."""
+    try:
+        expected = resident_id.parse(value).kind
+    except InvalidIdentifier:
+        expected = None
+    if len(value) in (15, 18):
+        assert resident_id.kind_of(value) == expected

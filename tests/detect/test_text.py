@@ -144,3 +144,10 @@ def test_findings_are_sorted_disjoint_and_in_range(parts):
         assert a.end <= b.start
     for f in found:
         assert 0 <= f.start < f.end <= len(text)
+
+
+def test_compound_surnames():
+    """Names with a compound surname (欧阳, 上官) are found whole, after context or before 男/女."""
+    assert ("PERSON", "欧阳明华") in _found("主治医师：欧阳明华，")
+    assert ("PERSON", "欧阳明华") in _found("患者欧阳明华，男，")
+    assert ("PERSON", "上官婉") in _found("家属上官婉电话13800138000")

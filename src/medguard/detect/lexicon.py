@@ -55,4 +55,6 @@ def common_words() -> frozenset[str]:
 def is_common_word(candidate: str) -> bool:
     """True when ``candidate`` or its first 2-3 characters are an ordinary word, not a name."""
     words = common_words()
+    if candidate[:2] in names.COMPOUND_SURNAMES:  # 欧阳 and 上官 are words too, but not here
+        return candidate[:3] in words or candidate[:4] in words
     return candidate[:2] in words or candidate[:3] in words or candidate[:4] in words

@@ -43,7 +43,6 @@ from medguard.cn import (
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
 from medguard.detect.lexicon import is_common_word
-from medguard.errors import InvalidIdentifier
 
 __all__ = ["ENTITY_TYPES", "scan_text"]
 
@@ -198,12 +197,9 @@ def _name_before(run: str) -> str | None:
 
 
 def _long_digits(value: str) -> tuple[str, float] | None:
-    try:
-        hmt = resident_id.parse(value).kind == "hmt_permit"
-    except InvalidIdentifier:
-        pass
-    else:
-        return ("CN_HMT_PERMIT" if hmt else "CN_RESIDENT_ID", 0.85)
+    kind = resident_id.kind_of(value.upper())
+    if kind is not None:
+        return ("CN_HMT_PERMIT" if kind == "hmt_permit" else "CN_RESIDENT_ID", 0.85)
     if value.isdigit() and bank_card.is_valid(value):
         return ("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)
     if len(value) == 18 and uscc.is_valid(value):
