@@ -1,4 +1,4 @@
-"""Demo step: classify the raw extract's columns, then prove the masked copy is clean."""
+"""Demo step: classify the raw extract's columns, prove the masked copy is clean, scan files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def run(ctx: DemoContext) -> None:
     """Scan the raw patients and notes tables and the masked display copy."""
     import pandas as pd
 
-    from medguard.detect import scan_frame
+    from medguard.detect import ScanResult, Threshold, scan_frame, scan_paths
     from medguard.ops import mask
 
     ctx.section("Finding personal data (collection stage; GB/T 39725 levels)")
@@ -33,3 +33,14 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"masked display copy, every value examined: {len(dirty)} columns still hold "
             "personal data" + (f" ({', '.join(dirty)})" if dirty else ""))  # fmt: skip
     ctx.write("scan/column_report.csv", table)
+    # What ``medguard scan`` does in CI: a GBK export as HIS systems write it, and the notes.
+    export = ctx.out_dir / "scan" / "his_export_gbk.csv"
+    partial = export.with_name(f".{export.name}.tmp")
+    ctx.patients.to_csv(partial, index=False, encoding="gb18030")
+    partial.replace(export)  # written whole or not at all
+    notes_file = ctx.write("scan/notes.txt", "\n".join(ctx.notes["text"]))
+    result = ScanResult(list(scan_paths([export, notes_file])), Threshold(level=3))
+    s = result.summary()
+    ctx.say(f"medguard scan on {s['files']} files (GBK CSV detected as "
+            f"{result.reports[0].encoding}): {s['issues']} findings, exit code "
+            f"{result.exit_code} (1: personal data at level >= 3)")  # fmt: skip

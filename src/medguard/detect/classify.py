@@ -18,6 +18,7 @@ Reports carry masked samples only, never raw values.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -182,7 +183,8 @@ class _Batch:
             self.size = len(self.arrow)
         else:
             raw = values.tolist() if hasattr(values, "tolist") else list(values)
-            self._items = [s for s in (v.strip() for v in raw if isinstance(v, str)) if s]
+            texts = (v.isoformat() if isinstance(v, dt.date) else v for v in raw)  # birth dates
+            self._items = [s for s in (v.strip() for v in texts if isinstance(v, str)) if s]
             self.size = len(self._items)
 
     @property
