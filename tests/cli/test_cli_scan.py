@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medguard.cli.main import main
 from medguard.detect import Threshold
@@ -137,3 +139,16 @@ def test_missing_baseline_is_a_usage_error(tree, capsys):
     code, _out, err = _run(capsys, "--baseline", "nope.json", "data")
     assert code == 2
     assert "baseline" in err
+
+
+@given(st.integers(1, 5))
+def test_any_level_parses(level):
+    """Every level 1-5 parses, bare or prefixed."""
+    assert Threshold.parse(str(level)) == Threshold.parse(f"L{level}") == Threshold(level=level)
+
+
+@given(st.floats(0.01, 1.0))
+def test_any_likelihood_parses(score):
+    """Every likelihood in (0, 1] written with two decimals parses to itself."""
+    text = f"{score:.2f}"
+    assert Threshold.parse(text) == Threshold(score=float(text))

@@ -5,11 +5,13 @@ import random
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import medguard
 from medguard.cn import resident_id
 from medguard.detect import ColumnClassifier, scan_file, scan_paths
-from medguard.detect.readers import detect_encoding, read_table
+from medguard.detect.readers import detect_encoding, read_table, read_text
 from medguard.errors import UnreadableInput
 from medguard.testing.assertions import assert_no_plaintext
 from medguard.testing.synthetic import synthetic_extract
@@ -201,3 +203,17 @@ def test_front_door_names():
     """scan_file and scan_paths are on the front door."""
     assert medguard.scan_file is scan_file
     assert medguard.scan_paths is scan_paths
+
+
+_ALPHABET = "患者张三丰男性高血压电话住址广东省深圳市，。：0123456789\n"
+_HAN_TEXT = st.text(alphabet=st.sampled_from(_ALPHABET), min_size=20, max_size=300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_HAN_TEXT, st.sampled_from(["utf-8", "gb18030", "gbk"]))
+def test_encoding_detection_round_trips(tmp_path_factory, text, encoding):
+    """Chinese text written as UTF-8, GB18030 or GBK is detected and read back unchanged."""
+    path = tmp_path_factory.mktemp("enc") / "t.txt"
+    path.write_bytes(text.encode(encoding))
+    detected = detect_encoding(path)
+    assert "".join(c.text for c in read_text(path, detected)) == text
