@@ -23,11 +23,9 @@ dictionary dispatch and a validator call.
 
 from __future__ import annotations
 
-import bisect
 import ipaddress
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from medguard.cn import (
     address,
@@ -73,15 +71,15 @@ _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", 
 
 
 def _words(words: Iterable[str]) -> tuple[str, str]:
-    """``words`` as a (first-character class, rest) pair: the rest checks the first character
-    with a one-character look-behind, so the longest word wins and a miss fails fast."""
-    by_first: dict[str, list[str]] = {}
-    for word in sorted(set(words), key=lambda w: (-len(w), w)):
-        by_first.setdefault(word[0], []).append(re.escape(word[1:]))
-    rest = "|".join(
-        f"(?<={re.escape(first)})(?:{'|'.join(tails)})" for first, tails in by_first.items()
-    )
-    return "".join(by_first), f"(?:{rest})"
+    """``words`` as a (first-character class, rest) pair for :func:`_compile`.
+
+    The first character is consumed by the pattern's leading class; each word's rest starts
+    with its second character as a literal (rejected in one comparison) and only then checks
+    the first two characters with a look-behind. Longer words come first, so they win.
+    """
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    rest = "|".join(f"{re.escape(w[1])}(?<={re.escape(w[:2])}){re.escape(w[2:])}" for w in ordered)
+    return "".join(dict.fromkeys(w[0] for w in ordered)), f"(?:{rest})"
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z])"
@@ -111,13 +109,13 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"EGDSPHM", r"(?<![0-9A-Za-z].)(?:(?<=E)[0-9A-HJ-NP-Z]\d{7}|(?<=[EG])\d{8}"
                  r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8})(?![0-9A-Za-z])(?P<passport>)"),
     (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}\([0-9A]\)(?P<hkid>)"),
-    (r"A-Za-z0-9._%+\-", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
+    (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
                          r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
     (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
                     r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s]*(?P<name>[{_HAN}]{{2,4}})"),
-    (r",，、(", r"\s*[男女]性?[,，、)）](?P<sex>)"),
+    (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
 )  # fmt: skip
 
@@ -153,13 +151,16 @@ _NEGATIVE = re.compile("|".join(_NEGATIVE_CONTEXT))
 _WINDOW = 12  # characters before a candidate where context words count
 
 
-def _score(base: float, text: str, start: int, entity: str) -> float:
-    """``base`` raised by a context word for ``entity`` and lowered by 条码, 标本号, ..."""
+def _score(base: float, text: str, start: int, entity: str, negative: bool = True) -> float:
+    """``base`` raised by a context word for ``entity`` and lowered by 条码, 标本号, ...
+
+    ``negative`` says whether the text holds a negative context word at all (checked once).
+    """
     window = max(0, start - _WINDOW)
     context = _CONTEXT.get(entity)
     if context is not None and context.search(text, window, start):
         base += 0.2
-    if _NEGATIVE.search(text, window, start):
+    if negative and _NEGATIVE.search(text, window, start):
         base -= 0.4
     return max(0.0, min(1.0, round(base, 2)))
 
@@ -215,69 +216,85 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-_Check = Callable[[str], tuple[str, float] | None]
+def _is_mobile(value: str) -> bool:
+    # The pattern fixed the shape ([+86] 1[3-9]x xxxx xxxx); the segment must be allocated.
+    return value.replace(" ", "").replace("-", "")[-11:-8] in phone.MOBILE_SEGMENTS
 
 
-def _when(entity: str, base: float, check: Callable[[str], bool]) -> _Check:
-    return lambda value: (entity, base) if check(value) else None
+_Handler = Callable[["re.Match[str]", str, bool], Finding | None]
 
 
-_mobile = _when("PHONE_NUMBER", 0.8, phone.is_mobile)
-_landline = _when("PHONE_NUMBER", 0.5, phone.is_landline)
-_CHECKED: dict[str, _Check] = {
-    "long_digits": _long_digits,
-    "ip": _when("IP_ADDRESS", 0.6, _is_ip),
+def _checked(entity: str, base: float, check: Callable[[str], bool]) -> _Handler:
+    """A handler for a whole-match identifier confirmed by ``check``, scored with context."""
+
+    def handle(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+        if not check(m.group()):
+            return None
+        start = m.start()
+        score = _score(base, text, start, entity, negative)
+        return Finding(start, m.end(), entity, score, m.lastgroup or "")
+
+    return handle
+
+
+def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    found = _long_digits(m.group())
+    if found is None:
+        return None
+    entity, base = found
+    start = m.start()
+    return Finding(
+        start, m.end(), entity, _score(base, text, start, entity, negative), "long_digits"
+    )
+
+
+def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    name = _name_after(m.group("name"))
+    if name is None:
+        return None
+    start = m.start("name")
+    return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
+
+
+def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    end = m.start() - (2 if text[m.start() - 1].isspace() else 1)  # the name ends at the comma
+    run = _HAN_RUN_BEFORE.search(text, max(0, end - 6), end)
+    name = _name_before(run.group()) if run is not None else None
+    return None if name is None else Finding(end - len(name), end, "PERSON", 0.7, "name_sex")
+
+
+def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start("mrn"), m.end("mrn"), "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
+
+
+def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start("dob"), m.end("dob"), "DATE_TIME", 0.75, "date_of_birth")
+
+
+def _address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    if not address.is_valid(m.group()):
+        return None
+    return Finding(m.start(), m.end(), "LOCATION", 0.7, "address")
+
+
+_mobile = _checked("PHONE_NUMBER", 0.8, _is_mobile)
+_landline = _checked("PHONE_NUMBER", 0.5, phone.is_landline)
+# One handler per alternative of the pattern, by the name of its last group.
+_HANDLERS: dict[str | None, _Handler] = {
+    "long_digits": _long_number,
+    "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
     "landline": _landline, "landline_paren": _landline,
-    "uscc": _when("CN_USCC", 0.85, uscc.is_valid),
-    "passport": _when("CN_PASSPORT", 0.5, passport.is_valid),
-    "hkid": _when("HK_ID_CARD", 0.8, hk_id.is_valid),
-    "email": lambda value: ("EMAIL_ADDRESS", 0.9),
+    "uscc": _checked("CN_USCC", 0.85, uscc.is_valid),
+    "passport": _checked("CN_PASSPORT", 0.5, passport.is_valid),
+    "hkid": _checked("HK_ID_CARD", 0.8, hk_id.is_valid),
+    "email": _checked("EMAIL_ADDRESS", 0.9, lambda value: True),
+    "mrn": _record_number,
+    "dob": _birth_date,
+    "name": _name_context,
+    "sex": _name_sex,
+    "addr": _address,
 }  # fmt: skip
-
-
-def _findings(text: str) -> Iterator[Finding]:
-    # One character for one: spans found in the folded text index ``text`` itself.
-    folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-    for m in _PATTERN.finditer(folded):
-        kind = m.lastgroup
-        if kind in _CHECKED:
-            result = _CHECKED[kind](m.group())
-            if result is not None:
-                entity, base = result
-                start = m.start()
-                yield Finding(start, m.end(), entity, _score(base, folded, start, entity), kind)
-        elif kind == "name":
-            name = _name_after(m.group("name"))
-            if name is not None:
-                yield Finding(m.start("name"), m.start("name") + len(name), "PERSON", 0.85, kind)
-        elif kind == "sex":
-            run = _HAN_RUN_BEFORE.search(folded, max(0, m.start() - 6), m.start())
-            name = _name_before(run.group()) if run is not None else None
-            if name is not None:
-                yield Finding(m.start() - len(name), m.start(), "PERSON", 0.7, "name_sex")
-        elif kind == "mrn":
-            yield Finding(m.start(kind), m.end(kind), "CN_MEDICAL_RECORD_NUMBER", 0.85, kind)
-        elif kind == "dob":
-            yield Finding(m.start(kind), m.end(kind), "DATE_TIME", 0.75, "date_of_birth")
-        elif kind == "addr" and address.is_valid(m.group()):
-            yield Finding(m.start(), m.end(), "LOCATION", 0.7, "address")
-
-
-def _without_overlaps(found: list[Finding]) -> list[Finding]:
-    """Keep the higher-scoring finding of overlapping ones (then the earlier); by position."""
-    found.sort(key=lambda f: (-f.score, f.start))
-    starts: list[int] = []
-    kept: list[Finding] = []
-    for f in found:
-        i = bisect.bisect_right(starts, f.start)
-        if i and kept[i - 1].end > f.start:
-            continue
-        if i < len(kept) and kept[i].start < f.end:
-            continue
-        starts.insert(i, f.start)
-        kept.insert(i, f)
-    return kept
 
 
 def scan_text(
@@ -288,12 +305,18 @@ def scan_text(
     ``entities`` keeps only those types; ``min_score`` drops weaker findings (a candidate right
     after 条码 or 标本号 loses score). Overlapping findings keep the higher-scoring one.
     """
-    wanted = set(entities) if entities is not None else None
-    found = [
-        f for f in _findings(text)
-        if f.score >= min_score and (wanted is None or f.entity_type in wanted)
-    ]  # fmt: skip
-    # The pattern's matches never overlap; only a name found before ``，男`` can (re-)find one.
-    if all(a.end <= b.start for a, b in itertools.pairwise(found)):
-        return found
-    return _without_overlaps(found)
+    wanted = frozenset(entities) if entities is not None else None
+    # One character for one: spans found in the folded text index ``text`` itself.
+    folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+    negative = _NEGATIVE.search(folded) is not None
+    kept: list[Finding] = []
+    for m in _PATTERN.finditer(folded):
+        f = _HANDLERS[m.lastgroup](m, folded, negative)
+        if f is None or f.score < min_score or (wanted is not None and f.entity_type not in wanted):
+            continue
+        # Matches never overlap; only a name found before ``，男`` reaches back into the last one.
+        while kept and kept[-1].end > f.start and kept[-1].score < f.score:
+            kept.pop()
+        if not kept or kept[-1].end <= f.start:
+            kept.append(f)
+    return kept
