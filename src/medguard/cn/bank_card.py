@@ -52,14 +52,14 @@ def normalize(value: str) -> str:
     return compact(value)
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, with its two digits summed
+
+
 def luhn_check_digit(payload: str) -> str:
     """The Luhn digit to append to ``payload`` (digits only)."""
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
+    backwards = payload[::-1]  # the digit next to the check digit is doubled
+    total = sum(map(_DOUBLED.__getitem__, map(int, backwards[0::2])))
+    total += sum(map(int, backwards[1::2]))
     return str((10 - total % 10) % 10)
 
 

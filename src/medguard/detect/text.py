@@ -157,12 +157,13 @@ def _score(base: float, text: str, start: int, entity: str, negative: bool = Tru
     ``negative`` says whether the text holds a negative context word at all (checked once).
     """
     window = max(0, start - _WINDOW)
+    score = base
     context = _CONTEXT.get(entity)
     if context is not None and context.search(text, window, start):
-        base += 0.2
+        score += 0.2
     if negative and _NEGATIVE.search(text, window, start):
-        base -= 0.4
-    return max(0.0, min(1.0, round(base, 2)))
+        score -= 0.4
+    return base if score == base else max(0.0, min(1.0, round(score, 2)))
 
 
 def _plausible_name(text: str) -> bool:
@@ -201,7 +202,7 @@ def _long_digits(value: str) -> tuple[str, float] | None:
     kind = resident_id.kind_of(value.upper())
     if kind is not None:
         return ("CN_HMT_PERMIT" if kind == "hmt_permit" else "CN_RESIDENT_ID", 0.85)
-    if value.isdigit() and bank_card.is_valid(value):
+    if value.isdigit() and len(value) >= 16 and bank_card.luhn_valid(value):
         return ("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)
     if len(value) == 18 and uscc.is_valid(value):
         return ("CN_USCC", 0.85)
