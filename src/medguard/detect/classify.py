@@ -70,17 +70,33 @@ _FREE_TEXT_LENGTH = 24
 
 
 def _each(check: Callable[[str], bool]) -> Callable[[list[str]], npt.NDArray[np.bool_]]:
-    return lambda values: np.fromiter((check(v) for v in values), dtype=bool, count=len(values))
+    """``check`` over a batch, once per distinct value (departments and names repeat)."""
+
+    def checked(values: list[str]) -> npt.NDArray[np.bool_]:
+        verdicts = {v: check(v) for v in dict.fromkeys(values)}
+        return np.fromiter(map(verdicts.__getitem__, values), dtype=bool, count=len(values))
+
+    return checked
 
 
+def _landline(value: str) -> bool:
+    return value[:1] in "0(+（０" and phone.is_landline(value)  # area codes start with 0
+
+
+def _person(value: str) -> bool:
+    surname = value[:2] in names.COMPOUND_SURNAMES or value[:1] in names.SURNAMES
+    return surname and names.is_valid(value) and not is_common_word(value)
+
+
+# Checked in this order; a value one type claims is not offered to the next ones.
 _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "CN_RESIDENT_ID": resident_id.is_valid_array,
-    "PHONE_NUMBER": lambda v: phone.is_mobile_array(v) | _each(phone.is_landline)(v),
+    "PHONE_NUMBER": lambda v: phone.is_mobile_array(v) | _each(_landline)(v),
     "CN_BANK_CARD": lambda v: bank_card.luhn_valid_array(v) & ~resident_id.is_valid_array(v),
     "EMAIL_ADDRESS": _each(lambda s: _EMAIL.match(s) is not None),
     "CN_USCC": _each(uscc.is_valid),
     "CN_PASSPORT": _each(lambda s: passport.is_valid(s, allow_taiwan_permit=False)),
-    "PERSON": _each(lambda s: names.is_valid(s) and not is_common_word(s)),
+    "PERSON": _each(_person),
     "LOCATION": _each(lambda s: address.is_valid(s) and address.district_end(s) > 0),
     "DATE_TIME": _each(_birth_date),
 }
@@ -161,7 +177,7 @@ _SHAPES: dict[str, str] = {
     "CN_PASSPORT": r"^[A-Za-zＡ-Ｚ]{1,2}[0-9０-９]{7,8}$",
     "PERSON": r"^[一-鿿·•]{2,8}$",
     "LOCATION": r"[省市区县旗州]",
-    "DATE_TIME": r"^[0-9０-９]{4}",
+    "DATE_TIME": r"^[0-9０-９]{4}(?:[-/.年][0-9０-９]{1,2}|[0-9０-９]{4}$)",
 }
 _SHAPE_RE = {entity: re.compile(shape) for entity, shape in _SHAPES.items()}
 
@@ -230,7 +246,7 @@ class ColumnClassifier:
         self._rng = np.random.default_rng(seed)
         self._reservoir: list[str] = []
         self._seen = 0
-        self._tally = _Tally()
+        self._tally = _Tally(_header_hint(self.name))
 
     def add(self, values: Any) -> ColumnClassifier:
         """Take one batch of the column's values (strings; nulls and blanks are skipped)."""
@@ -259,7 +275,7 @@ class ColumnClassifier:
     def report(self) -> ColumnReport:
         """The column's classification from everything added so far."""
         if not self.full:
-            self._tally = _Tally()
+            self._tally = _Tally(_header_hint(self.name))
             self._tally.add(_Batch(self._reservoir))
         return self._tally.report(self.name, self.full)
 
@@ -267,7 +283,8 @@ class ColumnClassifier:
 class _Tally:
     """Counts per candidate entity type (or, for free text, per entity found in the text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hint: str | None = None) -> None:
+        self.hint = hint  # the type the header names, if any
         self.examined = 0
         self.free_text: bool | None = None
         self.hits: Counter[str] = Counter()
@@ -286,14 +303,19 @@ class _Tally:
         if self.free_text:
             self._add_text(batch.items)
             return
+        claimed = np.zeros(batch.size, dtype=bool)
         for entity, validator in _VALIDATORS.items():
+            if entity in _HEADER_ONLY and entity != self.hint:
+                continue
             positions = batch.candidates(entity)
+            positions = positions[~claimed[positions]]
             if not len(positions):
                 continue
             values = batch.take(positions)
             ok = validator(values)
             count = int(ok.sum())
             if count:
+                claimed[positions[ok]] = True
                 self.hits[entity] += count
                 kept = self.samples.setdefault(entity, [])
                 for position in np.flatnonzero(ok)[: 3 - len(kept)]:
