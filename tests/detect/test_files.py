@@ -217,3 +217,28 @@ def test_encoding_detection_round_trips(tmp_path_factory, text, encoding):
     path.write_bytes(text.encode(encoding))
     detected = detect_encoding(path)
     assert "".join(c.text for c in read_text(path, detected)) == text
+
+
+def test_a_huge_single_line_is_cut_with_correct_columns(tmp_path, monkeypatch):
+    """A line longer than a chunk is read in pieces; columns still point at the value."""
+    import medguard.detect.readers as readers
+
+    monkeypatch.setattr(readers, "_TEXT_CHUNK_CHARS", 100)
+    line = "，".join(["检验结果正常"] * 60) + "，联系电话13800138000，" + "，".join(["复查"] * 50)
+    path = tmp_path / "one_line.json"
+    path.write_text(line + "\n第二行患者张三丰，男\n", encoding="utf-8")
+    chunks = list(read_text(path))
+    assert len(chunks) > 3
+    assert max(len(c.text) for c in chunks) <= 200
+    found = {f.entity_type: f for f in scan_file(path).findings}
+    phone = found["PHONE_NUMBER"]
+    assert (phone.line, line[phone.column - 1 : phone.end_column - 1]) == (1, "13800138000")
+    assert found["PERSON"].line == 2
+
+
+def test_old_mac_and_windows_line_endings_count_lines(tmp_path):
+    """CR and CRLF line endings give the same line numbers as LF."""
+    for ending in ("\r", "\r\n"):
+        path = tmp_path / "e.txt"
+        path.write_bytes(ending.join(["第一行", "第二行", "电话13800138000"]).encode())
+        assert scan_file(path).findings[0].line == 3

@@ -248,11 +248,13 @@ def _scan_text_file(
             line = text[begin:end].rstrip("\r")
             redacted = _redact(line, [(f.start - begin, f.end - begin, f.entity_type)
                                       for f in found])  # fmt: skip
+            shift = chunk.first_column if index == 0 else 0  # a cut line goes on here
             for f in found:
                 key = _digest(shown, f.entity_type, redacted)
                 seen[key] += 1
                 located.append(LocatedFinding(
-                    shown, chunk.first_line + index, f.start - begin + 1, f.end - begin + 1,
+                    shown, chunk.first_line + index, f.start - begin + 1 + shift,
+                    f.end - begin + 1 + shift,
                     f.entity_type, f.score, level_of(f.entity_type), f.recognizer,
                     masked_sample(text[f.start : f.end]), _digest(key, str(seen[key])),
                 ))  # fmt: skip

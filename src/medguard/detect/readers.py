@@ -44,10 +44,16 @@ BATCH_ROWS = 65_536
 
 @dataclass(frozen=True)
 class TextChunk:
-    """Whole lines of a text file; ``first_line`` is the 1-based number of ``text``'s first line."""
+    """A piece of a text file, normally whole lines.
+
+    ``first_line`` is the 1-based number of ``text``'s first line, and ``first_column`` the
+    0-based position of its first character in that line: not 0 only when a single line is
+    longer than a chunk (minified JSON, a log without line breaks) and had to be cut.
+    """
 
     text: str
     first_line: int
+    first_column: int = 0
 
 
 def file_format(path: Path) -> str:
@@ -97,19 +103,42 @@ def detect_encoding(path: Path) -> str:
 
 
 def read_text(path: Path, encoding: str | None = None) -> Iterator[TextChunk]:
-    """The file's text in chunks of whole lines (about a million characters each)."""
+    """The file's text in chunks of whole lines (about a million characters each).
+
+    Line endings are read as ``\\n``. A line longer than a chunk is cut after a space or a
+    punctuation mark near the chunk's end (hard, if it has none), so memory stays bounded.
+    """
     encoding = encoding or detect_encoding(path)
-    line_no = 1
+    line, column = 1, 0
     try:
-        with path.open(encoding=encoding, errors="strict", newline="") as f:
+        with path.open(encoding=encoding, errors="strict") as f:
+            pending = ""
             while True:
-                lines = f.readlines(_TEXT_CHUNK_CHARS)
-                if not lines:
+                block = f.read(_TEXT_CHUNK_CHARS)
+                text = pending + block
+                if not block:
+                    if text:
+                        yield TextChunk(text, line, column)
                     return
-                yield TextChunk("".join(lines), line_no)
-                line_no += len(lines)
+                cut = text.rfind("\n") + 1 or _soft_cut(text)
+                chunk, pending = text[:cut], text[cut:]
+                yield TextChunk(chunk, line, column)
+                newlines = chunk.count("\n")
+                line += newlines
+                column = len(chunk) - chunk.rfind("\n") - 1 if newlines else column + len(chunk)
     except (OSError, UnicodeDecodeError) as exc:
         raise UnreadableInput(str(path), f"cannot read as {encoding} ({_reason(exc)})") from None
+
+
+_SEPARATORS = frozenset(" \t，。；;,、")
+
+
+def _soft_cut(text: str, window: int = 1024) -> int:
+    """Where to cut a line with no break: after the last separator near the end, or the end."""
+    for i in range(len(text) - 1, max(len(text) - window, 0) - 1, -1):
+        if text[i] in _SEPARATORS:
+            return i + 1
+    return len(text)
 
 
 def read_table(
