@@ -1,0 +1,176 @@
+"""Quality of the scanner on the labeled corpus: F1 per entity type, templates, hard negatives,
+column labels. A threshold that fails prints the per-entity P/R/F1 table and the errors.
+
+Known engine gaps are marked ``xfail(strict=True)`` case by case: when the engine is fixed the
+case passes, strict turns that into a failure, and the mark must be removed.
+"""
+
+from collections import defaultdict
+from functools import cache
+
+import pytest
+
+from medguard.detect import ENTITY_TYPES, level_of, scan_frame, scan_text
+from medguard.testing.corpus import (
+    NEGATIVE_TEMPLATES,
+    RARE_COLUMNS,
+    SENTENCE_TEMPLATES,
+    LabeledText,
+    labeled_notes,
+    labeled_table,
+    sentences,
+)
+from medguard.testing.quality import QualityReport, evaluate
+
+SEED = 20261122
+NOTES = 1000
+PER_TEMPLATE = 30
+ROWS = 600
+
+# Issue #5: F1 >= 0.95 for checksummed identifiers, phones and e-mails; >= 0.85 for names and
+# addresses in clinical notes. Context-bound types (record numbers, birth dates, IPs, passports
+# without a check character) are held at 0.90 so a drop still shows.
+THRESHOLDS = {
+    "CN_RESIDENT_ID": 0.95, "CN_BANK_CARD": 0.95, "CN_USCC": 0.95, "CN_HMT_PERMIT": 0.95,
+    "HK_ID_CARD": 0.95, "PHONE_NUMBER": 0.95, "EMAIL_ADDRESS": 0.95,
+    "PERSON": 0.85, "LOCATION": 0.85,
+    "CN_PASSPORT": 0.90, "CN_MEDICAL_RECORD_NUMBER": 0.90, "DATE_TIME": 0.90, "IP_ADDRESS": 0.90,
+}  # fmt: skip
+
+_RURAL = "rural addresses (...镇...村3组67号) end at 村3; 上街区 ends at 街"
+# (entity, matching) -> why the current engine falls short.
+KNOWN_ENTITY_GAPS = {("LOCATION", "exact"): _RURAL}
+KNOWN_TEMPLATE_GAPS = {
+    "doctor_signature": "医师签名：X — the context word 医师 swallows 签名 and the name is lost",
+    "nurse_executed": "责任护士X已执行医嘱 — 已 does not end a name (X已 reported)",
+    "address_colon": _RURAL,
+    "address_lives": _RURAL,
+    "address_household": _RURAL,
+    "neg_hypertension": "患者高血压病史 — 高血 is taken for a name (prefix of a word after it)",
+    "neg_strawberry_tongue": "患儿杨梅舌 — 杨梅 is taken for a name",
+    "neg_previous_surgery": "患者曾行阑尾切除术 — 曾行阑 is taken for a name",
+    "neg_left_leg": "患者左下肢水肿 — 左下肢 is taken for a name",
+    "neg_rest_normal": "患者余无特殊不适 — 余无特 is taken for a name",
+    "neg_bad_check_id": "an ID with a wrong check character that passes Luhn -> CN_BANK_CARD",
+    "neg_impossible_date_id": "an ID with an impossible date that passes Luhn -> CN_BANK_CARD",
+}
+KNOWN_COLUMN_GAPS = {
+    "就诊号": "no column classifier for record numbers (header 就诊号/visit_no)",
+    "visit_no": "no column classifier for record numbers (header 就诊号/visit_no)",
+    "备注": "short remarks (mean < 24 characters) are not scanned as free text",
+    "remarks": "short remarks (mean < 24 characters) are not scanned as free text",
+}
+
+
+def _xfail(case: object, reason: str | None) -> object:
+    if reason is None:
+        return case
+    values = case if isinstance(case, tuple) else (case,)
+    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+@cache
+def _notes() -> tuple[LabeledText, ...]:
+    return tuple(labeled_notes(NOTES, seed=SEED))
+
+
+@cache
+def _report(matching: str) -> QualityReport:
+    return evaluate(_notes(), scan_text, matching=matching)
+
+
+@cache
+def _by_template() -> dict[str, list[LabeledText]]:
+    grouped: dict[str, list[LabeledText]] = defaultdict(list)
+    for item in sentences(PER_TEMPLATE, seed=SEED):
+        grouped[item.parts[0].template].append(item)
+    return grouped
+
+
+def test_every_entity_type_has_a_threshold_and_gold_spans():
+    """Each of ENTITY_TYPES has a threshold and at least 20 gold spans in the notes."""
+    assert set(THRESHOLDS) == set(ENTITY_TYPES)
+    report = _report("exact")
+    thin = {e: report[e].support for e in ENTITY_TYPES if report[e].support < 20}
+    assert not thin, thin
+
+
+@pytest.mark.parametrize(
+    ("entity", "matching"),
+    [
+        _xfail((entity, matching), KNOWN_ENTITY_GAPS.get((entity, matching)))
+        for entity in THRESHOLDS
+        for matching in ("exact", "overlap")
+    ],
+)
+def test_f1_per_entity_type(entity, matching):
+    """scan_text reaches the issue's F1 for the entity type on 1,000 generated clinical notes."""
+    report = _report(matching)
+    assert report[entity].f1 >= THRESHOLDS[entity], (
+        f"{entity} F1 {report[entity].f1:.3f} < {THRESHOLDS[entity]}\n{report.explain(entity)}"
+    )
+
+
+@pytest.mark.parametrize(
+    "template", [_xfail(t, KNOWN_TEMPLATE_GAPS.get(t)) for t in SENTENCE_TEMPLATES]
+)
+def test_each_sentence_template(template):
+    """Each template's gold spans are found exactly in 90% of its renderings, with few extras."""
+    report = evaluate(_by_template()[template], scan_text)
+    gold = sum(q.support for q in report.entities.values())
+    found = sum(q.true_positives for q in report.entities.values())
+    extra = sum(q.false_positives for q in report.entities.values())
+    assert found >= 0.9 * gold, report.explain(limit=6)
+    assert extra <= 0.1 * gold, report.explain(limit=6)
+
+
+@pytest.mark.parametrize(
+    "template", [_xfail(t, KNOWN_TEMPLATE_GAPS.get(t)) for t in NEGATIVE_TEMPLATES]
+)
+def test_hard_negatives_have_no_findings(template):
+    """Medical words after 患者, barcodes, invalid IDs, lab values, doses and visit dates: none."""
+    found = [
+        (f.entity_type, item.text[f.start : f.end], item.text)
+        for item in _by_template()[template]
+        for f in scan_text(item.text)
+    ]
+    assert not found, "\n".join(map(str, found[:8]))
+
+
+def test_negatives_inside_notes_add_no_findings_outside_gold():
+    """Every finding in the notes that is not a gold span comes from a known gap template."""
+    report = _report("overlap")
+    unexplained = [
+        e for e in report.errors
+        if e.kind == "false_positive" and e.template not in KNOWN_TEMPLATE_GAPS
+    ]  # fmt: skip
+    assert not unexplained, "\n".join(map(str, unexplained[:8]))
+
+
+@cache
+def _table(headers: str, full: bool) -> tuple[dict[str, object], dict[str, str | None]]:
+    df, labels = labeled_table(ROWS, seed=SEED, headers=headers)
+    return {c.column: c for c in scan_frame(df, full=full).columns}, labels
+
+
+_COLUMN_CASES = [
+    _xfail((headers, column), KNOWN_COLUMN_GAPS.get(column))
+    for headers in ("zh", "en")
+    for column in labeled_table(1, seed=SEED, headers=headers)[1]
+]
+
+
+@pytest.mark.parametrize(("headers", "column"), _COLUMN_CASES)
+def test_full_scan_labels_each_column(headers, column):
+    """scan_frame(full=True) gives each column its labeled type and level, the rare ID too."""
+    reports, labels = _table(headers, True)
+    report = reports[column]
+    assert (report.entity_type, report.level) == (labels[column], level_of(labels[column])), report
+
+
+@pytest.mark.parametrize(("headers", "column"), _COLUMN_CASES)
+def test_sampled_scan_labels_each_column(headers, column):
+    """scan_frame with sampling labels each column too, except the one rare ID (full mode)."""
+    reports, labels = _table(headers, False)
+    expected = None if column == RARE_COLUMNS[headers] else labels[column]
+    assert reports[column].entity_type == expected, reports[column]
