@@ -201,7 +201,7 @@ def codepoint_groups(
         if length <= 0:
             continue
         rows = np.flatnonzero(lengths == length)
-        text = "".join([items[i] for i in rows.tolist()])
+        text = "".join(items if len(rows) == n else [items[i] for i in rows.tolist()])
         codes: npt.NDArray[Any]
         if text.isascii():
             codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, length)
@@ -216,10 +216,11 @@ def strings_from_codepoints(codes: npt.NDArray[Any]) -> list[str]:
     k, length = codes.shape
     if k == 0:
         return []
-    if codes.dtype == np.uint8:
-        text = np.ascontiguousarray(codes).tobytes().decode("latin-1")
-    else:
-        text = np.ascontiguousarray(codes, dtype=np.uint32).tobytes().decode("utf-32-le")
+    wide = np.ascontiguousarray(codes, dtype=np.uint32)
+    if wide[:, -1].all():  # numpy makes the strings in C (it would drop a trailing NUL)
+        strings: list[str] = wide.view(f"<U{length}").ravel().tolist()
+        return strings
+    text = wide.tobytes().decode("utf-32-le")
     return [text[i : i + length] for i in range(0, k * length, length)]
 
 

@@ -214,22 +214,22 @@ def valid_codepoints(
     block = ascii_digits(codes)
     digits = block - np.uint8(48)  # wraps non-digits to values above 9
     if length == 15:
-        ok = np.all(digits <= 9, axis=1)
+        ok = digits.max(axis=1) <= 9
         ymd = 19_000_000 + digits[:, 6:12].astype(np.int32) @ _POWERS[-6:]
     else:
-        ok = np.all(digits[:, :17] <= 9, axis=1)
+        ok = digits[:, :17].max(axis=1) <= 9
         last = block[:, 17]
-        total = (digits[:, :17].astype(np.int32) * _WEIGHTS_ARRAY).sum(axis=1)
+        total = digits[:, :17] @ _WEIGHTS_ARRAY.astype(np.uint16)  # at most 1,530
         expected = _CHECK_CODEPOINTS[total % 11]
         ok &= (last == expected) | ((last == ord("x")) & (expected == ord("X")))
         ymd = digits[:, 6:14].astype(np.int32) @ _POWERS
-    digits = np.minimum(digits, 9)
     ok &= dates.real_dates_array(ymd, today=today, earliest=_EARLIEST_YEAR)
-    prov = digits[:, 0].astype(np.int32) * 10 + digits[:, 1]
+    head = np.minimum(digits[:, :3], 9).astype(np.int32)  # non-digit rows are already invalid
+    prov = head[:, 0] * 10 + head[:, 1]
     province_ok = _PROVINCE_TABLE[prov] | (prov == 83)
     if length == 18:
-        issue = digits[:, 1].astype(np.int32) * 10 + digits[:, 2]
-        province_ok = np.where(digits[:, 0] == 9, _PROVINCE_TABLE[issue], province_ok)
+        issue = head[:, 1] * 10 + head[:, 2]
+        province_ok = np.where(head[:, 0] == 9, _PROVINCE_TABLE[issue], province_ok)
     result: npt.NDArray[np.bool_] = ok & province_ok
     return result
 
