@@ -15,6 +15,7 @@ from medguard.testing.corpus import (
     NEGATIVE_TEMPLATES,
     RARE_COLUMNS,
     SENTENCE_TEMPLATES,
+    VARIANT_TEMPLATES,
     LabeledText,
     labeled_notes,
     labeled_table,
@@ -37,15 +38,20 @@ THRESHOLDS = {
     "CN_PASSPORT": 0.90, "CN_MEDICAL_RECORD_NUMBER": 0.90, "DATE_TIME": 0.90, "IP_ADDRESS": 0.90,
 }  # fmt: skip
 
-_RURAL = "rural addresses (...镇...村3组67号) end at 村3; 上街区 ends at 街"
+_RURAL = "rural addresses (...镇...村3组67号) end at 村3"
 # (entity, matching) -> why the current engine falls short.
-KNOWN_ENTITY_GAPS = {("LOCATION", "exact"): _RURAL}
+KNOWN_ENTITY_GAPS = {
+    ("LOCATION", "exact"): "rural addresses end early; addresses without a province are missed",
+}
 KNOWN_TEMPLATE_GAPS = {
     "doctor_signature": "医师签名：X — the context word 医师 swallows 签名 and the name is lost",
     "nurse_executed": "责任护士X已执行医嘱 — 已 does not end a name (X已 reported)",
-    "address_colon": _RURAL,
-    "address_lives": _RURAL,
-    "address_household": _RURAL,
+    "address_rural": _RURAL,
+    "address_no_province": "住址：怀化市鹤城区朝阳巷517号 — no province, not found",
+    "phone_0086": "0086 mobiles are taken by the long-digit alternative and then dropped",
+    "bank_card_spaced": "cards written in groups of four (6222 0214 ...) are not found",
+    "minority_name": "阿依古丽·买买提 and 丹增卓玛 are missed (卓玛 reported)",
+    "doctor_before_role": "由X医师主刀 — a name before its role word is not found",
     "neg_hypertension": "患者高血压病史 — 高血 is taken for a name (prefix of a word after it)",
     "neg_strawberry_tongue": "患儿杨梅舌 — 杨梅 is taken for a name",
     "neg_previous_surgery": "患者曾行阑尾切除术 — 曾行阑 is taken for a name",
@@ -112,7 +118,8 @@ def test_f1_per_entity_type(entity, matching):
 
 
 @pytest.mark.parametrize(
-    "template", [_xfail(t, KNOWN_TEMPLATE_GAPS.get(t)) for t in SENTENCE_TEMPLATES]
+    "template",
+    [_xfail(t, KNOWN_TEMPLATE_GAPS.get(t)) for t in (*SENTENCE_TEMPLATES, *VARIANT_TEMPLATES)],
 )
 def test_each_sentence_template(template):
     """Each template's gold spans are found exactly in 90% of its renderings, with few extras."""

@@ -50,6 +50,7 @@ __all__ = [
     "NEGATIVE_TEMPLATES",
     "RARE_COLUMNS",
     "SENTENCE_TEMPLATES",
+    "VARIANT_TEMPLATES",
     "LabeledText",
     "Part",
     "Span",
@@ -179,16 +180,40 @@ class _Values:
         value = bank_card.generate(rng, length=rng.choice((16, 19, 19)))
         return self.maybe_fullwidth(value)
 
+    def spaced_bank_card(self) -> str:
+        """A 19-digit card written in groups of four, as people type it."""
+        value = bank_card.generate(self.rng, length=19)
+        return " ".join(value[i : i + 4] for i in range(0, 19, 4))
+
     def address(self) -> str:
+        """An urban address: province, city, district, road, number, maybe building and room."""
+        return address.generate(self.rng)
+
+    def rural_address(self) -> str:
+        """A rural address: the county, then town, village, group (组) and number."""
         rng = self.rng
-        value = address.generate(rng)
-        if rng.random() < 0.2:  # a rural address: town, village and group after the county
-            parts = address.parse(value)
-            head = "".join(p for p in (parts.province, parts.city, parts.district) if p)
-            town = rng.choice(("城关镇", "新华镇", "石桥镇", "龙泉乡", "白鹤镇"))
-            village = rng.choice(("新华村", "光明村", "团结村", "大湾村", "黄泥村"))
-            value = f"{head}{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
-        return value
+        parts = address.parse(address.generate(rng))
+        head = "".join(p for p in (parts.province, parts.city, parts.district) if p)
+        town = rng.choice(("城关镇", "新华镇", "石桥镇", "龙泉乡", "白鹤镇"))
+        village = rng.choice(("新华村", "光明村", "团结村", "大湾村", "黄泥村"))
+        return f"{head}{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+
+    def local_address(self) -> str:
+        """An address as locals write it: no province, sometimes no city either."""
+        parts = address.parse(address.generate(self.rng))
+        city = parts.city if parts.city and self.rng.random() < 0.5 else ""
+        return f"{city}{parts.district or ''}{parts.rest}"
+
+    def minority_name(self) -> str:
+        """A Uyghur name (given·father's name) or a Tibetan name (no surname)."""
+        rng = self.rng
+        if rng.random() < 0.5:
+            given = rng.choice(("阿依古丽", "古丽米拉", "艾力", "热依拉", "努尔兰", "帕提古丽"))
+            father = rng.choice(("买买提", "吐尔逊", "艾买提", "阿不都", "热合曼", "玉素甫"))
+            return f"{given}·{father}"
+        return rng.choice(("扎西", "次仁", "格桑", "丹增")) + rng.choice(
+            ("顿珠", "卓玛", "拉姆", "平措")
+        )
 
     def email(self) -> str:
         return str(self.fake.free_email() if self.rng.random() < 0.7 else self.fake.email())
@@ -256,6 +281,11 @@ class _Values:
             "phone": lambda: ("PHONE_NUMBER", self.any_phone()),
             "email": lambda: ("EMAIL_ADDRESS", self.email()),
             "address": lambda: ("LOCATION", self.address()),
+            "address_rural": lambda: ("LOCATION", self.rural_address()),
+            "address_local": lambda: ("LOCATION", self.local_address()),
+            "minority_name": lambda: ("PERSON", self.minority_name()),
+            "mobile_0086": lambda: ("PHONE_NUMBER", "0086" + phone.generate(rng)),
+            "bank_card_spaced": lambda: ("CN_BANK_CARD", self.spaced_bank_card()),
             "resident_id": lambda: ("CN_RESIDENT_ID", self.resident_id()),
             "hmt_permit": lambda: (
                 "CN_HMT_PERMIT",
@@ -332,6 +362,8 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
     ("address_colon", "住址：{address}。"),
     ("address_lives", "现住{address}，"),
     ("address_household", "户籍地址：{address}"),
+    ("address_rural", "家住{address_rural}。"),
+    ("address_no_province", "住址：{address_local}。"),
     ("email", "邮箱{email}。"),
     ("email_report", "检查报告已发送至{email}，"),
     ("email_colon", "电子邮件：{email}"),
@@ -342,6 +374,14 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
     ("dob_birthday", "生日{dob}，"),
     ("ip_print", "本报告由工作站{ip}打印。"),
     ("ip_login", "登录IP：{ip}"),
+)
+# Formats rarer in notes, rendered by :func:`sentences` only (not drawn into notes), so a scanner
+# is told about them without their share in notes being a guess.
+_VARIANTS: tuple[tuple[str, str], ...] = (
+    ("phone_0086", "家属{relative}电话{mobile_0086}。"),
+    ("bank_card_spaced", "退费银行卡号：{bank_card_spaced}。"),
+    ("minority_name", "患者{minority_name}，{sex}，{age}岁。"),
+    ("doctor_before_role", "由{doctor}医师主刀，手术顺利。"),
 )
 # Sentences with no personal data: the hard negatives.
 _NEGATIVES: tuple[tuple[str, str], ...] = (
@@ -387,6 +427,8 @@ _NEGATIVES: tuple[tuple[str, str], ...] = (
 NEGATIVE_TEMPLATES = tuple(name for name, _ in _NEGATIVES)
 #: Names of the sentence templates that hold personal data.
 SENTENCE_TEMPLATES = tuple(name for name, _ in (*_OPENINGS, *_SENTENCES))
+#: Names of the templates of rarer formats that :func:`sentences` renders but notes do not draw.
+VARIANT_TEMPLATES = tuple(name for name, _ in _VARIANTS)
 
 _FORMATTER = string.Formatter()
 
@@ -465,7 +507,7 @@ def sentences(
 ) -> list[LabeledText]:
     """Every sentence template (or those named in ``templates``) rendered ``per_template`` times
     on its own, in template order: to tell which template a scanner fails on."""
-    known = dict((*_OPENINGS, *_SENTENCES, *_NEGATIVES))
+    known = dict((*_OPENINGS, *_SENTENCES, *_VARIANTS, *_NEGATIVES))
     chosen = list(known) if templates is None else list(templates)
     unknown = [name for name in chosen if name not in known]
     if unknown:
