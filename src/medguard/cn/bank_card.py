@@ -109,7 +109,7 @@ def luhn_valid_array(values: object) -> npt.NDArray[np.bool_]:
     return result
 
 
-_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int32)
+_DOUBLED = np.array(_LUHN_DOUBLED, dtype=np.int32)
 
 
 def luhn_codepoints(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.bool_]:
