@@ -38,10 +38,13 @@ THRESHOLDS = {
     "CN_PASSPORT": 0.90, "CN_MEDICAL_RECORD_NUMBER": 0.90, "DATE_TIME": 0.90, "IP_ADDRESS": 0.90,
 }  # fmt: skip
 
+_PREFIX = "{} — {} is taken for a name: it is the start of a longer word in the text"
+_NOT_A_NAME = "{} — {} is taken for a name: a surname character starting ordinary words"
 _RURAL = "rural addresses (...镇...村3组67号) end at 村3"
-# (entity, matching) -> why the current engine falls short.
+# entity -> why the current engine falls short of its threshold (exact span match).
 KNOWN_ENTITY_GAPS = {
-    ("LOCATION", "exact"): "rural addresses end early; addresses without a province are missed",
+    "LOCATION": "rural addresses end early; addresses without a province are missed",
+    "PERSON": "medical words after 患者 are taken for names (precision ~0.75; see neg_* cases)",
 }
 KNOWN_TEMPLATE_GAPS = {
     "doctor_signature": "医师签名：X — the context word 医师 swallows 签名 and the name is lost",
@@ -52,11 +55,19 @@ KNOWN_TEMPLATE_GAPS = {
     "bank_card_spaced": "cards written in groups of four (6222 0214 ...) are not found",
     "minority_name": "阿依古丽·买买提 and 丹增卓玛 are missed (卓玛 reported)",
     "doctor_before_role": "由X医师主刀 — a name before its role word is not found",
-    "neg_hypertension": "患者高血压病史 — 高血 is taken for a name (prefix of a word after it)",
-    "neg_strawberry_tongue": "患儿杨梅舌 — 杨梅 is taken for a name",
-    "neg_previous_surgery": "患者曾行阑尾切除术 — 曾行阑 is taken for a name",
-    "neg_left_leg": "患者左下肢水肿 — 左下肢 is taken for a name",
-    "neg_rest_normal": "患者余无特殊不适 — 余无特 is taken for a name",
+    "neg_hypertension": _PREFIX.format("患者高血压病史", "高血"),
+    "neg_strawberry_tongue": _PREFIX.format("患儿杨梅舌", "杨梅"),
+    "neg_carotene": _PREFIX.format("患者胡萝卜素血症", "胡萝卜"),
+    "neg_hippuric": _PREFIX.format("患者马尿酸排泄", "马尿"),
+    "neg_staph_patient": _PREFIX.format("患者金黄色葡萄球菌", "金黄"),
+    "neg_wbc_patient": _PREFIX.format("患者白细胞计数", "白细"),
+    "neg_warfarin": _PREFIX.format("患者华法林抗凝", "华法"),
+    "neg_previous_surgery": _NOT_A_NAME.format("患者曾行阑尾切除术", "曾行阑"),
+    "neg_left_leg": _NOT_A_NAME.format("患者左下肢水肿", "左下肢"),
+    "neg_rest_normal": _NOT_A_NAME.format("患者余无特殊不适", "余无特"),
+    "neg_occasional": _NOT_A_NAME.format("患者时有胸闷", "时有胸"),
+    "neg_glasses": _NOT_A_NAME.format("患者戴眼镜", "戴眼镜"),
+    "neg_tells_doctor": _NOT_A_NAME.format("患者向医师诉", "向医师"),
     "neg_bad_check_id": "an ID with a wrong check character that passes Luhn -> CN_BANK_CARD",
     "neg_impossible_date_id": "an ID with an impossible date that passes Luhn -> CN_BANK_CARD",
 }
@@ -102,18 +113,14 @@ def test_every_entity_type_has_a_threshold_and_gold_spans():
 
 
 @pytest.mark.parametrize(
-    ("entity", "matching"),
-    [
-        _xfail((entity, matching), KNOWN_ENTITY_GAPS.get((entity, matching)))
-        for entity in THRESHOLDS
-        for matching in ("exact", "overlap")
-    ],
+    "entity", [_xfail(entity, KNOWN_ENTITY_GAPS.get(entity)) for entity in THRESHOLDS]
 )
-def test_f1_per_entity_type(entity, matching):
-    """scan_text reaches the issue's F1 for the entity type on 1,000 generated clinical notes."""
-    report = _report(matching)
+def test_f1_per_entity_type(entity):
+    """scan_text reaches the issue's F1 (exact spans) for the type on 1,000 generated notes."""
+    report = _report("exact")
     assert report[entity].f1 >= THRESHOLDS[entity], (
-        f"{entity} F1 {report[entity].f1:.3f} < {THRESHOLDS[entity]}\n{report.explain(entity)}"
+        f"{entity} F1 {report[entity].f1:.3f} < {THRESHOLDS[entity]}\n"
+        f"{_report('overlap').table()}\n{report.explain(entity)}"
     )
 
 
