@@ -54,8 +54,12 @@ _HAN = r"\u4e00-\u9fff"
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
-    "签名", "经治医生", "患儿",
+    "签名", "经治医生", "患儿", "医师签名", "医生签名", "护士签名", "上级医师签名", "患者签名",
+    "家属签名", "签字", "记录者", "记录人", "术者", "主刀", "麻醉医师", "助手", "接诊医师",
+    "值班医师", "报告医师", "检查医师", "审核医师", "送检医师", "管床医师", "主管医师",
 )  # fmt: skip
+# Context words that also follow a name (由张三医师主刀): the name may come before them.
+_ROLE_WORDS = frozenset(("医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师"))
 _NEGATIVE_CONTEXT = ("条码", "标本号", "订单号", "流水号", "批号", "编号规则", "样本号")
 _CONTEXT_WORDS = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "身份证号"),
@@ -65,7 +69,11 @@ _CONTEXT_WORDS = {
     "CN_HMT_PERMIT": ("居住证", "通行证"),
 }
 # Characters that end a name in running text (电话, 因..., 男/女, 岁, 主诉, 入院, ...).
-_NAME_STOP = frozenset("电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨")
+_NAME_STOP = frozenset(
+    "电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨已未予行"
+)
+# Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
+_NOT_IN_GIVEN = frozenset("无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行")
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显")
 
@@ -82,12 +90,15 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
     return "".join(dict.fromkeys(w[0] for w in ordered)), f"(?:{rest})"
 
 
-_DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z])"
-_ADDRESS_REST = (
-    rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗)[{_HAN}0-9]{{0,20}}?"
-    rf"(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道)(?:\d+号)?|\d+号)"
-    r"(?:\d+(?:栋|幢|号楼))?(?:\d+单元)?(?:\d+室?)?"
+_DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
+_STREET = (
+    rf"[{_HAN}0-9]{{0,20}}?(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道|弄)(?:\d+(?:组|队|弄))?"
+    r"(?:\d+号)?|\d+号)(?:\d+(?:栋|幢|号楼))?(?:\d+单元)?(?:\d+室?)?"
 )
+_ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
+# An address without its province, after 住址/现住/..., from the city or district down.
+_ADDRESS_CITY = rf"[{_HAN}]{{1,8}}?(?:市|州|盟|地区)[{_HAN}]{{1,8}}?(?:区|县|旗|市){_STREET}"
+_ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号"))
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日"))
 _NAME_WORDS = _words(_NAME_CONTEXT)
@@ -97,7 +108,9 @@ _PROVINCE_WORDS = _words(regions.PROVINCES.values())
 # the union of the classes, so the engine skips every other character in a tight loop; the rest
 # checks its own first character with a look-behind. The alternative's last group names it.
 _ALTERNATIVES: tuple[tuple[str, str], ...] = (
-    (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z])(?P<long_digits>)"),
+    (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z@])(?P<long_digits>)"),
+    (r"0-9", r"(?<![0-9A-Za-z]\d)\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?(?![0-9A-Za-z])"
+             r"(?P<card_groups>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
     (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
@@ -114,7 +127,8 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
                     r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
-    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s]*(?P<name>[{_HAN}]{{2,4}})"),
+    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s]*(?P<name>[{_HAN}]{{2,4}}(?:[·•][{_HAN}]{{2,6}})?)"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
 )  # fmt: skip
@@ -169,16 +183,24 @@ def _score(base: float, text: str, start: int, entity: str, negative: bool = Tru
 def _plausible_name(text: str) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word."""
     if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
-        given = len(text) - 2
+        given = text[2:]
     elif text[0] in names.SURNAMES:
-        given = len(text) - 1
+        given = text[1:]
     else:
         return False
-    return 1 <= given <= 2 and not is_common_word(text)
+    return (
+        1 <= len(given) <= 2
+        and not any(ch in _NOT_IN_GIVEN for ch in given)
+        and not is_common_word(text)
+    )
 
 
 def _name_after(candidate: str) -> str | None:
     """The name at the start of ``candidate`` (text after a context word), or None."""
+    if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
+        return candidate if names.is_valid(candidate, require_known_surname=False) else None
+    if is_common_word(candidate):  # 高血压病史, 杨梅舌: no prefix of a word is a name
+        return None
     end = _NAME_END.search(candidate, 1)
     if end is not None:
         candidate = candidate[: end.start()]
@@ -202,10 +224,33 @@ def _long_digits(value: str) -> tuple[str, float] | None:
     kind = resident_id.kind_of(value.upper())
     if kind is not None:
         return ("CN_HMT_PERMIT" if kind == "hmt_permit" else "CN_RESIDENT_ID", 0.85)
-    if value.isdigit() and len(value) >= 16 and bank_card.luhn_valid(value):
-        return ("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)
+    if value.startswith("0086") and len(value) == 15 and _is_mobile(value):
+        return ("PHONE_NUMBER", 0.8)
+    if len(value) == 18 and _id_shaped(value):  # a mistyped resident ID is not a bank card
+        return None
+    card = _bank_card(value)
+    if card is not None:
+        return card
     if len(value) == 18 and uscc.is_valid(value):
         return ("CN_USCC", 0.85)
+    return None
+
+
+def _id_shaped(value: str) -> bool:
+    """Region digits of a province and a birth date where a resident ID has them."""
+    birth = value[6:14]
+    return (
+        value[:2] in regions.PROVINCES
+        and "1850" <= birth[:4] <= "2100"
+        and "01" <= birth[4:6] <= "12"
+        and "01" <= birth[6:8] <= "31"
+    )
+
+
+def _bank_card(value: str) -> tuple[str, float] | None:
+    """A 16-19 digit number passing Luhn: likelier a card when it has a UnionPay 62 BIN."""
+    if value.isdigit() and 16 <= len(value) <= 19 and bank_card.luhn_valid(value):
+        return ("CN_BANK_CARD", 0.6 if value.startswith("62") else 0.45)
     return None
 
 
@@ -250,11 +295,31 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    name = _name_after(m.group("name"))
-    if name is None:
-        return None
     start = m.start("name")
-    return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
+    name = _name_after(m.group("name"))
+    if name is not None:
+        return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
+    if text[m.start() : start].rstrip(":： \t") in _ROLE_WORDS:  # 由张三医师主刀
+        run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        before = _name_before(run.group()) if run is not None else None
+        if before is not None:
+            return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
+    return None
+
+
+def _grouped_card(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    card = _bank_card(m.group().replace(" ", "").replace("-", ""))
+    if card is None:
+        return None
+    start = m.start()
+    return Finding(start, m.end(), card[0], _score(card[1], text, start, card[0], negative),
+                   "card_groups")  # fmt: skip
+
+
+def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    if not address.is_valid(m.group("addr_ctx")):
+        return None
+    return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.75, "address_ctx")
 
 
 def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -283,6 +348,8 @@ _landline = _checked("PHONE_NUMBER", 0.5, phone.is_landline)
 # One handler per alternative of the pattern, by the name of its last group.
 _HANDLERS: dict[str | None, _Handler] = {
     "long_digits": _long_number,
+    "card_groups": _grouped_card,
+    "addr_ctx": _address_after_context,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
     "landline": _landline, "landline_paren": _landline,
