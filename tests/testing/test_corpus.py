@@ -143,3 +143,10 @@ def test_overlap_matches_each_gold_span_once():
         matching="overlap",
     )
     assert (report["PERSON"].true_positives, report["PERSON"].false_positives) == (1, 1)
+
+
+def test_a_repeated_finding_counts_once():
+    """A scanner that reports the same span twice gets one true and one false positive."""
+    gold = [LabeledText("张三丰", (Span(0, 3, "PERSON"),))]
+    report = evaluate(gold, lambda text: [Finding(0, 3, "PERSON", 0.9)] * 2)
+    assert (report["PERSON"].true_positives, report["PERSON"].false_positives) == (1, 1)

@@ -137,19 +137,13 @@ def _excerpt(text: str, start: int, end: int, margin: int = 12) -> str:
 
 def _match(gold: list[Span], found: list[Span], matching: Matching) -> list[tuple[int, int]]:
     """Pairs (gold index, found index) matched one-to-one."""
-    if matching == "exact":
-        where = {g: i for i, g in enumerate(gold)}
-        return [(where[f], j) for j, f in enumerate(found) if f in where]
     pairs: list[tuple[int, int]] = []
     used: set[int] = set()
     for j, f in enumerate(found):
         for i, g in enumerate(gold):
-            if (
-                i not in used
-                and g.entity_type == f.entity_type
-                and g.start < f.end
-                and f.start < g.end
-            ):
+            if i in used or g.entity_type != f.entity_type:
+                continue
+            if g == f if matching == "exact" else g.start < f.end and f.start < g.end:
                 pairs.append((i, j))
                 used.add(i)
                 break
