@@ -46,10 +46,16 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "CN_PASSPORT": ("护照", "通行证", "passport"),
     "CN_USCC": ("信用代码", "uscc", "credit_code"),
     "DATE_TIME": ("出生", "生日", "birth", "dob"),
-}
-# Types whose values alone do not say they are personal data: a date is a date of birth only
-# under a header saying so.
-_HEADER_ONLY = frozenset({"DATE_TIME"})
+    "CN_MEDICAL_RECORD_NUMBER": ("就诊号", "住院号", "门诊号", "病案号", "病历号", "mrn",
+                                 "visit_no", "admission_no", "inpatient_no", "record_no"),
+}  # fmt: skip
+# Types whose values alone do not say they are personal data: a date is a date of birth, and a
+# code a record number, only under a header saying so.
+_HEADER_ONLY = frozenset({"DATE_TIME", "CN_MEDICAL_RECORD_NUMBER"})
+# Headers of free-text columns: scanned as text however short their values.
+_TEXT_HEADERS = ("备注", "说明", "描述", "记录", "主诉", "病史", "意见", "remark", "note",
+                 "comment", "memo", "description")  # fmt: skip
+_RECORD_NUMBER = re.compile(r"^[A-Za-z]{0,4}[-_]?\d{5,15}$")
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?$")
 
 
@@ -64,6 +70,7 @@ def _birth_date(value: str) -> bool:
 _COLUMN_LIKELIHOOD = {
     "CN_RESIDENT_ID": 0.95, "CN_USCC": 0.9, "EMAIL_ADDRESS": 0.95, "PHONE_NUMBER": 0.85,
     "CN_BANK_CARD": 0.7, "LOCATION": 0.75, "PERSON": 0.7, "CN_PASSPORT": 0.6, "DATE_TIME": 0.8,
+    "CN_MEDICAL_RECORD_NUMBER": 0.8,
 }  # fmt: skip
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _FREE_TEXT_LENGTH = 24
@@ -79,8 +86,15 @@ def _each(check: Callable[[str], bool]) -> Callable[[list[str]], npt.NDArray[np.
     return checked
 
 
-def _landline(value: str) -> bool:
-    return value[:1] in "0(+（０" and phone.is_landline(value)  # area codes start with 0
+def _written_phone(value: str) -> bool:
+    """A landline, or a mobile written with spaces, dashes or +86/0086 (not plain 11 digits)."""
+    if value.isdigit() and len(value) == 11 and value[0] == "1":
+        return False  # plain mobiles were checked for the whole batch at once
+    if (value[:1] in "+（＋" or value.startswith(("0086", "86")) or not value.isdigit()) and (
+        phone.is_mobile(value)
+    ):
+        return True
+    return value[:1] in "0(（０" and phone.is_landline(value)  # area codes start with 0
 
 
 def _person(value: str) -> bool:
@@ -91,7 +105,7 @@ def _person(value: str) -> bool:
 # Checked in this order; a value one type claims is not offered to the next ones.
 _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "CN_RESIDENT_ID": resident_id.is_valid_array,
-    "PHONE_NUMBER": lambda v: phone.is_mobile_array(v) | _each(_landline)(v),
+    "PHONE_NUMBER": lambda v: phone.is_mobile_array(v) | _each(_written_phone)(v),
     "CN_BANK_CARD": lambda v: bank_card.luhn_valid_array(v) & ~resident_id.is_valid_array(v),
     "EMAIL_ADDRESS": _each(lambda s: _EMAIL.match(s) is not None),
     "CN_USCC": _each(uscc.is_valid),
@@ -99,6 +113,7 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "PERSON": _each(_person),
     "LOCATION": _each(lambda s: address.is_valid(s) and address.district_end(s) > 0),
     "DATE_TIME": _each(_birth_date),
+    "CN_MEDICAL_RECORD_NUMBER": _each(lambda s: _RECORD_NUMBER.match(s) is not None),
 }
 
 
@@ -158,6 +173,11 @@ def _needed(entity: str, hint: str | None) -> float:
     return 0.2 if entity == hint else 0.5
 
 
+def _new_tally(name: str) -> _Tally:
+    lowered = name.lower()
+    return _Tally(_header_hint(name), text_header=any(w in lowered for w in _TEXT_HEADERS))
+
+
 def _header_hint(name: str) -> str | None:
     lowered = name.lower()
     for entity, words in _HEADERS.items():
@@ -178,6 +198,7 @@ _SHAPES: dict[str, str] = {
     "PERSON": r"^[一-鿿·•]{2,8}$",
     "LOCATION": r"[省市区县旗州]",
     "DATE_TIME": r"^[0-9０-９]{4}(?:[-/.年][0-9０-９]{1,2}|[0-9０-９]{4}$)",
+    "CN_MEDICAL_RECORD_NUMBER": r"^[A-Za-z]{0,4}[-_]?[0-9]{5,15}$",
 }
 _SHAPE_RE = {entity: re.compile(shape) for entity, shape in _SHAPES.items()}
 
@@ -246,7 +267,7 @@ class ColumnClassifier:
         self._rng = np.random.default_rng(seed)
         self._reservoir: list[str] = []
         self._seen = 0
-        self._tally = _Tally(_header_hint(self.name))
+        self._tally = _new_tally(self.name)
 
     def add(self, values: Any) -> ColumnClassifier:
         """Take one batch of the column's values (strings; nulls and blanks are skipped)."""
@@ -275,7 +296,7 @@ class ColumnClassifier:
     def report(self) -> ColumnReport:
         """The column's classification from everything added so far."""
         if not self.full:
-            self._tally = _Tally(_header_hint(self.name))
+            self._tally = _new_tally(self.name)
             self._tally.add(_Batch(self._reservoir))
         return self._tally.report(self.name, self.full)
 
@@ -283,8 +304,9 @@ class ColumnClassifier:
 class _Tally:
     """Counts per candidate entity type (or, for free text, per entity found in the text)."""
 
-    def __init__(self, hint: str | None = None) -> None:
+    def __init__(self, hint: str | None = None, *, text_header: bool = False) -> None:
         self.hint = hint  # the type the header names, if any
+        self.text_header = text_header  # the header names a free-text column (备注, remark)
         self.examined = 0
         self.free_text: bool | None = None
         self.hits: Counter[str] = Counter()
@@ -298,7 +320,8 @@ class _Tally:
             return
         if self.free_text is None:  # decided once, by the first values seen
             first = batch.take(np.arange(min(batch.size, 256), dtype=np.intp))
-            self.free_text = float(np.mean([len(v) for v in first])) >= _FREE_TEXT_LENGTH
+            long = float(np.mean([len(v) for v in first])) >= _FREE_TEXT_LENGTH
+            self.free_text = long or self.text_header
         self.examined += batch.size
         if self.free_text:
             self._add_text(batch.items)
