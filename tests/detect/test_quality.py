@@ -42,12 +42,12 @@ THRESHOLDS = {
 KNOWN_ENTITY_GAPS: dict[str, str] = {}
 # template -> why the current engine fails it.
 KNOWN_TEMPLATE_GAPS = {
-    "address_no_province": "住址：怀化市鹤城区朝阳巷517号 — no province, not found",
-    "minority_name": "Tibetan names without a surname (丹增卓玛) are missed",
-    "doctor_before_role": "由X医师主刀 — a name before its role word is not found",
+    "address_no_province": "住址：沾益区科技街770号 — no province nor city, not found",
+    "minority_name": "Tibetan names without a surname (患者丹增卓玛，女，) are missed",
+    "doctor_before_role": "由曹勇医师主刀 — 由曹勇 is reported (由 is taken for a surname)",
     "neg_glasses": "患者戴眼镜 — 戴眼镜 is taken for a name",
     "neg_tells_doctor": "患者向医师诉 — 向医师 is taken for a name",
-    "neg_impossible_date_id": "an ID with an impossible date that passes the USCC check -> CN_USCC",
+    "neg_impossible_date_id": "证件号441224197700009038 (impossible date, passes Luhn) -> CN_BANK_CARD",
 }
 # column -> why the current classifier labels it wrongly.
 KNOWN_COLUMN_GAPS: dict[str, str] = {}
