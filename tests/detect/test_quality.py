@@ -47,7 +47,7 @@ KNOWN_TEMPLATE_GAPS = {
     "doctor_before_role": "由曹勇医师主刀 — 由曹勇 is reported (由 is taken for a surname)",
     "neg_glasses": "患者戴眼镜 — 戴眼镜 is taken for a name",
     "neg_tells_doctor": "患者向医师诉 — 向医师 is taken for a name",
-    "neg_impossible_date_id": "证件号441224197700009038 (impossible date, passes Luhn) -> CN_BANK_CARD",
+    "neg_impossible_date_id": "证件号441224197700009038 (bad date, Luhn-valid) -> CN_BANK_CARD",
 }
 # column -> why the current classifier labels it wrongly.
 KNOWN_COLUMN_GAPS: dict[str, str] = {}
