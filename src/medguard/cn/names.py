@@ -22,6 +22,7 @@ __all__ = [
     "COMPOUND_SURNAMES",
     "SURNAMES",
     "SURNAME_FREQUENCY",
+    "TIBETAN_NAME_PARTS",
     "Name",
     "generate",
     "is_valid",
@@ -83,6 +84,14 @@ SURNAME_FREQUENCY: dict[str, float] = {
 SURNAMES: frozenset[str] = frozenset(item[0] for item in _SINGLE.split())
 #: Two-character (compound) surnames, tried before single ones when splitting.
 COMPOUND_SURNAMES: frozenset[str] = frozenset(_COMPOUND.split())
+#: Two-character parts of Tibetan names, which have no surname: 扎西卓玛 is 扎西 + 卓玛.
+TIBETAN_NAME_PARTS: frozenset[str] = frozenset(
+    (  # noqa: SIM905 - a word list reads best as text
+        "扎西 次仁 卓玛 拉姆 平措 顿珠 旺堆 多吉 格桑 央金 丹增 达瓦 尼玛 白玛 索朗 德吉 曲珍 "
+        "普布 巴桑 边巴 益西 洛桑 桑珠 措姆 仓决 群培 旦增 罗布 次旦 拉巴 米玛 土登 贡布 "
+        "强巴 阿旺 旺姆 琼达 德央 玉珍 永珍 卓嘎 次珍 旦巴 尼珍 巴珠 嘎玛 西绕 斯朗"
+    ).split()
+)
 
 _MALE_GIVEN = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欣建国峰志文博晨阳天昊"
 _FEMALE_GIVEN = "芳娜敏静丽艳娟霞秀英玲燕萍红琳丹洁颖雪慧倩婷佳怡晶欣梅莉璐薇琪瑶雯月蕾桂兰"

@@ -51,6 +51,7 @@ ENTITY_TYPES = (
 )  # fmt: skip
 
 _HAN = r"\u4e00-\u9fff"
+_TIBETAN = names.TIBETAN_NAME_PARTS
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -73,7 +74,7 @@ _NAME_STOP = frozenset(
     "电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨已未予行"
 )
 # Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
-_NOT_IN_GIVEN = frozenset("无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行")
+_NOT_IN_GIVEN = frozenset("无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医")
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显")
 
@@ -97,7 +98,9 @@ _STREET = (
 )
 _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
 # An address without its province, after 住址/现住/..., from the city or district down.
-_ADDRESS_CITY = rf"[{_HAN}]{{1,8}}?(?:市|州|盟|地区)[{_HAN}]{{1,8}}?(?:区|县|旗|市){_STREET}"
+_ADDRESS_CITY = (
+    rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|县|旗)(?:[{_HAN}]{{1,8}}?(?:区|县|旗|市))?{_STREET}"
+)
 _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号"))
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日"))
@@ -180,8 +183,14 @@ def _score(base: float, text: str, start: int, entity: str, negative: bool = Tru
     return base if score == base else max(0.0, min(1.0, round(score, 2)))
 
 
+def _tibetan(text: str) -> bool:
+    return len(text) == 4 and text[:2] in _TIBETAN and text[2:] in _TIBETAN
+
+
 def _plausible_name(text: str) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word."""
+    if _tibetan(text):
+        return True
     if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
         given = text[2:]
     elif text[0] in names.SURNAMES:
@@ -211,13 +220,22 @@ def _name_after(candidate: str) -> str | None:
 
 
 def _name_before(run: str) -> str | None:
-    """The name at the end of ``run`` (Han text before ``，男，``), or None."""
+    """The name at the end of ``run`` (Han text before ``，男，``), or None.
+
+    Of the plausible endings (two to four characters), the one whose surname is commonest
+    wins: 由陈佳 gives 陈佳 (陈 is far commoner than 由), 见欧阳明华 gives 欧阳明华.
+    """
+    if _tibetan(run[-4:]):
+        return run[-4:]
+    best, weight = None, -1.0
     for length in (2, 3, 4):
-        if len(run) >= length and _plausible_name(run[-length:]):
-            shorter = run[-length - 1 :] if len(run) > length else ""
-            if not (shorter and length < 4 and _plausible_name(shorter)):
-                return run[-length:]
-    return None
+        text = run[-length:]
+        if len(text) == length and _plausible_name(text):
+            surname = text[:2] if length > 2 and text[:2] in names.COMPOUND_SURNAMES else text[0]
+            frequency = 100.0 if len(surname) == 2 else names.SURNAME_FREQUENCY.get(surname, 0.0)
+            if frequency > weight:
+                best, weight = text, frequency
+    return best
 
 
 def _long_digits(value: str) -> tuple[str, float] | None:
@@ -237,14 +255,8 @@ def _long_digits(value: str) -> tuple[str, float] | None:
 
 
 def _id_shaped(value: str) -> bool:
-    """Region digits of a province and a birth date where a resident ID has them."""
-    birth = value[6:14]
-    return (
-        value[:2] in regions.PROVINCES
-        and "1850" <= birth[:4] <= "2100"
-        and "01" <= birth[4:6] <= "12"
-        and "01" <= birth[6:8] <= "31"
-    )
+    """Region digits of a province and a year of birth where a resident ID has them."""
+    return value[:2] in regions.PROVINCES and value[6:8] in ("18", "19", "20")
 
 
 def _bank_card(value: str) -> tuple[str, float] | None:
