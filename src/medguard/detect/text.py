@@ -119,12 +119,12 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
     (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{6,7}(?![0-9A-Za-z])(?P<landline>)"),
-    (r"(", r"0\d{2,3}\)[ -]?[2-9]\d{6,7}(?![0-9])(?P<landline_paren>)"),
+    (r"(（", r"0\d{2,3}[)）][ -]?[2-9]\d{6,7}(?![0-9])(?P<landline_paren>)"),
     (r"0-9ANY", r"(?<![0-9A-Z].)[0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"
                 r"(?P<uscc>)"),
     (r"EGDSPHM", r"(?<![0-9A-Za-z].)(?:(?<=E)[0-9A-HJ-NP-Z]\d{7}|(?<=[EG])\d{8}"
                  r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8})(?![0-9A-Za-z])(?P<passport>)"),
-    (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}\([0-9A]\)(?P<hkid>)"),
+    (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}[(（][0-9A][)）](?P<hkid>)"),
     (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
                          r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
     (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
@@ -154,11 +154,11 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 
 _PATTERN = _compile(_ALTERNATIVES)
-# Full-width letters, digits and the symbols inside identifiers (@ + - . ( )) need folding; the
-# full-width punctuation of ordinary Chinese text (，：、) is matched as it is.
-_FULL_WIDTH = re.compile(
-    "[\u3000\uff08\uff09\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]"
-)
+# Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding; the
+# full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
+
+
+_FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 
