@@ -154,10 +154,9 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 
 _PATTERN = _compile(_ALTERNATIVES)
+
 # Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding; the
 # full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
-
-
 _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
