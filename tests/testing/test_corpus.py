@@ -63,12 +63,12 @@ def test_checked_gold_values_validate():
 
 
 def test_same_seed_same_corpus_and_every_template_is_used():
-    """The corpus is reproducible, and 20 notes already use every sentence template."""
+    """The corpus is reproducible, and 40 notes already use every sentence template."""
     assert labeled_notes(20, seed=4) == labeled_notes(20, seed=4)
     assert labeled_notes(5, seed=4) != labeled_notes(5, seed=5)
-    used = {p.template for note in labeled_notes(20, seed=4) for p in note.parts}
+    used = {p.template for note in labeled_notes(40, seed=4) for p in note.parts}
     assert used >= set(NEGATIVE_TEMPLATES)
-    assert len(used & set(SENTENCE_TEMPLATES)) >= len(SENTENCE_TEMPLATES) - 6  # openings: one each
+    assert used >= set(SENTENCE_TEMPLATES)
 
 
 def test_template_at_names_the_writer_of_each_span():
