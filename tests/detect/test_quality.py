@@ -42,20 +42,14 @@ THRESHOLDS = {
 KNOWN_ENTITY_GAPS: dict[str, str] = {}
 # template -> why the current engine fails it.
 KNOWN_TEMPLATE_GAPS = {
-    "address_no_province": "住址：沾益区科技街770号 — no province nor city, not found",
-    "minority_name": "Tibetan names without a surname (患者丹增卓玛，女，) are missed",
-    "doctor_before_role": "由曹勇医师主刀 — 由曹勇 is reported (由 is taken for a surname)",
     "intro_patient_name_field": "患者姓名：庞宁 — 患者 swallows 姓名 and the name is lost",
     "reporter": "报告人：方斌 — 报告人 is no name context",
     "escort": "陪护人员：翟晶 — 陪护人员 is no name context",
-    "neg_glasses": "患者戴眼镜 — 戴眼镜 is taken for a name",
     "neg_old_infarction": "患者陈旧性心梗 — 陈旧性 is taken for a name",
     "neg_irritable": "患者易激惹 — 易激惹 is taken for a name",
     "neg_alt": "患者谷丙转氨酶 — 谷丙转 is taken for a name",
     "neg_symptoms_ease": "患者诸症减轻 — 诸症减 is taken for a name",
     "neg_wechsler": "患者韦氏智力测验 — 韦氏智 is taken for a name",
-    "neg_tells_doctor": "患者向医师诉 — 向医师 is taken for a name",
-    "neg_impossible_date_id": "证件号441224197700009038 (bad date, Luhn-valid) -> CN_BANK_CARD",
 }
 # column -> why the current classifier labels it wrongly.
 KNOWN_COLUMN_GAPS: dict[str, str] = {}
