@@ -150,3 +150,14 @@ def test_a_repeated_finding_counts_once():
     gold = [LabeledText("张三丰", (Span(0, 3, "PERSON"),))]
     report = evaluate(gold, lambda text: [Finding(0, 3, "PERSON", 0.9)] * 2)
     assert (report["PERSON"].true_positives, report["PERSON"].false_positives) == (1, 1)
+
+
+def test_without_faker_the_corpus_names_the_extra(monkeypatch):
+    """Without Faker installed, the corpus raises MissingDependency naming the demo extra."""
+    import sys
+
+    from medguard.errors import MissingDependency
+
+    monkeypatch.setitem(sys.modules, "faker", None)
+    with pytest.raises(MissingDependency, match="medguard\\[demo\\]"):
+        labeled_notes(1)

@@ -3,8 +3,8 @@
 Every value comes from a generator: :mod:`medguard.cn` for what must validate (resident IDs,
 mobiles of allocated segments, Luhn-valid cards, USCCs, passports, Hong Kong IDs, addresses
 whose province, city and district exist, names with a surname from the table) and Faker's
-``zh_CN`` provider for more names and e-mail addresses. The same seed always gives the same
-corpus.
+``zh_CN`` provider for more names and e-mail addresses (Faker comes with the ``demo`` extra).
+The same seed always gives the same corpus.
 
 - :func:`labeled_notes`: clinical notes assembled from sentence templates (admission notes,
   ward rounds, contacts, identity documents, payments, addresses, record numbers, dates of birth,
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from medguard.cn import address, bank_card, hk_id, names, passport, phone, resident_id, uscc
-from medguard.errors import InvalidArgument
+from medguard.errors import InvalidArgument, MissingDependency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -500,7 +500,10 @@ def _assemble(values: _Values, chosen: list[tuple[str, str]]) -> LabeledText:
 
 
 def _faker(seed: int) -> Faker:
-    from faker import Faker
+    try:
+        from faker import Faker
+    except ImportError:
+        raise MissingDependency("faker", extra="demo", feature="the labeled corpus") from None
 
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
