@@ -58,6 +58,8 @@ _NAME_CONTEXT = (
     "签名", "经治医生", "患儿", "医师签名", "医生签名", "护士签名", "上级医师签名", "患者签名",
     "家属签名", "签字", "记录者", "记录人", "术者", "主刀", "麻醉医师", "助手", "接诊医师",
     "值班医师", "报告医师", "检查医师", "审核医师", "送检医师", "管床医师", "主管医师",
+    "患者姓名", "病人姓名", "家属姓名", "联系人姓名", "监护人姓名", "报告人", "报告者", "陪护",
+    "陪护人", "陪护人员", "陪同人", "填表人", "审核人", "录入人", "执行人", "操作者", "代诉人",
 )  # fmt: skip
 # Context words that also follow a name (由张三医师主刀): the name may come before them.
 _ROLE_WORDS = frozenset(("医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师"))
@@ -74,7 +76,9 @@ _NAME_STOP = frozenset(
     "电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨已未予行"
 )
 # Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
-_NOT_IN_GIVEN = frozenset("无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医")
+_NOT_IN_GIVEN = frozenset(
+    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹"
+)
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显")
 
@@ -188,19 +192,15 @@ def _tibetan(text: str) -> bool:
 
 def _plausible_name(text: str) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word."""
-    if _tibetan(text):
-        return True
     if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
         given = text[2:]
     elif text[0] in names.SURNAMES:
         given = text[1:]
     else:
-        return False
+        return _tibetan(text)
     return (
-        1 <= len(given) <= 2
-        and not any(ch in _NOT_IN_GIVEN for ch in given)
-        and not is_common_word(text)
-    )
+        1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not is_common_word(text)
+    ) or _tibetan(text)
 
 
 def _name_after(candidate: str) -> str | None:
@@ -390,6 +390,8 @@ def scan_text(
     negative = _NEGATIVE.search(folded) is not None
     kept: list[Finding] = []
     for m in _PATTERN.finditer(folded):
+        if m.lastgroup == "sex" and kept and kept[-1].end >= m.start() - 2:
+            continue  # 患者张三，男: the name before the marker is already found
         f = _HANDLERS[m.lastgroup](m, folded, negative)
         if f is None or f.score < min_score or (wanted is not None and f.entity_type not in wanted):
             continue
