@@ -113,7 +113,7 @@ def main() -> None:
 
     corpora = {
         "short notes (synthetic_extract)": _corpus(args.n),
-        "admission notes (~1 KB each)": _admission_notes(args.admissions),
+        "admission notes (~2 KB each)": _admission_notes(args.admissions),
     }
     print(f"best of {args.repeat}, one process, one call per note")
     print(f"{'corpus':<32} {'engine':<30} {'MB/s':>7} {'notes/s':>9} {'vs Presidio':>12}")
