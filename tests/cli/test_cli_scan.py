@@ -152,3 +152,23 @@ def test_any_likelihood_parses(score):
     """Every likelihood in (0, 1] written with two decimals parses to itself."""
     text = f"{score:.2f}"
     assert Threshold.parse(text) == Threshold(score=float(text))
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    """The progress bar draws on a terminal stream and stays silent elsewhere."""
+    import io
+
+    from medguard.cli.scan import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        with _Progress(files, enabled=True, stream=stream) as progress:
+            progress.rows(1000)
+            progress.file_done("a.csv")
+    assert "file" in terminal.getvalue()
+    assert pipe.getvalue() == ""
