@@ -41,16 +41,7 @@ THRESHOLDS = {
 # entity -> why the current engine falls short of its threshold (exact span match).
 KNOWN_ENTITY_GAPS: dict[str, str] = {}
 # template -> why the current engine fails it.
-KNOWN_TEMPLATE_GAPS = {
-    "intro_patient_name_field": "患者姓名：庞宁 — 患者 swallows 姓名 and the name is lost",
-    "reporter": "报告人：方斌 — 报告人 is no name context",
-    "escort": "陪护人员：翟晶 — 陪护人员 is no name context",
-    "neg_old_infarction": "患者陈旧性心梗 — 陈旧性 is taken for a name",
-    "neg_irritable": "患者易激惹 — 易激惹 is taken for a name",
-    "neg_alt": "患者谷丙转氨酶 — 谷丙转 is taken for a name",
-    "neg_symptoms_ease": "患者诸症减轻 — 诸症减 is taken for a name",
-    "neg_wechsler": "患者韦氏智力测验 — 韦氏智 is taken for a name",
-}
+KNOWN_TEMPLATE_GAPS: dict[str, str] = {}
 # column -> why the current classifier labels it wrongly.
 KNOWN_COLUMN_GAPS: dict[str, str] = {}
 # Free-text columns: their match ratio is the share of rows holding personal data.
