@@ -198,6 +198,15 @@ class _Values:
         village = rng.choice(("新华村", "光明村", "团结村", "大湾村", "黄泥村"))
         return f"{head}{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
 
+    def compound_address(self) -> str:
+        """A northern-style address inside a compound: ...路88号院3号楼2单元501."""
+        rng = self.rng
+        parts = address.parse(address.generate(rng))
+        head = "".join(p for p in (parts.province, parts.city, parts.district) if p)
+        street = parts.rest[: parts.rest.index("号") + 1]
+        room = f"{rng.randint(1, 30)}0{rng.randint(1, 4)}"
+        return f"{head}{street}院{rng.randint(1, 20)}号楼{rng.randint(1, 6)}单元{room}"
+
     def local_address(self) -> str:
         """An address as locals write it: no province, sometimes no city either."""
         parts = address.parse(address.generate(self.rng))
@@ -283,6 +292,7 @@ class _Values:
             "address": lambda: ("LOCATION", self.address()),
             "address_rural": lambda: ("LOCATION", self.rural_address()),
             "address_local": lambda: ("LOCATION", self.local_address()),
+            "address_compound": lambda: ("LOCATION", self.compound_address()),
             "minority_name": lambda: ("PERSON", self.minority_name()),
             "mobile_0086": lambda: ("PHONE_NUMBER", "0086" + phone.generate(rng)),
             "bank_card_spaced": lambda: ("CN_BANK_CARD", self.spaced_bank_card()),
@@ -350,6 +360,11 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
     ("reporter", "报告人：{doctor}。"),
     ("escort", "陪护人员：{relative}，"),
     ("emergency_contact", "紧急联系人：{relative} {phone}。"),
+    ("mother_reports", "患者{name}之母{relative}代诉病史。"),
+    ("patient_signature", "患者本人签字：{name}"),
+    ("relative_signature", "家属（其子）{relative}签字。"),
+    ("companion", "陪同人员：{relative}。"),
+    ("nurse_list", "主管护士：{doctor}、{doctor}"),
     ("relative_phone", "{kin}{relative}电话{mobile}。"),
     ("contact_form", "联系人：{relative}，联系电话：{phone}"),
     ("relative_present", "{kin}{relative}在场，已告知病情。"),
@@ -370,6 +385,7 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
     ("address_household", "户籍地址：{address}"),
     ("address_rural", "家住{address_rural}。"),
     ("address_no_province", "住址：{address_local}。"),
+    ("address_compound", "患者家住{address_compound}。"),
     ("email", "邮箱{email}。"),
     ("email_report", "检查报告已发送至{email}，"),
     ("email_colon", "电子邮件：{email}"),
