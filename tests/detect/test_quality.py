@@ -41,14 +41,7 @@ THRESHOLDS = {
 # entity -> why the current engine falls short of its threshold (exact span match).
 KNOWN_ENTITY_GAPS: dict[str, str] = {}
 # template -> why the current engine fails it.
-KNOWN_TEMPLATE_GAPS = {
-    "mother_reports": "患者黄阳之母赵淑华代诉 — 黄阳之 reported, the mother is missed (之母)",
-    "patient_signature": "患者本人签字：肖琳薇 — 签字 is no name context",
-    "relative_signature": "家属（其子）柳建军签字 — a name after a parenthesis is missed",
-    "companion": "陪同人员：崔东 — 陪同人员 is no name context",
-    "nurse_list": "主管护士：黎东、廖辉国 — only the first name of a list is found",
-    "address_compound": "河北省邯郸市峰峰矿区光明路329号院2号楼1单元403 — ...号院 is not found",
-}
+KNOWN_TEMPLATE_GAPS: dict[str, str] = {}
 # column -> why the current classifier labels it wrongly.
 KNOWN_COLUMN_GAPS: dict[str, str] = {}
 # Free-text columns: their match ratio is the share of rows holding personal data.

@@ -151,3 +151,19 @@ def test_compound_surnames():
     assert ("PERSON", "欧阳明华") in _found("主治医师：欧阳明华，")
     assert ("PERSON", "欧阳明华") in _found("患者欧阳明华，男，")
     assert ("PERSON", "上官婉") in _found("家属上官婉电话13800138000")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("由李医生查房", []),  # "Dr Li": a bare surname before a role word is no name
+        ("张某，男，", []),  # already de-identified
+        ("患者单于鹏，男", [("PERSON", "单于鹏")]),  # the compound surname 单于 is not cut at 于
+        ("患者1985年6月出生", [("DATE_TIME", "1985年6月")]),
+        ("主管护士：黎东、廖辉国", [("PERSON", "黎东"), ("PERSON", "廖辉国")]),
+        ("患者黄阳之母赵淑华代诉病史", [("PERSON", "黄阳"), ("PERSON", "赵淑华")]),
+    ],
+)
+def test_name_and_birth_date_edge_cases(text, expected):
+    """Role words, anonymized names, compound surnames, name lists and birth dates before 出生."""
+    assert _found(text) == expected

@@ -76,30 +76,63 @@ def _head(path: Path, size: int) -> bytes:
 
 
 def detect_encoding(path: Path) -> str:
-    """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16``, or ``gb18030``, ...
+    """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16``, ``gb18030`` or ``big5``.
 
-    Clean UTF-8 wins; otherwise charset-normalizer decides among the encodings Chinese hospital
-    systems write (GB18030 and its subsets GBK/GB2312, Big5, UTF-16). GBK and GB2312 are read
-    as GB18030, their superset, so rare characters in names still decode.
+    UTF-8 wins when the sample is valid UTF-8 and reads as Chinese at least as well as it does in
+    GB18030. Otherwise GB18030 (read for GBK and GB2312 too, its subsets, so rare characters in
+    names still decode) or Big5, whichever reads as more Chinese text; charset-normalizer breaks
+    a tie.
     """
     head = _head(path, _SNIFF_BYTES)
+    truncated = len(head) == _SNIFF_BYTES  # the sample may end inside a character
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for cut in range(4):  # the sniffed head may end inside a multi-byte character
+    if _decodes(head, "utf-8", truncated):
+        # A GBK file can be valid UTF-8 by chance (住 is D7 A1, Hebrew ס in UTF-8): keep UTF-8
+        # unless GB18030 reads the sample as more Chinese-looking text.
+        if not _decodes(head, "gb18030", truncated) or _han_share(head, "utf-8") >= _han_share(
+            head, "gb18030"
+        ):
+            return "utf-8"
+        return "gb18030"
+    candidates = [e for e in ("gb18030", "big5") if _decodes(head, e, truncated)]
+    if not candidates:
+        raise UnreadableInput(str(path), "not text in a known encoding (UTF-8, GB18030, Big5)")
+    if len(candidates) == 2:  # the one reading more Chinese text; then the less chaotic
+        gb, big5 = _han_share(head, "gb18030"), _han_share(head, "big5")
+        if big5 != gb:
+            return "big5" if big5 > gb else "gb18030"
+        from charset_normalizer import from_bytes
+
+        chaos = {str(m.encoding): m.chaos for m in from_bytes(head, cp_isolation=candidates)}
+        if chaos.get("big5", 1.0) < chaos.get("gb18030", 1.0):
+            return "big5"
+    return candidates[0]
+
+
+def _han_share(data: bytes, encoding: str) -> float:
+    """Share of the non-ASCII characters that are Chinese characters or CJK punctuation."""
+    text = data.decode(encoding, errors="ignore")
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return 1.0
+    chinese = sum(
+        "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+        for ch in wide
+    )
+    return chinese / len(wide)
+
+
+def _decodes(data: bytes, encoding: str, truncated: bool) -> bool:
+    for cut in range(4 if truncated else 1):
         try:
-            head[: len(head) - cut].decode("utf-8")
+            data[: len(data) - cut].decode(encoding)
         except UnicodeDecodeError:
             continue
-        return "utf-8"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(head, cp_isolation=["utf_8", "gb18030", "gbk", "gb2312", "big5"]).best()
-    if best is None:
-        raise UnreadableInput(str(path), "not text in a known encoding (UTF-8, GB18030, Big5)")
-    encoding = str(best.encoding).lower().replace("_", "-")
-    return "gb18030" if encoding in ("gbk", "gb2312", "gb18030", "cp936") else encoding
+        return True
+    return False
 
 
 def read_text(path: Path, encoding: str | None = None) -> Iterator[TextChunk]:

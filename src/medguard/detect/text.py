@@ -52,6 +52,8 @@ ENTITY_TYPES = (
 
 _HAN = r"\u4e00-\u9fff"
 _TIBETAN = names.TIBETAN_NAME_PARTS
+# Surnames common enough that 由李医生 is "Dr Li", not a person named 由李.
+_COMMON_SURNAMES = frozenset(s for s, share in names.SURNAME_FREQUENCY.items() if share >= 0.5)
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -60,6 +62,8 @@ _NAME_CONTEXT = (
     "值班医师", "报告医师", "检查医师", "审核医师", "送检医师", "管床医师", "主管医师",
     "患者姓名", "病人姓名", "家属姓名", "联系人姓名", "监护人姓名", "报告人", "报告者", "陪护",
     "陪护人", "陪护人员", "陪同人", "填表人", "审核人", "录入人", "执行人", "操作者", "代诉人",
+    "陪同人员", "陪同", "本人签字", "之母", "之父", "之子", "之女", "之妻", "之夫", "其母", "其父",
+    "母亲", "父亲", "儿子", "女儿", "丈夫", "妻子", "主管护士",
 )  # fmt: skip
 # Context words that also follow a name (由张三医师主刀): the name may come before them.
 _ROLE_WORDS = frozenset(("医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师"))
@@ -77,10 +81,11 @@ _NAME_STOP = frozenset(
 )
 # Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
 _NOT_IN_GIVEN = frozenset(
-    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹"
+    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某"
 )
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
-_NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显")
+_NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显",
+                    "之母", "之父", "之子", "之女", "之妻", "之夫", "本人", "代诉")  # fmt: skip
 
 
 def _words(words: Iterable[str]) -> tuple[str, str]:
@@ -98,7 +103,7 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
 _STREET = (
     rf"[{_HAN}0-9]{{0,20}}?(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道|弄)(?:\d+(?:组|队|弄))?"
-    r"(?:\d+号)?|\d+号)(?:\d+(?:栋|幢|号楼))?(?:\d+单元)?(?:\d+室?)?"
+    r"(?:\d+号院?)?|\d+号院?)(?:\d+(?:栋|幢|号楼|楼))?(?:\d+单元)?(?:\d+室?)?"
 )
 _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
 # An address without its province, after 住址/现住/..., from the city or district down.
@@ -119,6 +124,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0-9", r"(?<![0-9A-Za-z]\d)\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?(?![0-9A-Za-z])"
              r"(?P<card_groups>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
+    (r"0-9", r"(?<![0-9]\d)\d{3}年\d{1,2}月(?:\d{1,2}日)?(?=出生|生人)(?P<dob_before>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
     (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
@@ -134,7 +140,8 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
                     r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
-    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s]*(?P<name>[{_HAN}]{{2,4}}(?:[·•][{_HAN}]{{2,6}})?)"),
+    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
+                     rf"(?=(?P<name>[{_HAN}]{{2,4}}(?:[·•][{_HAN}]{{2,6}})?))"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
@@ -209,7 +216,7 @@ def _name_after(candidate: str) -> str | None:
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
     if is_common_word(candidate):  # 高血压病史, 杨梅舌: no prefix of a word is a name
         return None
-    end = _NAME_END.search(candidate, 1)
+    end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
     if end is not None:
         candidate = candidate[: end.start()]
     for length in (4, 3, 2):
@@ -313,7 +320,7 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
     if text[m.start() : start].rstrip(":： \t") in _ROLE_WORDS:  # 由张三医师主刀
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
         before = _name_before(run.group()) if run is not None else None
-        if before is not None:
+        if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
     return None
 
@@ -348,6 +355,10 @@ def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     return Finding(m.start("dob"), m.end("dob"), "DATE_TIME", 0.75, "date_of_birth")
 
 
+def _birth_date_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start(), m.end(), "DATE_TIME", 0.7, "date_of_birth")
+
+
 def _address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     if not address.is_valid(m.group()):
         return None
@@ -370,6 +381,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "email": _checked("EMAIL_ADDRESS", 0.9, lambda value: True),
     "mrn": _record_number,
     "dob": _birth_date,
+    "dob_before": _birth_date_before,
     "name": _name_context,
     "sex": _name_sex,
     "addr": _address,
@@ -400,4 +412,18 @@ def scan_text(
             kept.pop()
         if not kept or kept[-1].end <= f.start:
             kept.append(f)
+            if f.recognizer == "name_ctx":
+                kept.extend(_listed_names(folded, f.end))
     return kept
+
+
+def _listed_names(text: str, end: int) -> list[Finding]:
+    """Names listed after a found one: 主管护士：黎东、廖辉国."""
+    found = []
+    while text[end : end + 1] == "、":
+        name = _name_after(text[end + 1 : end + 5])
+        if name is None:
+            break
+        found.append(Finding(end + 1, end + 1 + len(name), "PERSON", 0.8, "name_list"))
+        end += 1 + len(name)
+    return found
