@@ -53,13 +53,14 @@ def normalize(value: str) -> str:
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed
+_LUHN_BY_CODE = dict(zip(b"0123456789", _LUHN_DOUBLED, strict=True))  # by ASCII code
 
 
 def luhn_check_digit(payload: str) -> str:
     """The Luhn digit to append to ``payload`` (digits only)."""
-    backwards = payload[::-1]  # the digit next to the check digit is doubled
-    total = sum(map(_LUHN_DOUBLED.__getitem__, map(int, backwards[0::2])))
-    total += sum(map(int, backwards[1::2]))
+    backwards = payload[::-1].encode()  # the digit next to the check digit is doubled
+    total = sum(map(_LUHN_BY_CODE.__getitem__, backwards[0::2]))
+    total += sum(backwards[1::2]) - 48 * (len(backwards) // 2)
     return str((10 - total % 10) % 10)
 
 

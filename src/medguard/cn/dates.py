@@ -7,11 +7,12 @@ resident IDs does not loop in Python.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["is_real_date", "parse_yyyymmdd", "real_dates_array"]
+__all__ = ["is_real_date", "parse_yyyymmdd", "real_dates_array", "today_yyyymmdd"]
 
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
@@ -26,12 +27,35 @@ def parse_yyyymmdd(text: str) -> dt.date | None:
         return None
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_today_cache: tuple[float, int] = (0.0, 0)
+
+
+def today_yyyymmdd() -> int:
+    """Today as the integer ``YYYYMMDD``; asked of the clock at most once a minute."""
+    global _today_cache
+    now = time.monotonic()
+    if now >= _today_cache[0]:
+        today = dt.date.today()
+        _today_cache = (now + 60.0, today.year * 10000 + today.month * 100 + today.day)
+    return _today_cache[1]
+
+
 def is_real_date(text: str, *, today: dt.date | None = None, earliest: int = 1800) -> bool:
     """True when ``YYYYMMDD`` is a real date between ``earliest``-01-01 and ``today``."""
-    date = parse_yyyymmdd(text)
-    if date is None or date.year < earliest:
+    if len(text) != 8 or not (text.isdigit() and text.isascii()):
         return False
-    return date <= (today or dt.date.today())
+    value = int(text)
+    year, month, day = value // 10000, value // 100 % 100, value % 100
+    if year < earliest or not 1 <= month <= 12 or day < 1:
+        return False
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if day > _MONTH_DAYS[month] + leap:
+        return False
+    limit = (
+        today_yyyymmdd() if today is None else today.year * 10000 + today.month * 100 + today.day
+    )
+    return value <= limit
 
 
 def real_dates_array(

@@ -51,6 +51,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 HMT_PREFIXES = {"810000": "Hong Kong", "820000": "Macao", "830000": "Taiwan"}
 _EARLIEST_YEAR = 1850
+_ZERO_WEIGHT = ord("0") * sum(WEIGHTS)  # the weighted sum of ASCII codes is off by this much
 _KIND = "resident_id"
 
 _PROVINCE_TABLE = np.zeros(100, dtype=bool)
@@ -172,11 +173,10 @@ def kind_of(number: str, *, today: dt.date | None = None) -> Kind | None:
         number += check_character(number)
     if len(number) != 18 or not (number[:17].isdigit() and number[:17].isascii()):
         return None
-    total = sum(map(int.__mul__, map(int, number[:17]), WEIGHTS))
+    total = sum(map(int.__mul__, number[:17].encode(), WEIGHTS)) - _ZERO_WEIGHT
     if CHECK_CHARS[total % 11] != number[17]:
         return None
-    birth = dates.parse_yyyymmdd(number[6:14])
-    if birth is None or birth.year < _EARLIEST_YEAR or birth > (today or dt.date.today()):
+    if not dates.is_real_date(number[6:14], today=today, earliest=_EARLIEST_YEAR):
         return None
     if number[:6] in HMT_PREFIXES:
         return "hmt_permit"

@@ -62,7 +62,7 @@ _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?
 def _birth_date(value: str) -> bool:
     m = _DATE.match(value)
     return m is not None and dates.is_real_date(
-        f"{m.group(1)}{int(m.group(2)):02d}{int(m.group(3)):02d}"
+        f"{int(m.group(1)):04d}{int(m.group(2)):02d}{int(m.group(3)):02d}"  # full-width too
     )
 
 
