@@ -172,3 +172,20 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
             progress.file_done("a.csv")
     assert "file" in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_unknown_encoding_is_a_usage_error(tree, capsys):
+    """--encoding with an unknown codec exits 2 with a message, no traceback."""
+    code, _out, err = _run(capsys, "--encoding", "no-such-codec", "data")
+    assert code == 2
+    assert "no-such-codec" in err
+    assert "Traceback" not in err
+
+
+def test_an_empty_directory_is_clean_and_said(tmp_path, capsys, monkeypatch):
+    """Nothing to scan exits 0 and says so on stderr."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    code, _out, err = _run(capsys, "empty")
+    assert code == 0
+    assert "no files" in err

@@ -127,6 +127,8 @@ def _run(args: argparse.Namespace) -> int:
         for f in iter_files(args.paths, include=args.include, exclude=exclude)
         if f.resolve() not in own
     ]  # the baseline and the report are not scanned
+    if not files:
+        print("medguard: no files to scan in " + ", ".join(args.paths), file=sys.stderr)
     options = {"full": args.full, "sample": args.sample, "min_score": args.min_score,
                "encoding": args.encoding}  # fmt: skip
     with _Progress(files, enabled=not args.no_progress) as progress:

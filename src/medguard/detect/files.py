@@ -16,6 +16,7 @@ when the text around the finding changes.
 from __future__ import annotations
 
 import bisect
+import codecs
 import fnmatch
 import hashlib
 import itertools
@@ -180,6 +181,11 @@ def scan_file(
     ``on_rows`` is called with the number of rows (or lines) after each batch, for progress.
     Raises :class:`~medguard.errors.UnreadableInput` when the file cannot be read.
     """
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidArgument(f"unknown text encoding {encoding!r}") from None
     file = Path(path)
     shown = _display_path(file)
     if not file.is_file():
