@@ -242,3 +242,19 @@ def test_old_mac_and_windows_line_endings_count_lines(tmp_path):
         path = tmp_path / "e.txt"
         path.write_bytes(ending.join(["第一行", "第二行", "电话13800138000"]).encode())
         assert scan_file(path).findings[0].line == 3
+
+
+def test_ragged_csv_rows_are_all_scanned_and_errors_hold_no_data(tmp_path):
+    """Rows with missing or extra fields are scanned (extra fields as extra columns), and a
+    parse error never quotes the row it failed on."""
+    path = tmp_path / "ragged.csv"
+    path.write_text("姓名,备注\n张三丰,无\n李四,无,13800138000\n王五\n", encoding="utf-8")
+    columns = {c.column: c for c in scan_file(path, full=True).columns}
+    assert columns["姓名"].matches == 3
+    assert columns["column_3"].entity_type == "PHONE_NUMBER"
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + "张三丰13800138000".encode() + b"PAR1")
+    (report,) = scan_paths([broken])
+    assert report.error is not None
+    assert "13800138000" not in report.error
+    assert "张三丰" not in report.error

@@ -196,8 +196,13 @@ def read_table(
 
 
 def _reason(exc: BaseException) -> str:
+    """The first part of a library's message, never the data it quotes.
+
+    Parsers quote the offending row after a second colon (``CSV parse error: Expected 2
+    columns, got 3: 李四,139...``); that part may hold personal data and is dropped.
+    """
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
+    return ": ".join(text.split(": ")[:2])[:200]
 
 
 def _csv(
@@ -233,7 +238,15 @@ def _csv_arrow(
         encoding="utf8" if encoding == "utf-8" else encoding,
         column_names=unique, skip_rows=1, block_size=max(1 << 20, batch_rows * 64),
     )  # fmt: skip
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    ragged: list[str] = []  # rows with too many or too few fields: read by the csv module
+
+    def keep_ragged(row: Any) -> str:
+        ragged.append(row.text)
+        return "skip"
+
+    parse = pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_ragged
+    )
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(unique, pa.string()), strings_can_be_null=True,
         null_values=[""], quoted_strings_can_be_null=True,
@@ -243,6 +256,10 @@ def _csv_arrow(
             for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
                 batch = block.slice(start, batch_rows)
                 yield "", {name: batch.column(i) for i, name in enumerate(unique)}
+            if ragged:  # read as the csv module path reads them
+                rows = list(csv.reader(ragged, delimiter=delimiter))
+                ragged.clear()
+                yield "", _columns(unique, rows)
 
 
 def _csv_stdlib(
@@ -265,8 +282,11 @@ def _csv_stdlib(
 
 
 def _columns(names: list[str], rows: list[list[Any]]) -> dict[str, list[Any]]:
-    width = len(names)
-    padded = [row[:width] + [None] * (width - len(row)) for row in rows]
+    """Rows as columns; short rows are padded, and fields past the header get their own
+    columns (``column_5``), so nothing in a ragged row goes unscanned."""
+    width = max([len(names), *map(len, rows)])
+    names = names + [f"column_{i + 1}" for i in range(len(names), width)]
+    padded = [row + [None] * (width - len(row)) for row in rows]
     return {name: [row[i] for row in padded] for i, name in enumerate(names)}
 
 
