@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -113,7 +114,7 @@ def luhn_valid_array(values: object) -> npt.NDArray[np.bool_]:
 _DOUBLED = np.array(_LUHN_DOUBLED, dtype=np.int32)
 
 
-def luhn_codepoints(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.bool_]:
+def luhn_codepoints(codes: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.bool_]:
     """Luhn validity of each row of a ``(k, length)`` code-point (or byte) matrix of digits."""
     length = codes.shape[1]
     digits = ascii_digits(codes) - np.uint8(48)  # non-digits wrap above 9

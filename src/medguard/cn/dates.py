@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +60,7 @@ def is_real_date(text: str, *, today: dt.date | None = None, earliest: int = 180
 
 
 def real_dates_array(
-    yyyymmdd: npt.NDArray[np.integer], *, today: dt.date | None = None, earliest: int = 1800
+    yyyymmdd: npt.NDArray[np.integer[Any]], *, today: dt.date | None = None, earliest: int = 1800
 ) -> npt.NDArray[np.bool_]:
     """Vectorized :func:`is_real_date` over an integer array of ``YYYYMMDD`` values."""
     values = np.asarray(yyyymmdd, dtype=np.int64)

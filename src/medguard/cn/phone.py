@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -145,7 +145,7 @@ def is_mobile_array(values: object) -> npt.NDArray[np.bool_]:
     return result
 
 
-def mobile_codepoints(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.bool_]:
+def mobile_codepoints(codes: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.bool_]:
     """Which rows of a ``(k, 11)`` code-point (or byte) matrix are allocated mobile numbers."""
     if codes.shape[1] != 11:
         return np.zeros(codes.shape[0], dtype=bool)

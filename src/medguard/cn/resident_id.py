@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -205,7 +205,7 @@ def is_valid_array(values: object, *, today: dt.date | None = None) -> npt.NDArr
 
 
 def valid_codepoints(
-    codes: npt.NDArray[np.unsignedinteger], *, today: dt.date | None = None
+    codes: npt.NDArray[np.unsignedinteger[Any]], *, today: dt.date | None = None
 ) -> npt.NDArray[np.bool_]:
     """Validity of IDs given as a ``(k, 18)`` or ``(k, 15)`` matrix of code points (or bytes)."""
     k, length = codes.shape

@@ -427,7 +427,8 @@ def _add_mod(
 ) -> npt.NDArray[Any]:
     if fast:
         mod = np.uint64(modulus)
-        return (a + y % mod) % mod
+        total: npt.NDArray[Any] = (a + y % mod) % mod
+        return total
     return np.array([(int(p) + int(q)) % modulus for p, q in zip(a, y, strict=True)], dtype=object)
 
 

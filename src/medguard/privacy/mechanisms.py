@@ -48,7 +48,7 @@ def geometric_noise(
     log_a = math.log(a)
     u = uniforms(2 * size, random_bytes)
     # Inverse CDF of the geometric distribution on {0, 1, ...} with P(k) = (1 - a) a**k.
-    g = np.floor(np.log(u) / log_a).astype(np.int64)
+    g: npt.NDArray[np.int64] = np.floor(np.log(u) / log_a).astype(np.int64)
     return g[:size] - g[size:]
 
 
