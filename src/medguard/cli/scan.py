@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -120,6 +119,8 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 <= args.min_score <= 1:
         raise InvalidArgument("--min-score must be between 0 and 1")
     baseline = Baseline.load(args.baseline) if args.baseline else None
+    _check_writable(args.output, "--output")
+    _check_writable(args.write_baseline, "--write-baseline")
     exclude = (*DEFAULT_EXCLUDE, *args.exclude)
     own = {p.resolve() for p in (args.baseline, args.write_baseline, args.output) if p}
     files = [
@@ -155,18 +156,27 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    from medguard.detect.baseline import write_atomically
+
     if output is None:
         sys.stdout.write(text)
+    else:
+        write_atomically(output, text)
+
+
+def _check_writable(path: Path | None, option: str) -> None:
+    """Refuse an output path that cannot be written before spending time on the scan."""
+    from medguard.errors import InvalidArgument
+
+    if path is None:
         return
-    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".",
-                               prefix=f".{output.name}.")  # fmt: skip
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    parent = path.parent
+    if not parent.is_dir():
+        raise InvalidArgument(f"{option} {path}: directory {parent} does not exist")
+    if path.is_dir():
+        raise InvalidArgument(f"{option} {path} is a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidArgument(f"{option} {path}: directory {parent} is not writable")
 
 
 def _table(result: Any, limit: int = 0) -> str:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from medguard.detect.files import FileReport
-from medguard.errors import InvalidArgument
+from medguard.errors import InvalidArgument, ScanError
 
-__all__ = ["Baseline", "entries"]
+__all__ = ["Baseline", "entries", "write_atomically"]
 
 _VERSION = 1
 
@@ -42,6 +42,38 @@ def entries(reports: Iterable[FileReport]) -> list[dict[str, str]]:
             out.append({"fingerprint": f.fingerprint, "file": f.path,
                         "entity_type": f.entity_type, "where": f"line {f.line}"})  # fmt: skip
     return out
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all: a temporary file, then a rename.
+
+    The file gets the mode an ordinary ``open`` would give it (or keeps the one it had), not the
+    owner-only mode of a temporary file. Raises :class:`~medguard.errors.ScanError` naming the
+    path when it cannot be written.
+    """
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # the rename must not land before the data
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
 
 
 @dataclass(frozen=True)
@@ -85,13 +117,5 @@ class Baseline:
         accepted = sorted(entries(reports), key=lambda e: (e["file"], e["where"], e["entity_type"]))
         text = json.dumps({"version": _VERSION, "tool": "medguard", "accepted": accepted},
                           ensure_ascii=False, indent=2) + "\n"  # fmt: skip
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
         return len(accepted)

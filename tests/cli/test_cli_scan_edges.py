@@ -1,0 +1,67 @@
+"""Edge cases of ``medguard scan``: bad output paths, odd files and terminals; no traceback."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from medguard.cli.main import main
+
+PHONE = "13812345678"
+RESIDENT_ID = "11010519491231002X"
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "patients.csv").write_text(
+        f"姓名,身份证号,联系电话\n张伟,{RESIDENT_ID},{PHONE}\n李娜,440524188001010014,13987654321\n",
+        "utf-8",
+    )
+    (tmp_path / "data" / "notes.txt").write_text(f"患者张伟，男，45岁，电话{PHONE}。\n", "utf-8")
+    return tmp_path
+
+
+def _run(capsys, *argv):
+    code = main(["scan", "--no-progress", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+@pytest.mark.parametrize("target", ["missing/dir/out.json", "data"])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(tree, capsys, option, target):
+    """An output in a missing directory, or naming a directory, exits 2 with a message."""
+    code, _out, err = _run(capsys, option, target, "data")
+    assert code == 2
+    assert option in err
+    assert "Traceback" not in err
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tree, capsys, monkeypatch):
+    """A write that fails at the rename exits 2, keeps the previous report, leaves no temp file."""
+    (tree / "report.json").write_text("old\n", "utf-8")
+
+    def fail(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    code, _out, err = _run(capsys, "-f", "json", "-o", "report.json", "data")
+    assert code == 2
+    assert "cannot write report.json" in err
+    assert (tree / "report.json").read_text("utf-8") == "old\n"
+    assert sorted(p.name for p in tree.iterdir()) == ["data", "report.json"]
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_written_files_get_the_ordinary_mode_not_the_temporary_one(tree, capsys, option):
+    """A report or baseline is readable as any new file would be (umask), not owner-only."""
+    umask = os.umask(0o022)
+    try:
+        _run(capsys, "-f", "json", option, "out.json", "data")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tree / "out.json").stat().st_mode) == 0o644
+    json.loads((tree / "out.json").read_text("utf-8"))
