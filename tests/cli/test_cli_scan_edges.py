@@ -65,3 +65,48 @@ def test_written_files_get_the_ordinary_mode_not_the_temporary_one(tree, capsys,
         os.umask(umask)
     assert stat.S_IMODE((tree / "out.json").stat().st_mode) == 0o644
     json.loads((tree / "out.json").read_text("utf-8"))
+
+
+def test_a_workbook_with_a_broken_sheet_is_unreadable_and_the_rest_scanned(tree, capsys):
+    """An .xlsx whose sheet XML is cut short is reported unreadable (exit 2); others still scan."""
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["联系电话"])
+    book.active.append([PHONE])
+    book.save(tree / "whole.xlsx")
+    with (
+        zipfile.ZipFile(tree / "whole.xlsx") as src,
+        zipfile.ZipFile(tree / "data" / "cut.xlsx", "w") as dst,
+    ):
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(
+                item, data[: len(data) // 2] if "worksheets/sheet" in item.filename else data
+            )
+    code, out, err = _run(capsys, "data")
+    assert code == 2
+    assert "data/cut.xlsx" in err
+    assert "Traceback" not in err
+    assert "data/patients.csv" in out
+
+
+def test_an_unexpected_reader_failure_never_quotes_the_data(tree, capsys, monkeypatch):
+    """A bug in a reader makes that file unreadable, named by exception type only."""
+    import medguard.detect.files as files
+
+    real = files.scan_file
+
+    def buggy(path, **options):
+        if str(path).endswith("notes.txt"):
+            raise RuntimeError(f"choked on {PHONE}")
+        return real(path, **options)
+
+    monkeypatch.setattr(files, "scan_file", buggy)
+    code, out, err = _run(capsys, "-f", "json", "data")
+    assert code == 2
+    assert PHONE not in out + err
+    report = {f["file"]: f for f in json.loads(out)["files"]}
+    assert report["data/notes.txt"]["error"] == "unexpected error (RuntimeError)"
+    assert report["data/patients.csv"]["columns"]
