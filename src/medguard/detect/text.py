@@ -173,6 +173,7 @@ _PATTERN = _compile(_ALTERNATIVES)
 # full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
 _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
+_HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,4}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 
 
@@ -424,7 +425,8 @@ def _listed_names(text: str, end: int) -> list[Finding]:
     """Names listed after a found one: 主管护士：黎东、廖辉国."""
     found = []
     while text[end : end + 1] == "、":
-        name = _name_after(text[end + 1 : end + 5])
+        run = _HAN_RUN_AFTER.match(text, end + 1)  # a name ends where the Han text does
+        name = _name_after(run.group()) if run is not None else None
         if name is None:
             break
         found.append(Finding(end + 1, end + 1 + len(name), "PERSON", 0.8, "name_list"))
