@@ -5,8 +5,11 @@ import os
 import stat
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medguard.cli.main import main
+from medguard.testing.assertions import assert_no_plaintext
 
 PHONE = "13812345678"
 RESIDENT_ID = "11010519491231002X"
@@ -110,3 +113,30 @@ def test_an_unexpected_reader_failure_never_quotes_the_data(tree, capsys, monkey
     report = {f["file"]: f for f in json.loads(out)["files"]}
     assert report["data/notes.txt"]["error"] == "unexpected error (RuntimeError)"
     assert report["data/patients.csv"]["columns"]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_headerless_table_never_shows_its_first_row(tmp_path_factory, capsys, seed):
+    """A CSV without a header row takes its first row as column names; no report shows them."""
+    import random
+
+    from medguard.cn import resident_id
+
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("headerless")
+    first = [resident_id.generate(rng), f"13{rng.randrange(10**9):09d}"]
+    rows = [first] + [
+        [resident_id.generate(rng), f"13{rng.randrange(10**9):09d}"] for _ in range(5)
+    ]
+    (root / "export.csv").write_text("".join(f"{a},{b}\n" for a, b in rows), "utf-8")
+    outputs = []
+    for fmt in ("table", "json", "sarif"):
+        outputs.append(_run(capsys, "-f", fmt, str(root / "export.csv"))[1])
+    _run(capsys, "--write-baseline", str(root / "baseline.json"), str(root / "export.csv"))
+    outputs.append((root / "baseline.json").read_text("utf-8"))
+    assert "CN_RESIDENT_ID" in outputs[0]
+    for text in outputs:
+        assert_no_plaintext(text, first)

@@ -30,12 +30,17 @@ _VERSION = 1
 
 def entries(reports: Iterable[FileReport]) -> list[dict[str, str]]:
     """One baseline entry per finding and per column holding personal data."""
+    from medguard.detect.report import display_name  # not at the top: report imports this
+
     out: list[dict[str, str]] = []
     for report in reports:
         for table in report.tables:
+            sheet = display_name(table.name)
             for column, fingerprint in zip(table.columns, table.fingerprints, strict=True):
                 if column.entity_type is not None:
-                    where = f"column {column.column}" + (f" of {table.name}" if table.name else "")
+                    where = f"column {display_name(column.column)}" + (
+                        f" of {sheet}" if sheet else ""
+                    )
                     out.append({"fingerprint": fingerprint, "file": report.path,
                                 "entity_type": column.entity_type, "where": where})  # fmt: skip
         for f in report.findings:

@@ -3,11 +3,13 @@
 :class:`ScanResult` holds the :class:`~medguard.detect.files.FileReport` of every file, the
 baseline in force, and the :class:`Threshold` that fails the scan (a GB/T 39725 level, or a
 likelihood). Findings accepted by the baseline never fail a scan; they are still listed, marked
-``baselined`` (JSON) or suppressed (SARIF), so a reviewer sees them. Only masked samples appear.
+``baselined`` (JSON) or suppressed (SARIF), so a reviewer sees them. Only masked samples appear,
+and a column or sheet name that is itself personal data is masked too (:func:`display_name`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -17,9 +19,10 @@ from typing import Any
 from medguard import __version__
 from medguard.detect.baseline import Baseline
 from medguard.detect.files import FileReport
+from medguard.detect.levels import masked_sample
 from medguard.errors import InvalidArgument
 
-__all__ = ["Issue", "ScanResult", "Threshold"]
+__all__ = ["Issue", "ScanResult", "Threshold", "display_name"]
 
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _ENTITY_HELP = {
@@ -37,6 +40,23 @@ _ENTITY_HELP = {
     "IP_ADDRESS": "IP address",
     "DATE_TIME": "Date of birth",
 }
+
+
+def display_name(name: str) -> str:
+    """A column or sheet name as reports show it: masked when it is itself personal data.
+
+    A table read without a header row (a headerless CSV) takes its first row for the header, so
+    a "column name" can be a resident ID or a patient's name; it is shown like a sample.
+    """
+    return masked_sample(name) if _is_personal(name) else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_personal(name: str) -> bool:
+    from medguard.detect.classify import classify_column
+    from medguard.detect.text import scan_text
+
+    return bool(name) and (classify_column([name]).entity_type is not None or bool(scan_text(name)))
 
 
 @dataclass(frozen=True)
@@ -105,11 +125,12 @@ class ScanResult:
                 for c, fingerprint in zip(table.columns, table.fingerprints, strict=True):
                     if c.entity_type is None:
                         continue
-                    where = f"column {c.column}" + (f" ({table.name})" if table.name else "")
+                    column, sheet = display_name(c.column), display_name(table.name)
+                    where = f"column {column}" + (f" ({sheet})" if sheet else "")
                     yield Issue(
                         report.path, where, c.entity_type, c.level, c.score,
                         ", ".join(c.samples), fingerprint, fingerprint in accepted,
-                        column_name=c.column, match_ratio=c.match_ratio,
+                        column_name=column, match_ratio=c.match_ratio,
                     )  # fmt: skip
             for f in report.findings:
                 yield Issue(
@@ -155,6 +176,11 @@ class ScanResult:
             data = report.to_dict()
             for item in (*data.get("columns", ()), *data.get("findings", ())):
                 item["baselined"] = item["fingerprint"] in accepted
+            for item in data.get("columns", ()):
+                item["column"], item["table"] = (
+                    display_name(item["column"]),
+                    display_name(item["table"]),
+                )
             files.append(data)
         return {"tool": "medguard", "version": __version__, "summary": self.summary(),
                 "exit_code": self.exit_code, "files": files}  # fmt: skip
