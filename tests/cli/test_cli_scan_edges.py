@@ -140,3 +140,21 @@ def test_a_headerless_table_never_shows_its_first_row(tmp_path_factory, capsys, 
     assert "CN_RESIDENT_ID" in outputs[0]
     for text in outputs:
         assert_no_plaintext(text, first)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif"])
+def test_a_console_that_cannot_show_chinese_gets_escapes_not_a_traceback(tree, monkeypatch, fmt):
+    """On an ASCII stdout (C locale) the report is escaped; JSON and SARIF stay the same JSON."""
+    import io
+    import sys
+
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    code = main(["scan", "--no-progress", "-f", fmt, "data"])
+    sys.stdout.flush()
+    text = raw.getvalue().decode("ascii")
+    assert code == 1
+    if fmt == "table":
+        assert "\\u59d3\\u540d" in text  # 姓名
+    else:
+        assert "姓名" in json.dumps(json.loads(text), ensure_ascii=False)

@@ -144,13 +144,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"medguard: wrote {count} accepted finding(s) to {args.write_baseline}",
               file=sys.stderr)  # fmt: skip
         return 2 if result.errors else 0
-    if args.format == "json":
-        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
-    elif args.format == "sarif":
-        text = json.dumps(result.to_sarif(), ensure_ascii=False, indent=2) + "\n"
+    if args.format == "table":
+        _emit(_table(result, args.limit), args.output)
     else:
-        text = _table(result, args.limit)
-    _emit(text, args.output)
+        _emit_json(result.to_json() if args.format == "json" else result.to_sarif(), args.output)
     for report in result.errors:
         print(f"medguard: cannot read {report.path}: {report.error}", file=sys.stderr)
     return result.exit_code
@@ -177,10 +174,28 @@ def _scan_one(file: Path, **options: Any) -> Any:
 def _emit(text: str, output: Path | None) -> None:
     from medguard.detect.baseline import write_atomically
 
-    if output is None:
-        sys.stdout.write(text)
-    else:
+    if output is not None:
         write_atomically(output, text)
+        return
+    if not _fits_stdout(text):  # a console without Chinese (C locale, cp1252): escape, not crash
+        encoding = sys.stdout.encoding
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    sys.stdout.write(text)
+
+
+def _emit_json(data: Any, output: Path | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None and not _fits_stdout(text):
+        text = json.dumps(data, ensure_ascii=True, indent=2) + "\n"  # the same JSON, escaped
+    _emit(text, output)
+
+
+def _fits_stdout(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_writable(path: Path | None, option: str) -> None:
