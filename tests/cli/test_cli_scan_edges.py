@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -158,3 +159,32 @@ def test_a_console_that_cannot_show_chinese_gets_escapes_not_a_traceback(tree, m
         assert "\\u59d3\\u540d" in text  # 姓名
     else:
         assert "姓名" in json.dumps(json.loads(text), ensure_ascii=False)
+
+
+_URI_REFERENCE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_sarif_uris_are_uri_references_for_any_file_name(tree, capsys, monkeypatch, absolute):
+    """Spaces and Chinese in a path are percent-encoded; a path outside the cwd is a file:// URI."""
+    folder = tree / "data" / "病历 2024"
+    folder.mkdir()
+    (folder / "患者 笔记.txt").write_text(f"电话{PHONE}\n", "utf-8")
+    target = "data"
+    if absolute:
+        (tree / "elsewhere").mkdir()
+        monkeypatch.chdir(tree / "elsewhere")
+        target = str(folder)
+    _code, out, _ = _run(capsys, "-f", "sarif", target, "missing 文件.csv")
+    run = json.loads(out)["runs"][0]
+    locations = [loc for r in run["results"] for loc in r["locations"]]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in locations] + [
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes
+    ]
+    assert all(_URI_REFERENCE.fullmatch(u) for u in uris), uris
+    assert "missing%20%E6%96%87%E4%BB%B6.csv" in uris
+    wanted = "%E7%97%85%E5%8E%86%202024/%E6%82%A3%E8%80%85%20%E7%AC%94%E8%AE%B0.txt"
+    assert any(
+        u.endswith(wanted) and u.startswith("file:///" if absolute else "data/") for u in uris
+    )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from medguard import __version__
@@ -57,6 +59,13 @@ def _is_personal(name: str) -> bool:
     from medguard.detect.text import scan_text
 
     return bool(name) and (classify_column([name]).entity_type is not None or bool(scan_text(name)))
+
+
+def _uri(path: str) -> str:
+    """A SARIF ``artifactLocation.uri``: a URI reference, so spaces and Chinese are escaped."""
+    if Path(path).is_absolute():
+        return Path(path).as_uri()
+    return urllib.parse.quote(path)
 
 
 @dataclass(frozen=True)
@@ -192,7 +201,7 @@ class ScanResult:
         results = [self._sarif_result(i, rules.index(i.entity_type)) for i in issues]
         notifications = [
             {"level": "error", "message": {"text": f"cannot read {r.path}: {r.error}"},
-             "locations": [{"physicalLocation": {"artifactLocation": {"uri": r.path}}}]}
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
             for r in self.errors
         ]  # fmt: skip
         driver = {
@@ -226,7 +235,7 @@ class ScanResult:
             "level": "error" if self.threshold.hit(issue.level, issue.score) else "warning",
             "message": {"text": f"{text}: {issue.sample}" if issue.sample else text},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": issue.file}, "region": region}}],
+                "artifactLocation": {"uri": _uri(issue.file)}, "region": region}}],
             "partialFingerprints": {"medguardLocation/v1": issue.fingerprint},
             "properties": {"level": issue.level, "score": issue.score},
         }  # fmt: skip
