@@ -156,6 +156,26 @@ def test_compound_surnames():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("黄海燕，女，9岁，", [("PERSON", "黄海燕")]),  # 黄海 (the Yellow Sea) is a word
+        ("今日收治梁海燕（女，48岁）", [("PERSON", "梁海燕")]),  # not the word 海燕
+        ("患者王国凯，男，49岁", [("PERSON", "王国凯")]),  # 王国 (kingdom) is a word
+        ("姓名：商海燕  性别：男", [("PERSON", "商海燕")]),
+        ("患者濮阳建之母李莹代诉病史", [("PERSON", "濮阳建"), ("PERSON", "李莹")]),
+        ("患者杨娟婷之母夏侯志代诉病史", [("PERSON", "杨娟婷"), ("PERSON", "夏侯志")]),
+        ("于林刚，男，63岁", [("PERSON", "于林刚")]),  # a run after punctuation is the name
+        ("患者黄疸重，皮肤黄染", []),  # 黄疸 is clinical: no name starts with it
+        ("患者方可出院，门诊随访", []),
+    ],
+)
+def test_names_whose_first_characters_are_a_word(text, expected):
+    """A name that starts with a general word (黄海, 王国) is found where its end is clear; one
+    that starts with a clinical word (黄疸) never is."""
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("由李医生查房", []),  # "Dr Li": a bare surname before a role word is no name
         ("张某，男，", []),  # already de-identified
         ("患者单于鹏，男", [("PERSON", "单于鹏")]),  # the compound surname 单于 is not cut at 于

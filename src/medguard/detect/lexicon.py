@@ -18,7 +18,7 @@ from importlib import resources
 
 from medguard.cn import names
 
-__all__ = ["MEDICAL_WORDS", "MIN_FREQUENCY", "common_words", "is_common_word"]
+__all__ = ["MEDICAL_WORDS", "MIN_FREQUENCY", "common_words", "is_common_word", "is_word"]
 
 #: jieba frequency from which a dictionary word counts as an ordinary word.
 MIN_FREQUENCY = 10
@@ -59,3 +59,16 @@ def is_common_word(candidate: str) -> bool:
     if candidate[:2] in names.COMPOUND_SURNAMES:  # 欧阳 and 上官 are words too, but not here
         return candidate[:3] in words or candidate[:4] in words
     return candidate[:2] in words or candidate[:3] in words or candidate[:4] in words
+
+
+def is_word(candidate: str) -> bool:
+    """True when ``candidate`` as a whole is an ordinary word, or starts with a clinical one.
+
+    For a candidate whose end is known (a table cell, the text before ``，男``, a field value
+    followed by a space or punctuation): 黄海燕 and 王国凯 are names although 黄海 and 王国 are
+    words, while 黄疸重 still starts with the clinical word 黄疸. In running text, where the end
+    is not known, :func:`is_common_word` applies.
+    """
+    if candidate in common_words():
+        return True
+    return candidate[:2] in MEDICAL_WORDS or candidate[:3] in MEDICAL_WORDS

@@ -43,7 +43,7 @@ from medguard.cn import (
 )
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
-from medguard.detect.lexicon import is_common_word
+from medguard.detect.lexicon import is_common_word, is_word
 
 __all__ = ["ENTITY_TYPES", "scan_text"]
 
@@ -144,7 +144,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
                     r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
-                     rf"(?=(?P<name>[{_HAN}]{{2,4}}(?:[·•][{_HAN}]{{2,6}})?))"),
+                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,6}})?))"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
@@ -173,7 +173,7 @@ _PATTERN = _compile(_ALTERNATIVES)
 # full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
 _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
-_HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,4}}")
+_HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 
 
@@ -201,31 +201,46 @@ def _tibetan(text: str) -> bool:
     return len(text) == 4 and text[:2] in _TIBETAN and text[2:] in _TIBETAN
 
 
-def _plausible_name(text: str) -> bool:
-    """A known surname, a one- or two-character given name, and not an ordinary word."""
+def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
+    """A known surname, a one- or two-character given name, and not an ordinary word.
+
+    ``ends_here`` says the text after ``text`` is no longer part of it (punctuation, a space, a
+    sex marker, a stop word): then only ``text`` as a whole must not be a word (黄海燕 is a name
+    although 黄海 is a word); otherwise no prefix may be one (高血压病史).
+    """
     if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
         given = text[2:]
     elif text[0] in names.SURNAMES:
         given = text[1:]
     else:
         return _tibetan(text)
-    return (
-        1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not is_common_word(text)
-    ) or _tibetan(text)
+    if _tibetan(text):
+        return True
+    word = is_word(text) if ends_here else is_common_word(text)
+    return 1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not word
 
 
 def _name_after(candidate: str) -> str | None:
-    """The name at the start of ``candidate`` (text after a context word), or None."""
+    """The name at the start of ``candidate`` (up to six Han characters after a context word).
+
+    A candidate of at most four characters ends at non-Han text; a longer one ends where a
+    stop character or word (因, 男, 电话, 之母, 代诉, ...) begins, if one does.
+    """
     if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
-    if is_common_word(candidate):  # 高血压病史, 杨梅舌: no prefix of a word is a name
-        return None
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
-    if end is not None:
-        candidate = candidate[: end.start()]
+    ends_here = end is not None or len(candidate) <= 4
+    # No prefix of a word is a name: 杨梅舌, 高血压病史, and 方可出院 (院 also ends names);
+    # the text before a stop word (商海燕之母) or non-Han text need only not be a word itself.
+    clear_end = len(end.group()) > 1 if end is not None else ends_here
+    head = candidate[: end.start()] if end is not None else candidate
+    if is_word(head) if clear_end else is_common_word(candidate):
+        return None
     for length in (4, 3, 2):
-        if len(candidate) >= length and _plausible_name(candidate[:length]):
-            return candidate[:length]
+        if len(head) >= length and _plausible_name(
+            head[:length], ends_here=ends_here and length == len(head)
+        ):
+            return head[:length]
     return None
 
 
@@ -240,7 +255,7 @@ def _name_before(run: str) -> str | None:
     best, weight = None, -1.0
     for length in (2, 3, 4):
         text = run[-length:]
-        if len(text) == length and _plausible_name(text):
+        if len(text) == length and _plausible_name(text, ends_here=True):
             surname = text[:2] if length > 2 and text[:2] in names.COMPOUND_SURNAMES else text[0]
             frequency = 100.0 if len(surname) == 2 else names.SURNAME_FREQUENCY.get(surname, 0.0)
             if frequency > weight:
@@ -347,7 +362,15 @@ def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Findi
 def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     end = m.start() - (2 if text[m.start() - 1].isspace() else 1)  # the name ends at the comma
     run = _HAN_RUN_BEFORE.search(text, max(0, end - 6), end)
-    name = _name_before(run.group()) if run is not None else None
+    if run is None:
+        return None
+    whole = run.group()
+    # A run that begins after non-Han text (谈桂花，男 at the start of a line) is the name itself.
+    starts_here = run.start() > max(0, end - 6) or run.start() == 0
+    if starts_here and len(whole) <= 4 and _plausible_name(whole, ends_here=True):
+        name: str | None = whole
+    else:
+        name = _name_before(whole)
     return None if name is None else Finding(end - len(name), end, "PERSON", 0.7, "name_sex")
 
 
