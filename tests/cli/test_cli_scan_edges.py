@@ -188,3 +188,22 @@ def test_sarif_uris_are_uri_references_for_any_file_name(tree, capsys, monkeypat
     assert any(
         u.endswith(wanted) and u.startswith("file:///" if absolute else "data/") for u in uris
     )
+
+
+@given(st.floats(0, 1))
+def test_the_table_share_of_values_never_rounds_a_match_to_0_or_100(ratio):
+    """A column with some matches never reads 0%, one with some misses never reads 100%."""
+    from medguard.cli.scan import _share
+
+    shown = _share(ratio)
+    assert (shown == "0%") == (ratio == 0)
+    assert (shown == "100%") == (ratio == 1)
+
+
+def test_a_rare_value_in_a_full_scan_is_not_shown_as_0_percent(tree, capsys):
+    """--full finds one phone in 300 remarks; the table says <1%, not 0%."""
+    rows = ["无"] * 299 + [f"患者电话{PHONE}"]
+    (tree / "data" / "remarks.csv").write_text("备注\n" + "\n".join(rows) + "\n", "utf-8")
+    _code, out, _ = _run(capsys, "--full", "data/remarks.csv")
+    assert "<1%" in out
+    assert " 0% " not in out

@@ -230,7 +230,7 @@ def _table(result: Any, limit: int = 0) -> str:
                      (f", {report.encoding})" if report.encoding else ")"))  # fmt: skip
         shown = issues[:limit] if limit > 0 else issues
         rows = [(i.where, i.entity_type, f"L{i.level}",
-                 f"{i.match_ratio:.0%}" if i.match_ratio is not None else f"{i.score:.2f}",
+                 _share(i.match_ratio) if i.match_ratio is not None else f"{i.score:.2f}",
                  i.sample, _mark(result, i)) for i in shown]  # fmt: skip
         widths = [max(_width(r[k]) for r in rows) for k in range(5)]
         for row in rows:
@@ -245,6 +245,15 @@ def _table(result: Any, limit: int = 0) -> str:
         f"({s['fail_on']}), {s['baselined']} baselined, {s['unreadable']} unreadable"
     )
     return "\n".join(lines) + "\n"
+
+
+def _share(ratio: float) -> str:
+    """A share of values as a whole percentage that never rounds a rare match away (``<1%``)."""
+    if 0 < ratio < 0.01:
+        return "<1%"
+    if 0.99 < ratio < 1:
+        return ">99%"
+    return f"{ratio:.0%}"
 
 
 def _mark(result: Any, issue: Any) -> str:
