@@ -207,3 +207,13 @@ def test_a_rare_value_in_a_full_scan_is_not_shown_as_0_percent(tree, capsys):
     _code, out, _ = _run(capsys, "--full", "data/remarks.csv")
     assert "<1%" in out
     assert " 0% " not in out
+
+
+def test_a_file_named_twice_is_scanned_once(tree, capsys):
+    """Overlapping paths (a directory and a file in it) report each file once."""
+    code, out, _ = _run(capsys, "-f", "json", "data", "data/notes.txt", "./data")
+    assert code == 1
+    assert sorted(f["file"] for f in json.loads(out)["files"]) == [
+        "data/notes.txt",
+        "data/patients.csv",
+    ]

@@ -122,12 +122,13 @@ def _run(args: argparse.Namespace) -> int:
     _check_writable(args.output, "--output")
     _check_writable(args.write_baseline, "--write-baseline")
     exclude = (*DEFAULT_EXCLUDE, *args.exclude)
-    own = {p.resolve() for p in (args.baseline, args.write_baseline, args.output) if p}
-    files = [
-        f
-        for f in iter_files(args.paths, include=args.include, exclude=exclude)
-        if f.resolve() not in own
-    ]  # the baseline and the report are not scanned
+    # The baseline and the report are not scanned; a file named twice (d d/sub) is scanned once.
+    seen = {p.resolve() for p in (args.baseline, args.write_baseline, args.output) if p}
+    files = []
+    for f in iter_files(args.paths, include=args.include, exclude=exclude):
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            files.append(f)
     if not files:
         print("medguard: no files to scan in " + ", ".join(args.paths), file=sys.stderr)
     options = {"full": args.full, "sample": args.sample, "min_score": args.min_score,
