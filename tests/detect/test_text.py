@@ -190,3 +190,33 @@ def test_names_whose_first_characters_are_a_word(text, expected):
 def test_name_and_birth_date_edge_cases(text, expected):
     """Role words, anonymized names, compound surnames, name lists and birth dates before 出生."""
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("登录IP：2001:db8::1，", [("IP_ADDRESS", "2001:db8::1")]),
+        ("服务器fe80::1ff:fe23:4567:890a登录", [("IP_ADDRESS", "fe80::1ff:fe23:4567:890a")]),
+        (
+            "IP 2001:0db8:85a3:0000:0000:8a2e:0370:7334。",
+            [("IP_ADDRESS", "2001:0db8:85a3:0000:0000:8a2e:0370:7334")],
+        ),
+        ("08:30:45查房", []),  # a time
+        ("MAC 00:1A:2B:3C:4D:5E", []),  # six groups and no '::' is no IPv6 address
+        ("稀释比例1:1000", []),
+        ("编号a2001:db8::1", []),  # glued to a longer word
+    ],
+)
+def test_ipv6_addresses(text, expected):
+    """IPv6 addresses are found (full and compressed forms); times, MACs and ratios are not."""
+    assert _found(text) == expected
+
+
+@given(st.ip_addresses(v=6))
+def test_any_ipv6_address_in_chinese_text_is_found_whole(address):
+    """Any IPv6 address written between Chinese words is reported with its exact span."""
+    value = str(address)
+    text = f"登录地址{value}，已记录"
+    if "." in value or value.startswith("::"):  # IPv4-mapped and leading-'::' forms not covered
+        return
+    assert _found(text) == [("IP_ADDRESS", value)]

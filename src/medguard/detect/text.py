@@ -140,6 +140,10 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}[(（][0-9A][)）](?P<hkid>)"),
     (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
                          r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
+    # IPv6 from its first colon (colons are rare in Chinese text; the handler finds the start).
+    (r":", r"(?<=[0-9A-Fa-f:]:)(?:[0-9A-Fa-f]{0,4}:){1,7}(?:[0-9A-Fa-f]{1,4}|(?<=::))"
+           r"(?![0-9A-Za-z:.])"
+           r"(?P<ipv6>)"),
     (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
                     r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
@@ -299,6 +303,25 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _ipv6(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """An IPv6 address matched from its first colon: the hex group before it is found here."""
+    start = m.start()
+    while start > 0 and m.start() - start < 4 and text[start - 1] in _HEX:
+        start -= 1
+    before = text[start - 1] if start > 0 else ""
+    if before in ":." or (before.isascii() and before.isalnum()):
+        return None
+    try:
+        ipaddress.IPv6Address(text[start : m.end()])
+    except ValueError:
+        return None
+    return Finding(start, m.end(), "IP_ADDRESS", _score(0.6, text, start, "IP_ADDRESS", negative),
+                   "ipv6")  # fmt: skip
+
+
 def _is_mobile(value: str) -> bool:
     # The pattern fixed the shape ([+86] 1[3-9]x xxxx xxxx); the segment must be allocated.
     return value.replace(" ", "").replace("-", "")[-11:-8] in phone.MOBILE_SEGMENTS
@@ -400,6 +423,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "card_groups": _grouped_card,
     "addr_ctx": _address_after_context,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
+    "ipv6": _ipv6,
     "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
     "landline": _landline, "landline_paren": _landline,
     "uscc": _checked("CN_USCC", 0.85, uscc.is_valid),

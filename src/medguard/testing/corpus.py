@@ -243,7 +243,11 @@ class _Values:
         return rng.choice(
             (f"192.168.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
              f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-             f"172.{rng.randint(16, 31)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}")
+             f"172.{rng.randint(16, 31)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+             f"240e:{rng.randint(0, 0xfff):x}:{rng.randint(1, 0xffff):x}::"
+             f"{rng.randint(1, 0xfff):x}",
+             f"fe80::{rng.randint(0, 0xffff):x}:{rng.randint(0, 0xffff):x}:"
+             f"{rng.randint(0, 0xffff):04x}:{rng.randint(1, 0xffff):x}")
         )  # fmt: skip
 
     def visit_date(self) -> str:
