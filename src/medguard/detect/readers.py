@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ _BY_SUFFIX = {
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }  # fmt: skip
 _SNIFF_BYTES = 64 * 1024
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 _TEXT_CHUNK_CHARS = 1 << 20
 BATCH_ROWS = 65_536
 
@@ -84,11 +86,13 @@ def detect_encoding(path: Path) -> str:
     a tie.
     """
     head = _head(path, _SNIFF_BYTES)
-    truncated = len(head) == _SNIFF_BYTES  # the sample may end inside a character
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if head.isascii() and len(head) == _SNIFF_BYTES:
+        head = _first_non_ascii(path)
+    truncated = len(head) == _SNIFF_BYTES  # the sample may end inside a character
     if _decodes(head, "utf-8", truncated):
         # A GBK file can be valid UTF-8 by chance (住 is D7 A1, Hebrew ס in UTF-8): keep UTF-8
         # unless GB18030 reads the sample as more Chinese-looking text.
@@ -110,6 +114,26 @@ def detect_encoding(path: Path) -> str:
         if chaos.get("big5", 1.0) < chaos.get("gb18030", 1.0):
             return "big5"
     return candidates[0]
+
+
+def _first_non_ascii(path: Path) -> bytes:
+    """The sample from the file's first non-ASCII byte on (empty for an ASCII file).
+
+    An export often starts with ASCII only (a header, codes, dates) and its Chinese text comes
+    later; judged by its head alone a GBK file would be taken for UTF-8 and fail mid-scan. The
+    file is read in blocks, so memory stays bounded; the sample starts on a character boundary,
+    since everything before it is ASCII.
+    """
+    try:
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                found = None if block.isascii() else _NON_ASCII.search(block)
+                if found:
+                    sample = block[found.start() : found.start() + _SNIFF_BYTES]
+                    return sample + f.read(_SNIFF_BYTES - len(sample))
+    except OSError as exc:
+        raise UnreadableInput(str(path), f"cannot read ({exc.strerror or exc})") from None
+    return b""
 
 
 def _han_share(data: bytes, encoding: str) -> float:
