@@ -68,3 +68,21 @@ def test_full_mode_does_not_flag_words_that_look_like_names():
     values = ["内科", "外科", "康复科", "高血压", "眼科"] * 200
     assert classify_column(values, "科室", full=True).entity_type is None
     assert classify_column(values, "诊断", full=True).level == 2
+
+
+def test_full_mode_reports_a_rare_id_written_inside_a_value():
+    """A phone or ID inside one value (患者张伟电话…) among short words is found in full mode."""
+    for value, entity in (("患者张伟电话13812345678", "PHONE_NUMBER"),
+                          ("身份证11010519491231002X", "CN_RESIDENT_ID")):  # fmt: skip
+        values = ["正常"] * 5000
+        values[3210] = value
+        report = classify_column(values, "结果", full=True)
+        assert (report.entity_type, report.matches) == (entity, 1)
+        assert_no_plaintext(str(report.to_dict()), [value[-11:]])
+
+
+def test_values_holding_a_name_and_a_phone_are_a_phone_column():
+    """A 联系人 column of ``张伟 13812345678`` values is classified by the phone inside them."""
+    values = ["张伟 13812345678", "李娜 13912345678", "王芳（女儿）13700001111"] * 50
+    report = classify_column(values, "联系人")
+    assert (report.entity_type, report.match_ratio, report.level) == ("PHONE_NUMBER", 1.0, 4)

@@ -5,6 +5,8 @@
 - identifier columns are checked with the vectorized validators of :mod:`medguard.cn` (a
   column of resident IDs is recognized by check characters and real dates, not by length);
 - free-text columns (long strings: notes, remarks) are scanned with :func:`scan_text`;
+- in other columns, a value no validator claims but of 8 characters or more (``张伟 13812345678``)
+  is scanned as text too, and what it holds counts for the column;
 - the header counts as context (姓名, 身份证号, 联系电话, name, id_no, phone, ...): a matching
   header lowers the share of matching values needed to call the column;
 - the result gets a GB/T 39725-2020 level suggestion: 4 for direct identifiers, 3 for
@@ -74,6 +76,9 @@ _COLUMN_LIKELIHOOD = {
 }  # fmt: skip
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _FREE_TEXT_LENGTH = 24
+# A value no validator claims but this long may hold personal data inside it (张伟 13812345678,
+# 身份证11010519491231002X, 患者张伟电话…): it is scanned as text.
+_EMBEDDED_LENGTH = 8
 
 
 def _each(check: Callable[[str], bool]) -> Callable[[list[str]], npt.NDArray[np.bool_]]:
@@ -239,6 +244,17 @@ class _Batch:
 
         return [str(v) for v in self.arrow.take(pa.array(positions)).to_pylist()]
 
+    def long(self, positions: npt.NDArray[np.intp], length: int) -> npt.NDArray[np.intp]:
+        """Those of ``positions`` whose values have at least ``length`` characters."""
+        lengths: npt.NDArray[np.intp]
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            lengths = pc.utf8_length(self.arrow).to_numpy(zero_copy_only=False)
+        else:
+            lengths = np.fromiter(map(len, self.items), dtype=np.intp, count=self.size)
+        return positions[lengths[positions] >= length]
+
     def candidates(self, entity: str) -> npt.NDArray[np.intp]:
         """Positions of the values shaped like ``entity``."""
         if self.arrow is not None:
@@ -343,10 +359,26 @@ class _Tally:
                 kept = self.samples.setdefault(entity, [])
                 for position in np.flatnonzero(ok)[: 3 - len(kept)]:
                     kept.append(masked_sample(values[int(position)]))
+        rest = np.flatnonzero(~claimed)
+        if len(rest):
+            rest = batch.long(rest, _EMBEDDED_LENGTH)
+        if len(rest):
+            self._add_embedded(batch.take(rest))
+
+    def _add_embedded(self, values: list[str]) -> None:
+        """Count the personal data inside values no validator claimed, once per value and type."""
+        found = {v: scan_text(v, min_score=0.5) for v in dict.fromkeys(values)}
+        for value in values:
+            for f in {f.entity_type: f for f in reversed(found[value])}.values():
+                self.hits[f.entity_type] += 1
+                kept = self.samples.setdefault(f.entity_type, [])
+                if len(kept) < 3:
+                    kept.append(masked_sample(value[f.start : f.end]))
 
     def _add_text(self, items: list[str]) -> None:
-        for text in items:
-            found = scan_text(text, min_score=0.5)
+        scanned = {text: scan_text(text, min_score=0.5) for text in dict.fromkeys(items)}
+        for text in items:  # templated remarks repeat: each distinct one is scanned once
+            found = scanned[text]
             if found:
                 self.with_pii += 1
                 self.text_kinds.update(f.entity_type for f in found)
@@ -375,7 +407,7 @@ class _Tally:
         ratio = count / self.examined
         needed = _needed(entity, hint)
         samples = tuple(self.samples.get(entity, ()))
-        score = _COLUMN_LIKELIHOOD[entity] + (0.05 if entity == hint else 0.0)
+        score = _COLUMN_LIKELIHOOD.get(entity, 0.7) + (0.05 if entity == hint else 0.0)
         if ratio < needed:  # a rare value found in full mode
             score *= 0.8
         return ColumnReport(
