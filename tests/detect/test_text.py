@@ -220,3 +220,34 @@ def test_any_ipv6_address_in_chinese_text_is_found_whole(address):
     if "." in value or value.startswith("::"):  # IPv4-mapped and leading-'::' forms not covered
         return
     assert _found(text) == [("IP_ADDRESS", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "患者张口受限，伴牙痛。", "患者韩国籍，女，32岁。", "患者安返病房，生命体征平稳。",
+        "患者雷贝拉唑肠溶片20mg qd。", "患者孔雀绿染色阳性。", "患者杜冷丁肌注后疼痛缓解。",
+        "患者由家属陪同，步行入院。", "患者伍德灯检查阴性。", "患者卢戈液染色。",
+        "患者施万细胞瘤术后", "患者平卧位", "患者易栓症", "患者康复出院", "患者宁夏人",
+        "患者高热不退", "患者明显无力", "患者黄染于3天前出现", "患者黄疸重于前",
+    ],
+)  # fmt: skip
+def test_drugs_symptoms_and_words_after_patient_are_no_names(text):
+    """After 患者 a drug, a symptom or a word that starts with a surname is not a name."""
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("患者王五诉头痛", "王五"), ("患者赵六既往体健", "赵六"), ("患者王俊一般情况可", "王俊"),
+        ("患者王小明出院后随访", "王小明"), ("患者李四今日复查", "李四"),
+        ("病人刘芳因发热就诊", "刘芳"), ("患儿陈子涵由家长陪同", "陈子涵"),
+        ("患者欧阳明华自述胸闷", "欧阳明华"), ("患者李雷头痛3天", "李雷"),
+        ("患者黄海燕平素体健", "黄海燕"), ("患者王国凯近期体重下降", "王国凯"),
+        ("患者刘洋无发热", "刘洋"),
+    ],
+)  # fmt: skip
+def test_names_after_patient_followed_by_what_follows_names(text, name):
+    """A name right after 患者 is found when what follows it is what follows names in notes."""
+    assert _found(text) == [("PERSON", name)]

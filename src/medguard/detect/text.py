@@ -84,7 +84,7 @@ _NAME_STOP = frozenset(
 )
 # Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
 _NOT_IN_GIVEN = frozenset(
-    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某"
+    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人"
 )
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显",
@@ -179,6 +179,16 @@ _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\u
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
 _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
+# Context words after which a drug, a body part or a symptom is as likely as a name (患者雷贝拉唑,
+# 患者张口受限): a name found right after them must be followed by what follows names in notes.
+_WEAK_CONTEXT = frozenset(("患者", "病人", "患儿"))
+_NAME_FOLLOWS = re.compile(
+    "[因于在是等男女主入术查嘱签同及和与称述来今昨已未予行诉无不有曾被将或其现经从自对由"
+    "头胸腹腰左右双]|"
+    + "|".join((*_NAME_STOP_WORDS, "电话", "手机", "既往", "平素", "近期", "近日", "反复",
+                "突发", "突然", "出院", "转入", "复查", "复诊", "住院", "就诊", "家属", "一直",
+                "长期", "多年"))
+)  # fmt: skip
 
 
 _CONTEXT = {entity: re.compile("|".join(words)) for entity, words in _CONTEXT_WORDS.items()}
@@ -224,26 +234,40 @@ def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     return 1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not word
 
 
-def _name_after(candidate: str) -> str | None:
+def _name_after(candidate: str, *, followed: bool = False) -> str | None:
     """The name at the start of ``candidate`` (up to six Han characters after a context word).
 
-    A candidate of at most four characters ends at non-Han text; a longer one ends where a
-    stop character or word (因, 男, 电话, 之母, 代诉, ...) begins, if one does.
+    A name followed by what follows names in notes (于, 因, 诉, 既往, 之母, ...) need only not
+    be a word itself (黄海燕平素体健). Otherwise the name ends at non-Han text or at a stop
+    character or word (男, 电话, 一般, ...) and no prefix of the text may be a word (高血压病史).
+    ``followed`` (after 患者, where a drug or a symptom is as likely: 患者雷贝拉唑, 患者张口受限)
+    accepts only a name followed by such words or by non-Han text.
     """
     if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
+    head = candidate[: end.start()] if end is not None else candidate
+    for length in (4, 3, 2):
+        if (
+            len(head) >= length
+            and _NAME_FOLLOWS.match(candidate, length)
+            and _plausible_name(head[:length], ends_here=True)
+        ):
+            return head[:length]
     ends_here = end is not None or len(candidate) <= 4
+    if followed and not len(candidate) <= 4:
+        return None  # the name must be the whole run, with non-Han text after it
     # No prefix of a word is a name: 杨梅舌, 高血压病史, and 方可出院 (院 also ends names);
     # the text before a stop word (商海燕之母) or non-Han text need only not be a word itself.
     clear_end = len(end.group()) > 1 if end is not None else ends_here
-    head = candidate[: end.start()] if end is not None else candidate
     if is_word(head) if clear_end else is_common_word(candidate):
         return None
     for length in (4, 3, 2):
         if len(head) >= length and _plausible_name(
             head[:length], ends_here=ends_here and length == len(head)
         ):
+            if followed and length != len(candidate):
+                return None
             return head[:length]
     return None
 
@@ -356,7 +380,7 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     start = m.start("name")
-    name = _name_after(m.group("name"))
+    name = _name_after(m.group("name"), followed=text[m.start() : start] in _WEAK_CONTEXT)
     if name is not None:
         return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
     if text[m.start() : start].rstrip(":： \t") in _ROLE_WORDS:  # 由张三医师主刀
