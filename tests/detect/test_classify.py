@@ -86,3 +86,12 @@ def test_values_holding_a_name_and_a_phone_are_a_phone_column():
     values = ["张伟 13812345678", "李娜 13912345678", "王芳（女儿）13700001111"] * 50
     report = classify_column(values, "联系人")
     assert (report.entity_type, report.match_ratio, report.level) == ("PHONE_NUMBER", 1.0, 4)
+
+
+def test_words_ending_in_qu_are_not_addresses():
+    """社区获得性肺炎, 病区 and 小区 are not districts; 朝阳区建国路88号 still is an address."""
+    diagnoses = ["社区获得性肺炎"] * 6 + ["病区", "小区3栋", "高血压", "冠心病"]
+    assert classify_column(diagnoses, "诊断").entity_type is None
+    addresses = ["朝阳区建国路88号", "大同市城区迎宾路1号", "广东省深圳市南山区"]
+    addresses += ["浦东新区世纪大道1号"]
+    assert classify_column(addresses, "col").entity_type == "LOCATION"

@@ -34,7 +34,7 @@ from medguard.cn import address, bank_card, dates, names, passport, phone, resid
 from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.lexicon import is_common_word
 from medguard.detect.text import scan_text
-from medguard.errors import InvalidArgument
+from medguard.errors import InvalidArgument, InvalidIdentifier
 
 __all__ = ["ColumnClassifier", "ColumnReport", "FrameReport", "classify_column", "scan_frame"]
 
@@ -102,6 +102,19 @@ def _written_phone(value: str) -> bool:
     return value[:1] in "0(（０" and phone.is_landline(value)  # area codes start with 0
 
 
+def _location(value: str) -> bool:
+    """An address with a province or city, or from a district named by 3+ characters on.
+
+    A bare two-character 社区, 小区, 病区 or 园区 is a word, not a district: 社区获得性肺炎 is a
+    diagnosis. Real two-character districts (城区, 矿区) come after their city.
+    """
+    try:
+        parts = address.parse(value)
+    except InvalidIdentifier:
+        return False
+    return bool(parts.province or parts.city) or len(parts.district or "") >= 3
+
+
 def _person(value: str) -> bool:
     surname = value[:2] in names.COMPOUND_SURNAMES or value[:1] in names.SURNAMES
     return surname and names.is_valid(value) and not is_common_word(value)
@@ -116,7 +129,7 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "CN_USCC": _each(uscc.is_valid),
     "CN_PASSPORT": _each(lambda s: passport.is_valid(s, allow_taiwan_permit=False)),
     "PERSON": _each(_person),
-    "LOCATION": _each(lambda s: address.is_valid(s) and address.district_end(s) > 0),
+    "LOCATION": _each(_location),
     "DATE_TIME": _each(_birth_date),
     "CN_MEDICAL_RECORD_NUMBER": _each(lambda s: _RECORD_NUMBER.match(s) is not None),
 }
