@@ -95,3 +95,16 @@ def test_words_ending_in_qu_are_not_addresses():
     addresses = ["朝阳区建国路88号", "大同市城区迎宾路1号", "广东省深圳市南山区"]
     addresses += ["浦东新区世纪大道1号"]
     assert classify_column(addresses, "col").entity_type == "LOCATION"
+
+
+def test_english_header_words_count_as_whole_words_only():
+    """English header words count whole (patient_name, idNo, phones), not in filename or hotel."""
+    from medguard.detect.classify import _header_hint
+
+    named = {"patient_name": "PERSON", "PatientName": "PERSON", "姓名": "PERSON",
+             "idNo": "CN_RESIDENT_ID", "身份证号": "CN_RESIDENT_ID", "phones": "PHONE_NUMBER",
+             "联系电话": "PHONE_NUMBER", "e_mail": "EMAIL_ADDRESS"}  # fmt: skip
+    assert {h: _header_hint(h) for h in named} == named
+    assert {_header_hint(h) for h in ("filename", "xml_path", "hotel", "drug_name")} == {None}
+    drugs = ["林可霉素"] * 3 + ["阿莫西林", "头孢曲松", "布洛芬", "二甲双胍"] * 2 + ["甲硝唑"]
+    assert classify_column(drugs, "drug_name").entity_type is None

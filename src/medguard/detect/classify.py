@@ -196,11 +196,26 @@ def _new_tally(name: str) -> _Tally:
     return _Tally(_header_hint(name), text_header=any(w in lowered for w in _TEXT_HEADERS))
 
 
+# Headers whose "name" is not a person's (drug_name, dept_name, hospital_name).
+_NOT_PERSON = frozenset({"drug", "dept", "department", "file", "host", "product", "item",
+                         "company", "hospital", "disease", "diagnosis", "test", "org", "unit",
+                         "ward", "brand", "field", "sheet", "table", "column", "medicine",
+                         "device", "project", "exam"})  # fmt: skip
+
+
 def _header_hint(name: str) -> str | None:
-    lowered = name.lower()
+    """The type a header names. English words count as whole words only (plurals too), so
+    filename, xml_path and hotel name no person, phone or e-mail; Chinese words anywhere."""
+    words_of = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    tokens = set(re.findall(r"[a-z]+", words_of))
     for entity, words in _HEADERS.items():
-        if any(word in lowered for word in words):
-            return entity
+        for word in words:
+            if word.isascii():
+                found = re.search(rf"(?<![a-z]){word}(?:e?s)?(?![a-z])", words_of) is not None
+            else:
+                found = word in words_of
+            if found and not (entity == "PERSON" and tokens & _NOT_PERSON):
+                return entity
     return None
 
 
