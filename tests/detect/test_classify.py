@@ -108,3 +108,12 @@ def test_english_header_words_count_as_whole_words_only():
     assert {_header_hint(h) for h in ("filename", "xml_path", "hotel", "drug_name")} == {None}
     drugs = ["林可霉素"] * 3 + ["阿莫西林", "头孢曲松", "布洛芬", "二甲双胍"] * 2 + ["甲硝唑"]
     assert classify_column(drugs, "drug_name").entity_type is None
+
+
+def test_names_with_rare_characters_are_names():
+    """Names with CJK Extension A characters (王䶮, 李䶮明) are found, in lists and Arrow arrays."""
+    import pyarrow as pa
+
+    values = ["王䶮", "李䶮明", "张伟", "陈㛃"]
+    for column in (values, pa.array(values)):
+        assert classify_column(column, "col").match_ratio == 1.0

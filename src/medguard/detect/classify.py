@@ -228,7 +228,7 @@ _SHAPES: dict[str, str] = {
     "EMAIL_ADDRESS": r"[@＠]",
     "CN_USCC": r"^[0-9A-Za-z０-９Ａ-Ｚ]{18}$",
     "CN_PASSPORT": r"^[A-Za-zＡ-Ｚ]{1,2}[0-9０-９]{7,8}$",
-    "PERSON": r"^[一-鿿·•]{2,8}$",
+    "PERSON": "^[㐀-䶿一-鿿\U00020000-\U0003134f·•]{2,8}$",  # rare characters (䶮, 𠮷) too
     "LOCATION": r"[省市区县旗州]",
     "DATE_TIME": r"^[0-9０-９]{4}(?:[-/.年][0-9０-９]{1,2}|[0-9０-９]{4}$)",
     "CN_MEDICAL_RECORD_NUMBER": r"^[A-Za-z]{0,4}[-_]?[0-9]{5,15}$",
