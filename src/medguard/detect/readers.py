@@ -13,6 +13,7 @@ Every failure to read raises :class:`~medguard.errors.UnreadableInput` naming th
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import re
@@ -435,6 +436,15 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _records(batch: list[dict[str, Any]]) -> dict[str, list[Any]]:
+def _records(batch: list[dict[str, Any]]) -> dict[str, Any]:
     names = list(dict.fromkeys(key for record in batch for key in record))
-    return {name: [record.get(name) for record in batch] for name in names}
+    columns: dict[str, Any] = {name: [record.get(name) for record in batch] for name in names}
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return columns
+    for name, values in columns.items():  # Arrow arrays are filtered in C++ (faster scans)
+        # a bare non-string value on a line ({"value": 3.5}) keeps its column a list
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError):
+            columns[name] = pa.array(values, pa.string())
+    return columns
