@@ -87,7 +87,7 @@ def test_baseline_accepts_known_findings_and_catches_new_ones(tree, capsys):
     assert code == 0
     assert "accepted" in err
     baseline = json.loads((root / "baseline.json").read_text("utf-8"))
-    assert baseline["version"] == 1
+    assert baseline["version"] == 2
     assert baseline["accepted"]
     assert _run(capsys, "--baseline", "baseline.json", "data")[0] == 0
     with (root / "data" / "notes.txt").open("a", encoding="utf-8") as f:

@@ -217,3 +217,15 @@ def test_a_file_named_twice_is_scanned_once(tree, capsys):
         "data/notes.txt",
         "data/patients.csv",
     ]
+
+
+def test_a_version_1_baseline_is_refused_with_a_way_out(tmp_path, capsys):
+    """A baseline of the earlier fingerprint format is a usage error that says to rewrite it."""
+    (tmp_path / "note.txt").write_text("电话13800138000\n", encoding="utf-8")
+    old = tmp_path / "old.json"
+    old.write_text('{"version": 1, "tool": "medguard", "accepted": []}', encoding="utf-8")
+    code = main(["scan", "--no-progress", "--baseline", str(old), str(tmp_path / "note.txt")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--write-baseline" in err
+    assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -135,7 +136,8 @@ def test_text_findings_have_lines_and_columns(tmp_path):
 
 
 def test_fingerprints_survive_moved_lines_and_hold_no_value(tmp_path):
-    """Adding lines above a finding keeps its fingerprint; the value never appears in it."""
+    """Moving a finding or editing the text around it keeps its fingerprint; another value with
+    another masked form, or a second occurrence of the same one, gets a new fingerprint."""
     path = tmp_path / "note.txt"
     path.write_text("电话13800138000\n", encoding="utf-8")
     before = scan_file(path).findings[0].fingerprint
@@ -143,10 +145,45 @@ def test_fingerprints_survive_moved_lines_and_hold_no_value(tmp_path):
     after = scan_file(path).findings[0]
     assert after.line == 3
     assert after.fingerprint == before
-    path.write_text("电话13900139000\n", encoding="utf-8")
-    assert scan_file(path).findings[0].fingerprint == before  # a place, not a value
     path.write_text("紧急联系电话13800138000\n", encoding="utf-8")
+    assert scan_file(path).findings[0].fingerprint == before
+    path.write_text("电话15912345678\n", encoding="utf-8")
     assert scan_file(path).findings[0].fingerprint != before
+    path.write_text("电话13800138000\n电话13800138000\n", encoding="utf-8")
+    first, second = (f.fingerprint for f in scan_file(path).findings)
+    assert first == before
+    assert second != before
+
+
+def test_a_headerless_tables_fingerprint_holds_no_hash_of_its_first_row(tmp_path):
+    """A headerless CSV's first row (a value) enters its column fingerprint only masked."""
+    prints = []
+    for header in ("13812345678", "13899999978"):  # the same masked form: 13*******78
+        path = tmp_path / f"{header}.csv"
+        path.write_text(f"{header}\n13900139000\n13700137000\n", encoding="utf-8")
+        (column,) = scan_file(path).tables[0].fingerprints
+        prints.append(column)
+        path.rename(tmp_path / "same.csv")
+        prints.append(scan_file(tmp_path / "same.csv").tables[0].fingerprints[0])
+        (tmp_path / "same.csv").unlink()
+    assert prints[1] == prints[3]
+
+
+@given(st.integers(0, 10**6 - 1), st.integers(0, 10**6 - 1))
+@settings(max_examples=25, deadline=None)
+def test_a_fingerprint_tells_nothing_the_masked_sample_does_not(middle, other):
+    """Two phones with the same masked sample have the same fingerprint: the hidden digits
+    cannot be recovered from it by trying values."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "note.txt"
+        prints = []
+        for hidden in (middle, other):
+            path.write_text(f"电话13{hidden:06d}000\n", encoding="utf-8")
+            (finding,) = scan_file(path).findings
+            prints.append((finding.sample, finding.fingerprint))
+        assert prints[0] == prints[1]
 
 
 def test_text_is_read_in_chunks_with_correct_line_numbers(tmp_path, monkeypatch):

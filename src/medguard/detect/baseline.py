@@ -1,9 +1,10 @@
 """Baselines: accept known findings so a scan fails only on new ones.
 
 A baseline file is JSON listing fingerprints (see :mod:`medguard.detect.files`), each with the
-file and entity type for a reviewer to read; it never holds a raw value or a hash of one::
+file and entity type for a reviewer to read; it never holds a raw value or a hash of one (nor of
+the text around one), only hashes of what reports show anyway::
 
-    {"version": 1, "tool": "medguard",
+    {"version": 2, "tool": "medguard",
      "accepted": [{"fingerprint": "…", "file": "notes/2024.txt", "entity_type": "PERSON",
                    "where": "line 12"}]}
 
@@ -20,18 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medguard.detect.files import FileReport
+from medguard.detect.files import FileReport, display_name
 from medguard.errors import InvalidArgument, ScanError
 
 __all__ = ["Baseline", "entries", "write_atomically"]
 
-_VERSION = 1
+_VERSION = 2  # version 1 fingerprints hashed the text around a finding
 
 
 def entries(reports: Iterable[FileReport]) -> list[dict[str, str]]:
     """One baseline entry per finding and per column holding personal data."""
-    from medguard.detect.report import display_name  # not at the top: report imports this
-
     out: list[dict[str, str]] = []
     for report in reports:
         for table in report.tables:
@@ -107,6 +106,11 @@ class Baseline:
             raise InvalidArgument(f"cannot read baseline {path}: {exc.strerror}") from None
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise InvalidArgument(f"baseline {path} is not JSON") from None
+        if isinstance(data, dict) and data.get("version") == 1:
+            raise InvalidArgument(
+                f"baseline {path} was written by an earlier medguard whose fingerprints could be "
+                "traced back to values; write a new one with --write-baseline"
+            )
         if not isinstance(data, dict) or data.get("version") != _VERSION:
             raise InvalidArgument(f"baseline {path}: not a medguard baseline (version {_VERSION})")
         accepted = data.get("accepted")

@@ -5,12 +5,14 @@ Tables (CSV/TSV, Excel, Parquet, JSON Lines) are classified column by column wit
 scanned with :func:`~medguard.detect.text.scan_text` chunk by chunk, and every finding gets its
 line and column. Memory stays bounded whatever the file size. Reports carry masked samples only.
 
-Every finding and every classified column has a ``fingerprint`` for baselines. It is computed
-from the place, never from the value: the file, the entity type, and for text the line with its
-personal data replaced by ``<ENTITY_TYPE>`` (plus an occurrence number), for tables the column.
-A hash of the value itself would not do: a resident ID or a phone number is found again from
-its hash by trying every possible value. So a fingerprint survives lines moving, and changes
-when the text around the finding changes.
+Every finding and every classified column has a ``fingerprint`` for baselines. It is a hash of
+what the report shows anyway, never of anything it hides: the file, the entity type and the
+masked sample with its occurrence number in the file (text), or the file, the sheet, the column
+name as reports show it and the entity type (tables). A hash of a value, or of the line around
+it, would not do: a resident ID, a phone number or a name is found again from such a hash by
+trying the possible values. A fingerprint survives lines moving; it changes when the masked
+value changes, and a value replaced by one with the same masked form (张伟 by 张三, both 张*)
+keeps its fingerprint.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import fnmatch
+import functools
 import hashlib
 import itertools
 import os
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medguard.detect.classify import ColumnClassifier, ColumnReport
+from medguard.detect.classify import ColumnClassifier, ColumnReport, classify_column
 from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.readers import (
     TABLE_FORMATS,
@@ -44,6 +47,7 @@ __all__ = [
     "FileReport",
     "LocatedFinding",
     "TableReport",
+    "display_name",
     "iter_files",
     "scan_file",
     "scan_paths",
@@ -160,8 +164,27 @@ def _display_path(path: Path) -> str:
         return path.as_posix()
 
 
+def display_name(name: str) -> str:
+    """A column or sheet name as reports show it: masked when it is itself personal data.
+
+    A table read without a header row (a headerless CSV) takes its first row for the header, so
+    a "column name" can be a resident ID or a patient's name; it is shown like a sample.
+    """
+    return masked_sample(name) if _is_personal(name) else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_personal(name: str) -> bool:
+    return bool(name) and (classify_column([name]).entity_type is not None or bool(scan_text(name)))
+
+
+_FINGERPRINT_VERSION = "2"
+
+
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    """A fingerprint: only ever computed from what reports show (masked samples, names)."""
+    joined = "\x1f".join((_FINGERPRINT_VERSION, *parts))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:24]
 
 
 def scan_file(
@@ -228,7 +251,10 @@ def _scan_table(
     reports = []
     for table, known in classifiers.items():
         done = tuple(c.report() for c in known.values())
-        prints = tuple(_digest(shown, table, c.column, c.entity_type or "") for c in done)
+        prints = tuple(
+            _digest(shown, display_name(table), display_name(c.column), c.entity_type or "")
+            for c in done
+        )
         reports.append(TableReport(table, rows[table], done, prints))
     return tuple(reports)
 
@@ -241,7 +267,7 @@ def _scan_text_file(
     on_rows: Callable[[int], None] | None,
 ) -> tuple[LocatedFinding, ...]:
     located: list[LocatedFinding] = []
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, str]] = Counter()
     for chunk in read_text(file, encoding):
         text = chunk.text
         starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
@@ -250,33 +276,19 @@ def _scan_text_file(
             by_line.setdefault(bisect.bisect_right(starts, f.start) - 1, []).append(f)
         for index, found in by_line.items():
             begin = starts[index]
-            end = starts[index + 1] - 1 if index + 1 < len(starts) else len(text)
-            line = text[begin:end].rstrip("\r")
-            redacted = _redact(line, [(f.start - begin, f.end - begin, f.entity_type)
-                                      for f in found])  # fmt: skip
             shift = chunk.first_column if index == 0 else 0  # a cut line goes on here
             for f in found:
-                key = _digest(shown, f.entity_type, redacted)
-                seen[key] += 1
+                sample = masked_sample(text[f.start : f.end])
+                seen[f.entity_type, sample] += 1
                 located.append(LocatedFinding(
                     shown, chunk.first_line + index, f.start - begin + 1 + shift,
                     f.end - begin + 1 + shift,
-                    f.entity_type, f.score, level_of(f.entity_type), f.recognizer,
-                    masked_sample(text[f.start : f.end]), _digest(key, str(seen[key])),
+                    f.entity_type, f.score, level_of(f.entity_type), f.recognizer, sample,
+                    _digest(shown, f.entity_type, sample, str(seen[f.entity_type, sample])),
                 ))  # fmt: skip
         if on_rows is not None:
             on_rows(len(starts))
     return tuple(located)
-
-
-def _redact(line: str, spans: Sequence[tuple[int, int, str]]) -> str:
-    out, last = [], 0
-    for start, end, entity in sorted(spans):
-        out.append(line[last:start])
-        out.append(f"<{entity}>")
-        last = end
-    out.append(line[last:])
-    return "".join(out).strip()
 
 
 @dataclass(frozen=True)

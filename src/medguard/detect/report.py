@@ -9,7 +9,6 @@ and a column or sheet name that is itself personal data is masked too (:func:`di
 
 from __future__ import annotations
 
-import functools
 import re
 import urllib.parse
 from collections import Counter
@@ -20,8 +19,7 @@ from typing import Any
 
 from medguard import __version__
 from medguard.detect.baseline import Baseline
-from medguard.detect.files import FileReport
-from medguard.detect.levels import masked_sample
+from medguard.detect.files import FileReport, display_name
 from medguard.errors import InvalidArgument
 
 __all__ = ["Issue", "ScanResult", "Threshold", "display_name"]
@@ -42,23 +40,6 @@ _ENTITY_HELP = {
     "IP_ADDRESS": "IP address",
     "DATE_TIME": "Date of birth",
 }
-
-
-def display_name(name: str) -> str:
-    """A column or sheet name as reports show it: masked when it is itself personal data.
-
-    A table read without a header row (a headerless CSV) takes its first row for the header, so
-    a "column name" can be a resident ID or a patient's name; it is shown like a sample.
-    """
-    return masked_sample(name) if _is_personal(name) else name
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_personal(name: str) -> bool:
-    from medguard.detect.classify import classify_column
-    from medguard.detect.text import scan_text
-
-    return bool(name) and (classify_column([name]).entity_type is not None or bool(scan_text(name)))
 
 
 def _uri(path: str) -> str:
@@ -236,7 +217,7 @@ class ScanResult:
             "message": {"text": f"{text}: {issue.sample}" if issue.sample else text},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": _uri(issue.file)}, "region": region}}],
-            "partialFingerprints": {"medguardLocation/v1": issue.fingerprint},
+            "partialFingerprints": {"medguardFinding/v2": issue.fingerprint},
             "properties": {"level": issue.level, "score": issue.score},
         }  # fmt: skip
         if issue.baselined:
