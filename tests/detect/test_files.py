@@ -295,3 +295,59 @@ def test_ragged_csv_rows_are_all_scanned_and_errors_hold_no_data(tmp_path):
     assert report.error is not None
     assert "13800138000" not in report.error
     assert "张三丰" not in report.error
+
+
+@pytest.fixture
+def walked(tmp_path, monkeypatch):
+    """A tree d/a.csv, d/sub/b.csv, d/sub/c.txt, walked from tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("d/a.csv", "d/sub/b.csv", "d/sub/c.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "expected"),
+    [
+        (["**/*.csv"], [], ["d/a.csv", "d/sub/b.csv"]),  # ** also matches the top of the walk
+        (["*.csv"], [], ["d/a.csv", "d/sub/b.csv"]),
+        ([], ["sub/"], ["d/a.csv"]),  # a trailing slash names the directory
+        ([], ["d/sub"], ["d/a.csv"]),  # the directory as given in front
+        ([], ["./sub"], ["d/a.csv"]),
+        ([], ["sub/**"], ["d/a.csv"]),
+        ([], ["*.txt"], ["d/a.csv", "d/sub/b.csv"]),
+    ],
+)
+def test_include_and_exclude_globs_as_users_write_them(walked, include, exclude, expected):
+    """Globs match as users write them: **/, a trailing slash, the walked root in front."""
+    from medguard.detect.files import iter_files
+
+    found = [p.as_posix() for p in iter_files(["d"], include=include, exclude=exclude)]
+    assert found == expected
+
+
+def test_a_directory_that_cannot_be_listed_is_reported_not_skipped(walked, monkeypatch):
+    """A subdirectory os.walk cannot list is reported as unreadable; the rest is scanned."""
+    import os as os_module
+
+    real = os_module.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os_module, "scandir", scandir)
+    reports = {r.path: r for r in scan_paths(["d"])}
+    assert reports["d/sub"].error == "cannot list directory: Permission denied"
+    assert reports["d/a.csv"].error is None
+
+
+def test_notebook_view_masks_a_column_name_that_is_a_value(tmp_path):
+    """The HTML view of a headerless CSV shows its first row masked, like every report."""
+    path = tmp_path / "headerless.csv"
+    path.write_text("13812345678\n13900139000\n13700137000\n", encoding="utf-8")
+    view = scan_file(path)._repr_html_()
+    assert "13812345678" not in view
+    assert "13*******78" in view

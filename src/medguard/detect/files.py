@@ -142,7 +142,7 @@ class FileReport:
     def _repr_html_(self) -> str:
         import html
 
-        rows = [(c.column, c.entity_type or "", f"{c.match_ratio:.2%}", c.level,
+        rows = [(display_name(c.column), c.entity_type or "", f"{c.match_ratio:.2%}", c.level,
                  ", ".join(c.samples)) for c in self.columns]  # fmt: skip
         rows += [(f"{f.line}:{f.column}", f.entity_type, f"{f.score:.2f}", f.level, f.sample)
                  for f in self.findings]  # fmt: skip
@@ -211,6 +211,12 @@ def scan_file(
             raise InvalidArgument(f"unknown text encoding {encoding!r}") from None
     file = Path(path)
     shown = _display_path(file)
+    if file.is_dir():
+        try:
+            os.scandir(file).close()
+        except OSError as exc:
+            raise UnreadableInput(shown, f"cannot list directory: {exc.strerror}") from None
+        raise UnreadableInput(shown, "a directory (scan_paths walks directories)")
     if not file.is_file():
         raise UnreadableInput(shown, "no such file")
     fmt = file_format(file)
@@ -291,18 +297,50 @@ def _scan_text_file(
     return tuple(located)
 
 
+def _pattern_forms(pattern: str) -> tuple[str, ...]:
+    """A glob as users write it, in the forms matched: ``sub/`` is ``sub``; ``**/*.csv`` also
+    matches at the top of the walk (``*.csv``); ``./x`` is ``x``."""
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    pattern = pattern.rstrip("/") or pattern
+    forms = [pattern]
+    while forms[-1].startswith("**/"):
+        forms.append(forms[-1][3:])
+    return tuple(forms)
+
+
 @dataclass(frozen=True)
 class _Filter:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
 
-    def wants(self, relative: str, is_dir: bool) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "include", tuple(f for p in self.include for f in _pattern_forms(p))
+        )
+        object.__setattr__(
+            self, "exclude", tuple(f for p in self.exclude for f in _pattern_forms(p))
+        )
+
+    def wants(self, relative: str, is_dir: bool, root: str = "") -> bool:
+        """Whether the walk keeps ``relative`` (a path under the walked directory ``root``)."""
         name = relative.rsplit("/", 1)[-1]
-        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.exclude):
+        names = (relative, name, f"{root}/{relative}") if root else (relative, name)
+        if any(fnmatch.fnmatch(n, p) for p in self.exclude for n in names):
             return False
         if is_dir or not self.include:
             return True
-        return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.include)
+        return any(fnmatch.fnmatch(n, p) for p in self.include for n in names)
+
+
+def _collector(unlisted: list[Path]) -> Callable[[OSError], None]:
+    """An ``os.walk`` error handler keeping the directories it could not list."""
+
+    def keep(error: OSError) -> None:
+        unlisted.append(Path(error.filename))
+
+    return keep
 
 
 def iter_files(
@@ -314,9 +352,10 @@ def iter_files(
     """Files named in ``paths``, with directories walked in sorted order.
 
     ``include`` and ``exclude`` are glob patterns matched against the path relative to the
-    directory walked and against the bare name (``*.csv``, ``exports/**``, ``tmp``). A file named
-    directly is always yielded, whatever the patterns; a missing path is yielded as given so the
-    caller reports it.
+    directory walked, against that path with the directory as given in front (``data/tmp``),
+    and against the bare name (``*.csv``, ``exports/**``, ``**/*.csv``, ``tmp``, ``tmp/``). A
+    file named directly is always yielded, whatever the patterns; a missing path, and a
+    directory that cannot be listed, is yielded as it is so the caller reports it.
     """
     wanted = _Filter(tuple(include), tuple(exclude))
     for given in paths:
@@ -324,13 +363,20 @@ def iter_files(
         if not root.is_dir():
             yield root
             continue
-        for directory, subdirs, files in os.walk(root):
+        shown_root = root.as_posix().rstrip("/")
+        unlisted: list[Path] = []
+        for directory, subdirs, files in os.walk(root, onerror=_collector(unlisted)):
+            yield from unlisted
+            unlisted.clear()
             relative_dir = Path(directory).relative_to(root).as_posix()
             prefix = "" if relative_dir == "." else f"{relative_dir}/"
-            subdirs[:] = sorted(d for d in subdirs if wanted.wants(prefix + d, is_dir=True))
+            subdirs[:] = sorted(
+                d for d in subdirs if wanted.wants(prefix + d, is_dir=True, root=shown_root)
+            )
             for name in sorted(files):
-                if wanted.wants(prefix + name, is_dir=False):
+                if wanted.wants(prefix + name, is_dir=False, root=shown_root):
                     yield Path(directory) / name
+        yield from unlisted
 
 
 def scan_paths(
