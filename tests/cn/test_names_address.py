@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medguard.cn import address, dates, names, normalize, regions
+from medguard.errors import InvalidIdentifier
 
 seeds = st.integers(min_value=0, max_value=2**32)
 
@@ -46,6 +47,20 @@ def test_not_names(value):
     assert not names.is_valid(value)
 
 
+# CJK Extensions B-G, outside the BMP: 𠮷 (U+20BB7), 𪚥 (U+2A6A5), 𬌗 (U+2C317), 𰻝 (U+30EDD)
+_ASTRAL_HAN = st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF) | st.characters(
+    min_codepoint=0x30000, max_codepoint=0x3134F
+)
+
+
+@given(st.sampled_from(sorted(names.SURNAMES)), st.lists(_ASTRAL_HAN, min_size=1, max_size=2))
+def test_names_with_characters_outside_the_bmp_are_valid(surname, given_chars):
+    """A surname and given characters from CJK Extension B and later (王𠮷) make a valid name."""
+    name = surname + "".join(given_chars)
+    assert names.is_valid(name)
+    assert names.split_name(name) == (surname, "".join(given_chars))
+
+
 @given(seeds)
 def test_generated_addresses_parse_to_district(seed):
     """Generated addresses parse; district_end stops after the deepest level found.
@@ -67,6 +82,45 @@ def test_address_municipality():
     assert (parsed.province, parsed.city, parsed.district, parsed.rest) == (
         "北京市", None, "朝阳区", "建国路88号")  # fmt: skip
     assert address.district_end("no address here") == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "社区获得性肺炎",
+        "社区",
+        "病区",
+        "病区护士站",
+        "小区3栋",
+        "园区管委会",
+        "山区",
+        "城区",
+        "本县",
+    ],
+)
+def test_words_ending_in_qu_or_xian_are_no_addresses(value):
+    """A bare one-character + 区/县 word (社区, 病区, 小区, 园区, 山区) is no district."""
+    assert not address.is_valid(value)
+    assert address.district_end(value) == 0
+    with pytest.raises(InvalidIdentifier):
+        address.parse(value)
+
+
+@given(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), st.sampled_from("区县"))
+def test_short_districts_count_after_a_city(char, suffix):
+    """After a city (阳泉市城区, 晋城市城区) a one-character + 区/县 district is kept."""
+    parsed = address.parse(f"阳泉市{char}{suffix}")
+    assert (parsed.city, parsed.district) == ("阳泉市", char + suffix)
+
+
+@pytest.mark.parametrize(
+    ("value", "district"), [("阳泉市城区", "城区"), ("晋城市城区", "城区"),
+                            ("山西省晋城市城区", "城区"), ("沛县大屯镇", "沛县")],
+)  # fmt: skip
+def test_real_short_districts_and_counties_parse(value, district):
+    """Real two-character districts after their city, and counties like 沛县, still parse."""
+    assert address.parse(value).district == district
+    assert value[: address.district_end(value)].endswith(district)
 
 
 def test_regions_table():

@@ -50,13 +50,39 @@ def normalize(value: str) -> str:
     return "".join(value.split())
 
 
+def _match(text: str) -> re.Match[str] | None:
+    """The administrative parts of ``text``, or None when it has none.
+
+    A bare district of one character + 区 or 县 is an ordinary word (社区获得性肺炎, 病区, 小区,
+    园区, 山区) and counts only after a province or city (阳泉市城区), unless it is a real
+    county's name (沛县, 滑县).
+    """
+    m = _PATTERN.match(text)
+    if m is None or not (m.group("province") or m.group("city") or m.group("district")):
+        return None
+    district = m.group("district")
+    if not (m.group("province") or m.group("city")) and _is_word(district):
+        return None
+    return m
+
+
+def _is_word(district: str) -> bool:
+    return len(district) == 2 and district[1] in "区县" and district not in _short_counties()
+
+
+@cache
+def _short_counties() -> frozenset[str]:
+    """Counties named by one character + 县 (GB/T 2260): 丰县, 沛县, 歙县, ..."""
+    names = (regions.name_of(str(code)) or "" for code in regions.CURRENT_COUNTY_CODES)
+    return frozenset(name for name in names if len(name) == 2 and name.endswith("县"))
+
+
 def parse(value: str) -> Address:
     """Split an address; raises :class:`InvalidIdentifier` when no administrative part is found."""
     if not isinstance(value, str):
         raise InvalidIdentifier(_KIND, f"expected a string, got {type(value).__name__}")
-    text = normalize(value)
-    m = _PATTERN.match(text)
-    if m is None or not (m.group("province") or m.group("city") or m.group("district")):
+    m = _match(normalize(value))
+    if m is None:
         raise InvalidIdentifier(_KIND, "no province, city or district found")
     return Address(m.group("province"), m.group("city"), m.group("district"), m.group("rest"))
 
@@ -66,7 +92,7 @@ def district_end(value: str) -> int:
 
     Returns 0 when no administrative part is recognized, so callers mask everything.
     """
-    m = _PATTERN.match(normalize(value))
+    m = _match(normalize(value))
     if m is None:
         return 0
     for group in ("district", "city", "province"):
