@@ -95,7 +95,10 @@ TIBETAN_NAME_PARTS: frozenset[str] = frozenset(
 
 _MALE_GIVEN = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欣建国峰志文博晨阳天昊"
 _FEMALE_GIVEN = "芳娜敏静丽艳娟霞秀英玲燕萍红琳丹洁颖雪慧倩婷佳怡晶欣梅莉璐薇琪瑶雯月蕾桂兰"
-_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+(?:[·•][\u3400-\u9fff]+)*$")
+# Han characters: Extension A and the basic block, compatibility ideographs, and Extensions B-H
+# outside the BMP (U+20000-U+323AF), where rare name characters live (王𠮷).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_CJK = re.compile(rf"^[{_HAN}]+(?:[·•][{_HAN}]+)*$")
 _DOTS = str.maketrans({"•": "·", "・": "·", ".": "·"})
 
 
