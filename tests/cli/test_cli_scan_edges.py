@@ -229,3 +229,19 @@ def test_a_version_1_baseline_is_refused_with_a_way_out(tmp_path, capsys):
     assert code == 2
     assert "--write-baseline" in err
     assert "Traceback" not in err
+
+
+def test_findings_past_max_findings_fail_closed_even_with_a_baseline(tmp_path, capsys):
+    """Findings not listed (over --max-findings) cannot be baselined, so they still fail."""
+    note = tmp_path / "note.txt"
+    note.write_text("电话13800138000\n电话13900139000\n电话13700137000\n", encoding="utf-8")
+    baseline = tmp_path / "baseline.json"
+    args = ["scan", "--no-progress", "--max-findings", "1", str(note)]
+    assert main([*args[:-1], "--write-baseline", str(baseline), str(note)]) == 0
+    capsys.readouterr()
+    assert main([*args[:-1], "--baseline", str(baseline), "-f", "json", str(note)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["omitted"] == 2
+    assert report["files"][0]["omitted"][0]["count"] == 2
+    assert main([*args[:-1], "--baseline", str(baseline), "--max-findings", "5", str(note)]) == 1
+    assert main(["scan", "--no-progress", "--max-findings", "-1", str(note)]) == 2

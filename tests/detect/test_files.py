@@ -351,3 +351,18 @@ def test_notebook_view_masks_a_column_name_that_is_a_value(tmp_path):
     view = scan_file(path)._repr_html_()
     assert "13812345678" not in view
     assert "13*******78" in view
+
+
+def test_a_text_report_lists_at_most_max_findings_and_counts_the_rest(tmp_path):
+    """Past ``max_findings`` a report keeps counts per entity type, not findings (bounded)."""
+    path = tmp_path / "dump.txt"
+    path.write_text("".join(f"电话1380013{i:04d}\n" for i in range(50)) + "患者张三，男\n", "utf-8")
+    report = scan_file(path, max_findings=10)
+    assert len(report.findings) == 10
+    by_type = {o.entity_type: o for o in report.omitted}
+    assert by_type["PHONE_NUMBER"].count == 40
+    assert by_type["PHONE_NUMBER"].first_line == 11
+    assert by_type["PERSON"].count == 1
+    assert scan_file(path).omitted == ()
+    with pytest.raises(medguard.MedguardError):
+        scan_file(path, max_findings=-1)

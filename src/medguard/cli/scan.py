@@ -100,6 +100,14 @@ def register(sub: Any) -> None:
         help="table format: show at most N findings per file (0: all; default: 20)",
     )
     parser.add_argument(
+        "--max-findings",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="list at most N findings per text file; the rest are counted and fail the scan "
+        "as not baselined (default: 100000)",
+    )
+    parser.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress bar (it only shows on a terminal anyway)",
@@ -118,6 +126,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InvalidArgument("--sample must be at least 1")
     if not 0 <= args.min_score <= 1:
         raise InvalidArgument("--min-score must be between 0 and 1")
+    if args.max_findings < 0:
+        raise InvalidArgument("--max-findings must be 0 or more")
     baseline = Baseline.load(args.baseline) if args.baseline else None
     _check_writable(args.output, "--output")
     _check_writable(args.write_baseline, "--write-baseline")
@@ -132,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     if not files:
         print("medguard: no files to scan in " + ", ".join(args.paths), file=sys.stderr)
     options = {"full": args.full, "sample": args.sample, "min_score": args.min_score,
-               "encoding": args.encoding}  # fmt: skip
+               "encoding": args.encoding, "max_findings": args.max_findings}  # fmt: skip
     with _Progress(files, enabled=not args.no_progress) as progress:
         reports = []
         for file in files:

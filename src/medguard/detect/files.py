@@ -44,8 +44,10 @@ from medguard.errors import InvalidArgument, UnreadableInput
 
 __all__ = [
     "DEFAULT_EXCLUDE",
+    "MAX_FINDINGS",
     "FileReport",
     "LocatedFinding",
+    "OmittedFindings",
     "TableReport",
     "display_name",
     "iter_files",
@@ -58,7 +60,7 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__py
                    ".nox", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache")  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocatedFinding:
     """A finding in a text file: 1-based line and column (in characters), masked sample."""
 
@@ -81,6 +83,26 @@ class LocatedFinding:
             "score": self.score, "level": self.level, "recognizer": self.recognizer,
             "sample": self.sample, "fingerprint": self.fingerprint,
         }  # fmt: skip
+
+
+#: Findings a report lists per text file by default; the rest are counted (memory stays bounded).
+MAX_FINDINGS = 100_000
+
+
+@dataclass(frozen=True)
+class OmittedFindings:
+    """Findings of one entity type past a report's limit: counted, not listed."""
+
+    entity_type: str
+    count: int
+    level: int
+    max_score: float
+    first_line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {"entity_type": self.entity_type, "count": self.count, "level": self.level,
+                "max_score": self.max_score, "first_line": self.first_line}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,6 +137,7 @@ class FileReport:
     findings: tuple[LocatedFinding, ...] = ()
     error: str | None = None
     skipped: str | None = None  # why the file was not scanned (binary)
+    omitted: tuple[OmittedFindings, ...] = ()  # findings past ``max_findings``, counted
 
     @property
     def columns(self) -> tuple[ColumnReport, ...]:
@@ -137,6 +160,8 @@ class FileReport:
             ]  # fmt: skip
         else:
             out["findings"] = [f.to_dict() for f in self.findings]
+            if self.omitted:
+                out["omitted"] = [o.to_dict() for o in self.omitted]
         return out
 
     def _repr_html_(self) -> str:
@@ -196,12 +221,15 @@ def scan_file(
     encoding: str | None = None,
     seed: int = 0,
     on_rows: Callable[[int], None] | None = None,
+    max_findings: int = MAX_FINDINGS,
 ) -> FileReport:
     """Scan one file: classify a table's columns, or find personal data in a text file.
 
     ``full`` examines every value instead of a sample of ``sample`` per column; ``min_score``
     is the least likelihood a text finding needs; ``encoding`` overrides detection;
     ``on_rows`` is called with the number of rows (or lines) after each batch, for progress.
+    A text file's report lists at most ``max_findings`` findings; the rest are counted per
+    entity type in ``omitted``, so memory stays bounded however much a file holds.
     Raises :class:`~medguard.errors.UnreadableInput` when the file cannot be read.
     """
     if encoding is not None:
@@ -228,8 +256,10 @@ def scan_file(
     if fmt in TABLE_FORMATS:
         tables = _scan_table(file, shown, fmt, encoding, full, sample, seed, on_rows)
         return FileReport(shown, fmt, encoding, size, tables=tables)
-    findings = _scan_text_file(file, shown, encoding, min_score, on_rows)
-    return FileReport(shown, fmt, encoding, size, findings=findings)
+    if max_findings < 0:
+        raise InvalidArgument(f"max_findings must be 0 or more, got {max_findings}")
+    findings, omitted = _scan_text_file(file, shown, encoding, min_score, on_rows, max_findings)
+    return FileReport(shown, fmt, encoding, size, findings=findings, omitted=omitted)
 
 
 def _scan_table(
@@ -271,9 +301,11 @@ def _scan_text_file(
     encoding: str | None,
     min_score: float,
     on_rows: Callable[[int], None] | None,
-) -> tuple[LocatedFinding, ...]:
+    max_findings: int,
+) -> tuple[tuple[LocatedFinding, ...], tuple[OmittedFindings, ...]]:
     located: list[LocatedFinding] = []
     seen: Counter[tuple[str, str]] = Counter()
+    omitted: dict[str, OmittedFindings] = {}
     for chunk in read_text(file, encoding):
         text = chunk.text
         starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
@@ -284,6 +316,9 @@ def _scan_text_file(
             begin = starts[index]
             shift = chunk.first_column if index == 0 else 0  # a cut line goes on here
             for f in found:
+                if len(located) >= max_findings:
+                    _count_omitted(omitted, f.entity_type, f.score, chunk.first_line + index)
+                    continue
                 sample = masked_sample(text[f.start : f.end])
                 seen[f.entity_type, sample] += 1
                 located.append(LocatedFinding(
@@ -294,7 +329,19 @@ def _scan_text_file(
                 ))  # fmt: skip
         if on_rows is not None:
             on_rows(len(starts))
-    return tuple(located)
+    return tuple(located), tuple(omitted.values())
+
+
+def _count_omitted(
+    omitted: dict[str, OmittedFindings], entity: str, score: float, line: int
+) -> None:
+    known = omitted.get(entity)
+    if known is None:
+        omitted[entity] = OmittedFindings(entity, 1, level_of(entity), score, line)
+    else:
+        omitted[entity] = OmittedFindings(
+            entity, known.count + 1, known.level, max(known.max_score, score), known.first_line
+        )
 
 
 def _pattern_forms(pattern: str) -> tuple[str, ...]:
@@ -390,7 +437,15 @@ def scan_paths(
 
     ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done.
     """
-    unknown = set(options) - {"full", "sample", "min_score", "encoding", "seed", "on_rows"}
+    unknown = set(options) - {
+        "full",
+        "sample",
+        "min_score",
+        "encoding",
+        "seed",
+        "on_rows",
+        "max_findings",
+    }
     if unknown:
         raise InvalidArgument(f"unknown scan option(s): {', '.join(sorted(unknown))}")
     for path in iter_files(paths, include=include, exclude=exclude):

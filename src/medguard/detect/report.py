@@ -9,6 +9,7 @@ and a column or sheet name that is itself personal data is masked too (:func:`di
 
 from __future__ import annotations
 
+import hashlib
 import re
 import urllib.parse
 from collections import Counter
@@ -40,6 +41,10 @@ _ENTITY_HELP = {
     "IP_ADDRESS": "IP address",
     "DATE_TIME": "Date of birth",
 }
+
+
+def _omitted_fingerprint(path: str, entity: str) -> str:
+    return hashlib.sha256(f"omitted\x1f{path}\x1f{entity}".encode()).hexdigest()[:24]
 
 
 def _uri(path: str) -> str:
@@ -97,6 +102,7 @@ class Issue:
     end_column: int | None = None
     column_name: str | None = None
     match_ratio: float | None = None
+    omitted: int = 0  # findings past the report's limit that this issue stands for
 
 
 @dataclass
@@ -128,6 +134,13 @@ class ScanResult:
                     f.sample, f.fingerprint, f.fingerprint in accepted, f.line, f.column,
                     f.end_column,
                 )  # fmt: skip
+            for o in report.omitted:  # not listed, so never in a baseline: they fail closed
+                yield Issue(
+                    report.path, f"{o.count:,} more from line {o.first_line} (not listed: "
+                    "over --max-findings)", o.entity_type, o.level, o.max_score, "",
+                    _omitted_fingerprint(report.path, o.entity_type), False, o.first_line,
+                    omitted=o.count,
+                )  # fmt: skip
 
     def failing(self) -> list[Issue]:
         """Issues at or above the threshold and not in the baseline."""
@@ -155,6 +168,7 @@ class ScanResult:
             "files": len(self.reports), "unreadable": len(self.errors),
             "issues": len(issues), "baselined": sum(i.baselined for i in issues),
             "failing": len(self.failing()), "fail_on": str(self.threshold),
+            "omitted": sum(i.omitted for i in issues),
             "by_entity": dict(Counter(i.entity_type for i in issues).most_common()),
         }  # fmt: skip
 
@@ -206,7 +220,10 @@ class ScanResult:
         region: dict[str, int] = {"startLine": issue.line or 1}
         if issue.column is not None and issue.end_column is not None:
             region.update(startColumn=issue.column, endColumn=issue.end_column)
-        if issue.column_name is not None:
+        if issue.omitted:
+            text = (f"{issue.omitted:,} more {issue.entity_type} findings from line {issue.line}, "
+                    "not listed (over --max-findings)")  # fmt: skip
+        elif issue.column_name is not None:
             ratio = f"{issue.match_ratio or 0:.0%}"
             text = f"Column '{issue.column_name}' holds {issue.entity_type} ({ratio} of values)"
         else:
