@@ -15,12 +15,15 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import json
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from medguard.errors import UnreadableInput
 
@@ -81,60 +84,88 @@ def _head(path: Path, size: int) -> bytes:
 def detect_encoding(path: Path) -> str:
     """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16``, ``gb18030`` or ``big5``.
 
-    UTF-8 wins when the sample is valid UTF-8 and reads as Chinese at least as well as it does in
+    Judged on a sample of the file's non-ASCII stretches (see :func:`_non_ascii_sample`). UTF-8
+    wins when the sample is valid UTF-8 and reads as Chinese at least as well as it does in
     GB18030. Otherwise GB18030 (read for GBK and GB2312 too, its subsets, so rare characters in
     names still decode) or Big5, whichever reads as more Chinese text; charset-normalizer breaks
     a tie.
     """
-    head = _head(path, _SNIFF_BYTES)
+    head = _head(path, 4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if head.isascii() and len(head) == _SNIFF_BYTES:
-        head = _first_non_ascii(path)
-    truncated = len(head) == _SNIFF_BYTES  # the sample may end inside a character
-    if _decodes(head, "utf-8", truncated):
+    sample = _non_ascii_sample(path)
+    truncated = not sample.endswith(b"\n")  # the sample may end inside a character
+    if _decodes(sample, "utf-8", truncated):
         # A GBK file can be valid UTF-8 by chance (住 is D7 A1, Hebrew ס in UTF-8): keep UTF-8
         # unless GB18030 reads the sample as more Chinese-looking text.
-        if not _decodes(head, "gb18030", truncated) or _han_share(head, "utf-8") >= _han_share(
-            head, "gb18030"
+        if not _decodes(sample, "gb18030", truncated) or _han_share(sample, "utf-8") >= _han_share(
+            sample, "gb18030"
         ):
             return "utf-8"
         return "gb18030"
-    candidates = [e for e in ("gb18030", "big5") if _decodes(head, e, truncated)]
+    candidates = [e for e in ("gb18030", "big5") if _decodes(sample, e, truncated)]
     if not candidates:
         raise UnreadableInput(str(path), "not text in a known encoding (UTF-8, GB18030, Big5)")
     if len(candidates) == 2:  # the one reading more Chinese text; then the less chaotic
-        gb, big5 = _han_share(head, "gb18030"), _han_share(head, "big5")
+        gb, big5 = _han_share(sample, "gb18030"), _han_share(sample, "big5")
         if big5 != gb:
             return "big5" if big5 > gb else "gb18030"
         from charset_normalizer import from_bytes
 
-        chaos = {str(m.encoding): m.chaos for m in from_bytes(head, cp_isolation=candidates)}
+        chaos = {str(m.encoding): m.chaos for m in from_bytes(sample, cp_isolation=candidates)}
         if chaos.get("big5", 1.0) < chaos.get("gb18030", 1.0):
             return "big5"
     return candidates[0]
 
 
-def _first_non_ascii(path: Path) -> bytes:
-    """The sample from the file's first non-ASCII byte on (empty for an ASCII file).
+_SNIFF_STRETCHES = 16
+_SNIFF_NON_ASCII = 4096
+_ASCII_BYTES = bytes(range(128))
+
+
+def _non_ascii_sample(path: Path) -> bytes:
+    """Stretches of the file holding non-ASCII bytes, joined (empty for an ASCII file).
 
     An export often starts with ASCII only (a header, codes, dates) and its Chinese text comes
-    later; judged by its head alone a GBK file would be taken for UTF-8 and fail mid-scan. The
-    file is read in blocks, so memory stays bounded; the sample starts on a character boundary,
-    since everything before it is ASCII.
+    later; and a first stretch with only a few non-ASCII characters (a © or a UTF-8 header row
+    over GBK data) says little. So the file is read on, in blocks (memory stays bounded, and
+    the file is read at most once), until the stretches hold 4 KB of non-ASCII bytes, or there
+    are 16 of them, or the file ends: a Chinese text file stops in its first block.
+
+    Each stretch starts at a character boundary (everything before it since the last stretch
+    is ASCII) and, when it holds a line break, ends after its last one: the next search starts
+    on a boundary again. The sample may end inside a character only where it does not end with
+    a line break.
     """
+    stretches: list[bytes] = []
+    non_ascii = 0
+    buffer, at_end = b"", False  # buffer starts at a character boundary
     try:
         with path.open("rb") as f:
-            while block := f.read(1 << 20):
-                found = None if block.isascii() else _NON_ASCII.search(block)
-                if found:
-                    sample = block[found.start() : found.start() + _SNIFF_BYTES]
-                    return sample + f.read(_SNIFF_BYTES - len(sample))
+            while len(stretches) < _SNIFF_STRETCHES and non_ascii < _SNIFF_NON_ASCII:
+                if len(buffer) < _SNIFF_BYTES and not at_end:
+                    block = f.read(1 << 20)
+                    at_end = not block
+                    buffer += block
+                    continue
+                found = None if buffer.isascii() else _NON_ASCII.search(buffer)
+                if found is None:
+                    if at_end:
+                        break
+                    buffer = b""
+                    continue
+                stretch = buffer[found.start() : found.start() + _SNIFF_BYTES]
+                end = stretch.rfind(b"\n") + 1
+                stretches.append(stretch[:end] if end else stretch)
+                non_ascii += len(stretch[:end].translate(None, _ASCII_BYTES)) if end else 0
+                if not end:  # no line break: the next search would not start on a boundary
+                    break
+                buffer = buffer[found.start() + end :]
     except OSError as exc:
         raise UnreadableInput(str(path), f"cannot read ({exc.strerror or exc})") from None
-    return b""
+    return b"".join(stretches)
 
 
 def _han_share(data: bytes, encoding: str) -> float:
@@ -165,14 +196,17 @@ def read_text(path: Path, encoding: str | None = None) -> Iterator[TextChunk]:
 
     Line endings are read as ``\\n``. A line longer than a chunk is cut after a space or a
     punctuation mark near the chunk's end (hard, if it has none), so memory stays bounded.
+    A character cut off by the end of the file (a file truncated with ``head -c``) reads as
+    U+FFFD; an invalid byte anywhere else raises :class:`UnreadableInput`.
     """
     encoding = encoding or detect_encoding(path)
     line, column = 1, 0
     try:
-        with path.open(encoding=encoding, errors="strict") as f:
+        with path.open("rb") as f:
+            blocks = _decoded_blocks(f, encoding)
             pending = ""
             while True:
-                block = f.read(_TEXT_CHUNK_CHARS)
+                block = next(blocks, "")
                 text = pending + block
                 if not block:
                     if text:
@@ -186,6 +220,23 @@ def read_text(path: Path, encoding: str | None = None) -> Iterator[TextChunk]:
                 column = len(chunk) - chunk.rfind("\n") - 1 if newlines else column + len(chunk)
     except (OSError, UnicodeDecodeError) as exc:
         raise UnreadableInput(str(path), f"cannot read as {encoding} ({_reason(exc)})") from None
+
+
+def _decoded_blocks(f: BinaryIO, encoding: str) -> Iterator[str]:
+    """The file's text in blocks, line endings as ``\\n``; an incomplete last character is
+    replaced."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = io.IncrementalNewlineDecoder(decoder, translate=True)
+    while data := f.read(_TEXT_CHUNK_CHARS):
+        if text := lines.decode(data):
+            yield text
+    try:
+        text = lines.decode(b"", final=True)
+    except UnicodeDecodeError:  # only what is left over at the end: an incomplete character
+        decoder.errors = "replace"
+        text = lines.decode(b"", final=True)
+    if text:
+        yield text
 
 
 _SEPARATORS = frozenset(" \t，。；;,、")
@@ -282,9 +333,15 @@ def _csv_arrow(
                 batch = block.slice(start, batch_rows)
                 yield "", {name: batch.column(i) for i, name in enumerate(unique)}
             if ragged:  # read as the csv module path reads them
-                rows = list(csv.reader(ragged, delimiter=delimiter))
-                ragged.clear()
-                yield "", _columns(unique, rows)
+                yield "", _ragged_columns(unique, ragged, delimiter)
+    if ragged:  # when every row is ragged, Arrow yields no block at all
+        yield "", _ragged_columns(unique, ragged, delimiter)
+
+
+def _ragged_columns(names: list[str], ragged: list[str], delimiter: str) -> dict[str, list[Any]]:
+    rows = list(csv.reader(ragged, delimiter=delimiter))
+    ragged.clear()
+    return _columns(names, rows)
 
 
 def _csv_stdlib(
@@ -373,27 +430,75 @@ def _xlsx(
         raise UnreadableInput(
             str(path), "reading Excel needs openpyxl (pip install 'medguard[excel]')"
         ) from None
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                continue
-            names = _unique([
-                str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
-                for i, h in enumerate(header)
-            ])  # fmt: skip
-            batch: list[list[Any]] = []
-            for row in rows:
-                batch.append([_cell_text(v) for v in row])
-                if len(batch) >= batch_rows:
-                    yield sheet.title, _columns(names, batch)
-                    batch = []
-            if batch:
+    with path.open("rb") as f:  # ours to close: openpyxl leaves its archive open when it fails
+        try:
+            book = openpyxl.load_workbook(f, read_only=True, data_only=True)
+        except Exception as exc:
+            if not _corrupt_excel(exc):
+                raise
+            raise UnreadableInput(str(path), f"corrupt Excel file ({_excel_reason(exc)})") from None
+        try:
+            yield from _sheets(path, book, batch_rows)
+        finally:
+            book.close()
+
+
+def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    for sheet in book.worksheets:
+        rows = _sheet_rows(path, sheet)
+        header = next(rows, None)
+        if header is None:
+            continue
+        names = _unique([
+            str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
+            for i, h in enumerate(header)
+        ])  # fmt: skip
+        batch: list[list[Any]] = []
+        for row in rows:
+            batch.append([_cell_text(v) for v in row])
+            if len(batch) >= batch_rows:
                 yield sheet.title, _columns(names, batch)
-    finally:
-        book.close()
+                batch = []
+        if batch:
+            yield sheet.title, _columns(names, batch)
+
+
+def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows; a sheet openpyxl cannot parse raises :class:`UnreadableInput`."""
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    except Exception as exc:
+        if not _corrupt_excel(exc):
+            raise
+        reason = _excel_reason(exc)
+        raise UnreadableInput(
+            str(path), f"corrupt Excel sheet {sheet.title!r} ({reason})"
+        ) from None
+
+
+# What openpyxl raises on a damaged workbook: XML errors (SyntaxError subclasses: ElementTree's
+# ParseError, lxml's XMLSyntaxError), zip and deflate errors, and errors from its converters and
+# lookups when parts are missing or hold nonsense.
+_EXCEL_ERRORS = (
+    SyntaxError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError,
+    KeyError, IndexError, ValueError, TypeError, AttributeError,
+)  # fmt: skip
+
+
+def _corrupt_excel(exc: Exception) -> bool:
+    module = type(exc).__module__.split(".")[0]
+    return isinstance(exc, _EXCEL_ERRORS) or module in ("openpyxl", "lxml", "defusedxml", "xml")
+
+
+def _excel_reason(exc: Exception) -> str:
+    """What went wrong, without the message of a converter, which quotes the cell's value
+    (``invalid literal for int() with base 10: '张三丰13812345678'``)."""
+    if isinstance(exc, SyntaxError):
+        line, column = getattr(exc, "position", None) or (exc.lineno, exc.offset)
+        return f"bad XML at line {line}, column {column}"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return _reason(exc)  # about the archive, never its content
+    return type(exc).__name__
 
 
 def _cell_text(value: Any) -> str | None:
