@@ -215,3 +215,20 @@ def test_detection_reads_a_big_ascii_file_at_most_once(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "open", counting_open)
     detect_encoding(path)
     assert read <= path.stat().st_size + 4
+
+
+@given(
+    st.sampled_from(["张三丰", "13812345678", "11010519491231002X", "zhangsan@163.com", "李四"]),
+    st.sampled_from([
+        "CSV conversion error to int64: invalid value '{v}'",
+        "In CSV column #1: CSV conversion error: invalid value {v}",
+        "Row 3: value {v} is bad",
+        'parse error near "{v}"',
+        "{v}",
+    ]),
+)  # fmt: skip
+def test_a_readers_error_reason_never_quotes_a_value(value, message):
+    """A library's message shortened for a report drops quoted cells and value-like text."""
+    from medguard.detect.readers import _reason
+
+    assert value not in _reason(ValueError(message.format(v=value)))

@@ -271,14 +271,20 @@ def read_table(
         raise
 
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|b'[^']*'")
+_DATA_LIKE = re.compile(r"[^\x00-\x7f]+|[0-9A-Za-z]*\d{5,}[0-9A-Za-z]*|\S+@\S+")
+
+
 def _reason(exc: BaseException) -> str:
     """The first part of a library's message, never the data it quotes.
 
     Parsers quote the offending row after a second colon (``CSV parse error: Expected 2
-    columns, got 3: 李四,139...``); that part may hold personal data and is dropped.
+    columns, got 3: 李四,139...``) or quote a cell (``invalid value '张三'``); the part after the
+    second colon, anything quoted, non-ASCII text and long digit runs are dropped.
     """
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return ": ".join(text.split(": ")[:2])[:200]
+    text = ": ".join(text.split(": ")[:2])
+    return _DATA_LIKE.sub("…", _QUOTED.sub("'…'", text))[:200]
 
 
 def _csv(
