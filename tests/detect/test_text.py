@@ -251,3 +251,22 @@ def test_drugs_symptoms_and_words_after_patient_are_no_names(text):
 def test_names_after_patient_followed_by_what_follows_names(text, name):
     """A name right after 患者 is found when what follows it is what follows names in notes."""
     assert _found(text) == [("PERSON", name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("住址：学府大道984号19栋906室。", [("LOCATION", "学府大道984号19栋906室")]),
+        ("现住长江路297号。", [("LOCATION", "长江路297号")]),
+        (
+            "登录IP：240e:ece:bf53::52a\n证件号：１５０４３０２",
+            [("IP_ADDRESS", "240e:ece:bf53::52a")],
+        ),
+        ("地址：不详", []),
+        ("现住院治疗", []),
+    ],
+)
+def test_addresses_from_the_road_and_ipv6_after_a_folded_colon(text, expected):
+    """After 住址 an address may start at its road (with a house number); an IPv6 address after
+    IP： is found even when full-width digits elsewhere make the text fold ： to ':'."""
+    assert _found(text) == expected

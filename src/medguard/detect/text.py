@@ -113,6 +113,10 @@ _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
 _ADDRESS_CITY = (
     rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|县|旗)(?:[{_HAN}]{{1,8}}?(?:区|县|旗|市))?{_STREET}"
 )
+# After 住址 an address may start at its road: 学府大道984号19栋906室 (a house number is needed).
+_ROAD_ONLY = (
+    rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?(?:\d+(?:栋|幢|号楼|楼))?(?:\d+单元)?(?:\d+室?)?"
+)
 _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号"))
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日"))
@@ -150,6 +154,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
                      rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,6}})?))"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_road>{_ROAD_ONLY})"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
 )  # fmt: skip
@@ -335,8 +340,8 @@ def _ipv6(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     start = m.start()
     while start > 0 and m.start() - start < 4 and text[start - 1] in _HEX:
         start -= 1
-    before = text[start - 1] if start > 0 else ""
-    if before in ":." or (before.isascii() and before.isalnum()):
+    before = text[start - 1] if start > 0 else ""  # a ':' before is a label's (IP：)
+    if before == "." or (before.isascii() and before.isalnum()):
         return None
     try:
         ipaddress.IPv6Address(text[start : m.end()])
@@ -406,6 +411,10 @@ def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Findi
     return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.75, "address_ctx")
 
 
+def _address_from_road(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start("addr_road"), m.end("addr_road"), "LOCATION", 0.7, "address_road")
+
+
 def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     end = m.start() - (2 if text[m.start() - 1].isspace() else 1)  # the name ends at the comma
     run = _HAN_RUN_BEFORE.search(text, max(0, end - 6), end)
@@ -446,6 +455,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "long_digits": _long_number,
     "card_groups": _grouped_card,
     "addr_ctx": _address_after_context,
+    "addr_road": _address_from_road,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "ipv6": _ipv6,
     "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
