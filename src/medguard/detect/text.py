@@ -11,7 +11,10 @@ Person names are found after context words (患者, 主治医师, 家属, 医师
 marker (``张三，男，``) or a role word (``由张三医师主刀``), and in lists (``黎东、廖辉国``). A
 candidate needs a known surname (or two parts of a Tibetan name), no character that never
 appears in a given name (无, 下, 症, ...), and must not start an ordinary word of jieba's
-dictionary (:mod:`medguard.detect.lexicon`): 高血压, 白细胞, 方案 and 石膏 are not names.
+dictionary (:mod:`medguard.detect.lexicon`): 高血压, 白细胞, 方案 and 石膏 are not names. Where
+the name's end is clear (punctuation, the sex marker, 之母, or what follows names in notes: 于,
+因, 诉, 既往, ...) only the name itself must not be a word (黄海燕, although 黄海 is one), and
+right after 患者 the name must be followed so (患者雷贝拉唑 and 患者张口受限 hold no name).
 
 Entity types follow Presidio: ``PERSON``, ``PHONE_NUMBER``, ``EMAIL_ADDRESS``, ``LOCATION``,
 ``IP_ADDRESS``, ``DATE_TIME`` and ``CN_RESIDENT_ID``, ``CN_BANK_CARD``, ``CN_PASSPORT``,
