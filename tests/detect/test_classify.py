@@ -117,3 +117,12 @@ def test_names_with_rare_characters_are_names():
     values = ["王䶮", "李䶮明", "张伟", "陈㛃"]
     for column in (values, pa.array(values)):
         assert classify_column(column, "col").match_ratio == 1.0
+
+
+def test_address_cells_follow_the_address_parser():
+    """A column of county-level addresses (沛县大屯镇…) is LOCATION; 社区/病区 words are not."""
+    from medguard.detect import classify_column
+
+    counties = ["沛县大屯镇幸福路12号", "滑县城关镇建设路8号", "歙县徽城镇新安路3号"]
+    assert classify_column(counties, name="住址").entity_type == "LOCATION"
+    assert classify_column(["社区获得性肺炎", "病区", "小区3栋"] * 3).entity_type is None

@@ -34,7 +34,7 @@ from medguard.cn import address, bank_card, dates, names, passport, phone, resid
 from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.lexicon import is_common_word
 from medguard.detect.text import scan_text
-from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.errors import InvalidArgument
 
 __all__ = ["ColumnClassifier", "ColumnReport", "FrameReport", "classify_column", "scan_frame"]
 
@@ -103,16 +103,8 @@ def _written_phone(value: str) -> bool:
 
 
 def _location(value: str) -> bool:
-    """An address with a province or city, or from a district named by 3+ characters on.
-
-    A bare two-character 社区, 小区, 病区 or 园区 is a word, not a district: 社区获得性肺炎 is a
-    diagnosis. Real two-character districts (城区, 矿区) come after their city.
-    """
-    try:
-        parts = address.parse(value)
-    except InvalidIdentifier:
-        return False
-    return bool(parts.province or parts.city) or len(parts.district or "") >= 3
+    """An address (:func:`medguard.cn.address.is_valid`: 社区获得性肺炎 is a diagnosis)."""
+    return address.is_valid(value)
 
 
 def _person(value: str) -> bool:
