@@ -230,6 +230,7 @@ def test_any_ipv6_address_in_chinese_text_is_found_whole(address):
         "患者由家属陪同，步行入院。", "患者伍德灯检查阴性。", "患者卢戈液染色。",
         "患者施万细胞瘤术后", "患者平卧位", "患者易栓症", "患者康复出院", "患者宁夏人",
         "患者高热不退", "患者明显无力", "患者黄染于3天前出现", "患者黄疸重于前",
+        "经治医生向家属交代病情。", "家属：同意。", "联系人：单位", "签字：本人拒绝签字",
     ],
 )  # fmt: skip
 def test_drugs_symptoms_and_words_after_patient_are_no_names(text):
@@ -270,3 +271,9 @@ def test_addresses_from_the_road_and_ipv6_after_a_folded_colon(text, expected):
     """After 住址 an address may start at its road (with a house number); an IPv6 address after
     IP： is found even when full-width digits elsewhere make the text fold ： to ':'."""
     assert _found(text) == expected
+
+
+def test_an_address_under_a_district_the_table_lacks_still_counts_by_its_road():
+    """住址：郊区胜利街917号… has no district the region table knows, but a road and a number."""
+    text = "住址：郊区胜利街917号12栋1804室。"
+    assert _found(text) == [("LOCATION", "郊区胜利街917号12栋1804室")]

@@ -87,11 +87,12 @@ _NAME_STOP = frozenset(
 )
 # Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
 _NOT_IN_GIVEN = frozenset(
-    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人"
+    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
 )
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显",
-                    "之母", "之父", "之子", "之女", "之妻", "之夫", "本人", "代诉")  # fmt: skip
+                    "之母", "之父", "之子", "之女", "之妻", "之夫", "本人", "代诉",
+                    "家属", "患者", "医生", "医师", "护士", "配偶")  # fmt: skip
 
 
 def _words(words: Iterable[str]) -> tuple[str, str]:
@@ -180,6 +181,7 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 
 _PATTERN = _compile(_ALTERNATIVES)
+_ROAD_ADDRESS = re.compile(_ROAD_ONLY)
 
 # Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding; the
 # full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
@@ -409,9 +411,12 @@ def _grouped_card(m: re.Match[str], text: str, negative: bool) -> Finding | None
 
 
 def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    if not address.is_valid(m.group("addr_ctx")):
-        return None
-    return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.75, "address_ctx")
+    value = m.group("addr_ctx")
+    if address.is_valid(value):
+        return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.75, "address_ctx")
+    if _ROAD_ADDRESS.fullmatch(value):  # 郊区胜利街917号: no known district, but a road and number
+        return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.7, "address_road")
+    return None
 
 
 def _address_from_road(m: re.Match[str], text: str, negative: bool) -> Finding | None:
