@@ -64,21 +64,12 @@ def test_gbk_csv_is_detected_and_decoded(tmp_path, patients):
     assert {c.column: c.entity_type for c in report.columns}["name"] == "PERSON"
 
 
-def test_stdlib_csv_reader_matches_arrow(tmp_path, patients, monkeypatch):
+def test_stdlib_csv_reader_matches_arrow(tmp_path, patients, hide_pyarrow):
     """Without pyarrow the CSV falls back to the standard library with the same result."""
-    import builtins
-
     path = tmp_path / "p.csv"
     patients.to_csv(path, index=False)
     with_arrow = [(c.column, c.entity_type, c.matches) for c in scan_file(path).columns]
-    real_import = builtins.__import__
-
-    def no_arrow(name, *args, **kwargs):
-        if name == "pyarrow" or name.startswith("pyarrow."):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_arrow)
+    hide_pyarrow()
     without = [(c.column, c.entity_type, c.matches) for c in scan_file(path).columns]
     assert without == with_arrow
 

@@ -1,6 +1,5 @@
 """Tests for the file readers: ragged CSV rows, damaged Excel files, truncated text, encodings."""
 
-import builtins
 import io
 import zipfile
 from pathlib import Path
@@ -25,17 +24,10 @@ def _values(batches):
 
 
 @pytest.fixture(params=["arrow", "stdlib"])
-def csv_reader(request, monkeypatch):
+def csv_reader(request, hide_pyarrow):
     """Run a test with pyarrow's CSV reader and with the standard library's."""
     if request.param == "stdlib":
-        real_import = builtins.__import__
-
-        def no_arrow(name, *args, **kwargs):
-            if name == "pyarrow" or name.startswith("pyarrow."):
-                raise ImportError(name)
-            return real_import(name, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "__import__", no_arrow)
+        hide_pyarrow()
     return request.param
 
 
