@@ -29,6 +29,7 @@ pass over it, so it happens only when full-width letters or digits are present.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
@@ -244,6 +245,7 @@ def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     return 1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not word
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same phrases follow 患者 note after note
 def _name_after(candidate: str, *, followed: bool = False) -> str | None:
     """The name at the start of ``candidate`` (up to six Han characters after a context word).
 
@@ -282,6 +284,7 @@ def _name_after(candidate: str, *, followed: bool = False) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _name_before(run: str) -> str | None:
     """The name at the end of ``run`` (Han text before ``，男，``), or None.
 
