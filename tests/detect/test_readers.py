@@ -224,3 +224,14 @@ def test_a_readers_error_reason_never_quotes_a_value(value, message):
     from medguard.detect.readers import _reason
 
     assert value not in _reason(ValueError(message.format(v=value)))
+
+
+@pytest.mark.parametrize("cut", [1, 2])
+def test_a_csv_cut_inside_its_last_character_is_read(tmp_path, csv_reader, cut):
+    """A UTF-8 CSV cut inside its last character (head -c) is read up to that character."""
+    data = "姓名,电话\n张三,13800138000\n李四,13900139000\n王五备注".encode()
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data[:-cut])
+    columns = {c.column: c for c in scan_file(path).columns}
+    assert columns["电话"].entity_type == "PHONE_NUMBER"
+    assert columns["姓名"].examined == 3

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from medguard.errors import UnreadableInput
 
@@ -300,8 +300,58 @@ def _csv(
         yield from _csv_arrow(path, encoding, delimiter, batch_rows)
 
 
+class _Prefix(io.RawIOBase):
+    """The first ``size`` bytes of a file, as a readable binary stream."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self._file = path.open("rb")
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)[: self._left]
+        count = self._file.readinto(view) or 0
+        self._left -= count
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _complete_size(path: Path, encoding: str) -> int:
+    """The file's size without a UTF-8 character cut off at its very end (``head -c``)."""
+    size = path.stat().st_size
+    if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig"):
+        return size
+    with path.open("rb") as f:
+        f.seek(max(0, size - 4))
+        tail = f.read()
+    for back in range(1, len(tail) + 1):
+        byte = tail[-back]
+        if byte & 0xC0 != 0x80:  # the last character starts here
+            length = 1 if byte < 0x80 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return size - back if length > back else size
+    return size
+
+
+def _source(path: Path, encoding: str) -> Path | _Prefix:
+    """The file for a table reader: itself, or all of it but a cut-off last character."""
+    complete = _complete_size(path, encoding)
+    return path if complete == path.stat().st_size else _Prefix(path, complete)
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    source = _source(path, encoding)
+    if isinstance(source, Path):
+        return source.open(encoding=encoding, newline="")
+    return io.TextIOWrapper(io.BufferedReader(source), encoding=encoding, newline="")
+
+
 def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
-    with path.open(encoding=encoding, newline="") as f:
+    with _open_text(path, encoding) as f:
         header = next(csv.reader(f, delimiter=delimiter), None)
     if not header:
         raise UnreadableInput(str(path), "empty file, no header row")
@@ -333,7 +383,10 @@ def _csv_arrow(
         column_types=dict.fromkeys(unique, pa.string()), strings_can_be_null=True,
         null_values=[""], quoted_strings_can_be_null=True,
     )  # fmt: skip
-    with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as r:
+    source = _source(path, encoding)
+    with pacsv.open_csv(
+        source, read_options=read, parse_options=parse, convert_options=convert
+    ) as r:
         for block in r:
             for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
                 batch = block.slice(start, batch_rows)
@@ -353,7 +406,7 @@ def _ragged_columns(names: list[str], ragged: list[str], delimiter: str) -> dict
 def _csv_stdlib(
     path: Path, encoding: str, delimiter: str, batch_rows: int
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding=encoding, newline="") as f:
+    with _open_text(path, encoding) as f:
         rows = csv.reader(f, delimiter=delimiter)
         header = next(rows, None)
         if not header:
