@@ -70,7 +70,8 @@ _NAME_CONTEXT = (
     "患者姓名", "病人姓名", "家属姓名", "联系人姓名", "监护人姓名", "报告人", "报告者", "陪护",
     "陪护人", "陪护人员", "陪同人", "填表人", "审核人", "录入人", "执行人", "操作者", "代诉人",
     "陪同人员", "陪同", "本人签字", "之母", "之父", "之子", "之女", "之妻", "之夫", "其母", "其父",
-    "母亲", "父亲", "儿子", "女儿", "丈夫", "妻子", "主管护士",
+    "母亲", "父亲", "儿子", "女儿", "丈夫", "妻子", "主管护士", "护士长", "科主任", "护师",
+    "主管护师", "药师", "技师",
 )  # fmt: skip
 # Context words that also follow a name (由张三医师主刀): the name may come before them.
 _ROLE_WORDS = frozenset(("医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师"))
@@ -193,12 +194,20 @@ _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME
 # Context words after which a drug, a body part or a symptom is as likely as a name (患者雷贝拉唑,
 # 患者张口受限): a name found right after them must be followed by what follows names in notes.
 _WEAK_CONTEXT = frozenset(("患者", "病人", "患儿"))
-_NAME_FOLLOWS = re.compile(
-    "[因于在是等男女主入术查嘱签同及和与称述来今昨已未予行诉无不有曾被将或其现经从自对由"
-    "头胸腹腰左右双]|"
-    + "|".join((*_NAME_STOP_WORDS, "电话", "手机", "既往", "平素", "近期", "近日", "反复",
-                "突发", "突然", "出院", "转入", "复查", "复诊", "住院", "就诊", "家属", "一直",
-                "长期", "多年"))
+# Words, then single characters, that follow names in notes. Words are tried first, so 王芳执行
+# gives 王芳 (before 执行), not 王芳执 (before 行).
+_NAME_FOLLOWS = (
+    re.compile("|".join(w for w in (
+        *_NAME_STOP_WORDS, "电话", "手机", "既往", "平素", "近期", "近日", "反复", "突发", "突然",
+        "出院", "转入", "复查", "复诊", "住院", "就诊", "家属", "一直", "长期", "多年", "明天",
+        "明日", "今天", "昨天", "当天", "次日",
+        # what staff do right after their names: 药师李娜审核处方, 护师王芳执行医嘱
+        "审核", "审阅", "执行", "协助", "指导", "负责", "完成", "处理", "会诊", "询问", "告知",
+        "交代", "建议", "主持", "参加", "陪同", "护送", "测量", "给予", "核对", "评估", "宣教",
+        "记录", "书写", "开具",
+    ) if len(w) > 1)),
+    re.compile("[因于在是等男女主入术查嘱签同及和与称述来今昨已未予行诉无不有曾被将或其现经从自对由"
+               "头胸腹腰左右双]"),
 )  # fmt: skip
 
 
@@ -259,13 +268,14 @@ def _name_after(candidate: str, *, followed: bool = False) -> str | None:
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
     head = candidate[: end.start()] if end is not None else candidate
-    for length in (4, 3, 2):
-        if (
-            len(head) >= length
-            and _NAME_FOLLOWS.match(candidate, length)
-            and _plausible_name(head[:length], ends_here=True)
-        ):
-            return head[:length]
+    for follows in _NAME_FOLLOWS:
+        for length in (4, 3, 2):
+            if (
+                len(head) >= length
+                and follows.match(candidate, length)
+                and _plausible_name(head[:length], ends_here=True)
+            ):
+                return head[:length]
     ends_here = end is not None or len(candidate) <= 4
     if followed and not len(candidate) <= 4:
         return None  # the name must be the whole run, with non-Han text after it
