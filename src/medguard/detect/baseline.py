@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medguard.detect.files import FileReport, display_name
+from medguard.detect.files import FileReport
 from medguard.errors import InvalidArgument, ScanError
 
 __all__ = ["Baseline", "entries", "write_atomically"]
@@ -34,12 +34,9 @@ def entries(reports: Iterable[FileReport]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for report in reports:
         for table in report.tables:
-            sheet = display_name(table.name)
             for column, fingerprint in zip(table.columns, table.fingerprints, strict=True):
                 if column.entity_type is not None:
-                    where = f"column {display_name(column.column)}" + (
-                        f" of {sheet}" if sheet else ""
-                    )
+                    where = f"column {column.column}" + (f" of {table.name}" if table.name else "")
                     out.append({"fingerprint": fingerprint, "file": report.path,
                                 "entity_type": column.entity_type, "where": where})  # fmt: skip
         for f in report.findings:

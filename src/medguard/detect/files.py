@@ -26,7 +26,7 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,6 @@ __all__ = [
     "LocatedFinding",
     "OmittedFindings",
     "TableReport",
-    "display_name",
     "iter_files",
     "scan_file",
     "scan_paths",
@@ -98,6 +97,7 @@ class OmittedFindings:
     level: int
     max_score: float
     first_line: int
+    fingerprint: str  # never in a baseline: the findings it counts are not listed
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports."""
@@ -107,7 +107,11 @@ class OmittedFindings:
 
 @dataclass(frozen=True)
 class TableReport:
-    """The columns of one table (a CSV file, or one sheet of a workbook)."""
+    """The columns of one table (a CSV file, or one sheet of a workbook).
+
+    Sheet and column names are as reports show them: a name that is itself personal data (the
+    first row of a headerless CSV, taken for its header) is masked like a sample.
+    """
 
     name: str
     rows: int
@@ -167,7 +171,7 @@ class FileReport:
     def _repr_html_(self) -> str:
         import html
 
-        rows = [(display_name(c.column), c.entity_type or "", f"{c.match_ratio:.2%}", c.level,
+        rows = [(c.column, c.entity_type or "", f"{c.match_ratio:.2%}", c.level,
                  ", ".join(c.samples)) for c in self.columns]  # fmt: skip
         rows += [(f"{f.line}:{f.column}", f.entity_type, f"{f.score:.2f}", f.level, f.sample)
                  for f in self.findings]  # fmt: skip
@@ -189,12 +193,8 @@ def _display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def display_name(name: str) -> str:
-    """A column or sheet name as reports show it: masked when it is itself personal data.
-
-    A table read without a header row (a headerless CSV) takes its first row for the header, so
-    a "column name" can be a resident ID or a patient's name; it is shown like a sample.
-    """
+def _shown_name(name: str) -> str:
+    """A column or sheet name as reports show it: masked when it is itself personal data."""
     return masked_sample(name) if _is_personal(name) else name
 
 
@@ -286,12 +286,13 @@ def _scan_table(
             on_rows(count)
     reports = []
     for table, known in classifiers.items():
-        done = tuple(c.report() for c in known.values())
-        prints = tuple(
-            _digest(shown, display_name(table), display_name(c.column), c.entity_type or "")
-            for c in done
+        done = tuple(
+            replace(report, column=_shown_name(report.column))
+            for report in (c.report() for c in known.values())
         )
-        reports.append(TableReport(table, rows[table], done, prints))
+        name = _shown_name(table)
+        prints = tuple(_digest(shown, name, c.column, c.entity_type or "") for c in done)
+        reports.append(TableReport(name, rows[table], done, prints))
     return tuple(reports)
 
 
@@ -317,7 +318,7 @@ def _scan_text_file(
             shift = chunk.first_column if index == 0 else 0  # a cut line goes on here
             for f in found:
                 if len(located) >= max_findings:
-                    _count_omitted(omitted, f.entity_type, f.score, chunk.first_line + index)
+                    _count_omitted(omitted, shown, f.entity_type, f.score, chunk.first_line + index)
                     continue
                 sample = masked_sample(text[f.start : f.end])
                 seen[f.entity_type, sample] += 1
@@ -333,14 +334,15 @@ def _scan_text_file(
 
 
 def _count_omitted(
-    omitted: dict[str, OmittedFindings], entity: str, score: float, line: int
+    omitted: dict[str, OmittedFindings], shown: str, entity: str, score: float, line: int
 ) -> None:
     known = omitted.get(entity)
     if known is None:
-        omitted[entity] = OmittedFindings(entity, 1, level_of(entity), score, line)
+        fingerprint = _digest(shown, entity, "omitted")
+        omitted[entity] = OmittedFindings(entity, 1, level_of(entity), score, line, fingerprint)
     else:
-        omitted[entity] = OmittedFindings(
-            entity, known.count + 1, known.level, max(known.max_score, score), known.first_line
+        omitted[entity] = replace(
+            known, count=known.count + 1, max_score=max(known.max_score, score)
         )
 
 

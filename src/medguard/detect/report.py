@@ -4,12 +4,12 @@
 baseline in force, and the :class:`Threshold` that fails the scan (a GB/T 39725 level, or a
 likelihood). Findings accepted by the baseline never fail a scan; they are still listed, marked
 ``baselined`` (JSON) or suppressed (SARIF), so a reviewer sees them. Only masked samples appear,
-and a column or sheet name that is itself personal data is masked too (:func:`display_name`).
+and a column or sheet name that is itself personal data is masked too (see
+:class:`~medguard.detect.files.TableReport`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import urllib.parse
 from collections import Counter
@@ -20,10 +20,10 @@ from typing import Any
 
 from medguard import __version__
 from medguard.detect.baseline import Baseline
-from medguard.detect.files import FileReport, display_name
+from medguard.detect.files import FileReport
 from medguard.errors import InvalidArgument
 
-__all__ = ["Issue", "ScanResult", "Threshold", "display_name"]
+__all__ = ["Issue", "ScanResult", "Threshold"]
 
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _ENTITY_HELP = {
@@ -41,10 +41,6 @@ _ENTITY_HELP = {
     "IP_ADDRESS": "IP address",
     "DATE_TIME": "Date of birth",
 }
-
-
-def _omitted_fingerprint(path: str, entity: str) -> str:
-    return hashlib.sha256(f"omitted\x1f{path}\x1f{entity}".encode()).hexdigest()[:24]
 
 
 def _uri(path: str) -> str:
@@ -121,12 +117,11 @@ class ScanResult:
                 for c, fingerprint in zip(table.columns, table.fingerprints, strict=True):
                     if c.entity_type is None:
                         continue
-                    column, sheet = display_name(c.column), display_name(table.name)
-                    where = f"column {column}" + (f" ({sheet})" if sheet else "")
+                    where = f"column {c.column}" + (f" ({table.name})" if table.name else "")
                     yield Issue(
                         report.path, where, c.entity_type, c.level, c.score,
                         ", ".join(c.samples), fingerprint, fingerprint in accepted,
-                        column_name=column, match_ratio=c.match_ratio,
+                        column_name=c.column, match_ratio=c.match_ratio,
                     )  # fmt: skip
             for f in report.findings:
                 yield Issue(
@@ -138,7 +133,7 @@ class ScanResult:
                 yield Issue(
                     report.path, f"{o.count:,} more from line {o.first_line} (not listed: "
                     "over --max-findings)", o.entity_type, o.level, o.max_score, "",
-                    _omitted_fingerprint(report.path, o.entity_type), False, o.first_line,
+                    o.fingerprint, False, o.first_line,
                     omitted=o.count,
                 )  # fmt: skip
 
@@ -180,11 +175,6 @@ class ScanResult:
             data = report.to_dict()
             for item in (*data.get("columns", ()), *data.get("findings", ())):
                 item["baselined"] = item["fingerprint"] in accepted
-            for item in data.get("columns", ()):
-                item["column"], item["table"] = (
-                    display_name(item["column"]),
-                    display_name(item["table"]),
-                )
             files.append(data)
         return {"tool": "medguard", "version": __version__, "summary": self.summary(),
                 "exit_code": self.exit_code, "files": files}  # fmt: skip
