@@ -117,7 +117,7 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from medguard.detect.baseline import Baseline
-    from medguard.detect.files import DEFAULT_EXCLUDE, iter_files
+    from medguard.detect.files import DEFAULT_EXCLUDE, iter_files, scan_paths
     from medguard.detect.report import ScanResult, Threshold
     from medguard.errors import InvalidArgument
 
@@ -145,8 +145,7 @@ def _run(args: argparse.Namespace) -> int:
                "encoding": args.encoding, "max_findings": args.max_findings}  # fmt: skip
     with _Progress(files, enabled=not args.no_progress) as progress:
         reports = []
-        for file in files:
-            report = _scan_one(file, on_rows=progress.rows, **options)
+        for report in scan_paths(files, exclude=(), on_rows=progress.rows, **options):
             reports.append(report)
             progress.file_done(report.path)
     result = ScanResult(reports, threshold, baseline)
@@ -162,24 +161,6 @@ def _run(args: argparse.Namespace) -> int:
     for report in result.errors:
         print(f"medguard: cannot read {report.path}: {report.error}", file=sys.stderr)
     return result.exit_code
-
-
-def _scan_one(file: Path, **options: Any) -> Any:
-    """Scan one file; a reader's unexpected failure makes it unreadable, not the scan crash.
-
-    The report names only the exception's type: a library's message may quote the data.
-    """
-    from medguard.detect.files import FileReport, scan_paths
-    from medguard.errors import MedguardError
-
-    try:
-        return next(iter(scan_paths([file], exclude=(), **options)))
-    except MedguardError:
-        raise  # a usage error (say, an unknown --encoding) stops the whole scan
-    except Exception as exc:  # a bug in one reader must not hide the other files
-        return FileReport(
-            file.as_posix(), "unknown", error=f"unexpected error ({type(exc).__name__})"
-        )
 
 
 def _emit(text: str, output: Path | None) -> None:

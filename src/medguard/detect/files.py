@@ -40,7 +40,7 @@ from medguard.detect.readers import (
     read_text,
 )
 from medguard.detect.text import scan_text
-from medguard.errors import InvalidArgument, UnreadableInput
+from medguard.errors import InvalidArgument, MedguardError, UnreadableInput
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -437,7 +437,10 @@ def scan_paths(
 ) -> Iterator[FileReport]:
     """Scan files and directories; an unreadable file gives a report with ``error`` set.
 
-    ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done.
+    ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done. A
+    reader failing in a way it did not foresee makes that file unreadable (the error names only
+    the exception's type: a library's message may quote the data), not the whole scan fail; a
+    usage error (:class:`~medguard.errors.MedguardError`, say an unknown encoding) still stops it.
     """
     unknown = set(options) - {
         "full",
@@ -452,6 +455,12 @@ def scan_paths(
         raise InvalidArgument(f"unknown scan option(s): {', '.join(sorted(unknown))}")
     for path in iter_files(paths, include=include, exclude=exclude):
         try:
-            yield scan_file(path, **options)
+            report = scan_file(path, **options)
         except UnreadableInput as exc:
-            yield FileReport(_display_path(path), "unknown", error=exc.reason)
+            report = FileReport(_display_path(path), "unknown", error=exc.reason)
+        except MedguardError:
+            raise
+        except Exception as exc:  # a bug in one reader must not hide the other files
+            reason = f"unexpected error ({type(exc).__name__})"
+            report = FileReport(_display_path(path), "unknown", error=reason)
+        yield report
