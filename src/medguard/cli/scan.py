@@ -164,10 +164,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    from medguard.detect.baseline import write_atomically
+    from medguard.detect.baseline import write_report
 
     if output is not None:
-        write_atomically(output, text)
+        write_report(output, text)
         return
     if not _fits_stdout(text):  # a console without Chinese (C locale, cp1252): escape, not crash
         encoding = sys.stdout.encoding

@@ -16,13 +16,13 @@ runs them in :data:`STEPS` order. Steps print masked values only.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from medguard._atomic import replacing
 
 __all__ = ["STEPS", "DemoContext", "run_demo"]
 
@@ -83,22 +83,16 @@ class DemoContext:
 
         path = self.out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with replacing(path) as tmp:
             if isinstance(data, pd.DataFrame):
                 if path.suffix == ".parquet":
                     data.to_parquet(tmp, index=False)
                 else:
                     data.to_csv(tmp, index=False, encoding="utf-8")
             elif isinstance(data, bytes):
-                Path(tmp).write_bytes(data)
+                tmp.write_bytes(data)
             else:
-                Path(tmp).write_text(str(data), encoding="utf-8")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                tmp.write_text(str(data), encoding="utf-8")
         self.written.append(path)
         return path
 

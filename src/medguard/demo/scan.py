@@ -14,6 +14,7 @@ def run(ctx: DemoContext) -> None:
     """Scan the raw patients and notes tables and the masked display copy."""
     import pandas as pd
 
+    from medguard._atomic import replacing
     from medguard.detect import ScanResult, Threshold, scan_frame, scan_paths
     from medguard.ops import mask
 
@@ -35,9 +36,8 @@ def run(ctx: DemoContext) -> None:
     ctx.write("scan/column_report.csv", table)
     # What ``medguard scan`` does in CI: a GBK export as HIS systems write it, and the notes.
     export = ctx.out_dir / "scan" / "his_export_gbk.csv"
-    partial = export.with_name(f".{export.name}.tmp")
-    ctx.patients.to_csv(partial, index=False, encoding="gb18030")
-    partial.replace(export)  # written whole or not at all
+    with replacing(export) as partial:  # written whole or not at all
+        ctx.patients.to_csv(partial, index=False, encoding="gb18030")
     notes_file = ctx.write("scan/notes.txt", "\n".join(ctx.notes["text"]))
     result = ScanResult(list(scan_paths([export, notes_file])), Threshold(level=3))
     s = result.summary()

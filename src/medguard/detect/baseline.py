@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medguard._atomic import write_atomically
 from medguard.detect.files import FileReport
 from medguard.errors import InvalidArgument, ScanError
 
-__all__ = ["Baseline", "entries", "write_atomically"]
+__all__ = ["Baseline", "entries", "write_report"]
 
 _VERSION = 2  # version 1 fingerprints hashed the text around a finding
 
@@ -45,36 +45,13 @@ def entries(reports: Iterable[FileReport]) -> list[dict[str, str]]:
     return out
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` whole or not at all: a temporary file, then a rename.
-
-    The file gets the mode an ordinary ``open`` would give it (or keeps the one it had), not the
-    owner-only mode of a temporary file. Raises :class:`~medguard.errors.ScanError` naming the
-    path when it cannot be written.
-    """
-    target = Path(path)
+def write_report(path: str | os.PathLike[str], text: str) -> None:
+    """Write a report or baseline (UTF-8) whole or not at all; raises
+    :class:`~medguard.errors.ScanError` naming the path when it cannot be written."""
     try:
-        mode = target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        write_atomically(path, text)
     except OSError as exc:
         raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # the rename must not land before the data
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
 
 
 @dataclass(frozen=True)
@@ -123,5 +100,5 @@ class Baseline:
         accepted = sorted(entries(reports), key=lambda e: (e["file"], e["where"], e["entity_type"]))
         text = json.dumps({"version": _VERSION, "tool": "medguard", "accepted": accepted},
                           ensure_ascii=False, indent=2) + "\n"  # fmt: skip
-        write_atomically(path, text)
+        write_report(path, text)
         return len(accepted)

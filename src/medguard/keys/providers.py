@@ -25,11 +25,11 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from medguard._atomic import write_atomically
 from medguard.errors import DecryptionError, InsecureKeyring, InvalidArgument, KeyringError
 from medguard.hazmat.aead import AesGcm
 from medguard.hazmat.kdf import argon2id, scrypt
@@ -283,20 +283,4 @@ def write_keyring_file(path: Path, provider: KeyProvider, payload: bytes) -> Non
     document = header | {"envelope": provider.seal(payload, _aad(header))}
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if os.name == "posix":
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    write_atomically(path, text, mode=0o600)  # owner-only from its creation by mkstemp
