@@ -11,9 +11,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     """An exception while writing keeps the target as it was and removes the temporary file."""
     target = tmp_path / "report.json"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(RuntimeError), replacing(target) as tmp:
-        tmp.write_text("half", encoding="utf-8")
-        raise RuntimeError("disk full")
+
+    def write_half() -> None:
+        with replacing(target) as tmp:
+            tmp.write_text("half", encoding="utf-8")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_half()
     assert target.read_text("utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
