@@ -102,11 +102,6 @@ def _written_phone(value: str) -> bool:
     return value[:1] in "0(（０" and phone.is_landline(value)  # area codes start with 0
 
 
-def _location(value: str) -> bool:
-    """An address (:func:`medguard.cn.address.is_valid`: 社区获得性肺炎 is a diagnosis)."""
-    return address.is_valid(value)
-
-
 def _person(value: str) -> bool:
     surname = value[:2] in names.COMPOUND_SURNAMES or value[:1] in names.SURNAMES
     return surname and names.is_valid(value) and not is_common_word(value)
@@ -121,7 +116,7 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
     "CN_USCC": _each(uscc.is_valid),
     "CN_PASSPORT": _each(lambda s: passport.is_valid(s, allow_taiwan_permit=False)),
     "PERSON": _each(_person),
-    "LOCATION": _each(_location),
+    "LOCATION": _each(address.is_valid),  # 社区获得性肺炎 is a diagnosis, not an address
     "DATE_TIME": _each(_birth_date),
     "CN_MEDICAL_RECORD_NUMBER": _each(lambda s: _RECORD_NUMBER.match(s) is not None),
 }
