@@ -19,6 +19,9 @@
     │   └── BudgetExceeded                        a spend over the ledger's total; nothing drawn
     ├── ScanError
     │   └── UnreadableInput                       a file that cannot be read or decoded
+    ├── ErasureError                              a destruction that cannot be done as asked
+    │   ├── RefusedTarget                         a symlink or special file erase_file won't touch
+    │   └── InvalidCertificate                    a destruction certificate that does not verify
     └── MissingDependency (also ImportError)      an optional package (extra) is not installed
 
 Messages name the field, row, position, file or key ID. They never echo a full sensitive value:
@@ -32,8 +35,10 @@ __all__ = [
     "CryptoError",
     "DecryptionError",
     "DomainTooSmall",
+    "ErasureError",
     "InsecureKeyring",
     "InvalidArgument",
+    "InvalidCertificate",
     "InvalidIdentifier",
     "KeyNotFound",
     "KeyStateError",
@@ -43,6 +48,7 @@ __all__ = [
     "MissingDependency",
     "PolicyError",
     "PrivacyError",
+    "RefusedTarget",
     "ScanError",
     "UnreadableInput",
     "UnsupportedColumn",
@@ -175,6 +181,31 @@ class UnreadableInput(ScanError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot read {path}: {reason}")
+
+
+class ErasureError(MedguardError):
+    """A destruction (crypto-shredding, database or file erasure) cannot be done as asked.
+
+    Raised before anything changed, or, when a step after the first failed, with a message
+    saying what was already destroyed.
+    """
+
+
+class RefusedTarget(ErasureError):
+    """A path :func:`medguard.erase.erase_file` refuses: a symlink or a special file.
+
+    ``kind`` is ``"symlink"``, ``"fifo"``, ``"socket"``, ``"character device"`` or
+    ``"block device"``; ``path`` is the path as given.
+    """
+
+    def __init__(self, path: str, kind: str) -> None:
+        self.path = path
+        self.kind = kind
+        super().__init__(f"refusing to erase {path}: it is a {kind}, not a regular file")
+
+
+class InvalidCertificate(ErasureError):
+    """A destruction certificate whose signature, key or content does not verify."""
 
 
 class MissingDependency(MedguardError, ImportError):
