@@ -43,11 +43,16 @@ def test_full_mode_reports_a_rare_value():
 
 
 def test_header_context_lowers_the_threshold():
-    """A 身份证号 header lets a column with 30% valid IDs count as an ID column."""
+    """A 姓名 header lets a column with 30% names count as a name column; without it, names
+    (which no check confirms) need half the values. A header raises a checked type's score."""
+    values = ["张伟", "李娜", "王芳"] + ["未提供"] * 7
+    assert classify_column(values * 10, "姓名").entity_type == "PERSON"
+    assert classify_column(values * 10, "col_7").entity_type is None
     rng = random.Random(6)
-    values = [resident_id.generate(rng) if i % 10 < 3 else "未提供" for i in range(100)]
-    assert classify_column(values, "身份证号").entity_type == "CN_RESIDENT_ID"
-    assert classify_column(values, "col_7").entity_type is None
+    ids = [resident_id.generate(rng) if i % 10 < 3 else "未提供" for i in range(100)]
+    named, bare = classify_column(ids, "身份证号"), classify_column(ids, "col_7")
+    assert named.entity_type == bare.entity_type == "CN_RESIDENT_ID"
+    assert named.score > bare.score
 
 
 def test_non_string_and_empty_columns():
@@ -126,3 +131,32 @@ def test_address_cells_follow_the_address_parser():
     counties = ["沛县大屯镇幸福路12号", "滑县城关镇建设路8号", "歙县徽城镇新安路3号"]
     assert classify_column(counties, name="住址").entity_type == "LOCATION"
     assert classify_column(["社区获得性肺炎", "病区", "小区3栋"] * 3).entity_type is None
+
+
+def test_a_minority_of_checked_identifiers_is_never_hidden():
+    """45% valid resident IDs, mobiles or bank cards among other codes: the column reports them,
+    sampled or full, whatever its header; classification names a type, it hides nothing."""
+    from medguard.cn import bank_card, phone
+
+    rng = random.Random(13)
+    for entity, make in (("CN_RESIDENT_ID", resident_id.generate), ("PHONE_NUMBER", phone.generate),
+                         ("CN_BANK_CARD", bank_card.generate)):  # fmt: skip
+        values = [make(rng) if i % 20 < 9 else f"LAB-{i:06d}-X" for i in range(400)]
+        for full in (False, True):
+            report = classify_column(values, "code", full=full)
+            assert report.entity_type == entity, (entity, full)
+            assert (report.matches, report.level) == (180, 4)
+            assert_no_plaintext(str(report.to_dict()), values[:9])
+
+
+def test_a_column_reports_every_type_it_holds():
+    """A notes column with names and phones reports both; a code column with a few IDs among
+    record numbers reports the record numbers and the IDs."""
+    notes = ["患者张三丰，男，45岁", "家属电话13800138000", "复查", "无"] * 25
+    report = classify_column(notes, "备注")
+    assert {e.entity_type for e in report.entities} >= {"PERSON", "PHONE_NUMBER"}
+    assert report.level == 4
+    rng = random.Random(3)
+    codes = [f"ZY{i:08d}" for i in range(95)] + [resident_id.generate(rng) for _ in range(5)]
+    kinds = {e.entity_type: e.matches for e in classify_column(codes, "住院号").entities}
+    assert kinds == {"CN_MEDICAL_RECORD_NUMBER": 95, "CN_RESIDENT_ID": 5}

@@ -13,9 +13,17 @@
   quasi-identifiers (addresses, dates of birth, e-mail, record numbers), 2 for columns without
   personal data.
 
-By default a sample of ``sample`` values per column is examined; ``full=True`` examines every
-value and reports a column as soon as one value matches (a rare ID in a mostly clean column).
-Reports carry masked samples only, never raw values.
+Classification names a column's type; it never hides what the column holds. A type confirmed
+by a check (a resident ID's check character and date, a bank card's Luhn digit, an allocated
+mobile segment, a credit code's check characters, an e-mail address: :data:`CHECKED`) is
+reported from its first value, whatever share of the column it is: a column of 45% valid
+resident IDs among other codes holds resident IDs. A type that values alone cannot confirm
+(names, addresses, passports) needs a share of the values (half, or a fifth under a header
+naming it). :attr:`ColumnReport.entities` lists every type reported, the column's own type
+first; a notes column with names *and* phones reports both.
+
+By default a sample of ``sample`` values per column is examined (a rare value outside it is not
+seen); ``full=True`` examines every value. Reports carry masked samples only, never raw values.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,10 +41,18 @@ import numpy.typing as npt
 from medguard.cn import address, bank_card, dates, names, passport, phone, resident_id, uscc
 from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.lexicon import is_common_word
-from medguard.detect.text import scan_text
+from medguard.detect.text import DEFAULT_MIN_SCORE, scan_text
 from medguard.errors import InvalidArgument
 
-__all__ = ["ColumnClassifier", "ColumnReport", "FrameReport", "classify_column", "scan_frame"]
+__all__ = [
+    "CHECKED",
+    "ColumnClassifier",
+    "ColumnEntity",
+    "ColumnReport",
+    "FrameReport",
+    "classify_column",
+    "scan_frame",
+]
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "id_no", "idno", "id_card", "idcard", "sfzh"),
@@ -123,8 +139,33 @@ _VALIDATORS: dict[str, Callable[[list[str]], npt.NDArray[np.bool_]]] = {
 
 
 @dataclass(frozen=True)
+class ColumnEntity:
+    """One entity type a column holds: how many values hold it, their share, level, samples."""
+
+    entity_type: str
+    matches: int
+    match_ratio: float
+    level: int
+    score: float  # likelihood that the column holds this type
+    samples: tuple[str, ...] = ()  # masked
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {
+            "entity_type": self.entity_type, "matches": self.matches,
+            "match_ratio": round(self.match_ratio, 4), "level": self.level,
+            "score": self.score, "samples": list(self.samples),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ColumnReport:
-    """What one column holds: dominant entity type (or None), share of matching values, level."""
+    """What one column holds: its type (or None), share of matching values, level.
+
+    ``entity_type``, ``match_ratio``, ``matches``, ``samples`` and ``score`` describe the type
+    that names the column; ``entities`` lists every type the column holds, that one first, and
+    ``level`` is the highest level among them.
+    """
 
     column: str
     entity_type: str | None
@@ -135,6 +176,7 @@ class ColumnReport:
     free_text: bool = False
     samples: tuple[str, ...] = field(default=())  # masked
     score: float = 0.0  # likelihood that the column holds ``entity_type``
+    entities: tuple[ColumnEntity, ...] = ()  # every type the column holds, its own type first
 
     @property
     def found(self) -> bool:
@@ -148,6 +190,7 @@ class ColumnReport:
             "match_ratio": round(self.match_ratio, 4), "level": self.level,
             "examined": self.examined, "matches": self.matches, "free_text": self.free_text,
             "samples": list(self.samples), "score": self.score,
+            "entities": [e.to_dict() for e in self.entities],
         }  # fmt: skip
 
 
@@ -169,8 +212,15 @@ class FrameReport:
         return html
 
 
-# Types precise enough that a single value in a clean column is reported in full mode.
-_RARE_OK = frozenset({"CN_RESIDENT_ID", "CN_USCC", "EMAIL_ADDRESS", "PHONE_NUMBER"})
+#: Types a check confirms value by value (check character and real date, Luhn, an allocated
+#: mobile segment or a landline's area code, GB 32100 check characters, an e-mail's form): each
+#: such value is reported, whatever share of its column it is.
+CHECKED = frozenset(
+    {"CN_RESIDENT_ID", "CN_HMT_PERMIT", "CN_BANK_CARD", "CN_USCC", "EMAIL_ADDRESS",
+     "PHONE_NUMBER", "HK_ID_CARD"}
+)  # fmt: skip
+# A type reported below its share of values (a rare value) is less likely the column's type.
+_RARE_FACTOR = 0.8
 
 
 def _needed(entity: str, hint: str | None) -> float:
@@ -344,7 +394,7 @@ class _Tally:
         self.samples: dict[str, list[str]] = {}
         self.text_kinds: Counter[str] = Counter()
         self.with_pii = 0
-        self.text_score = 0.0
+        self.text_scores: dict[str, float] = {}
 
     def add(self, batch: _Batch) -> None:
         if not batch.size:
@@ -382,7 +432,7 @@ class _Tally:
 
     def _add_embedded(self, values: list[str]) -> None:
         """Count the personal data inside values no validator claimed, once per value and type."""
-        found = {v: scan_text(v, min_score=0.5) for v in dict.fromkeys(values)}
+        found = {v: scan_text(v, min_score=DEFAULT_MIN_SCORE) for v in dict.fromkeys(values)}
         for value in values:
             for f in {f.entity_type: f for f in reversed(found[value])}.values():
                 self.hits[f.entity_type] += 1
@@ -391,16 +441,20 @@ class _Tally:
                     kept.append(masked_sample(value[f.start : f.end]))
 
     def _add_text(self, items: list[str]) -> None:
-        scanned = {text: scan_text(text, min_score=0.5) for text in dict.fromkeys(items)}
+        scanned = {t: scan_text(t, min_score=DEFAULT_MIN_SCORE) for t in dict.fromkeys(items)}
         for text in items:  # templated remarks repeat: each distinct one is scanned once
             found = scanned[text]
             if found:
                 self.with_pii += 1
                 self.text_kinds.update(f.entity_type for f in found)
-                self.text_score = max(self.text_score, *(f.score for f in found))
-                kept = self.samples.setdefault("text", [])
-                if len(kept) < 3:
-                    kept.append(masked_sample(text[found[0].start : found[0].end]))
+                by_kind = {f.entity_type: f for f in reversed(found)}  # the first of each kind
+                self.hits.update(by_kind.keys())  # values holding each kind
+                for kind, first in by_kind.items():
+                    best = max(g.score for g in found if g.entity_type == kind)
+                    self.text_scores[kind] = max(self.text_scores.get(kind, 0.0), best)
+                    kept = self.samples.setdefault(kind, [])
+                    if len(kept) < 3:
+                        kept.append(masked_sample(text[first.start : first.end]))
 
     def report(self, name: str, full: bool) -> ColumnReport:
         if not self.examined:
@@ -409,38 +463,50 @@ class _Tally:
             return self._text_report(name)
         hint = _header_hint(name)
         hits = {e: n for e, n in self.hits.items() if e not in _HEADER_ONLY or e == hint}
-        # Most hits wins, the header's type winning a tie; it must reach its share of values.
+        # Most hits first, the header's type winning a tie; a type that reaches its share of
+        # values comes before one reported because a check confirms each value (CHECKED).
         ranked = sorted(hits, key=lambda e: (hits[e], e == hint), reverse=True)
-        entity = next((e for e in ranked if hits[e] / self.examined >= _needed(e, hint)), None)
-        if entity is None and full:  # one checksummed ID among clean values still counts
-            entity = next((e for e in ranked if e in _RARE_OK), None)
-        if entity is None:
+        shared = [e for e in ranked if hits[e] / self.examined >= _needed(e, hint)]
+        rare = [e for e in ranked if e in CHECKED and e not in shared]
+        entities = []
+        for entity in (*shared, *rare):
+            score = _COLUMN_LIKELIHOOD.get(entity, 0.7) + (0.05 if entity == hint else 0.0)
+            if entity in rare:
+                score *= _RARE_FACTOR
+            entities.append(ColumnEntity(
+                entity, hits[entity], hits[entity] / self.examined, level_of(entity),
+                round(min(score, 1.0), 2), tuple(self.samples.get(entity, ())),
+            ))  # fmt: skip
+        if not entities:
             best = ranked[0] if ranked else None
             count = hits[best] if best else 0
             return ColumnReport(name, None, count / self.examined, 2, self.examined, count)
-        count = hits[entity]
-        ratio = count / self.examined
-        needed = _needed(entity, hint)
-        samples = tuple(self.samples.get(entity, ()))
-        score = _COLUMN_LIKELIHOOD.get(entity, 0.7) + (0.05 if entity == hint else 0.0)
-        if ratio < needed:  # a rare value found in full mode
-            score *= 0.8
-        return ColumnReport(
-            name, entity, ratio, level_of(entity), self.examined, count, False, samples,
-            round(min(score, 1.0), 2),
-        )  # fmt: skip
+        return _column_report(name, self.examined, False, entities)
 
     def _text_report(self, name: str) -> ColumnReport:
         if not self.text_kinds:
             return ColumnReport(name, None, 0.0, 2, self.examined, 0, True)
-        kinds = self.text_kinds
-        entity = max(kinds, key=lambda k: (level_of(k), kinds[k]))
-        samples = tuple(self.samples.get("text", ()))
-        ratio = self.with_pii / self.examined
-        return ColumnReport(
-            name, entity, ratio, level_of(entity), self.examined, self.with_pii, True, samples,
-            self.text_score,
-        )  # fmt: skip
+        kinds = self.hits
+        ranked = sorted(kinds, key=lambda k: (level_of(k), kinds[k]), reverse=True)
+        entities = [
+            ColumnEntity(k, kinds[k], kinds[k] / self.examined, level_of(k), self.text_scores[k],
+                         tuple(self.samples.get(k, ())))
+            for k in ranked
+        ]  # fmt: skip
+        report = _column_report(name, self.examined, True, entities)
+        # The share of a free-text column is that of values holding any personal data.
+        return replace(report, match_ratio=self.with_pii / self.examined, matches=self.with_pii)
+
+
+def _column_report(
+    name: str, examined: int, free_text: bool, entities: list[ColumnEntity]
+) -> ColumnReport:
+    """A column named by its first entity, graded by the highest level among them all."""
+    first = entities[0]
+    return ColumnReport(
+        name, first.entity_type, first.match_ratio, max(e.level for e in entities), examined,
+        first.matches, free_text, first.samples, first.score, tuple(entities),
+    )  # fmt: skip
 
 
 def classify_column(
