@@ -19,6 +19,7 @@
     │   └── BudgetExceeded                        a spend over the ledger's total; nothing drawn
     ├── ScanError
     │   └── UnreadableInput                       a file that cannot be read or decoded
+    ├── AuditError                                an audit trail cannot be opened, written or proved
     ├── ErasureError                              a destruction that cannot be done as asked
     │   ├── RefusedTarget                         a symlink or special file erase_file won't touch
     │   └── InvalidCertificate                    a destruction certificate that does not verify
@@ -31,6 +32,7 @@ use :func:`redact_for_message` when a hint of the value helps.
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
     "BudgetExceeded",
     "CryptoError",
     "DecryptionError",
@@ -206,6 +208,14 @@ class RefusedTarget(ErasureError):
 
 class InvalidCertificate(ErasureError):
     """A destruction certificate whose signature, key or content does not verify."""
+
+
+class AuditError(MedguardError):
+    """An audit trail cannot be opened, appended to, checkpointed or proved as asked.
+
+    A trail that fails verification is not an exception: :meth:`medguard.audit.AuditTrail.verify`
+    returns a result naming the first bad record.
+    """
 
 
 class MissingDependency(MedguardError, ImportError):
