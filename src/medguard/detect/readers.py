@@ -1,13 +1,52 @@
 """Read the files the scanner looks at, in bounded memory: tables in batches, text in chunks.
 
-Formats, by extension: CSV and TSV (UTF-8 or GB18030/GBK, detected), Excel ``.xlsx``, Parquet,
-JSON Lines, and plain text (anything else that is not binary). A table is read as batches of
-``{column: values}``; a text file as chunks of whole lines with their first line number. Neither
-ever holds a whole file in memory, whatever its size.
+Formats, by extension: CSV and TSV (UTF-8, UTF-16 or GB18030/GBK, detected), Excel ``.xlsx``,
+Parquet, JSON Lines, and plain text (anything else that is not binary). A table is read as
+batches of ``{column: values}``; a text file as chunks of whole lines with their first line
+number. Neither ever holds a whole file in memory, whatever its size.
 
 CSV and Parquet are read with pyarrow when it is installed (the ``arrow`` extra), which is many
 times faster; CSV falls back to the standard library. Excel needs openpyxl (the ``excel`` extra).
 Every failure to read raises :class:`~medguard.errors.UnreadableInput` naming the file.
+
+The API the scanner builds on (``medguard.detect.files``):
+
+- :func:`file_format` names a file's format, ``"binary"`` for a file skipped as binary, and
+  ``"empty"`` for a file holding nothing (0 bytes, or only a byte-order mark and white space):
+  an empty file is clean and readers yield nothing for it, without an error.
+- :func:`read_table` returns a :class:`TableStream`: iterate it for ``(table, columns)``
+  batches, where ``columns`` is a :class:`Columns` dict (``{column: values}``, values strings or
+  nulls) whose ``rows`` says how many records the batch holds (a gathered array path such as
+  ``identifier[].value`` can hold more values than that). Once iterated,
+  ``TableStream.unscanned`` lists the :class:`UnscannedColumn` s (table, column, reason) holding
+  data that was not read: a scan that has any must not be reported clean.
+
+What is read, and how:
+
+- Nested data is flattened by path, one column per path gathering every value at it:
+  ``patient.name`` for an object's field, ``identifier[].value`` for the ``value`` of every item
+  of the array ``identifier`` (all items, in one column: a FHIR ``identifier[0]`` and
+  ``identifier[1]`` are one column, so a column of IDs is classified on all of them), and
+  ``codes[][]`` for arrays in arrays. JSON Lines and Parquet (list, large list, list view,
+  fixed-size list, struct, map: ``name[].key`` and ``name[].value``) both follow this rule.
+- Numbers are rendered as their digits: integers and decimals as written (``13812345678``, a
+  decimal's zero fraction dropped), floats without an exponent when integral (a phone stored as
+  ``1.3812345678e10`` reads ``13812345678``). JSON ``true``/``false`` and nulls hold no data.
+- Parquet binary columns are read as UTF-8, else GB18030, text; a binary column that is neither
+  is *unscanned* (``TableStream.unscanned``), as is a union column.
+- Binary judgment (:func:`file_format` for a file with no known extension) goes by proportion:
+  see :func:`looks_binary`. UTF-16 little- or big-endian text without a byte-order mark is
+  recognized by its zero bytes at odd or even positions.
+- A ``.csv`` file's delimiter is sniffed among ``,`` ``;`` ``|`` and tab (``.tsv``: tab); a CSV
+  (or sheet) whose first row looks like data (see :func:`looks_like_data`) has no header: its
+  columns are ``column_1`` .. ``column_n`` and its first row is scanned as data.
+
+Limits, each a module constant a test can lower, each giving :class:`UnreadableInput` with a
+reason naming it when passed (a file that would exhaust memory or time is not clean either):
+:data:`MAX_LINE_CHARS` (a JSON Lines line, a CSV row), :data:`MAX_COLUMNS` (distinct columns of
+one table), :data:`MAX_XLSX_PART_BYTES`, :data:`MAX_XLSX_SHEET_BYTES`, :data:`MAX_XLSX_RATIO`
+(checked on the archive's directory before anything is parsed), :data:`MAX_XLSX_ROWS` and
+:data:`MAX_XLSX_CELLS` (counted while a sheet is read).
 """
 
 from __future__ import annotations
@@ -20,7 +59,7 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -28,10 +67,23 @@ from typing import IO, Any, BinaryIO
 from medguard.errors import UnreadableInput
 
 __all__ = [
+    "BINARY_SHARE",
+    "MAX_COLUMNS",
+    "MAX_LINE_CHARS",
+    "MAX_XLSX_CELLS",
+    "MAX_XLSX_PART_BYTES",
+    "MAX_XLSX_RATIO",
+    "MAX_XLSX_ROWS",
+    "MAX_XLSX_SHEET_BYTES",
     "TABLE_FORMATS",
+    "Columns",
+    "TableStream",
     "TextChunk",
+    "UnscannedColumn",
     "detect_encoding",
     "file_format",
+    "looks_binary",
+    "looks_like_data",
     "read_table",
     "read_text",
 ]
@@ -46,6 +98,27 @@ _SNIFF_BYTES = 64 * 1024
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _TEXT_CHUNK_CHARS = 1 << 20
 BATCH_ROWS = 65_536
+
+#: The longest JSON Lines line or CSV row read, in characters (a 200 MB one-line file would
+#: take gigabytes to parse). CSV read by pyarrow is also bounded by its block (4 MB or more).
+MAX_LINE_CHARS = 16 * 2**20
+#: The most distinct columns (paths, for nested data) one table may have.
+MAX_COLUMNS = 16_384
+#: The largest a workbook part other than a sheet (shared strings, styles: parsed whole into
+#: memory) may expand to, in bytes, as the archive's directory declares it.
+MAX_XLSX_PART_BYTES = 256 * 2**20
+#: The largest a sheet's XML may expand to (sheets are streamed, so this bounds time).
+MAX_XLSX_SHEET_BYTES = 4 * 2**30
+#: The most a workbook part larger than 8 MB may expand relative to its compressed size: real
+#: sheets compress 5-30 times; a zip bomb thousands of times.
+MAX_XLSX_RATIO = 100
+_RATIO_FLOOR = 8 * 2**20
+#: The most rows a sheet may have: Excel's own limit (1,048,576).
+MAX_XLSX_ROWS = 1_048_576
+#: The most cells read from one sheet (empty cells padding a row count too).
+MAX_XLSX_CELLS = 2**26
+#: Cells held in one batch at most: a wide table gets fewer rows per batch.
+_BATCH_CELLS = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -62,15 +135,104 @@ class TextChunk:
     first_column: int = 0
 
 
+@dataclass(frozen=True)
+class UnscannedColumn:
+    """A column holding data that was not read, and why (never quoting the data)."""
+
+    table: str
+    column: str
+    reason: str
+
+
+class Columns(dict[str, Any]):
+    """One batch of a table: ``{column: values}``; ``rows`` is how many records it holds.
+
+    Values are strings or nulls (a list or an Arrow string array). A gathered array path
+    (``identifier[].value``) may hold more values than ``rows``, a path absent from some
+    records fewer.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, columns: dict[str, Any], rows: int) -> None:
+        super().__init__(columns)
+        self.rows = rows
+
+
+_Note = Callable[[str, str, str], None]
+
+
+class TableStream:
+    """The batches of a table file: iterate for ``(table, columns)``; see :func:`read_table`.
+
+    ``unscanned`` lists the columns whose data was not read, each once; it is complete when
+    iteration has ended.
+    """
+
+    def __init__(self, path: Path, fmt: str, batches: Callable[[_Note], Iterator[Any]]) -> None:
+        self._path = path
+        self._fmt = fmt
+        self._unscanned: dict[tuple[str, str], UnscannedColumn] = {}
+        self._batches = self._guarded(batches(self._note))
+
+    @property
+    def unscanned(self) -> tuple[UnscannedColumn, ...]:
+        """Columns holding data that was not read, in the order met."""
+        return tuple(self._unscanned.values())
+
+    def _note(self, table: str, column: str, reason: str) -> None:
+        self._unscanned.setdefault((table, column), UnscannedColumn(table, column, reason))
+
+    def __iter__(self) -> TableStream:
+        return self
+
+    def __next__(self) -> tuple[str, Columns]:
+        return next(self._batches)
+
+    def _guarded(self, batches: Iterator[tuple[str, Columns]]) -> Iterator[tuple[str, Columns]]:
+        path, fmt = self._path, self._fmt
+        try:
+            yield from batches
+        except UnreadableInput:
+            raise
+        except RecursionError:
+            raise UnreadableInput(str(path), f"cannot read as {fmt} (nested too deeply)") from None
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, EOFError, csv.Error) as exc:
+            raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+        except Exception as exc:  # pyarrow and openpyxl raise their own types on corrupt files
+            if type(exc).__module__.split(".")[0] in ("pyarrow", "openpyxl", "zipfile"):
+                raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+            raise
+
+
 def file_format(path: Path) -> str:
-    """``csv``, ``tsv``, ``xlsx``, ``parquet``, ``jsonl``, ``text``, or ``binary`` (skipped)."""
+    """``csv``, ``tsv``, ``xlsx``, ``parquet``, ``jsonl``, ``text``, ``binary`` (skipped) or
+    ``empty`` (0 bytes, or only a byte-order mark and white space: clean, nothing to read)."""
+    if _is_empty(path):
+        return "empty"
     known = _BY_SUFFIX.get(path.suffix.lower())
     if known is not None:
         return known
-    head = _head(path, 8192)
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "binary"
-    return "text"
+    return "binary" if looks_binary(_head(path, 8192)) else "text"
+
+
+def _is_empty(path: Path) -> bool:
+    """0 bytes; or, for a small file, nothing but a byte-order mark and white space."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableInput(str(path), f"cannot read ({exc.strerror or exc})") from None
+    if size == 0:
+        return True
+    if size > _SNIFF_BYTES:
+        return False
+    data = _head(path, size)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return not data.decode("utf-16").strip()
+        except UnicodeDecodeError:
+            return False
+    return not data.removeprefix(codecs.BOM_UTF8).strip()
 
 
 def _head(path: Path, size: int) -> bytes:
@@ -81,8 +243,83 @@ def _head(path: Path, size: int) -> bytes:
         raise UnreadableInput(str(path), f"cannot read ({exc.strerror or exc})") from None
 
 
+# Control bytes a text file does not hold: all below 0x20 but tab, line feed, vertical tab,
+# form feed, carriage return and escape (ANSI colours in logs), and DEL.
+_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+#: The share of odd bytes above which a file's head is binary (see :func:`looks_binary`).
+BINARY_SHARE = 0.10
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first 8 KB) is binary, judged by proportion.
+
+    UTF-16 text (with a byte-order mark, or recognized by its zero bytes, see
+    :func:`_utf16_variant`) is text. Otherwise the head is binary when more than
+    :data:`BINARY_SHARE` (10%) of it is *odd* and at least half of that is control bytes. Odd
+    bytes are control bytes (other than tab, line breaks, form feed and escape) plus the
+    bytes that are text neither in UTF-8 nor in GB18030 (counted in whichever reads more).
+
+    So a stray NUL, or a few hundred padding bytes in a log, do not make a file binary (it is
+    read and scanned), and neither does text in an unknown encoding with no control bytes (it
+    is read, and fails as unreadable: never skipped unread). Compressed data, images and
+    executables are skipped: random bytes are about 10% control bytes and 12% that GB18030
+    cannot read. The threshold is lower than Perl's classic 30% because that one counts every
+    non-ASCII byte, and Chinese text is mostly non-ASCII; here valid UTF-8 or GB18030 is text.
+    """
+    if not head:
+        return False
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_variant(head):
+        return False
+    control = len(head) - len(head.translate(None, _CONTROL))
+    if control * 2 < BINARY_SHARE * len(head):
+        return False
+    unreadable = min(_undecodable(head, "utf-8"), _undecodable(head, "gb18030"))
+    return control + unreadable > BINARY_SHARE * len(head)
+
+
+def _undecodable(data: bytes, encoding: str) -> int:
+    """About how many bytes of ``data`` are not text in ``encoding`` (an incomplete character
+    at the very end is not counted)."""
+    text = data.decode(encoding, errors="replace")
+    bad = text.count("\ufffd")
+    if bad and text.endswith("\ufffd"):
+        bad -= 1
+    return bad
+
+
+def _utf16_variant(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for UTF-16 text without a byte-order mark, else None.
+
+    ASCII characters (digits, punctuation, line breaks) are one zero byte and one non-zero
+    byte in UTF-16, so a UTF-16-LE head has zero bytes at odd positions and almost none at even
+    ones (BE the reverse); binary data has zeros at both. Text holding no ASCII character at
+    all (not even a line break) cannot be told this way. The head must also decode, with few
+    control characters.
+    """
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even = head[0 : 2 * pairs : 2].count(0)
+    odd = head[1 : 2 * pairs : 2].count(0)
+    for encoding, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros >= max(2, pairs // 50) and other * 20 <= zeros:
+            data = head[: 2 * pairs]
+            text = None
+            for cut in (0, 2):  # the head may end inside a surrogate pair
+                with contextlib.suppress(UnicodeDecodeError):
+                    text = data[: len(data) - cut].decode(encoding)
+                    break
+            if text is None:
+                continue
+            control = sum((ch < " " and ch not in "\t\n\r\f\v\x1b") or ch == "\x7f" for ch in text)
+            if control <= BINARY_SHARE * len(text):
+                return encoding
+    return None
+
+
 def detect_encoding(path: Path) -> str:
-    """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16``, ``gb18030`` or ``big5``.
+    """The text encoding of ``path``: ``utf-8``, ``utf-8-sig``, ``utf-16`` (with a byte-order
+    mark), ``utf-16-le`` or ``utf-16-be`` (without one), ``gb18030`` or ``big5``.
 
     Judged on a sample of the file's non-ASCII stretches (see :func:`_non_ascii_sample`). UTF-8
     wins when the sample is valid UTF-8 and reads as Chinese at least as well as it does in
@@ -90,11 +327,14 @@ def detect_encoding(path: Path) -> str:
     names still decode) or Big5, whichever reads as more Chinese text; charset-normalizer breaks
     a tie.
     """
-    head = _head(path, 4)
+    head = _head(path, 8192)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    variant = _utf16_variant(head)
+    if variant is not None:
+        return variant
     sample = _non_ascii_sample(path)
     truncated = not sample.endswith(b"\n")  # the sample may end inside a character
     if _decodes(sample, "utf-8", truncated):
@@ -252,23 +492,24 @@ def _soft_cut(text: str, window: int = 1024) -> int:
 
 def read_table(
     path: Path, fmt: str, *, encoding: str | None = None, batch_rows: int = BATCH_ROWS
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Batches ``(table, {column: values})``; ``table`` is ``""`` or an Excel sheet's name.
+) -> TableStream:
+    """Batches ``(table, columns)``; ``table`` is ``""`` or an Excel sheet's name.
 
-    Values are strings (or nulls): a column of lists, Arrow arrays or the like, never converted
-    to another type, so leading zeros and check characters survive.
+    ``columns`` is a :class:`Columns` dict: values are strings (or nulls), a list or an Arrow
+    string array, never converted to another type, so leading zeros and check characters
+    survive; its ``rows`` counts the batch's records. Nested data is flattened by path and
+    columns whose data cannot be read are listed in the stream's ``unscanned`` (see the module
+    docstring). An empty file yields nothing.
     """
     readers = {"csv": _csv, "tsv": _csv, "parquet": _parquet, "xlsx": _xlsx, "jsonl": _jsonl}
-    try:
-        yield from readers[fmt](path, fmt=fmt, encoding=encoding, batch_rows=batch_rows)
-    except UnreadableInput:
-        raise
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, EOFError) as exc:
-        raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
-    except Exception as exc:  # pyarrow and openpyxl raise their own types on corrupt files
-        if type(exc).__module__.split(".")[0] in ("pyarrow", "openpyxl", "zipfile"):
-            raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
-        raise
+    reader = readers[fmt]
+
+    def batches(note: _Note) -> Iterator[tuple[str, Columns]]:
+        if _is_empty(path):
+            return
+        yield from reader(path, fmt=fmt, encoding=encoding, batch_rows=batch_rows, note=note)
+
+    return TableStream(path, fmt, batches)
 
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|b'[^']*'")
@@ -283,21 +524,123 @@ def _reason(exc: BaseException) -> str:
     second colon, anything quoted, non-ASCII text and long digit runs are dropped.
     """
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "straddling" in text:  # pyarrow: a row longer than the block it reads at a time
+        return "a row longer than the reader's block (4 MB or more)"
     text = ": ".join(text.split(": ")[:2])
     return _DATA_LIKE.sub("…", _QUOTED.sub("'…'", text))[:200]
 
 
+def _lines(f: IO[str], path: Path, limit: int | None = None) -> Iterator[str]:
+    """The lines of ``f``, none longer than :data:`MAX_LINE_CHARS` (else UnreadableInput)."""
+    limit = MAX_LINE_CHARS if limit is None else limit
+    number = 0
+    while line := f.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise UnreadableInput(
+                str(path), f"line {number} is longer than {limit:,} characters (MAX_LINE_CHARS)"
+            )
+        yield line
+
+
+# --- CSV and TSV --------------------------------------------------------------------------
+
+_DELIMITERS = (",", ";", "|", "\t")
+_SNIFF_LINES = 20
+
+
+@dataclass(frozen=True)
+class _Layout:
+    delimiter: str
+    names: list[str]
+    header: bool  # False: the first row is data
+
+
 def _csv(
-    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
+) -> Iterator[tuple[str, Columns]]:
     encoding = encoding or detect_encoding(path)
-    delimiter = "\t" if fmt == "tsv" else ","
+    layout = _csv_layout(path, encoding, fmt)
+    if layout is None:
+        return
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        yield from _csv_stdlib(path, encoding, delimiter, batch_rows)
+        yield from _csv_stdlib(path, encoding, layout, batch_rows)
     else:
-        yield from _csv_arrow(path, encoding, delimiter, batch_rows)
+        yield from _csv_arrow(path, encoding, layout, batch_rows)
+
+
+def _csv_layout(path: Path, encoding: str, fmt: str) -> _Layout | None:
+    """The delimiter, the column names and whether the first row is a header; None when the
+    file holds no row at all."""
+    with _open_text(path, encoding) as f:
+        sample: list[str] = []
+        size = 0
+        for line in _lines(f, path):
+            sample.append(line)
+            size += len(line)
+            if len(sample) >= _SNIFF_LINES or size >= _SNIFF_BYTES:
+                break
+    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(sample)
+    rows = [row for row in csv.reader(sample, delimiter=delimiter) if row]
+    if not rows:
+        if any(line.strip() for line in sample):
+            raise UnreadableInput(str(path), "no header row")
+        return None
+    first = rows[0]
+    if _headerless(first):
+        return _Layout(delimiter, [f"column_{i + 1}" for i in range(len(first))], header=False)
+    names = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(first)])
+    return _Layout(delimiter, names, header=True)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The one of ``,`` ``;`` ``|`` tab that splits the first rows into the same number (more
+    than one) of fields most consistently, the first row holding it most; comma on a tie."""
+    if not lines:
+        return ","
+
+    def score(delimiter: str) -> tuple[bool, int, bool]:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
+        if not widths or widths[0] < 2:
+            return (False, 0, delimiter == ",")
+        same = sum(width == widths[0] for width in widths)
+        return (same * 5 >= len(widths) * 4, widths[0], delimiter == ",")
+
+    # lines cut at the sample's end may be incomplete: judge on the whole lines
+    whole = lines[:-1] if len(lines) > 1 and not lines[-1].endswith("\n") else lines
+    return max(_DELIMITERS, key=lambda d: score(d) if whole else (False, 0, d == ","))
+
+
+_DATE = re.compile(
+    r"(?:19|20)\d{2}(?:[-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日?)"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_DECIMAL = re.compile(r"[-+]?\d+\.\d+")
+
+
+def looks_like_data(cell: str) -> bool:
+    """Whether a first-row cell is a value rather than a column name.
+
+    Digit-heavy text (at least 5 digits making at least half of it: IDs, phones, cards, record
+    numbers such as ``ZY20250103``, compact dates), a date (``2025-01-03``, ``2025/1/3``,
+    ``2025年1月3日``), an e-mail address or a decimal number. A header cell such as ``姓名``,
+    ``phone``, ``icd10`` or ``2023`` (a year heading a pivot column) is not data.
+    """
+    text = cell.strip()
+    if not text:
+        return False
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= 5 and digits * 2 >= len(text):
+        return True
+    return bool(_DATE.fullmatch(text) or _EMAIL.fullmatch(text) or _DECIMAL.fullmatch(text))
+
+
+def _headerless(first: list[Any]) -> bool:
+    """A first row with any cell that looks like data is data, not a header."""
+    return any(looks_like_data(str(cell)) for cell in first if cell is not None)
 
 
 class _Prefix(io.RawIOBase):
@@ -350,25 +693,18 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
     return io.TextIOWrapper(io.BufferedReader(source), encoding=encoding, newline="")
 
 
-def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
-    with _open_text(path, encoding) as f:
-        header = next(csv.reader(f, delimiter=delimiter), None)
-    if not header:
-        raise UnreadableInput(str(path), "empty file, no header row")
-    return [h.strip() or f"column_{i + 1}" for i, h in enumerate(header)]
-
-
 def _csv_arrow(
-    path: Path, encoding: str, delimiter: str, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, encoding: str, layout: _Layout, batch_rows: int
+) -> Iterator[tuple[str, Columns]]:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    names = _header(path, encoding, delimiter)
-    unique = _unique(names)
+    unique = _unique(layout.names)
+    _check_width(path, len(unique))
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
-        column_names=unique, skip_rows=1, block_size=max(1 << 20, batch_rows * 64),
+        column_names=unique, skip_rows=1 if layout.header else 0,
+        block_size=max(1 << 20, batch_rows * 64),
     )  # fmt: skip
     ragged: list[str] = []  # rows with too many or too few fields: read by the csv module
 
@@ -377,7 +713,7 @@ def _csv_arrow(
         return "skip"
 
     parse = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_ragged
+        delimiter=layout.delimiter, newlines_in_values=True, invalid_row_handler=keep_ragged
     )
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(unique, pa.string()), strings_can_be_null=True,
@@ -390,45 +726,57 @@ def _csv_arrow(
         for block in r:
             for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
                 batch = block.slice(start, batch_rows)
-                yield "", {name: batch.column(i) for i, name in enumerate(unique)}
+                columns = {name: batch.column(i) for i, name in enumerate(unique)}
+                yield "", Columns(columns, batch.num_rows)
             if ragged:  # read as the csv module path reads them
-                yield "", _ragged_columns(unique, ragged, delimiter)
+                yield "", _ragged_columns(path, unique, ragged, layout.delimiter)
     if ragged:  # when every row is ragged, Arrow yields no block at all
-        yield "", _ragged_columns(unique, ragged, delimiter)
+        yield "", _ragged_columns(path, unique, ragged, layout.delimiter)
 
 
-def _ragged_columns(names: list[str], ragged: list[str], delimiter: str) -> dict[str, list[Any]]:
+def _ragged_columns(path: Path, names: list[str], ragged: list[str], delimiter: str) -> Columns:
     rows = list(csv.reader(ragged, delimiter=delimiter))
     ragged.clear()
-    return _columns(names, rows)
+    return _columns(path, names, rows)
 
 
 def _csv_stdlib(
-    path: Path, encoding: str, delimiter: str, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, encoding: str, layout: _Layout, batch_rows: int
+) -> Iterator[tuple[str, Columns]]:
+    names = _unique(layout.names)
+    _check_width(path, len(names))
     with _open_text(path, encoding) as f:
-        rows = csv.reader(f, delimiter=delimiter)
-        header = next(rows, None)
-        if not header:
-            raise UnreadableInput(str(path), "empty file, no header row")
-        names = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+        rows = csv.reader(_lines(f, path), delimiter=layout.delimiter)
+        if layout.header:
+            next(rows, None)
         batch: list[list[str]] = []
+        cells = 0
         for row in rows:
             batch.append(row)
-            if len(batch) >= batch_rows:
-                yield "", _columns(names, batch)
-                batch = []
+            cells += len(row)
+            if len(batch) >= batch_rows or cells >= _BATCH_CELLS:
+                yield "", _columns(path, names, batch)
+                batch, cells = [], 0
         if batch:
-            yield "", _columns(names, batch)
+            yield "", _columns(path, names, batch)
 
 
-def _columns(names: list[str], rows: list[list[Any]]) -> dict[str, list[Any]]:
+def _columns(path: Path, names: list[str], rows: list[list[Any]]) -> Columns:
     """Rows as columns; short rows are padded, and fields past the header get their own
     columns (``column_5``), so nothing in a ragged row goes unscanned."""
     width = max([len(names), *map(len, rows)])
+    _check_width(path, width)
     names = names + [f"column_{i + 1}" for i in range(len(names), width)]
     padded = [row + [None] * (width - len(row)) for row in rows]
-    return {name: [row[i] for row in padded] for i, name in enumerate(names)}
+    columns = {name: [row[i] for row in padded] for i, name in enumerate(names)}
+    return Columns(columns, len(rows))
+
+
+def _check_width(path: Path, width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise UnreadableInput(
+            str(path), f"more than {MAX_COLUMNS:,} columns in one table (MAX_COLUMNS)"
+        )
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -440,9 +788,12 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+# --- Parquet ------------------------------------------------------------------------------
+
+
 def _parquet(
-    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
+) -> Iterator[tuple[str, Columns]]:
     pa, pq = _need_arrow(path)
     parquet = pq.ParquetFile(path)
     # One row group at a time: iter_batches over the whole file keeps what it has read until
@@ -455,18 +806,105 @@ def _parquet(
     for batch in batches:
         columns: dict[str, Any] = {}
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                columns[name] = column
-            elif (
-                pa.types.is_integer(column.type)
-                or pa.types.is_dictionary(column.type)
-                or pa.types.is_date(column.type)
-                or pa.types.is_timestamp(column.type)
-            ):
-                columns[name] = column.cast(pa.string())  # phones as integers, birth dates
-            else:
-                columns[name] = []  # floats, dates, binary: no personal data as text
-        yield "", columns
+            for column_path, values in _arrow_paths(pa, name, column, note):
+                _put(pa, columns, column_path, values)
+        _check_width(path, len(columns))
+        yield "", Columns(columns, batch.num_rows)
+
+
+def _put(pa: Any, columns: dict[str, Any], name: str, values: Any) -> None:
+    """Add a path's values; a path met twice (a field ``a.b`` and a struct ``a`` with a field
+    ``b``) keeps both."""
+    known = columns.get(name)
+    if known is None:
+        columns[name] = values
+    else:
+        columns[name] = pa.concat_arrays([known.cast(pa.large_string()),
+                                          values.cast(pa.large_string())])  # fmt: skip
+
+
+def _arrow_paths(pa: Any, path: str, array: Any, note: _Note) -> Iterator[tuple[str, Any]]:
+    """``(path, string array)`` for every leaf of a column; a leaf that cannot be read as text
+    is reported through ``note`` instead."""
+    import pyarrow.compute as pc
+
+    kind = array.type
+    types = pa.types
+    if isinstance(kind, pa.ExtensionType):
+        yield from _arrow_paths(pa, path, array.storage, note)
+    elif types.is_dictionary(kind):
+        yield from _arrow_paths(pa, path, array.dictionary_decode(), note)
+    elif types.is_string(kind) or types.is_large_string(kind):
+        yield path, array
+    elif types.is_null(kind):
+        return  # nothing but nulls: nothing to read
+    elif types.is_struct(kind):
+        for field, child in zip(kind, array.flatten(), strict=True):
+            yield from _arrow_paths(pa, f"{path}.{field.name}", child, note)
+    elif types.is_map(kind):
+        yield from _arrow_paths(pa, f"{path}[].key", array.keys, note)
+        yield from _arrow_paths(pa, f"{path}[].value", array.items, note)
+    elif _is_list(types, kind):
+        yield from _arrow_paths(pa, f"{path}[]", array.flatten(), note)
+    elif types.is_floating(kind):
+        yield path, _float_text(pa, pc, array)
+    elif types.is_decimal(kind):
+        yield path, pc.replace_substring_regex(pc.cast(array, pa.string()), r"\.0+$", "")
+    elif _is_binary(types, kind):
+        text = _binary_text(pa, pc, array)
+        if text is None:
+            note("", path, "binary values that are neither UTF-8 nor GB18030 text")
+        else:
+            yield path, text
+    elif types.is_union(kind):
+        note("", path, "a union column (not read)")
+    else:  # integers (IDs, phones), booleans, dates, times, durations, string views
+        try:
+            yield path, pc.cast(array, pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            note("", path, f"values of type {kind} (not read)")
+
+
+def _is_list(types: Any, kind: Any) -> bool:
+    return bool(
+        types.is_list(kind) or types.is_large_list(kind) or types.is_fixed_size_list(kind)
+        or types.is_list_view(kind) or types.is_large_list_view(kind)
+    )  # fmt: skip
+
+
+def _is_binary(types: Any, kind: Any) -> bool:
+    return bool(
+        types.is_binary(kind) or types.is_large_binary(kind)
+        or types.is_fixed_size_binary(kind) or types.is_binary_view(kind)
+    )  # fmt: skip
+
+
+def _float_text(pa: Any, pc: Any, array: Any) -> Any:
+    """Floats as text; integral ones as their digits (``13812345678``, not ``1.38e+10``)."""
+    values = pc.cast(array, pa.float64())
+    integral = pc.and_(pc.equal(pc.floor(values), values), pc.less(pc.abs(values), 9.2e18))
+    digits = pc.cast(pc.cast(pc.if_else(integral, values, 0.0), pa.int64()), pa.string())
+    return pc.if_else(integral, digits, pc.cast(values, pa.string()))
+
+
+def _binary_text(pa: Any, pc: Any, array: Any) -> Any:
+    """Binary values as text: UTF-8 when all are, else GB18030 when all are; else None."""
+    if not pa.types.is_binary(array.type):
+        array = (
+            pc.cast(array, pa.large_binary()) if not pa.types.is_large_binary(array.type) else array
+        )
+    try:
+        return pc.cast(
+            array, pa.large_string() if pa.types.is_large_binary(array.type) else pa.string()
+        )
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return pa.array(
+            [None if v is None else v.decode("gb18030") for v in array.to_pylist()], pa.string()
+        )
+    except UnicodeDecodeError:
+        return None
 
 
 def _need_arrow(path: Path) -> tuple[Any, Any]:
@@ -480,15 +918,19 @@ def _need_arrow(path: Path) -> tuple[Any, Any]:
     return pa, pq
 
 
+# --- Excel --------------------------------------------------------------------------------
+
+
 def _xlsx(
-    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
+) -> Iterator[tuple[str, Columns]]:
     try:
         import openpyxl
     except ImportError:
         raise UnreadableInput(
             str(path), "reading Excel needs openpyxl (pip install 'medguard[excel]')"
         ) from None
+    _check_archive(path)
     with path.open("rb") as f:  # ours to close: openpyxl leaves its archive open when it fails
         try:
             book = openpyxl.load_workbook(f, read_only=True, data_only=True)
@@ -502,30 +944,93 @@ def _xlsx(
             book.close()
 
 
-def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would expand past the limits, before parsing any of it.
+
+    The sizes are those the archive's directory declares; Python's zip reader never inflates
+    a member past its declared size (it fails the CRC check instead), so they bound the work.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise UnreadableInput(str(path), f"corrupt Excel file ({_reason(exc)})") from None
+    for part in parts:
+        name = part.filename.lower()
+        sheet = name.startswith("xl/worksheets/")
+        what = "a sheet" if sheet else "its shared strings" if "sharedstrings" in name else "a part"
+        limit, limit_name = (
+            (MAX_XLSX_SHEET_BYTES, "MAX_XLSX_SHEET_BYTES")
+            if sheet
+            else (MAX_XLSX_PART_BYTES, "MAX_XLSX_PART_BYTES")
+        )
+        if part.file_size > limit:
+            raise UnreadableInput(
+                str(path),
+                f"{what} would expand to {part.file_size:,} bytes, over {limit:,} "
+                f"({limit_name}): refused as a possible zip bomb",
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FLOOR and ratio > MAX_XLSX_RATIO:
+            raise UnreadableInput(
+                str(path),
+                f"{what} would expand {ratio:,.0f} times its compressed size, over "
+                f"{MAX_XLSX_RATIO} (MAX_XLSX_RATIO): refused as a possible zip bomb",
+            )
+
+
+def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, Columns]]:
     for sheet in book.worksheets:
-        rows = _sheet_rows(path, sheet)
-        header = next(rows, None)
-        if header is None:
+        with contextlib.suppress(AttributeError):
+            sheet.reset_dimensions()  # rows as wide as their cells, not a declared range
+        rows = (row for row in _sheet_rows(path, sheet) if any(v is not None for v in row))
+        first = next(rows, None)
+        if first is None:
             continue
-        names = _unique([
-            str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
-            for i, h in enumerate(header)
-        ])  # fmt: skip
+        header = [_cell_text(v) for v in first]
         batch: list[list[Any]] = []
+        if _headerless(header):
+            names = [f"column_{i + 1}" for i in range(len(header))]
+            batch.append(header)
+        else:
+            names = _unique([
+                h.strip() if h is not None and h.strip() else f"column_{i + 1}"
+                for i, h in enumerate(header)
+            ])  # fmt: skip
+        _check_width(path, len(names))
+        cells = len(header)
         for row in rows:
             batch.append([_cell_text(v) for v in row])
-            if len(batch) >= batch_rows:
-                yield sheet.title, _columns(names, batch)
-                batch = []
+            cells += len(row)
+            if len(batch) >= batch_rows or cells >= _BATCH_CELLS:
+                yield sheet.title, _columns(path, names, batch)
+                batch, cells = [], 0
         if batch:
-            yield sheet.title, _columns(names, batch)
+            yield sheet.title, _columns(path, names, batch)
 
 
 def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[Any, ...]]:
-    """The sheet's rows; a sheet openpyxl cannot parse raises :class:`UnreadableInput`."""
+    """The sheet's rows (empty ones too); a sheet openpyxl cannot parse, or one past
+    :data:`MAX_XLSX_ROWS` rows or :data:`MAX_XLSX_CELLS` cells, raises UnreadableInput."""
+    rows = cells = 0
     try:
-        yield from sheet.iter_rows(values_only=True)
+        for row in sheet.iter_rows(values_only=True):
+            rows += 1
+            cells += len(row)
+            if rows > MAX_XLSX_ROWS:
+                raise UnreadableInput(
+                    str(path),
+                    f"sheet {sheet.title!r} has more than {MAX_XLSX_ROWS:,} rows (MAX_XLSX_ROWS)",
+                )
+            if cells > MAX_XLSX_CELLS:
+                raise UnreadableInput(
+                    str(path),
+                    f"sheet {sheet.title!r} has more than {MAX_XLSX_CELLS:,} cells "
+                    "(MAX_XLSX_CELLS)",
+                )
+            yield row
+    except UnreadableInput:
+        raise
     except Exception as exc:
         if not _corrupt_excel(exc):
             raise
@@ -561,25 +1066,45 @@ def _excel_reason(exc: Exception) -> str:
 
 
 def _cell_text(value: Any) -> str | None:
-    if value is None or isinstance(value, bool | float):
+    """A cell as text: numbers typed in by hand hold phone and card numbers, so floats that
+    are integral read as their digits; booleans and empty cells hold nothing."""
+    if value is None or isinstance(value, bool):
         return None
-    return str(value)  # int cells hold phone and card numbers typed in by hand
+    if isinstance(value, float):
+        return _number_text(value)
+    return str(value)
+
+
+def _number_text(value: float) -> str | None:
+    """An integral float as its digits (``13812345678``), others as ``repr``; NaN/inf: None."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# --- JSON Lines ---------------------------------------------------------------------------
 
 
 def _jsonl(
-    path: Path, *, fmt: str, encoding: str | None, batch_rows: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
+) -> Iterator[tuple[str, Columns]]:
     encoding = encoding or detect_encoding(path)
-    batch: list[dict[str, Any]] = []
+    batch: list[dict[str, list[str]]] = []
+    names: set[str] = set()
     with path.open(encoding=encoding) as f:
-        for line_no, line in enumerate(f, start=1):
+        for line_no, line in enumerate(_lines(f, path), start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise UnreadableInput(str(path), f"line {line_no}: not JSON ({exc.msg})") from None
-            batch.append(_flatten(record) if isinstance(record, dict) else {"value": record})
+            except RecursionError:
+                raise UnreadableInput(str(path), f"line {line_no}: nested too deeply") from None
+            flat = _flatten(record)
+            names.update(flat)
+            _check_width(path, len(names))
+            batch.append(flat)
             if len(batch) >= batch_rows:
                 yield "", _records(batch)
                 batch = []
@@ -587,28 +1112,53 @@ def _jsonl(
         yield "", _records(batch)
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}{key}"
+def _flatten(record: Any) -> dict[str, list[str]]:
+    """Every scalar of a JSON value, by path: ``a.b``, ``items[].code``, ``matrix[][]``.
+
+    An object's fields are named by key (the top-level object's without a prefix); a value on
+    a line that is not an object is ``value``. Every item of an array goes to the same path,
+    so one column gathers them all. Walked with a stack, not recursion.
+    """
+    out: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = (
+        [(str(k), v) for k, v in reversed(record.items())]
+        if isinstance(record, dict)
+        else [("value", record)]
+    )
+    while stack:
+        path, value = stack.pop()
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{name}."))
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(value.items()))
         elif isinstance(value, list):
-            out[name] = " ".join(str(v) for v in value if isinstance(v, str | int))
-        elif isinstance(value, str | int) and not isinstance(value, bool):
-            out[name] = str(value)
+            stack.extend((f"{path}[]", v) for v in reversed(value))
+        else:
+            text = _json_text(value)
+            if text is not None:
+                out.setdefault(path, []).append(text)
     return out
 
 
-def _records(batch: list[dict[str, Any]]) -> dict[str, Any]:
+def _json_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number_text(value)
+    return None
+
+
+def _records(batch: list[dict[str, list[str]]]) -> Columns:
     names = list(dict.fromkeys(key for record in batch for key in record))
-    columns: dict[str, Any] = {name: [record.get(name) for record in batch] for name in names}
+    columns: dict[str, Any] = {
+        name: [v for record in batch for v in record.get(name, ())] for name in names
+    }
     try:
         import pyarrow as pa
     except ImportError:
-        return columns
+        return Columns(columns, len(batch))
     for name, values in columns.items():  # Arrow arrays are filtered in C++ (faster scans)
-        # a bare non-string value on a line ({"value": 3.5}) keeps its column a list
-        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError):
-            columns[name] = pa.array(values, pa.string())
-    return columns
+        columns[name] = pa.array(values, pa.string())
+    return Columns(columns, len(batch))
