@@ -1,5 +1,8 @@
 """Tests for the column adapter every column operation goes through."""
 
+import datetime as dt
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -7,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medguard._column import as_column, is_column
+from medguard._column import (
+    as_column,
+    codepoint_groups,
+    encodable,
+    is_column,
+    is_null,
+    strings_from_codepoints,
+)
 from medguard.errors import UnsupportedColumn
 
 values = st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=20)
@@ -113,3 +123,75 @@ def test_fixed_width_codes_round_trip():
     assert fixed_width_codes(pa.array(["ab", None])) is None
     assert fixed_width_codes(pa.array(["张三"])) is None
     assert fixed_width_codes(["ab"]) is None
+
+
+# --------------------------------------------------------------------------- issue 13
+
+NULLS = [None, float("nan"), np.float32("nan"), pd.NA, pd.NaT, np.datetime64("NaT")]
+
+
+@pytest.mark.parametrize("kind", [list, tuple, lambda v: np.array(v, dtype=object)])
+def test_every_null_spelling_is_null_in_lists_tuples_and_object_arrays(kind):
+    """pd.NA (Series.tolist() of a nullable column), NaT, NaN and None are nulls; pd.NA raised
+    a bare TypeError ('boolean value of NA is ambiguous') in every column op."""
+    data = as_column(kind(["a", *NULLS, 0, "", False]))
+    assert data.nulls.tolist() == [False] + [True] * len(NULLS) + [False, False, False]
+    out = data.rebuild(np.array(["A", *[None] * len(NULLS), 0, "", False], dtype=object))
+    assert list(out)[1 : 1 + len(NULLS)] == [None] * len(NULLS)
+
+
+def test_items_whose_comparison_misbehaves_are_values():
+    """An item that raises or broadcasts in == (a nested array) does not break the null mask."""
+
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("no")
+
+        def __ne__(self, other):
+            raise RuntimeError("no")
+
+        __hash__ = object.__hash__
+
+    data = as_column(["a", Weird(), np.array([1, 2]), None, pd.NA])
+    assert data.nulls.tolist() == [False, False, False, True, True]
+
+
+def test_is_null_scalars():
+    """is_null knows every null spelling and nothing else."""
+    assert all(is_null(v) for v in NULLS)
+    assert not any(is_null(v) for v in ("", 0, 0.0, b"", False, np.datetime64("2025-01-03")))
+
+
+def test_nanosecond_datetimes_stay_datetime64_not_integers():
+    """datetime64[ns] items are numpy datetime64 scalars, not bare integers (astype(object)
+    gave ints, so every op saw a number); coarser units stay datetime/date objects."""
+    ns = np.array(["2025-01-03T12:00:00.123456789", "NaT"], dtype="datetime64[ns]")
+    data = as_column(ns)
+    assert data.values[0] == np.datetime64("2025-01-03T12:00:00.123456789")
+    assert isinstance(data.values[0], np.datetime64)
+    assert data.nulls.tolist() == [False, True]
+    arrow = as_column(pa.array([pd.Timestamp("2025-01-03 12:00:00.123456789")], pa.timestamp("ns")))
+    assert isinstance(arrow.values[0], np.datetime64)
+    days = as_column(np.array(["2025-01-03"], dtype="datetime64[D]"))
+    assert days.values.tolist() == [dt.date(2025, 1, 3)]
+
+
+SURROGATE = json.loads('"\\ud800"')
+
+
+def test_codepoint_groups_leave_out_values_with_lone_surrogates():
+    """A lone surrogate puts its value in no group (it was a UnicodeEncodeError for all)."""
+    values = np.array(["张三", "李" + SURROGATE, "ab", SURROGATE + "c", "王五"], dtype=object)
+    groups = codepoint_groups(values)
+    rows, codes = groups[2]
+    assert rows.tolist() == [0, 2, 4]
+    assert strings_from_codepoints(codes[:1]) == ["张三"]
+    assert not encodable(SURROGATE)
+    assert encodable("张三")
+
+
+def test_fixed_width_codes_refuse_lone_surrogates():
+    """A numpy unicode column holding a lone surrogate takes the general path."""
+    from medguard._column import fixed_width_codes
+
+    assert fixed_width_codes(np.array(["张" + SURROGATE, "李四"])) is None

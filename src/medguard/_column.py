@@ -23,8 +23,10 @@ __all__ = [
     "as_column",
     "ascii_digits",
     "codepoint_groups",
+    "encodable",
     "fixed_width_codes",
     "is_column",
+    "is_null",
     "null_mask",
     "strings_from_codepoints",
 ]
@@ -52,7 +54,7 @@ def is_column(value: object) -> bool:
 
 
 def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Null mask of an object array: None, float NaN, pandas NA/NaT."""
+    """Null mask of an object array: None, float NaN, pandas NA/NaT, numpy NaT."""
     if values.dtype.kind in "USb":
         return np.zeros(values.shape, dtype=bool)
     if values.dtype.kind == "T":  # numpy StringDType
@@ -61,14 +63,80 @@ def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
             return np.zeros(values.shape, dtype=bool)
         flags = np.frompyfunc(lambda v: v is na or v is None, 1, 1)(values)
         return np.asarray(flags, dtype=bool)
-    # Element-wise comparisons run in C: None == None, and NaN is the value not equal to itself.
-    is_none = np.asarray(values == None, dtype=bool)  # noqa: E711
-    is_nan = np.asarray(values != values, dtype=bool)
-    result: npt.NDArray[np.bool_] = is_none | is_nan
+    if values.dtype.kind in "Mm":
+        nat: npt.NDArray[np.bool_] = np.isnat(values)
+        return nat
     pd = _pandas()
+    try:
+        # Element-wise comparisons run in C: None == None, and NaN is the value not equal to
+        # itself. pd.NA (whose truth value is ambiguous) or an item whose ``==`` misbehaves
+        # (a nested array) raises: then every item is looked at on its own.
+        is_none = np.asarray(values == None, dtype=bool)  # noqa: E711
+        is_nan = np.asarray(values != values, dtype=bool)
+    except Exception:
+        if pd is not None:
+            return np.asarray(pd.isna(values), dtype=bool)
+        return np.fromiter(map(_is_null_item, values.tolist()), dtype=bool, count=values.size)
+    result: npt.NDArray[np.bool_] = is_none | is_nan
+    if is_none.shape != values.shape:  # a comparison that did not run element-wise
+        return np.fromiter(map(_is_null_item, values.tolist()), dtype=bool, count=values.size)
     if pd is not None and not result.all():
         result |= np.asarray(pd.isna(values), dtype=bool)  # pd.NA, pd.NaT
     return result
+
+
+def is_null(value: object) -> bool:
+    """True for one null value: None, float NaN, numpy NaN/NaT, pandas NA/NaT."""
+    if _is_null_item(value):
+        return True
+    pd = _pandas()
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+def _is_null_item(value: object) -> bool:
+    """One item's nullness without pandas: None, float NaN, numpy NaT."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, (np.floating, np.datetime64, np.timedelta64)):
+        return bool(np.isnan(value) if isinstance(value, np.floating) else np.isnat(value))
+    return False
+
+
+def encodable(value: str) -> bool:
+    """True when ``value`` can be encoded (False for text holding a lone surrogate).
+
+    Python strings may hold lone surrogates (``json.loads('"\\ud800"')``) that no Unicode
+    encoding accepts; column operations treat such a value as invalid, never as an error
+    about the whole column.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _objects(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """An object array of the items, keeping every value exactly.
+
+    ``astype(object)`` turns datetime64/timedelta64 of units finer than a microsecond (and
+    values outside ``datetime``'s range) into bare integers; those keep their numpy scalars.
+    """
+    if values.dtype == np.dtype(object):
+        return values
+    if values.dtype.kind in "Mm":
+        unit, count = np.datetime_data(values.dtype)
+        objects = values.astype(object)
+        if (
+            unit in ("ns", "ps", "fs", "as")
+            or count != 1
+            or any(isinstance(v, int) for v in objects.tolist())
+        ):
+            return np.fromiter(values, dtype=object, count=values.shape[0])
+        return objects
+    return values.astype(object)
 
 
 @dataclass(frozen=True)
@@ -132,7 +200,7 @@ def _from_numpy(values: npt.NDArray[Any]) -> ColumnData:
     if values.ndim != 1:
         raise UnsupportedColumn(f"expected a 1-D array, got {values.ndim} dimensions")
     dtype = values.dtype
-    objects = values if dtype == np.dtype(object) else values.astype(object)
+    objects = _objects(values)
     nulls = null_mask(values)
 
     def rebuild(out: npt.NDArray[np.object_]) -> Any:
@@ -160,9 +228,7 @@ def _from_pandas(pd: Any, values: Any) -> ColumnData:
 
 
 def _from_arrow(pa: Any, values: Any) -> ColumnData:
-    objects = values.to_numpy(zero_copy_only=False)
-    if objects.dtype != object:
-        objects = objects.astype(object)
+    objects = _objects(values.to_numpy(zero_copy_only=False))
     nulls = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     chunked = isinstance(values, pa.ChunkedArray)
     arrow_type = values.type
@@ -183,8 +249,9 @@ def codepoint_groups(
 
     Returns ``{length: (rows, codes)}`` where ``codes`` is a ``(len(rows), length)`` matrix of
     Unicode code points: ``uint8`` when the group is pure ASCII, else ``uint32``. Non-strings
-    (nulls, numbers) belong to no group. This is the fast road from Python strings to numpy:
-    one ``join`` and one encode per length.
+    (nulls, numbers) and strings holding a lone surrogate (see :func:`encodable`) belong to no
+    group. This is the fast road from Python strings to numpy: one ``join`` and one encode per
+    length.
     """
     items = values if isinstance(values, list) else values.tolist()
     n = len(items)
@@ -206,7 +273,14 @@ def codepoint_groups(
         if text.isascii():
             codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, length)
         else:
-            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).reshape(-1, length)
+            try:
+                data = text.encode("utf-32-le")
+            except UnicodeEncodeError:  # a lone surrogate: that value's problem, not the group's
+                rows = np.array([i for i in rows.tolist() if encodable(items[i])], dtype=np.intp)
+                if not len(rows):
+                    continue
+                data = "".join([items[i] for i in rows.tolist()]).encode("utf-32-le")
+            codes = np.frombuffer(data, dtype=np.uint32).reshape(-1, length)
         groups[length] = (rows, codes)
     return groups
 
@@ -220,7 +294,7 @@ def strings_from_codepoints(codes: npt.NDArray[Any]) -> list[str]:
     if wide[:, -1].all():  # numpy makes the strings in C (it would drop a trailing NUL)
         strings: list[str] = wide.view(f"<U{length}").ravel().tolist()
         return strings
-    text = wide.tobytes().decode("utf-32-le")
+    text = wide.tobytes().decode("utf-32-le", "surrogatepass")
     return [text[i : i + length] for i in range(0, k * length, length)]
 
 
@@ -259,8 +333,11 @@ def fixed_width_codes(values: Any) -> tuple[npt.NDArray[Any], Callable[[Any], An
             out = np.ascontiguousarray(out, dtype=np.uint32)
             return out.view(f"<U{out.shape[1]}").reshape(-1)
 
-        codes = wide.astype(np.uint8) if wide.max() < 128 else wide
-        return codes, to_numpy
+        if wide.max() < 128:
+            return wide.astype(np.uint8), to_numpy
+        if ((wide >= 0xD800) & (wide <= 0xDFFF)).any():
+            return None  # lone surrogates: the general path treats those values one by one
+        return wide, to_numpy
     pa = _pyarrow()
     if pa is None or not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
         return None

@@ -1,6 +1,9 @@
 """Tests for medguard.ops.mask: conventions, column kinds, safety on bad input, properties."""
 
+import datetime as dt
+import json
 import random
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medguard.cn import bank_card, names, phone, resident_id
-from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
 from medguard.ops.mask import (
     KeepEnds,
     Mask,
@@ -21,6 +24,7 @@ from medguard.ops.mask import (
     MaskPassport,
     MaskPhone,
     MaskResidentID,
+    _keep_counts,
     mask_address,
     mask_email,
     mask_name,
@@ -191,3 +195,168 @@ def test_config_round_trip_and_errors():
 def test_full_width_mask_character():
     """A full-width mask character works on ASCII values too."""
     assert mask_phone("13800138000", char="＊") == "138＊＊＊＊8000"
+
+
+# --------------------------------------------------------------------------- issue 13
+
+ALL_MASKS = (
+    MaskResidentID, MaskPhone, MaskBankCard, MaskEmail, MaskAddress, MaskPassport, MaskName,
+    KeepEnds,
+)  # fmt: skip
+
+BAD_OPTIONS = [
+    (MaskResidentID, {"first": -5}),
+    (MaskResidentID, {"last": -1}),
+    (MaskResidentID, {"first": 10, "last": 4}),  # would show 14 of 18 characters
+    (MaskResidentID, {"first": "6"}),
+    (MaskResidentID, {"first": 6.0}),
+    (MaskResidentID, {"first": True}),
+    (MaskBankCard, {"first": -10}),
+    (MaskBankCard, {"first": 19}),
+    (MaskPhone, {"first": -1}),
+    (MaskPhone, {"last": 8}),
+    (MaskPhone, {"landline_last": -4}),
+    (MaskPhone, {"landline_last": 8}),
+    (MaskPassport, {"first": -1}),
+    (MaskPassport, {"last": 9}),
+    (MaskEmail, {"first": -3}),
+    (MaskEmail, {"width": -1}),
+    (MaskEmail, {"width": 0}),
+    (MaskEmail, {"width": 10**8}),
+    (MaskAddress, {"width": -4}),
+    (MaskAddress, {"width": 0}),
+    (MaskAddress, {"keep": 3}),
+    (MaskAddress, {"preserve_length": "yes"}),
+    (MaskName, {"keep_last": 1}),
+    (MaskName, {"keep_surname": None}),
+    (KeepEnds, {"first": -1}),
+    (KeepEnds, {"last": -2}),
+    (KeepEnds, {"first": None}),
+    (MaskPhone, {"char": 5}),
+    (MaskPhone, {"char": ""}),
+    (MaskPhone, {"char": "\ud800"}),
+    (MaskPhone, {"strict": "no"}),
+]
+
+
+@pytest.mark.parametrize(("cls", "options"), BAD_OPTIONS)
+def test_bad_options_are_refused_at_construction_and_in_config(cls, options):
+    """Negative, oversized or mistyped options raise InvalidArgument (a ValueError) when the
+    mask is built, and PolicyError from from_config; MaskResidentID(first=-5) showed 17 of 18."""
+    with pytest.raises(InvalidArgument) as exc:
+        cls(**options)
+    assert isinstance(exc.value, ValueError)
+    config = {**cls().to_config(), **options}
+    with pytest.raises(PolicyError):
+        Mask.from_config(config)
+
+
+def test_from_config_refuses_a_non_mapping():
+    """A configuration that is not a mapping is a PolicyError, not an AttributeError."""
+    with pytest.raises(PolicyError):
+        Mask.from_config(["kind", "phone"])  # type: ignore[arg-type]
+
+
+def _keep_counts_loop(length, first, last):
+    """The original one-step-at-a-time shrinking, the reference for the closed form."""
+    budget = length - (length + 2) // 3
+    while first + last > budget:
+        if last >= first and last > 0:
+            last -= 1
+        else:
+            first -= 1
+    return first, last
+
+
+@given(st.integers(0, 200), st.integers(0, 300), st.integers(0, 300))
+def test_keep_counts_closed_form_matches_the_loop(length, first, last):
+    """The constant-time _keep_counts gives exactly what the old loop gave."""
+    assert _keep_counts(length, first, last) == _keep_counts_loop(length, first, last)
+
+
+def test_huge_keep_ends_counts_are_capped_by_the_value():
+    """KeepEnds(first=10**8) masks like a count the size of the value (it took 18 s a column)."""
+    values = ["abcdef", "abcdefghi", "x" * 1000] * 100
+    out = KeepEnds(first=10**8, last=10**8).apply(values)
+    assert out[:2] == ["ab**ef", "abc***ghi"]
+    assert _keep_counts(10**7, 10**8, 10**8) == (3333333, 3333333)
+
+
+SURROGATE = json.loads('"\\ud800"')
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+def test_lone_surrogate_is_that_values_problem(cls):
+    """A value holding a lone surrogate is fully masked and counted invalid; the column's
+    other values are masked as usual (it raised a bare UnicodeEncodeError holding them)."""
+    values = ["11010519491231002X", SURROGATE, "张三" + SURROGATE, None]
+    out, report = cls().apply_with_report(values)
+    assert out[1:] == ["*", "***", None]
+    assert report.invalid >= 2
+    assert report.nulls == 1
+    assert out[0] == cls().apply(values[:1])[0]
+    for column in (np.array(values, dtype=object), pd.Series(values)):
+        assert list(cls().apply(column))[1:3] == ["*", "***"]
+    unicode_column = np.array(["甲乙" + SURROGATE, "甲乙丙"])
+    assert cls().apply(unicode_column).tolist()[0] == "***"
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+def test_lone_surrogate_in_strict_mode_names_the_row_only(cls):
+    """strict=True raises InvalidIdentifier naming the row, with no value in its args."""
+    values = ["secret-neighbour-1", SURROGATE + "x"]
+    mask = cls(strict=True)
+    with pytest.raises(InvalidIdentifier) as exc:
+        mask.apply(values)
+    assert exc.value.row in (0, 1)
+    assert "secret-neighbour" not in repr(exc.value.args)
+    assert SURROGATE not in repr(exc.value.args)
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+def test_pandas_na_in_a_plain_list_is_null(cls):
+    """pd.NA, pd.NaT, NaN and None in a list (Series.tolist() of a nullable column) are nulls;
+    pd.NA raised a bare TypeError before."""
+    values = ["13800138000", pd.NA, pd.NaT, float("nan"), None, np.datetime64("NaT")]
+    out, report = cls().apply_with_report(values)
+    assert out[1:] == [None] * 5
+    assert report.nulls == 5
+    assert cls().apply(tuple(values))[1:] == (None,) * 5
+    assert cls().apply(np.array(values, dtype=object)).tolist()[1:] == [None] * 5
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+def test_other_types_and_huge_strings_are_masked_not_errors(cls):
+    """bytes, ints, floats, dates and huge strings are values: masked and never echoed."""
+    huge = "13800138000" * 100_000
+    values = [b"13800138000", 13800138000, 1.5, dt.date(2025, 1, 3), huge, object()]
+    out, report = cls().apply_with_report(values)
+    for raw, masked in zip(values, out, strict=True):
+        assert masked != raw
+        assert "13800138000" not in masked
+    assert report.invalid >= 5
+
+
+def test_keep_counts_work_does_not_grow_with_the_counts():
+    """_keep_counts runs a fixed number of lines for any counts (it shrank one at a time, so
+    KeepEnds(first=10**8) took seconds): counted with a line tracer, not a clock."""
+    lines = 0
+
+    def tracer(frame, event, arg):
+        nonlocal lines
+        if frame.f_code is not _keep_counts.__code__:
+            return None
+        if event == "line":
+            lines += 1
+            if lines > 50:
+                raise RuntimeError("_keep_counts does work proportional to its counts")
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        result = _keep_counts(18, 10**12, 10**12)
+    finally:
+        sys.settrace(previous)
+    assert result == (6, 6)
+    assert lines <= 50

@@ -10,10 +10,15 @@ tag    type                             body
 ``?``  ``bool``                         ``1`` or ``0``
 ``d``  ``datetime.date``                ISO 8601 ``YYYY-MM-DD``
 ``t``  ``datetime.datetime``            ISO 8601 with offset when aware
+``T``  ``pandas.Timestamp``             ``<unit>|`` then ISO 8601 to the nanosecond
+``n``  ``numpy.datetime64``             ``<unit>|`` then ``numpy.datetime_as_string``
 ``D``  ``decimal.Decimal``              its exact string form
 =====  ===============================  =========================================
 
-The tag is inside the ciphertext, so the type is authenticated and not visible.
+The tag is inside the ciphertext, so the type is authenticated and not visible. Timestamps
+keep every digit (pandas and numpy nanoseconds included) and their unit; aware values keep
+their UTC offset, not the name of their time zone (``Asia/Shanghai`` comes back as
+``UTC+08:00``). Decrypting a ``T`` value needs pandas.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import datetime as dt
 import decimal
 import operator
 import struct
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from medguard.errors import DecryptionError, UnsupportedColumn
+from medguard.errors import DecryptionError, MissingDependency, UnsupportedColumn
 
 __all__ = ["decode_value", "decode_values", "encode_value", "encode_values"]
 
@@ -42,6 +48,11 @@ def encode_value(value: Any, row: int | None = None) -> bytes:
         return b"s" + value.encode("utf-8", "surrogatepass")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return b"b" + bytes(value)
+    if isinstance(value, np.timedelta64):  # a numpy integer subclass, but not a number
+        raise UnsupportedColumn(
+            f"cannot encrypt a value of type timedelta64{_where(row)}: "
+            "encrypt durations as numbers of a stated unit"
+        )
     if isinstance(value, (bool, np.bool_)):
         return b"?1" if value else b"?0"
     if isinstance(value, (int, np.integer)):
@@ -49,16 +60,29 @@ def encode_value(value: Any, row: int | None = None) -> bytes:
     if isinstance(value, (float, np.floating)):
         return b"f" + _DOUBLE.pack(float(value))
     if isinstance(value, dt.datetime):
+        pd = sys.modules.get("pandas")
+        if pd is not None and isinstance(value, pd.Timestamp):
+            # Timestamp.isoformat has the nanoseconds datetime.fromisoformat would drop.
+            return b"T" + f"{value.unit}|{value.isoformat()}".encode("ascii")
         return b"t" + value.isoformat().encode("ascii")
+    if isinstance(value, np.datetime64):
+        unit, count = np.datetime_data(value.dtype)
+        if count != 1:  # e.g. datetime64[10ns]: store the plain unit, the instant is the same
+            value = value.astype(f"M8[{unit}]")
+        return b"n" + f"{unit}|{np.datetime_as_string(value)}".encode("ascii")
     if isinstance(value, dt.date):
         return b"d" + value.isoformat().encode("ascii")
     if isinstance(value, decimal.Decimal):
         return b"D" + str(value).encode("ascii")
-    where = f" (row {row})" if row is not None else ""
     raise UnsupportedColumn(
-        f"cannot encrypt a value of type {type(value).__name__}{where}: "
-        "expected str, bytes, int, float, bool, date, datetime or Decimal"
+        f"cannot encrypt a value of type {type(value).__name__}{_where(row)}: "
+        "expected str, bytes, int, float, bool, date, datetime, pandas Timestamp, "
+        "numpy datetime64 or Decimal"
     )
+
+
+def _where(row: int | None) -> str:
+    return f" (row {row})" if row is not None else ""
 
 
 def _encode_fixed_ascii(values: Sequence[str]) -> list[bytes] | None:
@@ -116,6 +140,29 @@ def _date(body: bytes) -> dt.date:
     return dt.date.fromisoformat(body.decode("ascii"))
 
 
+def _timestamp(body: bytes) -> Any:
+    unit, _, text = body.decode("ascii").partition("|")
+    try:
+        import pandas as pd
+    except ImportError:
+        raise MissingDependency(
+            "pandas", extra="pandas", feature="decrypting a pandas Timestamp"
+        ) from None
+    if unit not in ("s", "ms", "us", "ns"):
+        raise ValueError("bad unit")
+    try:
+        return pd.Timestamp(text).as_unit(unit)  # type: ignore[arg-type]
+    except (TypeError, OverflowError) as exc:  # pandas' own parse errors are ValueErrors
+        raise ValueError("bad timestamp") from exc
+
+
+def _datetime64(body: bytes) -> Any:
+    unit, _, text = body.decode("ascii").partition("|")
+    if unit not in ("Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"):
+        raise ValueError("bad unit")
+    return np.datetime64(text, unit)  # type: ignore[call-overload]
+
+
 def _bool(body: bytes) -> bool:
     if body not in (b"0", b"1"):
         raise ValueError("bad bool")
@@ -130,6 +177,8 @@ _DECODERS: dict[int, Callable[[bytes], Any]] = {
     ord("?"): _bool,
     ord("d"): _date,
     ord("t"): _datetime,
+    ord("T"): _timestamp,
+    ord("n"): _datetime64,
     ord("D"): lambda b: decimal.Decimal(b.decode("ascii")),
 }
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.ciphers import algorithms
 
-from medguard._column import ColumnData, as_column, is_column
+from medguard._column import ColumnData, as_column, encodable, is_column, is_null
 from medguard.errors import (
     DecryptionError,
     InvalidArgument,
@@ -131,6 +131,8 @@ class RewrapReport:
 def _context(table: str, field: str) -> str:
     if not isinstance(table, str) or not isinstance(field, str):
         raise InvalidArgument("table and field must be strings")
+    if not encodable(table) or not encodable(field):
+        raise InvalidArgument("table and field must be valid Unicode (no lone surrogates)")
     return f"{len(table)}:{table}.{field}"
 
 
@@ -186,12 +188,7 @@ def _side_column(name: str, given: Any, count: int) -> list[Any] | None:
 
 
 def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or _pd_na(value)
-
-
-def _pd_na(value: Any) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and (value is pd.NA or value is pd.NaT)
+    return is_null(value)
 
 
 _BATCH = 16  # equal-length groups at least this big take the vectorized paths
@@ -279,8 +276,17 @@ class _Sealer:
                 self._siv_batch = GenericSiv(algorithms.AES, self._material)
         return self._siv_batch
 
-    def seal(self, plaintexts: list[bytes], ads: list[bytes] | bytes) -> tuple[bytes, list[bytes]]:
-        """(nonce pool, bodies): GCM bodies exclude the nonce, which is in the pool."""
+    def seal(
+        self,
+        plaintexts: list[bytes],
+        ads: list[bytes] | bytes,
+        nonce_source: Callable[[int], bytes] = os.urandom,
+    ) -> tuple[bytes, list[bytes]]:
+        """(nonce pool, bodies): GCM bodies exclude the nonce, which is in the pool.
+
+        ``nonce_source(n)`` gives ``n`` bytes of nonces: always ``os.urandom`` except in the
+        known-answer tests (:func:`_encrypt_with_nonce_source`).
+        """
         count = len(plaintexts)
         ad_seq: Any = repeat(ads, count) if isinstance(ads, bytes) else ads
         if self.scheme.deterministic:
@@ -295,7 +301,9 @@ class _Sealer:
                 lambda i: enc(plaintexts[i], aad),
                 1,
             )
-        pool = os.urandom(NONCE_SIZE * count)
+        pool = nonce_source(NONCE_SIZE * count)
+        if not isinstance(pool, bytes) or len(pool) != NONCE_SIZE * count:
+            raise InvalidArgument(f"the nonce source must give {NONCE_SIZE * count} bytes")
         nonces = split_fixed(pool, NONCE_SIZE) if count else []
         if self.fast_gcm is not None or count < _BATCH:
             gcm = self.fast_gcm or self.one
@@ -391,6 +399,9 @@ def _ads(
             if _is_null(rid):
                 raise InvalidArgument(f"record ID is missing for row {r}")
         chosen = [str(rid) for rid in chosen]
+    for r, rid in zip(rows, chosen, strict=True):
+        if not encodable(rid):
+            raise InvalidArgument(f"record ID of row {r} is not valid Unicode (a lone surrogate)")
     return record_associated_data(scheme, key_id, table, field, chosen)
 
 
@@ -408,6 +419,7 @@ def _encrypt(
     key_id: str | None,
     subject: Any,
     output: Output,
+    nonce_source: Callable[[int], bytes] = os.urandom,
 ) -> Any:
     if output not in ("text", "bytes"):
         raise InvalidArgument("output must be 'text' or 'bytes'")
@@ -429,7 +441,10 @@ def _encrypt(
             s = subjects[r]
             if _is_null(s):
                 raise InvalidArgument(f"subject is missing for row {r}")
-            by_subject.setdefault(str(s), []).append(r)
+            subject_text = str(s)
+            if not encodable(subject_text):
+                raise InvalidArgument(f"subject of row {r} is not valid Unicode (a lone surrogate)")
+            by_subject.setdefault(subject_text, []).append(r)
         for s, subject_rows in by_subject.items():
             kid = keyring.encryption_key(subject=s).key_id
             groups[kid] = [*groups.get(kid, []), *subject_rows]
@@ -443,7 +458,8 @@ def _encrypt(
         sealer = _sealer(keyring, scheme, kid, context)
         group_items = items if whole else [items[r] for r in group_rows]
         plaintexts = encode_values(group_items, group_rows)
-        pool, bodies = sealer.seal(plaintexts, _ads(scheme, kid, table, field, records, group_rows))
+        ads = _ads(scheme, kid, table, field, records, group_rows)
+        pool, bodies = sealer.seal(plaintexts, ads, nonce_source)
         head_size = len(pool) // len(bodies)
         if output == "text":
             encoded: list[Any] = b64encode_rows(
@@ -491,6 +507,39 @@ def encrypt(
         key_id=key_id,
         subject=subject,
         output=output,
+    )
+
+
+def _encrypt_with_nonce_source(
+    values: Any,
+    keyring: Keyring,
+    *,
+    nonce_source: Callable[[int], bytes],
+    table: str = "",
+    field: str = "",
+    record_ids: Any = None,
+    key_id: str | None = None,
+    output: Output = "text",
+) -> Any:
+    """DANGER -- tests only: :func:`encrypt` with the GCM nonces taken from ``nonce_source``.
+
+    ``nonce_source(n)`` must return ``n`` bytes (12 per value, in row order). A repeated nonce
+    under one key breaks GCM completely (it reveals the XOR of plaintexts and lets anyone
+    forge). This seam exists only so that known-answer tests can pin the ``mg1.`` format
+    (``tests/vectors/medguard_ciphertexts.json``), the way pyca/cryptography pins Fernet with
+    ``_encrypt_from_parts``. Never call it on real data.
+    """
+    return _encrypt(
+        values,
+        keyring,
+        deterministic=False,
+        table=table,
+        field=field,
+        record_ids=record_ids,
+        key_id=key_id,
+        subject=None,
+        output=output,
+        nonce_source=nonce_source,
     )
 
 
@@ -669,8 +718,13 @@ def _rebuild_plain(values: Any, cd: ColumnData, arr: np.ndarray[Any, Any]) -> An
         return pd.Index(arr, name=values.name, dtype=object)
     pa = sys.modules.get("pyarrow")
     if pa is not None and isinstance(values, (pa.Array, pa.ChunkedArray)):
+        items = arr.tolist()
         try:
-            result = pa.array(arr.tolist())
+            if pd is not None and any(isinstance(v, (pd.Timestamp, np.datetime64)) for v in items):
+                # pa.array infers microseconds from Timestamps: through pandas the ns stay.
+                result = pa.array(pd.Series(items))
+            else:
+                result = pa.array(items)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             raise UnsupportedColumn(
                 "decrypted values of mixed types cannot form one pyarrow array"

@@ -41,12 +41,13 @@ import numpy.typing as npt
 from medguard._column import (
     as_column,
     codepoint_groups,
+    encodable,
     fixed_width_codes,
     is_column,
     strings_from_codepoints,
 )
 from medguard.cn import address, bank_card, names, passport, phone, resident_id
-from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
 
 __all__ = [
     "KeepEnds",
@@ -86,15 +87,27 @@ def _keep_counts(length: int, first: int, last: int) -> tuple[int, int]:
     """Shrink ``first``/``last`` so that at least a third of the value stays hidden.
 
     18-character IDs keep 6 + 4, 11-digit mobiles 3 + 4, as configured; a short value that
-    ``first + last`` would (almost) reveal keeps fewer characters instead.
+    ``first + last`` would (almost) reveal keeps fewer characters instead: the larger count
+    gives way first, ``last`` on a tie. Constant time, whatever the counts (``10**8`` too).
     """
     budget = length - (length + 2) // 3
-    while first + last > budget:
-        if last >= first and last > 0:
-            last -= 1
-        else:
-            first -= 1
+    excess = first + last - budget
+    if excess <= 0:
+        return first, last
+    if last >= first:  # the larger count shrinks towards the smaller one
+        cut = min(excess, last - first)
+        last -= cut
+    else:
+        cut = min(excess, first - last)
+        first -= cut
+    if excess > cut:  # now equal: they shrink by turns, ``last`` first
+        return (budget + 1) // 2, budget // 2
     return first, last
+
+
+# The longest valid value of each kind with a fixed length: options that would show more than
+# two thirds of it are configuration errors, refused when the mask is built.
+_MAX_TEXT_OPTION = 64  # e-mail local parts are at most 64 characters (RFC 5321)
 
 
 @dataclass(frozen=True)
@@ -119,8 +132,34 @@ class Mask:
             Mask._registry[cls.kind] = cls
 
     def __post_init__(self) -> None:
-        if len(self.char) != 1:
+        if not isinstance(self.char, str) or len(self.char) != 1:
             raise InvalidArgument("the mask character must be exactly one character")
+        if not encodable(self.char):
+            raise InvalidArgument("the mask character must be valid Unicode (not a surrogate)")
+        if not isinstance(self.strict, bool):
+            raise InvalidArgument("strict must be True or False")
+
+    def _check_count(self, name: str, value: object, *, minimum: int = 0) -> int:
+        """An integer option (not a bool) of at least ``minimum``."""
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise InvalidArgument(f"{self.kind} mask: {name} must be an integer")
+        if value < minimum:
+            raise InvalidArgument(f"{self.kind} mask: {name} must be at least {minimum}")
+        return int(value)
+
+    def _check_flag(self, name: str, value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{self.kind} mask: {name} must be True or False")
+
+    def _check_ends(self, first: object, last: object, longest: int | None) -> None:
+        """``first``/``last`` are counts; with a fixed ``longest`` length, they must leave at
+        least a third of such a value hidden (``_keep_counts`` would silently show less)."""
+        keep = self._check_count("first", first) + self._check_count("last", last)
+        if longest is not None and keep > longest - (longest + 2) // 3:
+            raise InvalidArgument(
+                f"{self.kind} mask: first + last = {keep} would show more than two thirds "
+                f"of a {longest}-character value (at most {longest - (longest + 2) // 3})"
+            )
 
     # -- public API -------------------------------------------------------------------------
     def apply(self, values: Any) -> Any:
@@ -152,18 +191,27 @@ class Mask:
 
     @staticmethod
     def from_config(config: dict[str, Any]) -> Mask:
-        """Build a mask from :meth:`to_config` output; unknown kinds or options raise."""
+        """Build a mask from :meth:`to_config` output.
+
+        Unknown kinds, unknown options and unusable option values (a negative ``first``, a
+        ``first + last`` that would show most of an ID) raise
+        :class:`~medguard.errors.PolicyError`, an :class:`~medguard.errors.InvalidArgument`.
+        """
+        if not isinstance(config, dict):
+            raise PolicyError("a mask configuration must be a mapping")
         options = dict(config)
         if options.pop("op", "mask") != "mask":
-            raise InvalidArgument("not a mask configuration (op must be 'mask')")
+            raise PolicyError("not a mask configuration (op must be 'mask')")
         kind = options.pop("kind", None)
         cls = Mask._registry.get(str(kind))
         if cls is None:
-            raise InvalidArgument(f"unknown mask kind {kind!r}")
+            raise PolicyError(f"unknown mask kind {kind!r}")
         try:
             return cls(**options)
-        except TypeError as exc:
-            raise InvalidArgument(f"bad options for mask {kind!r}: {exc}") from None
+        except PolicyError:
+            raise
+        except (InvalidArgument, TypeError) as exc:
+            raise PolicyError(f"bad options for mask {kind!r}: {exc}") from None
 
     # -- implementation ---------------------------------------------------------------------
     def _mask_codes(self, codes: Codes) -> tuple[Codes, npt.NDArray[np.bool_]] | None:
@@ -175,7 +223,12 @@ class Mask:
         return None
 
     def _full(self, value: object) -> str:
-        return self.char * len(str(value))
+        """The value fully masked: its length only (of its text form for non-strings)."""
+        try:
+            text = value if isinstance(value, str) else str(value)
+        except Exception:  # an object whose str() fails still gets masked, not echoed
+            text = ""
+        return self.char * len(text)
 
     def _mask_objects(
         self, values: npt.NDArray[np.object_], nulls: npt.NDArray[np.bool_] | None = None
@@ -197,7 +250,9 @@ class Mask:
             done[good] = True
         for i in np.flatnonzero(~done).tolist():
             value = values[i]
-            masked_one = self._mask_one(value) if isinstance(value, str) else None
+            # A lone surrogate cannot be encoded: like a non-string, the value is invalid.
+            usable = isinstance(value, str) and encodable(value)
+            masked_one = self._mask_one(value) if usable else None
             if masked_one is None:
                 invalid[i] = True
                 masked_one = self._full(value)
@@ -244,8 +299,7 @@ class KeepEnds(Mask):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.first < 0 or self.last < 0:
-            raise InvalidArgument("first and last must not be negative")
+        self._check_ends(self.first, self.last, None)
 
     def _mask_codes(self, codes: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
         return self._keep_ends_codes(codes, self.first, self.last), np.ones(len(codes), bool)
@@ -258,6 +312,11 @@ class _ValidatedKeepEnds(Mask):
     first: int = 0
     last: int = 0
     _lengths: ClassVar[tuple[int, ...]] = ()
+    _longest: ClassVar[int | None] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._check_ends(self.first, self.last, self._longest or max(self._lengths, default=0))
 
     def _check(self, codes: Codes) -> npt.NDArray[np.bool_]:
         raise NotImplementedError
@@ -285,6 +344,7 @@ class MaskResidentID(_ValidatedKeepEnds):
     last: int = 4
     kind: ClassVar[str] = "resident_id"
     _lengths: ClassVar[tuple[int, ...]] = (15, 18)
+    _longest: ClassVar[int | None] = 18
 
     def _check(self, codes: Codes) -> npt.NDArray[np.bool_]:
         return resident_id.valid_codepoints(codes)
@@ -306,6 +366,12 @@ class MaskPhone(_ValidatedKeepEnds):
     landline_last: int = 4
     kind: ClassVar[str] = "phone"
     _lengths: ClassVar[tuple[int, ...]] = (11,)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # Landline subscriber numbers have 7 or 8 digits: at most 5 of 8 may show.
+        if self._check_count("landline_last", self.landline_last) > 5:
+            raise InvalidArgument("phone mask: landline_last may be at most 5")
 
     def _check(self, codes: Codes) -> npt.NDArray[np.bool_]:
         return phone.mobile_codepoints(codes)
@@ -334,6 +400,7 @@ class MaskBankCard(_ValidatedKeepEnds):
     last: int = 4
     kind: ClassVar[str] = "bank_card"
     _lengths: ClassVar[tuple[int, ...]] = (16, 17, 18, 19)
+    _longest: ClassVar[int | None] = 19
 
     def _check(self, codes: Codes) -> npt.NDArray[np.bool_]:
         return bank_card.luhn_codepoints(codes)
@@ -350,6 +417,7 @@ class MaskPassport(_ValidatedKeepEnds):
     first: int = 1
     last: int = 3
     kind: ClassVar[str] = "passport"
+    _longest: ClassVar[int | None] = 9  # E12345678, G12345678, H12345678
 
     def _normalize(self, value: str) -> str | None:
         normal = passport.normalize(value)
@@ -369,6 +437,13 @@ class MaskEmail(Mask):
     first: int = 1
     width: int = 3
     kind: ClassVar[str] = "email"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self._check_count("first", self.first) > _MAX_TEXT_OPTION:
+            raise InvalidArgument(f"email mask: first may be at most {_MAX_TEXT_OPTION}")
+        if self._check_count("width", self.width, minimum=1) > _MAX_TEXT_OPTION:
+            raise InvalidArgument(f"email mask: width may be at most {_MAX_TEXT_OPTION}")
 
     def _mask_one(self, value: str) -> str | None:
         m = _EMAIL.match(value.strip())
@@ -394,8 +469,16 @@ class MaskAddress(Mask):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.keep not in ("district", "city", "province", "none"):
+        if not isinstance(self.keep, str) or self.keep not in (
+            "district",
+            "city",
+            "province",
+            "none",
+        ):
             raise InvalidArgument("keep must be 'district', 'city', 'province' or 'none'")
+        if self._check_count("width", self.width, minimum=1) > _MAX_TEXT_OPTION:
+            raise InvalidArgument(f"address mask: width may be at most {_MAX_TEXT_OPTION}")
+        self._check_flag("preserve_length", self.preserve_length)
 
     def _mask_one(self, value: str) -> str | None:
         try:
@@ -421,6 +504,11 @@ class MaskName(Mask):
     keep_surname: bool = True
     keep_last: bool = False
     kind: ClassVar[str] = "name"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._check_flag("keep_surname", self.keep_surname)
+        self._check_flag("keep_last", self.keep_last)
 
     def _mask_codes(self, codes: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
         k, length = codes.shape
