@@ -13,7 +13,8 @@
     │   └── DecryptionError                       opaque: tampered, wrong key, wrong context
     ├── KeyringError
     │   ├── KeyNotFound                           carries the key ID, never the key
-    │   ├── KeyStateError                         key disabled/destroyed for this use
+    │   ├── KeyStateError                         key disabled/pending/destroyed for this use
+    │   │   └── KeyDestroyed                      the key was destroyed (crypto-shredded)
     │   └── InsecureKeyring                       e.g. a world-readable keyring file
     ├── PrivacyError
     │   └── BudgetExceeded                        a spend over the ledger's total; nothing drawn
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidCertificate",
     "InvalidIdentifier",
+    "KeyDestroyed",
     "KeyNotFound",
     "KeyStateError",
     "KeyringError",
@@ -158,6 +160,10 @@ class KeyNotFound(KeyringError, LookupError):
 
 class KeyStateError(KeyringError):
     """The key exists but its status forbids this use (disabled, destroyed, decrypt-only)."""
+
+
+class KeyDestroyed(KeyStateError):
+    """The key was destroyed (crypto-shredded): what it protected can never be read again."""
 
 
 class InsecureKeyring(KeyringError):
