@@ -182,10 +182,12 @@ def test_unknown_encoding_is_a_usage_error(tree, capsys):
     assert "Traceback" not in err
 
 
-def test_an_empty_directory_is_clean_and_said(tmp_path, capsys, monkeypatch):
-    """Nothing to scan exits 0 and says so on stderr."""
+def test_an_empty_directory_is_incomplete_unless_allowed(tmp_path, capsys, monkeypatch):
+    """Nothing to scan is exit 2 with a message saying so; --allow-empty makes it 0."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty").mkdir()
     code, _out, err = _run(capsys, "empty")
-    assert code == 0
-    assert "no files" in err
+    assert code == 2
+    assert "nothing scanned" in err
+    assert "--allow-empty" in err
+    assert _run(capsys, "--allow-empty", "empty")[0] == 0

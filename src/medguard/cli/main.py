@@ -3,13 +3,16 @@
 Each subcommand lives in its own module ``medguard.cli.<name>`` exposing
 ``register(subparsers) -> None``; it adds its parser and sets ``func`` to a callable taking the
 parsed namespace and returning an exit code. Exit codes: 0 success, 1 findings/failed check,
-2 usage or input errors.
+2 usage or input errors. Bad input never ends in a traceback: a
+:class:`~medguard.errors.MedguardError` or an operating-system error becomes one line on stderr
+and exit 2. Only the commands of :data:`COMMANDS` exist, and only they are named in the help.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,14 +31,16 @@ COMMANDS: tuple[str, ...] = ("demo", "scan", "keys")
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.
 
-Validate and mask Chinese identifiers, encrypt fields, pseudonymize with format-preserving
-encryption, scan files for personal data, and release differentially private statistics.
+The commands below run a bundled demo, scan files for personal data and manage keyrings; the
+Python library (import medguard) also masks, encrypts and pseudonymizes fields and releases
+differentially private statistics.
 """
 
 EPILOG = """\
 examples:
   medguard demo                      run every capability on a bundled synthetic extract
   medguard scan data/                find personal data in files (exit 1 on findings)
+  medguard keys --help               create and inspect keyrings
   medguard <command> --help          details of one command
 
 docs: see docs/ in the source tree (mkdocs serve)
@@ -74,6 +79,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("medguard: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path that cannot be used: a message, not a traceback
+        print(f"medguard: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # never a traceback (MEDGUARD_DEBUG=1 shows it); its type only
+        if os.environ.get("MEDGUARD_DEBUG"):
+            raise
+        print(f"medguard: error: unexpected {type(exc).__name__}; please report it with the "
+              "command that caused it (MEDGUARD_DEBUG=1 shows where)", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+
+
+def _os_error(exc: OSError) -> str:
+    """``exc`` as one line: the reason and the path, personal data in the path masked."""
+    from medguard.detect.files import masked_path
+
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    return f"{masked_path(str(exc.filename))}: {reason}"
 
 
 if __name__ == "__main__":  # pragma: no cover

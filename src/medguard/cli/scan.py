@@ -1,8 +1,9 @@
 """``medguard scan PATH...``: find personal data in files and directories; fail CI on it.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it (not in the
-baseline); 2 usage errors or a file that could not be read (reported; the rest is scanned).
-Reports show masked samples only.
+baseline); 2 usage errors, or an incomplete scan: a file or a column that could not be read
+(reported; the rest is scanned), or no file read at all (``--allow-empty`` makes that 0).
+Reports show masked samples only, and mask personal data in file names.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from medguard.detect.text import DEFAULT_MIN_SCORE
+
 __all__ = ["register"]
 
 DESCRIPTION = """\
@@ -23,7 +26,12 @@ Tables are classified column by column (entity type, share of matching values, G
 level); text files are scanned line by line. Reports show masked samples only.
 
 exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (not in the baseline),
-2 usage error or a file that could not be read (reported; the rest is still scanned).
+2 usage error, or an incomplete scan: a file or a column that could not be read (reported; the
+rest is still scanned), or no file read at all (--allow-empty: 0).
+
+An empty file is clean. medguard's own JSON/SARIF reports and baselines are recognized by their
+content and skipped. A symbolic link named on the command line is followed; links met while
+walking a directory are not followed into directories.
 """
 
 EPILOG = """\
@@ -65,8 +73,9 @@ def register(sub: Any) -> None:
         "--sample", type=int, default=10_000, help="values sampled per column (default: 10000)"
     )
     parser.add_argument(
-        "--min-score", type=float, default=0.5,
-        help="least likelihood a text finding needs to be reported (default: 0.5)",
+        "--min-score", type=float, default=DEFAULT_MIN_SCORE,
+        help="least likelihood a text finding needs to be reported "
+             f"(default: {DEFAULT_MIN_SCORE}, erring towards reporting)",
     )  # fmt: skip
     parser.add_argument(
         "--include",
@@ -108,6 +117,11 @@ def register(sub: Any) -> None:
         "as not baselined (default: 100000)",
     )
     parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when no file is read (an empty directory); by default that is exit 2",
+    )
+    parser.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress bar (it only shows on a terminal anyway)",
@@ -128,6 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InvalidArgument("--min-score must be between 0 and 1")
     if args.max_findings < 0:
         raise InvalidArgument("--max-findings must be 0 or more")
+    if args.limit < 0:
+        raise InvalidArgument("--limit must be 0 (all) or more")
     baseline = Baseline.load(args.baseline) if args.baseline else None
     _check_writable(args.output, "--output")
     _check_writable(args.write_baseline, "--write-baseline")
@@ -139,27 +155,32 @@ def _run(args: argparse.Namespace) -> int:
         if f.resolve() not in seen:
             seen.add(f.resolve())
             files.append(f)
-    if not files:
-        print("medguard: no files to scan in " + ", ".join(args.paths), file=sys.stderr)
+    # Paths in fingerprints and baselines are relative to the baseline's directory, so a
+    # baseline holds whatever directory the scan runs from.
+    anchor = args.write_baseline or args.baseline
+    root = anchor.parent if anchor is not None else None
     options = {"full": args.full, "sample": args.sample, "min_score": args.min_score,
-               "encoding": args.encoding, "max_findings": args.max_findings}  # fmt: skip
+               "encoding": args.encoding, "max_findings": args.max_findings,
+               "root": root}  # fmt: skip
     with _Progress(files, enabled=not args.no_progress) as progress:
         reports = []
         for report in scan_paths(files, exclude=(), on_rows=progress.rows, **options):
             reports.append(report)
             progress.file_done(report.path)
-    result = ScanResult(reports, threshold, baseline)
+    result = ScanResult(reports, threshold, baseline, allow_empty=args.allow_empty)
     if args.write_baseline is not None:
         count = Baseline.write(args.write_baseline, reports)
         print(f"medguard: wrote {count} accepted finding(s) to {args.write_baseline}",
               file=sys.stderr)  # fmt: skip
-        return 2 if result.errors else 0
+        for line in result.messages():
+            print(f"medguard: {line}", file=sys.stderr)
+        return 2 if result.incomplete else 0
     if args.format == "table":
         _emit(_table(result, args.limit), args.output)
     else:
         _emit_json(result.to_json() if args.format == "json" else result.to_sarif(), args.output)
-    for report in result.errors:
-        print(f"medguard: cannot read {report.path}: {report.error}", file=sys.stderr)
+    for line in result.messages():
+        print(f"medguard: {line}", file=sys.stderr)
     return result.exit_code
 
 
@@ -216,10 +237,21 @@ def _table(result: Any, limit: int = 0) -> str:
         if report.error is not None:
             lines.append(f"{report.path}: cannot read: {report.error}")
             continue
-        if not issues:
+        if report.skipped is not None:
+            lines.append(f"{report.path}: skipped: {report.skipped}")
+            continue
+        if report.empty:
+            lines.append(f"{report.path}: empty")
+            continue
+        if not issues and not report.unscanned:
             continue
         lines.append(f"{report.path} ({report.format}" +
                      (f", {report.encoding})" if report.encoding else ")"))  # fmt: skip
+        for table, column, reason in report.unscanned:
+            where = f"column {column}" + (f" ({table})" if table else "")
+            lines.append(f"  {where}  NOT SCANNED: {reason}")
+        if not issues:
+            continue
         shown = issues[:limit] if limit > 0 else issues
         rows = [(i.where, i.entity_type, f"L{i.level}",
                  _share(i.match_ratio) if i.match_ratio is not None else f"{i.score:.2f}",
@@ -232,9 +264,13 @@ def _table(result: Any, limit: int = 0) -> str:
             lines.append(f"  ... and {len(issues) - len(shown)} more (--limit 0 shows all)")
     s = result.summary()
     verdict = {0: "ok", 1: "FAIL", 2: "INCOMPLETE"}[result.exit_code]
+    counts = [f"{s['scanned']} of {s['files']} file(s) scanned"]
+    counts += [f"{s[key]} {label}" for key, label in (
+        ("empty", "empty"), ("skipped", "skipped"), ("unreadable", "unreadable"),
+        ("unscanned_columns", "column(s) not scanned")) if s[key]]  # fmt: skip
     lines.append(
-        f"{verdict}: {s['files']} file(s), {s['issues']} finding(s), {s['failing']} failing "
-        f"({s['fail_on']}), {s['baselined']} baselined, {s['unreadable']} unreadable"
+        f"{verdict}: {s['failing_files']} file(s) failing, {s['failing']} failing finding(s) "
+        f"({s['fail_on']}) of {s['issues']}, {s['baselined']} baselined; " + ", ".join(counts)
     )
     return "\n".join(lines) + "\n"
 
@@ -251,6 +287,8 @@ def _share(ratio: float) -> str:
 def _mark(result: Any, issue: Any) -> str:
     if issue.baselined:
         return "(baselined)"
+    if issue.accepted is not None:
+        return f"FAIL (baseline accepted {issue.accepted} value(s))"
     return "FAIL" if result.threshold.hit(issue.level, issue.score) else ""
 
 

@@ -12,7 +12,12 @@ name as reports show it and the entity type (tables). A hash of a value, or of t
 it, would not do: a resident ID, a phone number or a name is found again from such a hash by
 trying the possible values. A fingerprint survives lines moving; it changes when the masked
 value changes, and a value replaced by one with the same masked form (张伟 by 张三, both 张*)
-keeps its fingerprint.
+keeps its fingerprint. A column has one fingerprint per entity type it holds.
+
+The file in a fingerprint is its path relative to ``root`` (the baseline's directory on the
+command line), so a baseline holds wherever the scan runs from. Paths are shown with personal
+data masked, component by component (``张*_11**************2X.txt``), in reports, baselines and
+fingerprints alike; bytes that are not UTF-8 are shown escaped (``\\xff``).
 """
 
 from __future__ import annotations
@@ -23,14 +28,16 @@ import fnmatch
 import functools
 import hashlib
 import itertools
+import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from medguard.detect.classify import ColumnClassifier, ColumnReport, classify_column
+from medguard.detect.classify import ColumnClassifier, ColumnEntity, ColumnReport, classify_column
 from medguard.detect.levels import level_of, masked_sample
 from medguard.detect.readers import (
     TABLE_FORMATS,
@@ -39,7 +46,7 @@ from medguard.detect.readers import (
     read_table,
     read_text,
 )
-from medguard.detect.text import scan_text
+from medguard.detect.text import DEFAULT_MIN_SCORE, scan_text
 from medguard.errors import InvalidArgument, MedguardError, UnreadableInput
 
 __all__ = [
@@ -50,6 +57,7 @@ __all__ = [
     "OmittedFindings",
     "TableReport",
     "iter_files",
+    "masked_path",
     "scan_file",
     "scan_paths",
 ]
@@ -111,22 +119,34 @@ class TableReport:
 
     Sheet and column names are as reports show them: a name that is itself personal data (the
     first row of a headerless CSV, taken for its header) is masked like a sample.
+    ``fingerprints`` holds, per column, one fingerprint per entry of its ``entities``.
+    ``unscanned`` lists ``(column, reason)`` for the columns holding data the reader could not
+    read (a Parquet union, undecodable binary): a scan with any is incomplete, never clean.
     """
 
     name: str
     rows: int
     columns: tuple[ColumnReport, ...]
-    fingerprints: tuple[str, ...]  # one per column
+    fingerprints: tuple[tuple[str, ...], ...]  # per column, one per entity it holds
+    unscanned: tuple[tuple[str, str], ...] = ()
+
+    def entries(self) -> Iterator[tuple[ColumnReport, ColumnEntity, str]]:
+        """Every (column, entity type it holds, fingerprint), in column order."""
+        for column, prints in zip(self.columns, self.fingerprints, strict=True):
+            yield from ((column, e, f) for e, f in zip(column.entities, prints, strict=True))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports."""
-        return {
-            "table": self.name, "rows": self.rows,
-            "columns": [
-                {**c.to_dict(), "fingerprint": f}
-                for c, f in zip(self.columns, self.fingerprints, strict=True)
-            ],
-        }  # fmt: skip
+        columns = []
+        for c, prints in zip(self.columns, self.fingerprints, strict=True):
+            data = c.to_dict()
+            for entity, fingerprint in zip(data["entities"], prints, strict=True):
+                entity["fingerprint"] = fingerprint
+            columns.append({**data, "fingerprint": prints[0] if prints else None})
+        out: dict[str, Any] = {"table": self.name, "rows": self.rows, "columns": columns}
+        if self.unscanned:
+            out["unscanned"] = [{"column": c, "reason": r} for c, r in self.unscanned]
+        return out
 
 
 @dataclass(frozen=True)
@@ -140,13 +160,25 @@ class FileReport:
     tables: tuple[TableReport, ...] = ()
     findings: tuple[LocatedFinding, ...] = ()
     error: str | None = None
-    skipped: str | None = None  # why the file was not scanned (binary)
+    skipped: str | None = None  # why the file was not scanned (binary, medguard report)
     omitted: tuple[OmittedFindings, ...] = ()  # findings past ``max_findings``, counted
+    empty: bool = False  # nothing in it (0 bytes, or only white space): clean
+    baseline_path: str = ""  # the path in fingerprints and baselines: relative to ``root``
 
     @property
     def columns(self) -> tuple[ColumnReport, ...]:
         """Every column of every table."""
         return tuple(c for t in self.tables for c in t.columns)
+
+    @property
+    def scanned(self) -> bool:
+        """True when the file was read (an empty file too); False if skipped or unreadable."""
+        return self.error is None and self.skipped is None
+
+    @property
+    def unscanned(self) -> tuple[tuple[str, str, str], ...]:
+        """``(table, column, reason)`` of every column holding data that was not read."""
+        return tuple((t.name, c, r) for t in self.tables for c, r in t.unscanned)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports."""
@@ -156,12 +188,17 @@ class FileReport:
             out["error"] = self.error
         if self.skipped is not None:
             out["skipped"] = self.skipped
+        if self.empty:
+            out["empty"] = True
         if self.format in TABLE_FORMATS:
             out["rows"] = sum(t.rows for t in self.tables)
             out["columns"] = [
                 {**c, "table": t["table"]} for t in map(TableReport.to_dict, self.tables)
                 for c in t["columns"]
             ]  # fmt: skip
+            unscanned = [{"table": t, "column": c, "reason": r} for t, c, r in self.unscanned]
+            if unscanned:
+                out["unscanned"] = unscanned
         else:
             out["findings"] = [f.to_dict() for f in self.findings]
             if self.omitted:
@@ -186,11 +223,49 @@ class FileReport:
         return f"<p>{html.escape(self.path)} ({self.format})</p><table>{head}{body}</table>"
 
 
-def _display_path(path: Path) -> str:
+def _display_path(path: Path, root: str | os.PathLike[str] | None = None) -> str:
+    """``path`` as reports show it: relative to ``root`` (default: the working directory) when
+    under it, as given otherwise; personal data in it masked, undecodable bytes escaped."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(root if root is not None else os.curdir)
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        relative = os.path.relpath(absolute, base)
+    except ValueError:  # another drive
+        relative = absolute
+    if root is None and (relative == os.pardir or relative.startswith(os.pardir + os.sep)):
+        relative = os.fspath(path)  # outside the working directory: as given
+    return masked_path(Path(relative).as_posix())
+
+
+def masked_path(path: str) -> str:
+    """``path`` with personal data masked in each component, undecodable bytes escaped.
+
+    Each component is scanned with :func:`~medguard.detect.text.scan_text` and its findings
+    masked; then each part between separators (``_``, ``-``, ``.``, spaces) that is personal
+    data on its own (a name, an ID, a phone) is masked too: ``张三丰_11010519491231002X.txt``
+    is shown ``张**_11**************2X.txt``.
+    """
+    if any("\udc80" <= ch <= "\udcff" for ch in path):  # undecodable bytes (surrogateescape)
+        path = os.fsencode(path).decode("utf-8", "backslashreplace")
+    path = path.encode("utf-8", "backslashreplace").decode("utf-8")  # any other lone surrogate
+    return "/".join(_masked_component(part) for part in path.split("/"))
+
+
+_PATH_PART = re.compile(r"[^\s_.\-,，、()（）\[\]【】]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _masked_component(part: str) -> str:
+    if part in ("", ".", ".."):
+        return part
+    pieces: list[str] = []
+    last = 0
+    for f in scan_text(part):
+        pieces += [part[last : f.start], masked_sample(part[f.start : f.end])]
+        last = f.end
+    masked = "".join(pieces) + part[last:]
+    return _PATH_PART.sub(lambda m: m.group() if "*" in m.group() else _shown_name(m.group()),
+                          masked)  # fmt: skip
 
 
 def _shown_name(name: str) -> str:
@@ -217,11 +292,12 @@ def scan_file(
     *,
     full: bool = False,
     sample: int = 10_000,
-    min_score: float = 0.5,
+    min_score: float = DEFAULT_MIN_SCORE,
     encoding: str | None = None,
     seed: int = 0,
     on_rows: Callable[[int], None] | None = None,
     max_findings: int = MAX_FINDINGS,
+    root: str | os.PathLike[str] | None = None,
 ) -> FileReport:
     """Scan one file: classify a table's columns, or find personal data in a text file.
 
@@ -230,6 +306,10 @@ def scan_file(
     ``on_rows`` is called with the number of rows (or lines) after each batch, for progress.
     A text file's report lists at most ``max_findings`` findings; the rest are counted per
     entity type in ``omitted``, so memory stays bounded however much a file holds.
+    ``root`` is the directory the paths in fingerprints are relative to (default: the working
+    directory; the command line gives the baseline's directory).
+    An empty file is clean (``empty``); medguard's own JSON, SARIF and baseline files are
+    recognized by their content and skipped (``skipped="medguard report"``).
     Raises :class:`~medguard.errors.UnreadableInput` when the file cannot be read.
     """
     if encoding is not None:
@@ -239,32 +319,91 @@ def scan_file(
             raise InvalidArgument(f"unknown text encoding {encoding!r}") from None
     file = Path(path)
     shown = _display_path(file)
+    try:
+        file.stat()
+    except FileNotFoundError:
+        raise UnreadableInput(shown, "no such file") from None
+    except OSError as exc:  # a name too long, a loop of links, no permission on a directory
+        raise UnreadableInput(shown, f"cannot read ({exc.strerror or exc})") from None
     if file.is_dir():
         try:
             os.scandir(file).close()
         except OSError as exc:
             raise UnreadableInput(shown, f"cannot list directory: {exc.strerror}") from None
         raise UnreadableInput(shown, "a directory (scan_paths walks directories)")
-    if not file.is_file():
+    if not file.exists():
         raise UnreadableInput(shown, "no such file")
-    fmt = file_format(file)
-    size = file.stat().st_size
+    if not file.is_file():
+        raise UnreadableInput(shown, "not a regular file (a pipe, socket or device)")
+    if max_findings < 0:
+        raise InvalidArgument(f"max_findings must be 0 or more, got {max_findings}")
+    key = _display_path(file, os.curdir if root is None else root)
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise UnreadableInput(shown, f"cannot read ({exc.strerror or exc})") from None
+    fmt = "empty" if size == 0 else file_format(file)
+    if fmt == "empty":
+        return FileReport(shown, "empty", size=size, empty=True, baseline_path=key)
     if fmt == "binary":
-        return FileReport(shown, fmt, size=size, skipped="binary file")
+        return FileReport(shown, fmt, size=size, skipped="binary file", baseline_path=key)
+    own = _medguard_output(file, size)
+    if own is not None:
+        return FileReport(shown, fmt, size=size, skipped=own, baseline_path=key)
     if fmt in ("csv", "tsv", "jsonl") or fmt == "text":
         encoding = encoding or detect_encoding(file)
     if fmt in TABLE_FORMATS:
-        tables = _scan_table(file, shown, fmt, encoding, full, sample, seed, on_rows)
-        return FileReport(shown, fmt, encoding, size, tables=tables)
-    if max_findings < 0:
-        raise InvalidArgument(f"max_findings must be 0 or more, got {max_findings}")
-    findings, omitted = _scan_text_file(file, shown, encoding, min_score, on_rows, max_findings)
-    return FileReport(shown, fmt, encoding, size, findings=findings, omitted=omitted)
+        tables = _scan_table(file, key, fmt, encoding, full, sample, seed, on_rows)
+        return FileReport(shown, fmt, encoding, size, tables=tables, baseline_path=key)
+    found = _scan_text_file(file, shown, key, encoding, min_score, on_rows, max_findings)
+    findings, omitted = found
+    return FileReport(shown, fmt, encoding, size, findings=findings, omitted=omitted,
+                      baseline_path=key)  # fmt: skip
+
+
+# medguard's own outputs, recognized by content: a JSON report, a SARIF log, a baseline.
+_OWN_REPORT_KEYS = frozenset({"tool", "version", "summary", "exit_code", "files"})
+_OWN_SARIF_KEYS = frozenset({"$schema", "version", "runs"})
+_OWN_BASELINE_KEYS = frozenset({"version", "tool", "accepted"})
+_OWN_MAX_BYTES = 64 * 2**20  # a larger file is scanned as it is
+
+
+def _medguard_output(file: Path, size: int) -> str | None:
+    """``"medguard report"`` for a JSON report or SARIF log medguard wrote, ``"medguard
+    baseline"`` for a baseline, else None. The whole file must parse as one JSON object with
+    exactly the keys medguard writes; anything else is scanned like any other file."""
+    if size > _OWN_MAX_BYTES:
+        return None
+    try:
+        with file.open("rb") as f:
+            if f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+                return None
+            f.seek(0)
+            data = json.loads(f.read().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    keys = set(data)
+    if keys == _OWN_REPORT_KEYS and data["tool"] == "medguard":
+        return "medguard report"
+    if keys == _OWN_BASELINE_KEYS and data["tool"] == "medguard":
+        return "medguard baseline"
+    runs = data.get("runs")
+    if keys <= _OWN_SARIF_KEYS and isinstance(runs, list) and runs and all(map(_own_run, runs)):
+        return "medguard report"
+    return None
+
+
+def _own_run(run: Any) -> bool:
+    tool = run.get("tool") if isinstance(run, dict) else None
+    driver = tool.get("driver") if isinstance(tool, dict) else None
+    return isinstance(driver, dict) and driver.get("name") == "medguard"
 
 
 def _scan_table(
     file: Path,
-    shown: str,
+    key: str,
     fmt: str,
     encoding: str | None,
     full: bool,
@@ -274,9 +413,12 @@ def _scan_table(
 ) -> tuple[TableReport, ...]:
     classifiers: dict[str, dict[str, ColumnClassifier]] = {}
     rows: Counter[str] = Counter()
-    for table, columns in read_table(file, fmt, encoding=encoding):
+    stream = read_table(file, fmt, encoding=encoding)
+    for table, columns in stream:
         known = classifiers.setdefault(table, {})
-        count = max((len(v) for v in columns.values()), default=0)
+        count = getattr(columns, "rows", None)  # records in the batch, when the reader says
+        if count is None:
+            count = max((len(v) for v in columns.values()), default=0)
         for name, values in columns.items():
             if name not in known:
                 known[name] = ColumnClassifier(name, sample=sample, full=full, seed=seed)
@@ -284,6 +426,10 @@ def _scan_table(
         rows[table] += count
         if on_rows is not None:
             on_rows(count)
+    unscanned: dict[str, list[tuple[str, str]]] = {}
+    for column in getattr(stream, "unscanned", ()):  # columns the reader could not read
+        unscanned.setdefault(column.table, []).append((_shown_name(column.column), column.reason))
+        classifiers.setdefault(column.table, {})
     reports = []
     for table, known in classifiers.items():
         done = tuple(
@@ -291,14 +437,19 @@ def _scan_table(
             for report in (c.report() for c in known.values())
         )
         name = _shown_name(table)
-        prints = tuple(_digest(shown, name, c.column, c.entity_type or "") for c in done)
-        reports.append(TableReport(name, rows[table], done, prints))
+        prints = tuple(
+            tuple(_digest(key, name, c.column, e.entity_type) for e in c.entities) for c in done
+        )
+        reports.append(
+            TableReport(name, rows[table], done, prints, tuple(unscanned.get(table, ())))
+        )
     return tuple(reports)
 
 
 def _scan_text_file(
     file: Path,
     shown: str,
+    key: str,
     encoding: str | None,
     min_score: float,
     on_rows: Callable[[int], None] | None,
@@ -318,7 +469,7 @@ def _scan_text_file(
             shift = chunk.first_column if index == 0 else 0  # a cut line goes on here
             for f in found:
                 if len(located) >= max_findings:
-                    _count_omitted(omitted, shown, f.entity_type, f.score, chunk.first_line + index)
+                    _count_omitted(omitted, key, f.entity_type, f.score, chunk.first_line + index)
                     continue
                 sample = masked_sample(text[f.start : f.end])
                 seen[f.entity_type, sample] += 1
@@ -326,7 +477,7 @@ def _scan_text_file(
                     shown, chunk.first_line + index, f.start - begin + 1 + shift,
                     f.end - begin + 1 + shift,
                     f.entity_type, f.score, level_of(f.entity_type), f.recognizer, sample,
-                    _digest(shown, f.entity_type, sample, str(seen[f.entity_type, sample])),
+                    _digest(key, f.entity_type, sample, str(seen[f.entity_type, sample])),
                 ))  # fmt: skip
         if on_rows is not None:
             on_rows(len(starts))
@@ -409,7 +560,11 @@ def iter_files(
     wanted = _Filter(tuple(include), tuple(exclude))
     for given in paths:
         root = Path(given)
-        if not root.is_dir():
+        try:
+            is_dir = root.is_dir()  # a link to a directory counts: named links are followed
+        except OSError:  # a name too long: the caller reports it
+            is_dir = False
+        if not is_dir:
             yield root
             continue
         shown_root = root.as_posix().rstrip("/")
@@ -437,7 +592,8 @@ def scan_paths(
 ) -> Iterator[FileReport]:
     """Scan files and directories; an unreadable file gives a report with ``error`` set.
 
-    ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done. A
+    ``options`` are those of :func:`scan_file`. Reports come one per file, as each is done;
+    a file that cannot be read gives a report with ``error`` set. A
     reader failing in a way it did not foresee makes that file unreadable (the error names only
     the exception's type: a library's message may quote the data), not the whole scan fail; a
     usage error (:class:`~medguard.errors.MedguardError`, say an unknown encoding) still stops it.
@@ -450,6 +606,7 @@ def scan_paths(
         "seed",
         "on_rows",
         "max_findings",
+        "root",
     }
     if unknown:
         raise InvalidArgument(f"unknown scan option(s): {', '.join(sorted(unknown))}")
