@@ -416,9 +416,7 @@ def _scan_table(
     stream = read_table(file, fmt, encoding=encoding)
     for table, columns in stream:
         known = classifiers.setdefault(table, {})
-        count = getattr(columns, "rows", None)  # records in the batch, when the reader says
-        if count is None:
-            count = max((len(v) for v in columns.values()), default=0)
+        count = columns.rows  # records (a gathered path like identifier[].value holds more)
         for name, values in columns.items():
             if name not in known:
                 known[name] = ColumnClassifier(name, sample=sample, full=full, seed=seed)
@@ -427,7 +425,7 @@ def _scan_table(
         if on_rows is not None:
             on_rows(count)
     unscanned: dict[str, list[tuple[str, str]]] = {}
-    for column in getattr(stream, "unscanned", ()):  # columns the reader could not read
+    for column in stream.unscanned:  # columns holding data the reader could not read
         unscanned.setdefault(column.table, []).append((_shown_name(column.column), column.reason))
         classifiers.setdefault(column.table, {})
     reports = []
