@@ -69,19 +69,26 @@ def test_resident_id_is_a_bijection_on_a_small_domain():
     out = op.apply(ids)
     assert sorted(out) == sorted(ids)
     assert op.reverse(out) == ids
-    with pytest.raises(DomainTooSmall):
-        PseudonymizeResidentID(RING, region="keep", birth="keep").apply(ids[:1])
+    with pytest.raises(DomainTooSmall):  # every domain is small: refused when built
+        PseudonymizeResidentID(RING, region="keep", birth="keep")
 
 
 def test_permits_keep_prefix_and_legacy_ids_come_out_in_18():
     """HMT permits keep their 81/82/83 prefix; 15-digit IDs are pseudonymized in 18 form.
 
     A permit keeps its prefix, so within one birth year only 182,500 values remain: a small
-    domain the caller must accept explicitly.
+    domain the caller must accept explicitly; without it each permit is masked and counted
+    (the rest of the column is pseudonymized), and strict=True names the row.
     """
     permits = _ids(5, 10, kind="hmt_permit")
-    with pytest.raises(DomainTooSmall):
-        PseudonymizeResidentID(RING).apply(permits)
+    ordinary = _ids(6, 1)[0]
+    out, report = PseudonymizeResidentID(RING).apply_with_report([ordinary, *permits])
+    assert out[1:] == ["*" * 18] * 10
+    assert resident_id.is_valid(out[0])
+    assert (report.invalid, report.pseudonymized) == (10, 1)
+    with pytest.raises(InvalidIdentifier, match="allow_small_domain") as exc:
+        PseudonymizeResidentID(RING, strict=True).apply([ordinary, *permits])
+    assert exc.value.row == 1
     out = PseudonymizeResidentID(RING, allow_small_domain=True).apply(permits)
     assert [o[:6] for o in out] == [p[:6] for p in permits]
     legacy = resident_id.to_18("110105491231002")[:6] + "491231002"
@@ -192,7 +199,7 @@ def test_names_are_plausible_consistent_and_one_way():
 
 def test_date_shift_keeps_intervals_per_patient():
     """All dates of one patient move by the same non-zero shift; reverse restores them."""
-    shift = DateShift(RING, max_days=30)
+    shift = DateShift(RING, max_days=30, strict=True)
     dates = [dt.date(2025, 1, 1), dt.date(2025, 1, 15), "2025-03-01", None]
     patients = ["P1", "P1", "P2", "P2"]
     out = shift.apply(dates, patients)

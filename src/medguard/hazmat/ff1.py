@@ -42,7 +42,7 @@ from medguard._column import (
     fixed_width_codes,
     strings_from_codepoints,
 )
-from medguard.errors import DomainTooSmall, InvalidArgument
+from medguard.errors import DomainTooSmall, InvalidArgument, KeyringError
 
 __all__ = ["DEFAULT_ALPHABET", "FF1", "MIN_DOMAIN_SIZE", "SmallDomainWarning"]
 
@@ -109,6 +109,10 @@ class FF1:
 
     def __repr__(self) -> str:
         return f"FF1(radix={self.radix}, cipher={self.cipher!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Refuse pickling (and copying): the cipher object holds the raw key."""
+        raise KeyringError("FF1 holds key material and cannot be pickled")
 
     # -- scalar reference ------------------------------------------------------------------
     def encrypt(self, text: str, tweak: bytes = b"") -> str:

@@ -9,6 +9,10 @@ writing the new index back as a valid value. The maps:
   bijection of ``0..N-1`` and the key inverts it;
 - one-way: HMAC-SHA-256 of the index, reduced modulo ``N``; not invertible and not
   injective (collisions happen, as with any hash into a finite set).
+
+Domains up to ``2**62`` values run on ``uint64`` arrays; larger ones (long record numbers)
+take Python integers through the same FF1 (as bit numerals) and a longer HMAC output, so any
+length works, only more slowly.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from medguard.errors import DomainTooSmall
+from medguard.errors import DomainTooSmall, KeyringError
 from medguard.hazmat.ff1 import FF1, MIN_DOMAIN_SIZE, SmallDomainWarning
 
-__all__ = ["IndexMap"]
+__all__ = ["MAX_FAST_BITS", "IndexMap"]
 
 U64 = npt.NDArray[np.uint64]
+#: Domains of at most this many bits run on uint64 arrays (FF1's 64-bit rounds).
+MAX_FAST_BITS = 62
 
 
 class IndexMap:
@@ -43,6 +49,14 @@ class IndexMap:
 
     def __repr__(self) -> str:
         return f"IndexMap(cipher={self._cipher!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Refuse pickling (and copying): the map holds the raw key."""
+        raise KeyringError("an IndexMap holds key material and cannot be pickled")
+
+    def is_small(self, size: int) -> bool:
+        """True when a domain of ``size`` values is refused (too small, not allowed, or < 2)."""
+        return size < 2 or (size < MIN_DOMAIN_SIZE and not self.allow_small_domain)
 
     def check_domain(self, size: int) -> None:
         """Refuse domains under one million values unless small domains were allowed."""
@@ -61,11 +75,17 @@ class IndexMap:
                                   allow_small_domain=True)  # fmt: skip
         return self._ff1[bits]
 
-    def permute(self, index: U64, size: int, tweak: bytes, *, inverse: bool = False) -> U64:
-        """Apply the keyed bijection of ``0..size-1`` (or its inverse) to every index."""
+    def permute(self, index: Any, size: int, tweak: bytes, *, inverse: bool = False) -> Any:
+        """Apply the keyed bijection of ``0..size-1`` (or its inverse) to every index.
+
+        Takes and returns a ``uint64`` array when ``size <= 2**62``, else an object array of
+        Python integers.
+        """
         self.check_domain(size)
         bits = max(7, (size - 1).bit_length())
         ff1 = self._cipher_for(bits)
+        if bits > MAX_FAST_BITS:
+            return self._permute_big(ff1, index, size, bits, tweak, inverse=inverse)
         step = ff1.decrypt_int if inverse else ff1.encrypt_int
         out = np.asarray(index, dtype=np.uint64).copy()
         todo = np.arange(out.shape[0])
@@ -78,22 +98,65 @@ class IndexMap:
                 todo = todo[values >= limit]
         return out
 
-    def one_way(self, index: U64, size: int, tweak: bytes) -> U64:
-        """Keyed one-way map into ``0..size-1`` (HMAC-SHA-256, reduced modulo ``size``)."""
+    @staticmethod
+    def _permute_big(
+        ff1: FF1, index: Any, size: int, bits: int, tweak: bytes, *, inverse: bool
+    ) -> npt.NDArray[np.object_]:
+        """Cycle walking with FF1 over ``bits`` binary numerals, on Python integers."""
+        step = ff1.decrypt_numerals if inverse else ff1.encrypt_numerals
+        out = [int(i) for i in np.asarray(index, dtype=object).tolist()]
+        width = (bits + 7) // 8
+        todo = list(range(len(out)))
+        while todo:
+            raw = b"".join(out[i].to_bytes(width, "big") for i in todo)
+            matrix = np.frombuffer(raw, dtype=np.uint8).reshape(len(todo), width)
+            numerals = np.unpackbits(matrix, axis=1)[:, 8 * width - bits :]
+            mapped = step(numerals, tweak).astype(np.uint8)
+            padded = np.zeros((len(todo), 8 * width), dtype=np.uint8)
+            padded[:, 8 * width - bits :] = mapped
+            packed = np.packbits(padded, axis=1)
+            values = [int.from_bytes(row.tobytes(), "big") for row in packed]
+            for i, value in zip(todo, values, strict=True):
+                out[i] = value
+            todo = [i for i, value in zip(todo, values, strict=True) if value >= size]
+        result = np.empty(len(out), dtype=object)
+        result[:] = out
+        return result
+
+    def one_way(self, index: Any, size: int, tweak: bytes) -> Any:
+        """Keyed one-way map into ``0..size-1`` (HMAC-SHA-256, reduced modulo ``size``).
+
+        Domains below ``2**64`` use the first 8 bytes of one HMAC (uint64 array out); larger
+        ones take ``len(size) + 16`` bytes from HMACs with a block counter (object array).
+        """
         self.check_domain(size)
         key = self._mac_key
         prefix = len(tweak).to_bytes(4, "big") + tweak
-        digests = [
-            int.from_bytes(
-                hmac.digest(key, prefix + int(i).to_bytes(8, "big"), "sha256")[:8], "big"
+        if size <= 2**64:
+            digests = [
+                int.from_bytes(
+                    hmac.digest(key, prefix + int(i).to_bytes(8, "big"), "sha256")[:8], "big"
+                )
+                % size
+                for i in np.asarray(index, dtype=np.uint64).tolist()
+            ]
+            return np.array(digests, dtype=np.uint64)
+        width = (size.bit_length() + 7) // 8
+        need = width + 16  # 128 extra bits: the modulo bias is below 2**-128
+        blocks = (need + 31) // 32
+        out = []
+        for i in np.asarray(index, dtype=object).tolist():
+            body = prefix + int(i).to_bytes(width, "big")
+            stream = b"".join(
+                hmac.digest(key, body + j.to_bytes(4, "big"), "sha256") for j in range(blocks)
             )
-            % size
-            for i in np.asarray(index, dtype=np.uint64).tolist()
-        ]
-        return np.array(digests, dtype=np.uint64)
+            out.append(int.from_bytes(stream[:need], "big") % size)
+        result = np.empty(len(out), dtype=object)
+        result[:] = out
+        return result
 
     def apply(
-        self, index: U64, size: int, tweak: bytes, *, one_way: bool, inverse: bool = False
+        self, index: Any, size: int, tweak: bytes, *, one_way: bool, inverse: bool = False
     ) -> Any:
         """``one_way`` or ``permute`` (``inverse`` only for the reversible map)."""
         if one_way:

@@ -35,8 +35,11 @@ characters of the same length and counted; ``strict=True`` raises instead.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
+import numbers
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -44,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from medguard._column import (
+    ColumnData,
     as_column,
     ascii_digits,
     codepoint_groups,
@@ -51,9 +55,16 @@ from medguard._column import (
     strings_from_codepoints,
 )
 from medguard.cn import bank_card, names, passport, phone, regions, resident_id, uscc
-from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.errors import (
+    DomainTooSmall,
+    InvalidArgument,
+    InvalidIdentifier,
+    MedguardError,
+    UnsupportedColumn,
+)
+from medguard.hazmat.ff1 import MIN_DOMAIN_SIZE
 from medguard.keys import Keyring, Suite
-from medguard.ops._permutation import IndexMap
+from medguard.ops._permutation import MAX_FAST_BITS, IndexMap
 
 __all__ = [
     "DateShift",
@@ -73,7 +84,12 @@ U64 = npt.NDArray[np.uint64]
 
 @dataclass(frozen=True)
 class PseudonymReport:
-    """Counts from one run, and the key that made the pseudonyms."""
+    """Counts from one run, and the key that made the pseudonyms.
+
+    ``invalid`` counts every value that got no pseudonym (masked instead): values that do not
+    validate, values that are not text (bytes, numbers), text that cannot be encoded (a lone
+    surrogate), and values whose own domain is below the safe minimum.
+    """
 
     total: int
     pseudonymized: int
@@ -82,12 +98,98 @@ class PseudonymReport:
     key_id: str
 
 
+class _Refusal:
+    """Marks a value a ``_transform`` refused, with the reason ``strict=True`` reports."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"_Refusal({self.reason!r})"
+
+
+_NOT_TEXT = "not text, or text that cannot be encoded (no pseudonym)"
+_INVALID = "value does not validate, no pseudonym"
+_SMALL = _Refusal(
+    f"the value's own domain has fewer than {MIN_DOMAIN_SIZE:,} values (too short or too much "
+    "kept): no safe pseudonym; allow_small_domain=True accepts the risk"
+)
+
+
+def _mask_length(value: object) -> int:
+    """Length of the mask that replaces an unusable value (never fails)."""
+    if isinstance(value, str | bytes | bytearray):
+        return len(value)
+    try:
+        return len(str(value))
+    except Exception:  # a value whose str() fails still gets masked
+        return 1
+
+
+def _null_item(value: object) -> bool:
+    """One item's nullness: None, NaN, numpy NaT, pandas NA/NaT."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(value != value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+def _column(values: Any) -> ColumnData:
+    """:func:`as_column`, robust to items whose ``==`` misbehaves (``pd.NA`` in a plain list)."""
+    failed = False
+    try:
+        return as_column(values)
+    except MedguardError:
+        raise
+    except (TypeError, ValueError):
+        failed = True
+    if not failed or not isinstance(values, list | tuple):  # pragma: no cover - defensive
+        raise UnsupportedColumn("this column holds items medguard cannot compare")
+    cleaned = [None if _null_item(v) else v for v in values]
+    return as_column(tuple(cleaned) if isinstance(values, tuple) else cleaned)
+
+
+def _encodable(values: list[str]) -> npt.NDArray[np.bool_]:
+    """Which strings can be encoded (False where a lone surrogate sits); one pass when all can."""
+    joined = "".join(values)
+    if joined.isascii():
+        return np.ones(len(values), dtype=bool)
+    ok = True
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        ok = False
+    if ok:
+        return np.ones(len(values), dtype=bool)
+    return np.fromiter(map(_encodes, values), dtype=bool, count=len(values))
+
+
+def _encodes(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Pseudonymizer:
     """Base: a keyring, a ``context`` separating pseudonym spaces, and the invalid-input policy.
 
-    Subclasses implement ``_transform(values: list[str], inverse) -> list[str | None]`` (None
-    marks an invalid value). ``one_way=True`` makes pseudonyms irreversible.
+    Subclasses implement ``_transform(values: list[str], inverse) -> list`` that gives a
+    pseudonym, ``None`` (an invalid value) or a refusal (a value whose own domain is too
+    small) for each value. ``one_way=True`` makes pseudonyms irreversible.
+
+    An unusable value is that value's problem: a value that does not validate, is not text
+    (bytes, numbers), holds a lone surrogate, or whose own domain is below 1,000,000 values is
+    replaced by ``char`` repeated to its length and counted as ``invalid``; ``strict=True``
+    raises :class:`~medguard.errors.InvalidIdentifier` naming the first such row instead (never
+    the value). Options that make *every* domain too small raise
+    :class:`~medguard.errors.DomainTooSmall` when the operation is built.
     """
 
     keyring: Keyring = field(repr=False)
@@ -98,6 +200,16 @@ class Pseudonymizer:
     char: str = "*"
 
     kind: ClassVar[str] = "string"
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    def _validate(self) -> None:
+        """Refuse unusable options at construction (subclasses add theirs)."""
+        if not isinstance(self.context, str):
+            raise InvalidArgument("context must be a string")
+        if not isinstance(self.char, str) or len(self.char) != 1:
+            raise InvalidArgument("char must be one character")
 
     def apply(self, values: Any) -> Any:
         """Pseudonymize one value or a column; returns the same kind."""
@@ -125,17 +237,19 @@ class Pseudonymizer:
         key, cipher, key_id = self._derived()
         return IndexMap(key, cipher=cipher, allow_small_domain=self.allow_small_domain), key_id
 
-    def _map(self, index: U64, size: int, tweak: str, inverse: bool) -> U64:
+    def _map(self, index: Any, size: int, tweak: str, inverse: bool) -> Any:
         index_map, _ = self._index_map()
-        return index_map.apply(  # type: ignore[no-any-return]
+        return index_map.apply(
             index, size, f"{self.kind}|{tweak}".encode(), one_way=self.one_way, inverse=inverse
         )
 
     def _run(self, values: Any, *, inverse: bool) -> tuple[Any, PseudonymReport]:
+        self._before_run(inverse)
         scalar = not is_column(values)
-        column = as_column([values] if scalar else values)
+        column = _column([values] if scalar else values)
         n = len(column)
         items = column.values.tolist()
+        reasons: list[str | None] = [None] * n
         if not column.nulls.any() and all(map(str.__instancecheck__, items)):
             rows, subset = np.arange(n), items
             invalid = np.zeros(n, dtype=bool)
@@ -144,25 +258,39 @@ class Pseudonymizer:
             rows = np.flatnonzero(is_str & ~column.nulls)
             subset = [items[i] for i in rows.tolist()]
             invalid = ~column.nulls & ~is_str
+        encodable = _encodable(subset)
+        if not encodable.all():
+            invalid[rows[~encodable]] = True
+            rows = rows[encodable]
+            subset = [subset[i] for i in np.flatnonzero(encodable).tolist()]
+        for i in np.flatnonzero(invalid).tolist():
+            reasons[i] = _NOT_TEXT
         mapped = np.empty(len(subset), dtype=object)
         mapped[:] = self._transform(subset, inverse)
         out = np.empty(n, dtype=object)
         out[rows] = mapped
-        invalid[rows[mapped == None]] = True  # noqa: E711 - element-wise null test
-        for i in np.flatnonzero(invalid).tolist():
-            out[i] = self.char * len(str(items[i]))
-        if self.strict and invalid.any():
-            row = int(np.flatnonzero(invalid)[0])
-            raise InvalidIdentifier(self.kind, "value does not validate, no pseudonym", row=row)
+        refused = np.fromiter(map(str.__instancecheck__, mapped.tolist()), bool, len(subset))
+        for i, why in zip(rows[~refused].tolist(), mapped[~refused].tolist(), strict=True):
+            invalid[i] = True
+            reasons[i] = why.reason if isinstance(why, _Refusal) else _INVALID
+        bad_rows = np.flatnonzero(invalid)
+        if self.strict and bad_rows.size:
+            row = int(bad_rows[0])
+            raise InvalidIdentifier(self.kind, reasons[row] or _INVALID, row=row)
+        for i in bad_rows.tolist():
+            out[i] = self.char * _mask_length(items[i])
         _, _, key_id = self._derived()
         nulls = int(column.nulls.sum())
-        bad = int(invalid.sum())
+        bad = int(bad_rows.size)
         report = PseudonymReport(n, n - nulls - bad, bad, nulls, key_id)
         result = column.rebuild(out)
         return (result[0] if scalar else result), report
 
+    def _before_run(self, inverse: bool) -> None:
+        """Checks that depend on the direction (none by default)."""
+
     def _transform(self, values: list[str], inverse: bool) -> Any:
-        """Map valid strings; return a list or object array with None for invalid ones."""
+        """Map valid strings; a list or object array with None (invalid) or a refusal."""
         raise NotImplementedError
 
 
@@ -192,8 +320,15 @@ def _county_codes() -> npt.NDArray[np.int64]:
 
 _COUNTIES = _county_codes()
 _COUNTY_PROVINCE = _COUNTIES // 10000
+_PROVINCE_MAX = int(np.bincount(_COUNTY_PROVINCE).max())
 _WEIGHTS = np.array(resident_id.WEIGHTS, dtype=np.int32)
 _CHECK = np.frombuffer(resident_id.CHECK_CHARS.encode(), dtype=np.uint8)
+
+
+#: The reference date of birth-date blocks when ``as_of`` is not given (see
+#: :class:`PseudonymizeResidentID`). Part of the pseudonym format: it never changes.
+DEFAULT_BIRTH_AS_OF = dt.date(2025, 12, 31)
+_BLOCK_DAYS = {"keep": 1, "year": 366, "age_band": 5 * 365 + 2}
 
 
 @dataclass(frozen=True)
@@ -201,10 +336,27 @@ class PseudonymizeResidentID(Pseudonymizer):
     """Resident ID → resident ID that validates, keeps what you ask, and maps back with the key.
 
     ``region``: ``"any"`` (any real county code), ``"province"`` (same province), ``"keep"``.
-    ``birth``: ``"year"`` (same year), ``"keep"``, ``"window"`` (same ``window_days`` block),
-    ``"age_band"`` (same five-year band of birth years); never a future date.
+    ``birth``: ``"year"`` (same year), ``"keep"``, ``"window"`` (same ``window_days`` block,
+    counted from 1900-01-01), ``"age_band"`` (same five-year band of birth years).
     ``keep_sex``: the sequence keeps its parity. Residence permits (81/82/83) and foreigner IDs
     keep their prefix. Legacy 15-digit IDs come out in the 18-character form.
+
+    Birth dates are never in the future, and the pseudonym is a pure function of the key,
+    ``context``, the options and the value (the same on any day; :meth:`reverse` works on any
+    later day). Both hold because the blocks are cut at a fixed reference date ``as_of``
+    (default :data:`DEFAULT_BIRTH_AS_OF`, 2025-12-31), not at today:
+
+    - a birth date on or before ``as_of`` moves within its block cut at ``as_of``, so the
+      pseudonym's birth date is on or before ``as_of`` as well;
+    - a birth date after ``as_of`` is **kept** (its block is that one day; region and sequence
+      still change). No bijection can move such dates without either depending on the
+      calendar or producing future dates, so set ``as_of`` to the last day whose births you
+      want hidden (not after today: :meth:`apply` refuses a future ``as_of``) and keep it for
+      the life of the pseudonym space, like the key and the context: changing it changes the
+      pseudonyms of people born in the block that holds the old ``as_of``.
+
+    ``today`` only sets the day against which *inputs* are validated (a birth date after it
+    is invalid input); it has no effect on the pseudonyms.
     """
 
     region: Literal["any", "province", "keep"] = "any"
@@ -212,27 +364,64 @@ class PseudonymizeResidentID(Pseudonymizer):
     window_days: int = 365
     keep_sex: bool = True
     today: dt.date | None = None
+    as_of: dt.date | None = None
 
     kind: ClassVar[str] = "resident_id"
 
+    def _validate(self) -> None:
+        super()._validate()
+        if self.region not in ("any", "province", "keep"):
+            raise InvalidArgument("region must be 'any', 'province' or 'keep'")
+        if self.birth not in ("year", "keep", "window", "age_band"):
+            raise InvalidArgument("birth must be 'year', 'keep', 'window' or 'age_band'")
+        if (
+            isinstance(self.window_days, bool)
+            or not isinstance(self.window_days, int)
+            or not 1 <= self.window_days <= 36_525
+        ):
+            raise InvalidArgument("window_days must be an integer from 1 to 36525")
+        for name in ("today", "as_of"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, dt.date) or isinstance(value, dt.datetime)
+            ):
+                raise InvalidArgument(f"{name} must be a datetime.date")
+        if self.allow_small_domain:
+            return
+        regions_max = {"keep": 1, "province": _PROVINCE_MAX, "any": _COUNTIES.size}[self.region]
+        days_max = self.window_days if self.birth == "window" else _BLOCK_DAYS[self.birth]
+        largest = regions_max * days_max * (500 if self.keep_sex else 1000)
+        if largest < MIN_DOMAIN_SIZE:
+            raise DomainTooSmall(
+                f"with region={self.region!r} and birth={self.birth!r} no resident ID has more "
+                f"than {largest:,} possible pseudonyms (< {MIN_DOMAIN_SIZE:,}): they can be "
+                "brute-forced; pass allow_small_domain=True to accept the risk"
+            )
+
+    def _before_run(self, inverse: bool) -> None:
+        if not inverse and self.as_of is not None and self.as_of > (self.today or _today()):
+            raise InvalidArgument(
+                "as_of is after today: pseudonyms could be born in the future; "
+                "choose a reference date that has passed"
+            )
+
     def _transform(self, values: list[str], inverse: bool) -> Any:
-        result: list[str | None] = [None] * len(values)
+        result: list[Any] = [None] * len(values)
         codes18: list[npt.NDArray[Any]] = []
         positions: list[npt.NDArray[np.intp]] = []
         groups = codepoint_groups(values)
         if 18 in groups:
             rows, codes = groups[18]
             ok = resident_id.valid_codepoints(codes, today=self.today)
-            good = codes[ok].astype(np.uint8)
+            good = ascii_digits(codes[ok]).copy()  # full-width digits folded to ASCII
             good[good == ord("x")] = ord("X")
             codes18.append(good)
             positions.append(rows[ok])
         done = np.zeros(len(values), dtype=bool)
         for p in positions:
             done[p] = True
-        extra = list(np.flatnonzero(~done).tolist())
         fixed = []
-        for i in extra:
+        for i in np.flatnonzero(~done).tolist():
             try:
                 fixed.append((i, resident_id.parse(values[i], today=self.today).number))
             except InvalidIdentifier:
@@ -244,22 +433,20 @@ class PseudonymizeResidentID(Pseudonymizer):
         if not positions:
             return result
         rows = np.concatenate(positions)
-        out, ok = self._map_ids(np.concatenate(codes18), inverse)
-        for i, s, good in zip(
-            rows.tolist(), strings_from_codepoints(out), ok.tolist(), strict=True
+        out, status = self._map_ids(np.concatenate(codes18), inverse)
+        for i, s, state in zip(
+            rows.tolist(), strings_from_codepoints(out), status.tolist(), strict=True
         ):
-            result[i] = s if good else None
+            result[i] = s if state == 0 else (_SMALL if state == 2 else None)
         return result
 
     def _blocks(
         self, days: npt.NDArray[np.int64], years: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Start (days since 1900-01-01) and size of each date's block."""
+        """Start (days since 1900-01-01) and size of each date's block, cut at ``as_of``."""
         if self.birth == "keep":
             return days.copy(), np.ones_like(days)
         if self.birth == "window":
-            if self.window_days < 1:
-                raise InvalidArgument("window_days must be at least 1")
             start = (days // self.window_days) * self.window_days
             end = start + self.window_days
         else:
@@ -267,13 +454,18 @@ class PseudonymizeResidentID(Pseudonymizer):
             first = (years // width) * width
             start = _year_start(first)
             end = _year_start(first + width)
-        today = int((np.datetime64(self.today or dt.date.today(), "D") - _EPOCH).astype(np.int64))
-        end = np.minimum(end, today + 1)
+        as_of = self.as_of or DEFAULT_BIRTH_AS_OF
+        last = int((np.datetime64(as_of, "D") - _EPOCH).astype(np.int64))
+        end = np.minimum(end, last + 1)
+        late = days > last  # born after as_of: the block is the day itself
+        start = np.where(late, days, start)
+        end = np.where(late, days + 1, end)
         return start, end - start
 
     def _map_ids(
         self, codes: npt.NDArray[np.uint8], inverse: bool
-    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int8]]:
+        """Map ``(k, 18)`` ASCII IDs; status 0 mapped, 1 invalid, 2 domain too small."""
         k = codes.shape[0]
         digits = (codes[:, :17] - 48).astype(np.int32)
         region = (digits[:, :6] @ (10 ** np.arange(5, -1, -1, dtype=np.int32))).astype(np.int64)
@@ -315,6 +507,11 @@ class PseudonymizeResidentID(Pseudonymizer):
         ok &= (offset >= 0) & (offset < size_days)
         index = ((region_index * size_days + offset) * seq_size + seq_index).astype(np.uint64)
         sizes = region_size * size_days * seq_size
+        status = np.where(ok, 0, 1).astype(np.int8)
+        index_map, _ = self._index_map()
+        small = ok & np.fromiter(map(index_map.is_small, sizes.tolist()), dtype=bool, count=k)
+        status[small] = 2
+        ok &= ~small
         new_index = np.zeros(k, dtype=np.uint64)
         # One keyed map per domain: rows sharing a region list and a domain size.
         ok_rows = np.flatnonzero(ok)
@@ -353,7 +550,11 @@ class PseudonymizeResidentID(Pseudonymizer):
         )  # fmt: skip
         check = _CHECK[(body.astype(np.int32) @ _WEIGHTS) % 11]
         out = np.concatenate([body + 48, check[:, None]], axis=1).astype(np.uint8)
-        return out, ok
+        return out, status
+
+
+def _today() -> dt.date:
+    return dt.date.today()
 
 
 def _ymd_from_days(days: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -411,21 +612,30 @@ class _FieldPseudonymizer(Pseudonymizer):
     def _free_value(self, index: int, group: int, template: str) -> str:
         return f"{index:0{len(template)}d}"
 
-    def _transform(self, values: list[str], inverse: bool) -> list[str | None]:
+    def _tweak(self, group: int, prefix: str) -> str:
+        """The tweak of a group of values (the kept prefix is not part of it by default)."""
+        return str(group)
+
+    def _transform(self, values: list[str], inverse: bool) -> list[Any]:
         parts = [self._split(v) for v in values]
-        result: list[str | None] = [None] * len(values)
-        by_group: dict[tuple[int, int], list[int]] = {}
+        result: list[Any] = [None] * len(values)
+        by_group: dict[tuple[str, int, int], list[int]] = {}
         indices: dict[int, int] = {}
         for i, part in enumerate(parts):
             if part is None:
                 continue
             index, size, group = self._free_domain(part[1])
-            by_group.setdefault((group, size), []).append(i)
+            by_group.setdefault((self._tweak(group, part[0]), group, size), []).append(i)
             indices[i] = index
-        for (group, size), members in by_group.items():
-            mapped = self._map(
-                np.array([indices[i] for i in members], dtype=np.uint64), size, str(group), inverse
-            )
+        index_map, _ = self._index_map()
+        for (tweak, group, size), members in by_group.items():
+            if index_map.is_small(size):
+                for i in members:
+                    result[i] = _SMALL
+                continue
+            wide = size > 2**MAX_FAST_BITS
+            batch = np.array([indices[i] for i in members], dtype=object if wide else np.uint64)
+            mapped = self._map(batch, size, tweak, inverse)
             for i, new in zip(members, mapped.tolist(), strict=True):
                 prefix, free, suffix = parts[i]  # type: ignore[misc]
                 result[i] = self._join(prefix, self._free_value(int(new), group, free), suffix)
@@ -434,8 +644,14 @@ class _FieldPseudonymizer(Pseudonymizer):
 
 @dataclass(frozen=True)
 class PseudonymizePhone(_FieldPseudonymizer):
-    """Mobiles → allocated-segment mobiles (``keep_segment`` keeps 138...); landlines keep
-    their area code and a valid subscriber number. Output is compact (no +86, no dashes)."""
+    """Phone numbers → phone numbers of the same kind.
+
+    Mobiles (``+86``/``0086`` prefixes, spaces and dashes accepted) become 11-digit compact
+    mobiles of an allocated segment (``keep_segment=True`` keeps the first three digits, e.g.
+    ``138``). Landlines keep their area code and become ``<area code>-<subscriber>`` with a
+    subscriber number of the same length whose first digit is 2-9; an extension is kept as
+    ``转<extension>``.
+    """
 
     keep_segment: bool = False
     kind: ClassVar[str] = "phone"
@@ -537,27 +753,73 @@ class PseudonymizePassport(_FieldPseudonymizer):
         return parsed.prefix, parsed.number[len(parsed.prefix) :], ""
 
 
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 @dataclass(frozen=True)
 class PseudonymizeDigits(_FieldPseudonymizer):
     """Any string over ``alphabet`` (digits by default): length and alphabet kept.
 
-    Use it for medical record, admission and outpatient numbers. Values with characters outside
-    the alphabet are invalid input.
+    Use it for medical record, admission and outpatient numbers, of any length (values of
+    more than 62 bits, such as 20-digit numbers or 16-character alphanumerics, take an exact
+    but slower path). Full-width characters are folded to ASCII first.
+
+    ``keep_prefix=True`` keeps the leading match of ``prefix_pattern`` (by default the leading
+    ASCII letters: ``MZ``, ``ZY``) and maps the rest; the prefix is part of the tweak, so
+    ``MZ0001`` and ``ZY0001`` get unrelated pseudonyms. Without it, a value with characters
+    outside the alphabet is invalid input (masked and counted).
+
+    A value whose own domain is below 1,000,000 (``len(alphabet) ** length``: fewer than
+    seven digits) is that value's problem: masked and counted, or an error naming the row
+    with ``strict=True``; ``allow_small_domain=True`` accepts the risk.
     """
 
     alphabet: str = "0123456789"
+    keep_prefix: bool = False
+    prefix_pattern: str = "[A-Za-z]+"
     kind: ClassVar[str] = "digits"
 
+    def _validate(self) -> None:
+        super()._validate()
+        if not isinstance(self.alphabet, str) or len(self.alphabet) < 2:
+            raise InvalidArgument("alphabet needs at least two characters")
+        if len(set(self.alphabet)) != len(self.alphabet):
+            raise InvalidArgument("the alphabet has repeated characters")
+        if not isinstance(self.prefix_pattern, str):
+            raise InvalidArgument("prefix_pattern must be a regular expression string")
+        try:
+            _prefix_regex(self.prefix_pattern)
+        except re.error:
+            raise InvalidArgument("prefix_pattern is not a valid regular expression") from None
+
     def _split(self, value: str) -> tuple[str, str, str] | None:
+        if not value.isascii():
+            value = value.translate(_FULL_WIDTH).replace("\u3000", " ")
+        prefix = ""
+        if self.keep_prefix:
+            match = _prefix_regex(self.prefix_pattern).match(value)
+            if match:
+                prefix, value = match.group(), value[match.end() :]
         if not value or any(c not in self.alphabet for c in value):
             return None
-        return "", value, ""
+        return prefix, value, ""
+
+    def _tweak(self, group: int, prefix: str) -> str:
+        return f"{group}|prefix={prefix}" if prefix else str(group)
 
     def _free_domain(self, digits: str) -> tuple[int, int, int]:
         radix = len(self.alphabet)
+        if self.alphabet == "0123456789":
+            return int(digits), 10 ** len(digits), len(digits)
+        position = {c: i for i, c in enumerate(self.alphabet)}
         index = 0
         for c in digits:
-            index = index * radix + self.alphabet.index(c)
+            index = index * radix + position[c]
         return index, radix ** len(digits), len(digits)
 
     def _free_value(self, index: int, group: int, template: str) -> str:
@@ -651,71 +913,499 @@ class PseudonymizeName(Pseudonymizer):
         return out
 
 
+#: Largest ``max_days`` of a :class:`DateShift` (a century).
+MAX_SHIFT_DAYS = 36_525
+_ORDINAL_EPOCH = dt.date(1900, 1, 1).toordinal()
+_MIN_DAY = dt.date.min.toordinal() - _ORDINAL_EPOCH
+_MAX_DAY = dt.date.max.toordinal() - _ORDINAL_EPOCH
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()  # datetime64 counts from 1970-01-01
+_UNIX_MIN_DAY = dt.date.min.toordinal() - _UNIX_ORDINAL
+_UNIX_MAX_DAY = dt.date.max.toordinal() - _UNIX_ORDINAL
+_NO_PATIENT = "no usable patient ID for this date (null, bytes, a boolean or unencodable text)"
+_NOT_A_DATE = (
+    "not a date in a known form (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD, YYYY年M月D日)"
+)
+_OUT_OF_RANGE = (
+    "the shifted date is outside the range of its type (years 1-9999 for text and dates)"
+)
+_SEPARATED = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})((?:[ T].*)?)\Z", re.S)
+_CHINESE = re.compile(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})([日号])(.*)\Z", re.S)
+_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})((?:[0-9]{4}|[0-9]{6})?(?:[ T].*)?)\Z", re.S)
+
+
 @dataclass(frozen=True)
 class DateShift:
     """Shift every date of a patient by the same keyed number of days (never zero).
 
-    ``apply(dates, patients)`` takes a column of dates (``datetime.date``, ISO strings, numpy
-    ``datetime64`` or a pandas datetime Series) and the patient ID of each row; intervals between
-    one patient's dates survive, calendar positions do not. ``reverse`` undoes it.
+    ``apply(dates, patients)`` takes a column of dates and the patient ID of each row (a
+    column of the same length, matched by position; one ID for many dates is refused, not
+    broadcast) and returns the same kind of column; ``apply(date, patient)`` with two scalars
+    returns one shifted value (the scalar form). Intervals between one patient's dates
+    survive, calendar positions do not. :meth:`reverse` undoes it; :meth:`apply_with_report`
+    also returns a :class:`PseudonymReport`.
+
+    Dates are accepted as ``datetime.date``/``datetime.datetime``/pandas ``Timestamp`` (and
+    numpy ``datetime64``) values, numpy ``datetime64`` arrays, pandas datetime Series, pyarrow
+    date and timestamp arrays, and text in the forms hospitals write: ``2025-01-03``,
+    ``2025/01/03``, ``2025.01.03``, ``20250103``, ``2025年1月3日`` (a time after the date, such
+    as ``2025-01-03 08:30`` or ``20250103083000``, is kept as written). Each value comes back as
+    its own kind and format: text in the same pattern (separators, a ``日``/``号`` suffix, and
+    two-digit month and day only where the input had them; full-width digits come back
+    half-width), dates as dates, datetimes as datetimes with their time and zone.
+
+    Patients: the same ID always gets the same shift, whatever its type: ``1``, ``1.0``,
+    ``"1"`` and ``numpy.int64(1)`` are one patient. A null date is null whatever the patient;
+    ``None``, ``NaN``, ``pd.NA`` and ``NaT`` patients are all null. A date whose patient is
+    null or unusable (bytes, a boolean, text with a lone surrogate), a value that is not a
+    date, and a date whose shift leaves its type's range (for text and Python dates, years
+    1-9999: no clamping, which would break :meth:`reverse`) are that value's problem: masked
+    (``char`` repeated to its length; ``NaT`` in datetime64 columns) and counted as invalid,
+    or, with ``strict=True``, :class:`~medguard.errors.InvalidIdentifier` naming the row.
+
+    The shift of a patient is HMAC(key, patient ID) reduced to ``±1..max_days``: one HMAC per
+    distinct patient, and the dates of a column move with numpy arithmetic.
     """
 
     keyring: Keyring = field(repr=False)
     context: str = ""
     max_days: int = 180
+    strict: bool = False
+    char: str = "*"
+
+    kind: ClassVar[str] = "date"
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_days, bool)
+            or not isinstance(self.max_days, int)
+            or not 1 <= self.max_days <= MAX_SHIFT_DAYS
+        ):
+            raise InvalidArgument(f"max_days must be an integer from 1 to {MAX_SHIFT_DAYS}")
+        if not isinstance(self.context, str):
+            raise InvalidArgument("context must be a string")
+        if not isinstance(self.char, str) or len(self.char) != 1:
+            raise InvalidArgument("char must be one character")
 
     def shifts(self, patients: Any) -> npt.NDArray[np.int64]:
-        """The shift in days of each patient ID (same ID → same shift)."""
-        if self.max_days < 1:
-            raise InvalidArgument("max_days must be at least 1")
-        key = self.keyring.derive("pseudonymize:date-shift", self.context).material
-        ids = as_column(patients).values.tolist()
-        span = 2 * self.max_days
-        out = []
-        for pid in ids:
-            if pid is None:
-                raise InvalidArgument("every row needs a patient ID to shift its dates")
-            r = int.from_bytes(hmac.digest(key, str(pid).encode(), "sha256")[:8], "big") % span
-            out.append(r - self.max_days if r < self.max_days else r - self.max_days + 1)
-        return np.array(out, dtype=np.int64)
+        """The shift in days of each patient ID (same ID → same shift).
+
+        Raises :class:`~medguard.errors.InvalidIdentifier` naming the first row whose patient
+        ID is null or unusable.
+        """
+        shift, usable, _ = self._patient_shifts(_column(patients))
+        if not usable.all():
+            row = int(np.flatnonzero(~usable)[0])
+            raise InvalidIdentifier("patient_id", _NO_PATIENT, row=row)
+        return shift
 
     def apply(self, dates: Any, patients: Any) -> Any:
-        """Shift ``dates`` by each row's patient shift; returns the same kind."""
-        return self._shift(dates, patients, 1)
+        """Shift ``dates`` by each row's patient shift; returns the same kind (scalar → scalar)."""
+        return self._run(dates, patients, 1)[0]
 
     def reverse(self, dates: Any, patients: Any) -> Any:
-        """Undo :meth:`apply`."""
-        return self._shift(dates, patients, -1)
+        """Undo :meth:`apply` (same keyring, context and ``max_days``)."""
+        return self._run(dates, patients, -1)[0]
 
-    def _shift(self, dates: Any, patients: Any, sign: int) -> Any:
-        shift = self.shifts(patients) * sign
-        if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
-            return dates + shift.astype("timedelta64[D]")
-        import sys
+    def apply_with_report(self, dates: Any, patients: Any) -> tuple[Any, PseudonymReport]:
+        """Shift and return ``(result, PseudonymReport)``."""
+        return self._run(dates, patients, 1)
 
-        pd = sys.modules.get("pandas")
-        if pd is not None and isinstance(dates, pd.Series) and dates.dtype.kind == "M":
-            return dates + pd.to_timedelta(shift, unit="D")
-        column = as_column(dates)
-        if len(column) != len(shift):
-            raise InvalidArgument("dates and patients must have the same length")
-        out = np.empty(len(column), dtype=object)
-        for i, (value, days) in enumerate(zip(column.values.tolist(), shift.tolist(), strict=True)):
-            if value is None or column.nulls[i]:
+    # -- patients --------------------------------------------------------------------------
+    def _patient_shifts(
+        self, column: ColumnData
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], str]:
+        """(shift per row, usable per row, key ID): one HMAC per distinct patient."""
+        derived = self.keyring.derive("pseudonymize:date-shift", self.context)
+        key = derived.material
+        n = len(column)
+        items = column.values
+        usable = ~column.nulls
+        usable &= ~np.fromiter(map(bool.__instancecheck__, items.tolist()), bool, count=n)
+        rows = np.flatnonzero(usable)
+        codes, uniques = _factorize(items[rows])
+        span = 2 * self.max_days
+        by_key: dict[bytes, int] = {}
+        unique_shift = np.zeros(len(uniques), dtype=np.int64)
+        unique_ok = np.zeros(len(uniques), dtype=bool)
+        for j, value in enumerate(uniques):
+            canonical = _patient_key(value)
+            if canonical is None:
                 continue
-            out[i] = _shift_one(value, int(days), row=i)
-        return column.rebuild(out)
+            if canonical not in by_key:
+                digest = hmac.digest(key, canonical, "sha256")
+                r = int.from_bytes(digest[:8], "big") % span
+                by_key[canonical] = r - self.max_days + (r >= self.max_days)  # never zero
+            unique_shift[j] = by_key[canonical]
+            unique_ok[j] = True
+        shift = np.zeros(n, dtype=np.int64)
+        shift[rows] = unique_shift[codes]
+        usable[rows] = unique_ok[codes]
+        return shift, usable, derived.key_id
+
+    # -- dates -----------------------------------------------------------------------------
+    def _run(self, dates: Any, patients: Any, sign: int) -> tuple[Any, PseudonymReport]:
+        scalar = not is_column(dates)
+        if scalar and is_column(patients):
+            raise InvalidArgument("one date needs one patient ID, not a column of them")
+        if not scalar and not is_column(patients):
+            raise InvalidArgument(
+                "patients must be a column with one patient ID per date, matched by position "
+                "(a single ID is not broadcast to every date)"
+            )
+        if scalar:
+            dates, patients = [dates], [patients]
+        date_column = _column(dates) if not _typed_dates(dates) else None
+        n = len(date_column) if date_column is not None else len(dates)
+        patient_column = _column(patients)
+        if len(patient_column) != n:
+            raise InvalidArgument(
+                f"dates and patients must have the same length ({n} dates, "
+                f"{len(patient_column)} patient IDs)"
+            )
+        shift, usable, key_id = self._patient_shifts(patient_column)
+        shift *= sign
+        if date_column is None:
+            result, nulls, problems = _shift_typed(dates, shift, usable)
+        else:
+            result, nulls, problems = self._shift_objects(date_column, shift, usable)
+        bad = sorted(problems)
+        if self.strict and bad:
+            raise InvalidIdentifier("date", problems[bad[0]], row=bad[0])
+        report = PseudonymReport(n, n - int(nulls) - len(bad), len(bad), int(nulls), key_id)
+        if scalar:
+            result = result[0]
+        return result, report
+
+    def _shift_objects(
+        self, column: ColumnData, shift: npt.NDArray[np.int64], usable: npt.NDArray[np.bool_]
+    ) -> tuple[Any, int, dict[int, str]]:
+        """Shift a column of Python values (text, dates, datetimes, numpy scalars)."""
+        n = len(column)
+        items = column.values.tolist()
+        out = np.empty(n, dtype=object)
+        problems: dict[int, str] = {}
+        todo = ~column.nulls
+        for i in np.flatnonzero(todo & ~usable).tolist():
+            problems[i] = _NO_PATIENT
+        todo &= usable
+        kinds = np.fromiter(map(_value_kind, items), dtype=np.int8, count=n)
+        kinds[~todo] = -1
+        for code, handler in ((0, _shift_texts), (1, _shift_dates), (2, _shift_naive)):
+            rows = np.flatnonzero(kinds == code)
+            if rows.size:
+                handler([items[i] for i in rows.tolist()], shift[rows], rows, out, problems)
+        for i in np.flatnonzero(kinds == 3).tolist():
+            value, why = _shift_scalar(items[i], int(shift[i]))
+            if why is None:
+                out[i] = value
+            else:
+                problems[i] = why
+        for i in np.flatnonzero(kinds == 4).tolist():
+            problems[i] = _NOT_A_DATE
+        for i in problems:
+            out[i] = self.char * _mask_length(items[i])
+        return column.rebuild(out), int(column.nulls.sum()), problems
 
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _shift_one(value: Any, days: int, *, row: int) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value + dt.timedelta(days=days)
-    if isinstance(value, str) and _ISO.match(value):
+def _factorize(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """(code per item, distinct items): pandas' hash table when loaded, else a dict."""
+    pd = sys.modules.get("pandas")
+    if pd is not None:
         try:
-            return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
-        except ValueError:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            return np.asarray(codes, dtype=np.intp), list(uniques)
+        except TypeError:  # unhashable items: the dict below says which
             pass
-    raise InvalidIdentifier("date", "not a date or an ISO date string (YYYY-MM-DD)", row=row)
+    seen: dict[Any, int] = {}
+    uniques_list: list[Any] = []
+    codes_list = []
+    for value in values.tolist():
+        try:
+            code = seen.setdefault(value, len(seen))
+        except TypeError:
+            code = len(seen) + len(uniques_list) + 10**9  # never equal to another code
+        if code >= len(uniques_list):
+            uniques_list.append(value if code < 10**9 else _UNHASHABLE)
+            code = len(uniques_list) - 1
+        codes_list.append(code)
+    return np.array(codes_list, dtype=np.intp), uniques_list
+
+
+_UNHASHABLE = object()
+
+
+def _patient_key(value: Any) -> bytes | None:
+    """The canonical bytes of one patient ID, or None when it is unusable.
+
+    Text is itself; integral numbers (``1``, ``1.0``, ``numpy.int64(1)``, ``Decimal(1)``) are
+    their decimal digits, so they match the text ``"1"``; other values their ``str``.
+    """
+    if isinstance(value, str):
+        text = value
+    elif value is _UNHASHABLE or isinstance(value, bytes | bytearray | bool | np.bool_):
+        return None
+    else:
+        try:
+            if isinstance(value, float | np.floating) and not np.isfinite(value):
+                return None
+            if isinstance(value, numbers.Number) and not isinstance(value, complex):
+                integral = int(value)  # type: ignore[call-overload]
+                text = str(integral) if integral == value else str(value)
+            else:
+                text = str(value)
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
+            return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _value_kind(value: Any) -> int:
+    """0 text, 1 plain date, 2 naive datetime, 3 other date-like scalar, 4 not a date."""
+    kind = type(value)
+    if kind is str:
+        return 0
+    if kind is dt.date:
+        return 1
+    if kind is dt.datetime and value.tzinfo is None:
+        return 2
+    if isinstance(value, str):
+        return 0
+    if isinstance(value, dt.date | np.datetime64):
+        return 3
+    return 4
+
+
+def _shift_dates(
+    values: list[Any], shift: Any, rows: Any, out: Any, problems: dict[int, str]
+) -> None:
+    """``datetime.date`` values, through ``datetime64[D]`` (vectorized)."""
+    days = np.array(values, dtype="datetime64[D]").astype(np.int64) + shift
+    ok = (days >= _UNIX_MIN_DAY) & (days <= _UNIX_MAX_DAY)
+    moved = days.astype("datetime64[D]").astype(object)
+    out[rows[ok]] = moved[ok]
+    for i in rows[~ok].tolist():
+        problems[i] = _OUT_OF_RANGE
+
+
+def _shift_naive(
+    values: list[Any], shift: Any, rows: Any, out: Any, problems: dict[int, str]
+) -> None:
+    """Naive ``datetime.datetime`` values, through ``datetime64[us]`` (vectorized)."""
+    stamps = np.array(values, dtype="datetime64[us]").astype(np.int64)
+    per_day = 86_400_000_000
+    day = stamps // per_day + shift
+    ok = (day >= _UNIX_MIN_DAY) & (day <= _UNIX_MAX_DAY)
+    moved = (stamps + shift * per_day).astype("datetime64[us]").astype(object)
+    out[rows[ok]] = moved[ok]
+    for i in rows[~ok].tolist():
+        problems[i] = _OUT_OF_RANGE
+
+
+def _shift_scalar(value: Any, days: int) -> tuple[Any, str | None]:
+    """One tz-aware datetime, Timestamp, date subclass or numpy datetime64 value."""
+    if isinstance(value, np.datetime64):
+        moved, _, bad = _shift_datetime64(np.array([value]), np.array([days], dtype=np.int64))
+        if bad.any():
+            return None, _OUT_OF_RANGE
+        return moved[0], None
+    try:
+        return value + dt.timedelta(days=days), None
+    except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
+        return None, _OUT_OF_RANGE
+
+
+def _shift_texts(
+    values: list[str], shift: Any, rows: Any, out: Any, problems: dict[int, str]
+) -> None:
+    """Dates written as text, in the forms :class:`DateShift` lists; same form out."""
+    encodable = _encodable(values)
+    fast = np.zeros(len(values), dtype=bool)
+    groups = codepoint_groups([v if ok else "" for v, ok in zip(values, encodable, strict=True)])
+    for length in (8, 10):
+        if length not in groups:
+            continue
+        local, codes = groups[length]
+        if codes.dtype != np.uint8:
+            continue
+        digits = codes.astype(np.int64) - 48
+        if length == 10:
+            sep = codes[:, 4]
+            shape = (
+                (sep == codes[:, 7])
+                & np.isin(sep, np.frombuffer(b"-/.", dtype=np.uint8))
+                & (np.delete(digits, [4, 7], axis=1) <= 9).all(axis=1)
+                & (np.delete(digits, [4, 7], axis=1) >= 0).all(axis=1)
+            )
+            ymd = digits[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+        else:
+            shape = ((digits >= 0) & (digits <= 9)).all(axis=1)
+            ymd = digits
+        year = ymd[:, :4] @ np.array([1000, 100, 10, 1])
+        month = ymd[:, 4] * 10 + ymd[:, 5]
+        day = ymd[:, 6] * 10 + ymd[:, 7]
+        real = shape & _real_dates(year, month, day)
+        local, codes, year, month, day = (
+            local[real],
+            codes[real],
+            year[real],
+            month[real],
+            day[real],
+        )
+        if not local.size:
+            continue
+        moved = _days_from_ymd(year, month, day) + shift[local]
+        in_range = (moved >= _MIN_DAY) & (moved <= _MAX_DAY)
+        fast[local] = True
+        for i in local[~in_range].tolist():
+            problems[int(rows[i])] = _OUT_OF_RANGE
+        local, codes, moved = local[in_range], codes[in_range], moved[in_range]
+        ymd_new = _to_digits(_ymd_from_days(moved), 8) + np.uint8(48)
+        new = codes.copy()
+        if length == 10:
+            new[:, [0, 1, 2, 3, 5, 6, 8, 9]] = ymd_new
+        else:
+            new = ymd_new
+        out[rows[local]] = strings_from_codepoints(new)
+    for i in np.flatnonzero(~fast).tolist():
+        text, why = _shift_text(values[i], int(shift[i])) if encodable[i] else (None, _NOT_A_DATE)
+        if why is None:
+            out[rows[i]] = text
+        else:
+            problems[int(rows[i])] = why
+
+
+def _shift_text(value: str, days: int) -> tuple[str | None, str | None]:
+    """One date written as text: the shifted text in the same pattern, or the problem."""
+    text = value.strip()
+    if not text.isascii():
+        text = text.translate(_FULL_WIDTH).replace("\u3000", " ")
+    for pattern in (_SEPARATED, _CHINESE, _COMPACT):
+        match = pattern.match(text)
+        if match:
+            break
+    else:
+        return None, _NOT_A_DATE
+    if pattern is _SEPARATED:
+        year, sep, month, day, rest = match.groups()
+    elif pattern is _CHINESE:
+        year, month, day, suffix, rest = match.groups()
+    else:
+        year, month, day, rest = match.groups()
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None, _NOT_A_DATE
+    try:
+        moved = date + dt.timedelta(days=days)
+    except OverflowError:
+        return None, _OUT_OF_RANGE
+    padded = len(month) == 2 and len(day) == 2
+    m, d = (f"{moved.month:02d}", f"{moved.day:02d}") if padded else (moved.month, moved.day)
+    if pattern is _SEPARATED:
+        return f"{moved.year:04d}{sep}{m}{sep}{d}{rest}", None
+    if pattern is _CHINESE:
+        return f"{moved.year:04d}年{m}月{d}{suffix}{rest}", None
+    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}{rest}", None
+
+
+def _real_dates(
+    year: npt.NDArray[np.int64], month: npt.NDArray[np.int64], day: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which (year, month, day) are real calendar dates of years 1-9999."""
+    month_ok = (month >= 1) & (month <= 12)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    limit = lengths[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    result: npt.NDArray[np.bool_] = month_ok & (day >= 1) & (day <= limit) & (year >= 1)
+    return result
+
+
+# -- typed date columns (numpy datetime64, pandas datetime, pyarrow date/timestamp) -----------
+
+
+def _typed_dates(dates: Any) -> bool:
+    """True for columns whose dtype is a date/time type (shifted without Python objects)."""
+    if isinstance(dates, np.ndarray):
+        return bool(dates.dtype.kind == "M")
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(dates, pd.Series | pd.Index):
+        return bool(dates.dtype.kind == "M" or isinstance(dates.dtype, pd.DatetimeTZDtype))
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(dates, pa.Array | pa.ChunkedArray):
+        return bool(pa.types.is_date(dates.type) or pa.types.is_timestamp(dates.type))
+    return False
+
+
+def _shift_datetime64(
+    values: npt.NDArray[Any], shift: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(shifted array, nulls, out of range) of a datetime64 array; out-of-range rows are NaT."""
+    unit, count = np.datetime_data(values.dtype)
+    if unit in ("Y", "M", "W", "generic") or count != 1:
+        raise UnsupportedColumn(
+            f"a datetime64[{unit}] column cannot be shifted by days; use days or a finer unit"
+        )
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # type: ignore[call-overload]
+    nulls = np.isnat(values)
+    ints = values.view(np.int64)
+    info = np.iinfo(np.int64)
+    if per_day * MAX_SHIFT_DAYS >= 2**62:  # femto/attosecond units: every shift overflows
+        bad = ~nulls & (shift != 0)
+        delta = np.zeros_like(shift)
+    else:
+        delta = shift * per_day
+        bad = ~nulls & (
+            ((delta > 0) & (ints > info.max - delta))
+            | ((delta < 0) & (ints < info.min + 1 - delta))
+        )
+    moved = np.where(nulls | bad, info.min, ints + np.where(bad, 0, delta))
+    return moved.view(values.dtype), nulls, bad
+
+
+def _shift_typed(
+    dates: Any, shift: npt.NDArray[np.int64], usable: npt.NDArray[np.bool_]
+) -> tuple[Any, int, dict[int, str]]:
+    """Shift a numpy / pandas / pyarrow date-time column; same kind and type out."""
+    if isinstance(dates, np.ndarray):
+        values, rebuild = dates, None
+    else:
+        pd = sys.modules.get("pandas")
+        if pd is not None and isinstance(dates, pd.Series | pd.Index):
+            tz = getattr(dates.dtype, "tz", None)
+            naive = dates.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else dates
+            if isinstance(naive, pd.Index):
+                naive = pd.Series(naive)
+            values = naive.to_numpy()
+
+            def rebuild(moved: npt.NDArray[Any]) -> Any:
+                series = pd.Series(moved, index=getattr(dates, "index", None))
+                if tz is not None:
+                    series = series.dt.tz_localize("UTC").dt.tz_convert(tz)
+                if isinstance(dates, pd.Index):
+                    return pd.Index(series.to_numpy() if tz is None else series, name=dates.name)
+                series.name = dates.name
+                return series
+
+        else:
+            pa = sys.modules["pyarrow"]
+            array = dates.combine_chunks() if isinstance(dates, pa.ChunkedArray) else dates
+            values = array.to_numpy(zero_copy_only=False)
+            if values.dtype.kind != "M":  # pragma: no cover - date64 on old pyarrow
+                values = values.astype("datetime64[ms]")
+
+            def rebuild(moved: npt.NDArray[Any]) -> Any:
+                result = pa.array(moved, type=array.type, mask=np.isnat(moved))
+                return pa.chunked_array([result]) if isinstance(dates, pa.ChunkedArray) else result
+
+    moved, nulls, bad = _shift_datetime64(values, np.where(usable, shift, 0))
+    problems = dict.fromkeys(np.flatnonzero(bad).tolist(), _OUT_OF_RANGE)
+    for i in np.flatnonzero(~nulls & ~usable).tolist():
+        problems[i] = _NO_PATIENT
+    no_patient = ~nulls & ~usable
+    if no_patient.any():
+        moved = moved.copy()
+        moved[no_patient] = np.datetime64("NaT")
+    result = moved if rebuild is None else rebuild(moved)
+    return result, int(nulls.sum()), problems
