@@ -122,3 +122,11 @@ def test_awkward_values_give_values_or_medguard_errors(mode: str) -> None:
     assert decrypt(MODES[mode](values, ring), ring) == values
     with pytest.raises(MedguardError):
         MODES[mode](["a", object()], ring)
+
+
+def test_nonce_seam_refuses_a_short_pool() -> None:
+    """The test-only nonce seam checks it got 12 bytes per value."""
+    from medguard.ops.encryption import _encrypt_with_nonce_source
+
+    with pytest.raises(InvalidArgument):
+        _encrypt_with_nonce_source(["a", "b"], RINGS["aes"], nonce_source=lambda n: b"\x00" * 12)

@@ -2,7 +2,8 @@
 
 The caller chooses keys and nonces. A GCM nonce must never repeat under one key: use
 :func:`random_nonces` (96-bit random nonces; safe for about 2**32 messages per key) and
-rotate keys well before that. Prefer :func:`medguard.ops.encrypt`, which does all of this.
+rotate keys well before that. Prefer :func:`medguard.ops.encryption.encrypt` (also
+:func:`medguard.encrypt`), which does all of this.
 
 Both classes share one interface (:class:`Aead`): ``encrypt(nonce, plaintext, aad)`` returns
 ``ciphertext || tag`` (16-byte tag) and ``decrypt`` raises :class:`DecryptionError` on any

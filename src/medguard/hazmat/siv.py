@@ -15,6 +15,8 @@ it is also exactly what leaks: an observer learns which values are equal. Nothin
 
 Output layout for both: ``V (16-byte synthetic IV) || C`` where ``len(C) == len(plaintext)``.
 Keys are two halves: S2V key || CTR key (AES-SIV: 32, 48 or 64 bytes; SM4-SIV: 32 bytes).
+Prefer :func:`medguard.ops.encryption.encrypt_deterministically`, which derives per-field
+keys and binds the context.
 """
 
 from __future__ import annotations
