@@ -525,7 +525,9 @@ def _reason(exc: BaseException) -> str:
     """
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "straddling" in text:  # pyarrow: a row longer than the block it reads at a time
-        return "a row longer than the reader's block (4 MB or more)"
+        return "a row longer than the reader's block (4 MB by default)"
+    if "field larger than field limit" in text:  # the csv module (no pyarrow)
+        return f"a field longer than {csv.field_size_limit():,} characters (csv module limit)"
     text = ": ".join(text.split(": ")[:2])
     return _DATA_LIKE.sub("…", _QUOTED.sub("'…'", text))[:200]
 
@@ -547,6 +549,7 @@ def _lines(f: IO[str], path: Path, limit: int | None = None) -> Iterator[str]:
 
 _DELIMITERS = (",", ";", "|", "\t")
 _SNIFF_LINES = 20
+_SNIFF_FIELD = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -582,6 +585,9 @@ def _csv_layout(path: Path, encoding: str, fmt: str) -> _Layout | None:
             size += len(line)
             if len(sample) >= _SNIFF_LINES or size >= _SNIFF_BYTES:
                 break
+    # rows past the header are cut for sniffing: a long note must not trip the csv module's
+    # field limit (pyarrow reads it whole later)
+    sample = sample[:1] + [line[:_SNIFF_FIELD] for line in sample[1:]]
     delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(sample)
     rows = [row for row in csv.reader(sample, delimiter=delimiter) if row]
     if not rows:
