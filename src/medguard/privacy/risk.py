@@ -2,15 +2,30 @@
 
 Records that agree on every quasi-identifier (age band, sex, region, admission month, ...) form
 an equivalence class. An attacker who knows a person's quasi-identifiers and that the person is
-in the table (the prosecutor model) picks the right record with probability ``1 / class size``.
+in the table (the prosecutor model) picks the right person with probability ``1 / class size``.
 
-- k-anonymity: the size of the smallest class (every record hides among at least k);
+- k-anonymity: the size of the smallest class (every person hides among at least k);
 - distinct l-diversity: the fewest distinct sensitive values in any class;
 - record risk: ``1 / class size`` per record; the report gives its maximum, its mean, and how
   many records exceed a threshold (0.2, i.e. classes smaller than 5, by default).
 
-A null in a quasi-identifier is treated as a value of its own (records with an unknown region
-form their own classes), which is what an attacker sees in the released file.
+**Rows or people.** Without ``subject=`` a class's size is its number of rows, which is right
+only when each person has one row. On visit-level data (many rows per patient) pass the column
+that names the person (``subject="patient_id"``): a class's size is then its number of
+*distinct subjects*, so ten visits of one patient count once. Subject IDs are compared as
+values (``1`` and ``1.0`` are one subject); a null subject ID is refused. With a subject, a
+class's l is 1 when some sensitive value is held by every subject of the class (the attacker
+learns it), and otherwise the number of distinct per-subject sets of sensitive values (each
+subject's "value" is the set of values on its rows); with one row per subject this is the
+classic distinct l.
+
+**Classes are the values as written.** What an attacker sees is the released file, so values
+are grouped by how they are written: ``30`` and ``30.0`` in one object column are two classes
+(a CSV shows ``30`` and ``30.0``), ``30`` and ``"30"`` one, ``True`` and ``1`` two, ``-0.0``
+and ``0.0`` two. Columns of one type (all strings, all integers) are grouped as they are, at
+full speed; only mixed object columns and float columns holding ``-0.0`` are converted to their
+text first. A null quasi-identifier is a value of its own (records with an unknown region form
+their own classes): None and NaN are both written as an empty field, so they are one class.
 
 Everything is one pandas ``groupby`` plus numpy counting, so a million rows take well under a
 second (``benchmarks/bench_privacy_risk.py`` compares with pycanon).
@@ -18,6 +33,7 @@ second (``benchmarks/bench_privacy_risk.py`` compares with pycanon).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +53,24 @@ __all__ = [
     "suppress_small_classes",
 ]
 
+# infer_dtype results whose values compare equal exactly when they are written alike
+_SAME_AS_WRITTEN = {"string", "empty", "integer", "boolean"}
 
-def _check(df: Any, columns: Sequence[str]) -> list[str]:
+
+def _frame(df: Any) -> Any:
+    import pandas as pd
+
+    if isinstance(df, pd.DataFrame):
+        return df
+    if isinstance(df, dict):
+        try:
+            return pd.DataFrame(df)
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgument("the columns must be 1-D and of equal length") from exc
+    raise InvalidArgument("expected a pandas DataFrame or a dict of columns")
+
+
+def _check(df: Any, columns: Sequence[str] | str) -> list[str]:
     cols = [columns] if isinstance(columns, str) else list(columns)
     if not cols:
         raise InvalidArgument("name at least one quasi-identifier column")
@@ -48,47 +80,228 @@ def _check(df: Any, columns: Sequence[str]) -> list[str]:
     return cols
 
 
+def _as_written(column: Any) -> Any:
+    """``column`` or a stand-in whose equal values are exactly the values written alike."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        kind = pd.api.types.infer_dtype(dtype.categories, skipna=True)
+        if kind in _SAME_AS_WRITTEN:
+            return column
+        column = column.astype(object)
+        dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        if pd.api.types.infer_dtype(column, skipna=True) in _SAME_AS_WRITTEN:
+            return column
+        nulls = column.isna().tolist()
+        cells = column.tolist()
+        text = [None if null else str(v) for v, null in zip(cells, nulls, strict=True)]
+        return pd.Series(text, index=column.index, dtype=object)
+    if pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        negative_zero = (values == 0) & np.signbit(values)
+        if negative_zero.any():
+            marked = column.astype(object)
+            marked[negative_zero] = "-0.0"  # a key no float equals
+            return marked
+    return column
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_integer(value: object) -> bool:
+    return _is_number(value) and isinstance(value, numbers.Integral)
+
+
+def _codes(column: Any) -> tuple[npt.NDArray[np.int64], int]:
+    """Codes 0..n-1 of the column's values as written (nulls one code of their own), and n."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    dtype = column.dtype
+    all_text = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    all_text = all_text and pd.api.types.infer_dtype(uniques, skipna=True) in {"string", "empty"}
+    # A unique that is a str can only have absorbed equal strings, so an all-text column needs no
+    # look at its rows; anything else may hide 30.0 behind 30 (or -0.0 behind 0.0).
+    if not all_text:
+        written = _as_written(column)
+        if written is not column:
+            codes, uniques = pd.factorize(written, use_na_sentinel=True)
+    n = len(uniques)
+    result = codes.astype(np.int64)
+    if (result < 0).any():
+        result[result < 0] = n  # None, NaN, NA and NaT are all an empty field
+        n += 1
+    return result, n
+
+
 def class_ids(df: Any, quasi_identifiers: Sequence[str]) -> npt.NDArray[np.int64]:
-    """The equivalence class (0..C-1) of each row; nulls are values of their own."""
+    """The equivalence class (0..C-1, by first appearance) of each row; nulls are values too.
+
+    Values are grouped as they would be written to a file (see the module docstring).
+    """
+    import pandas as pd
+
+    df = _frame(df)
     cols = _check(df, quasi_identifiers)
     if len(df) == 0:
         return np.zeros(0, dtype=np.int64)
-    ids: npt.NDArray[np.int64] = (
-        df.groupby(cols, dropna=False, sort=False, observed=True).ngroup().to_numpy(np.int64)
+    ids, width = _codes(df[cols[0]])
+    for col in cols[1:]:
+        codes, n = _codes(df[col])
+        if width * n >= 2**62:  # keep the mixed-radix key inside int64
+            ids, uniques = pd.factorize(ids)
+            width = len(uniques)
+        ids = ids * n + codes
+        width *= n
+    result: npt.NDArray[np.int64] = pd.factorize(ids)[0].astype(np.int64)
+    return result
+
+
+def _subject_codes(df: Any, subject: str) -> npt.NDArray[np.int64]:
+    _check(df, [subject])
+    column = df[subject]
+    if column.isna().any():
+        raise InvalidArgument(
+            f"subject column {subject!r} has missing IDs: every row needs its person"
+        )
+    codes: npt.NDArray[np.int64] = column.factorize()[0].astype(np.int64)
+    return codes
+
+
+def _class_sizes(df: Any, ids: npt.NDArray[np.int64], subject: str | None) -> npt.NDArray[np.int64]:
+    """Rows per class, or distinct subjects per class with ``subject``."""
+    if subject is None:
+        sizes: npt.NDArray[np.int64] = np.bincount(ids).astype(np.int64)
+        return sizes
+    people = _subject_codes(df, subject)
+    width = int(people.max()) + 1 if people.size else 1
+    pairs = _distinct(ids * width + people)
+    counted: npt.NDArray[np.int64] = np.bincount(
+        pairs // width, minlength=int(ids.max()) + 1 if ids.size else 0
+    ).astype(np.int64)
+    return counted
+
+
+def _distinct(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct keys, in no particular order (a hash table: faster than a sort)."""
+    import pandas as pd
+
+    result: npt.NDArray[np.int64] = pd.unique(keys)
+    return result
+
+
+def _sizes(
+    df: Any, quasi_identifiers: Sequence[str], subject: str | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    df = _frame(df)
+    ids = class_ids(df, quasi_identifiers)
+    if not ids.size:
+        return ids, np.zeros(0, dtype=np.int64)
+    return ids, _class_sizes(df, ids, subject)
+
+
+def k_anonymity(df: Any, quasi_identifiers: Sequence[str], *, subject: str | None = None) -> int:
+    """The size of the smallest equivalence class (0 for an empty table).
+
+    With ``subject`` (the column naming the person) the size is the number of distinct subjects
+    in the class, as visit-level data needs; without it, the number of rows.
+    """
+    ids, sizes = _sizes(df, quasi_identifiers, subject)
+    return int(sizes.min()) if ids.size else 0
+
+
+def _first_of_runs(*columns: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """For columns already sorted together: True where a new distinct tuple starts."""
+    start = np.zeros(columns[0].size, dtype=bool)
+    if columns[0].size:
+        start[0] = True
+    for col in columns:
+        start[1:] |= col[1:] != col[:-1]
+    return start
+
+
+def _l_per_class(
+    ids: npt.NDArray[np.int64], values: npt.NDArray[np.int64], people: npt.NDArray[np.int64] | None
+) -> npt.NDArray[np.int64]:
+    classes = int(ids.max()) + 1
+    if people is None:
+        width = int(values.max()) + 1
+        pairs = _distinct(ids * width + values)
+        per_class: npt.NDArray[np.int64] = np.bincount(pairs // width, minlength=classes)
+        return per_class
+    order = np.lexsort((values, people, ids))
+    c, s, v = ids[order], people[order], values[order]
+    keep = _first_of_runs(c, s, v)
+    c, s, v = c[keep], s[keep], v[keep]  # distinct (class, subject, value) triples
+    subject_start = _first_of_runs(c, s)
+    subjects = np.bincount(c[subject_start], minlength=classes)
+    # a value held by every subject of its class is disclosed: that class has l = 1
+    order_cv = np.lexsort((v, c))
+    c2, v2 = c[order_cv], v[order_cv]
+    run = np.flatnonzero(_first_of_runs(c2, v2))
+    holders = np.diff(np.append(run, c2.size))
+    disclosed = np.zeros(classes, dtype=bool)
+    disclosed[c2[run][holders == subjects[c2[run]]]] = True
+    # otherwise: distinct per-subject sets of values (a set hashed as a sum of random weights)
+    weights = np.random.default_rng(0x6D67).integers(
+        0, np.iinfo(np.uint64).max, int(values.max()) + 1, dtype=np.uint64, endpoint=True
     )
-    return ids
+    starts = np.flatnonzero(subject_start)
+    profile = np.add.reduceat(weights[v], starts) if starts.size else weights[:0]
+    owner = c[starts]
+    order_p = np.lexsort((profile, owner))
+    distinct = _first_of_runs(owner[order_p], profile[order_p].view(np.int64))
+    profiles = np.bincount(owner[order_p][distinct], minlength=classes)
+    result: npt.NDArray[np.int64] = np.where(disclosed, 1, profiles).astype(np.int64)
+    return result
 
 
-def k_anonymity(df: Any, quasi_identifiers: Sequence[str]) -> int:
-    """The size of the smallest equivalence class (0 for an empty table)."""
-    ids = class_ids(df, quasi_identifiers)
-    return int(np.bincount(ids).min()) if ids.size else 0
+def l_diversity(
+    df: Any, quasi_identifiers: Sequence[str], sensitive: str, *, subject: str | None = None
+) -> int:
+    """Distinct l-diversity: the fewest distinct ``sensitive`` values in any class.
 
-
-def l_diversity(df: Any, quasi_identifiers: Sequence[str], sensitive: str) -> int:
-    """Distinct l-diversity: the fewest distinct ``sensitive`` values in any class."""
+    With ``subject``, a class where every subject holds some same value has l = 1, and other
+    classes count distinct per-subject sets of values (see the module docstring).
+    """
+    df = _frame(df)
     _check(df, [sensitive])
-    ids = class_ids(df, quasi_identifiers)
+    return _l_of(df, class_ids(df, quasi_identifiers), sensitive, subject)
+
+
+def _l_of(df: Any, ids: npt.NDArray[np.int64], sensitive: str, subject: str | None) -> int:
     if not ids.size:
         return 0
-    values = df[sensitive].factorize(use_na_sentinel=False)[0]
-    pairs = np.unique(ids * (int(values.max()) + 1) + values)
-    return int(np.bincount(pairs // (int(values.max()) + 1)).min())
+    values = _codes(df[sensitive])[0]
+    people = _subject_codes(df, subject) if subject is not None else None
+    return int(_l_per_class(ids, values, people).min())
 
 
-def record_risk(df: Any, quasi_identifiers: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Prosecutor re-identification risk of each record: ``1 / size of its class``."""
-    ids = class_ids(df, quasi_identifiers)
+def record_risk(
+    df: Any, quasi_identifiers: Sequence[str], *, subject: str | None = None
+) -> npt.NDArray[np.float64]:
+    """Prosecutor re-identification risk of each record: ``1 / size of its class``.
+
+    With ``subject`` the size counts distinct subjects, not rows.
+    """
+    ids, sizes = _sizes(df, quasi_identifiers, subject)
     if not ids.size:
         return np.zeros(0)
-    sizes = np.bincount(ids)
     risk: npt.NDArray[np.float64] = 1.0 / sizes[ids]
     return risk
 
 
 @dataclass(frozen=True)
 class RiskReport:
-    """Risk of one table for one set of quasi-identifiers (and optionally a sensitive column)."""
+    """Risk of one table for one set of quasi-identifiers (and optionally a sensitive column).
+
+    Class sizes (``k``, the risks, ``class_size_counts``) count distinct subjects when the
+    report was made with ``subject=``, rows otherwise; ``records`` always counts rows.
+    """
 
     quasi_identifiers: tuple[str, ...]
     sensitive: str | None
@@ -101,15 +314,19 @@ class RiskReport:
     threshold: float
     records_over_threshold: int
     class_size_counts: dict[int, int]
+    subject: str | None = None
+    subjects: int | None = None
 
     def to_frame(self) -> Any:
         """The metrics as a two-column pandas DataFrame (metric, value) for notebooks."""
         import pandas as pd
 
-        rows = [
+        by_subject = self.subject is not None
+        rows: list[tuple[str, Any]] = [
             ("records", self.records),
+            *([("subjects", self.subjects)] if by_subject else []),
             ("equivalence classes", self.classes),
-            ("k-anonymity", self.k),
+            ("k-anonymity" + (" (distinct subjects)" if by_subject else ""), self.k),
             ("distinct l-diversity", self.l if self.l is not None else "-"),
             ("max prosecutor risk", round(self.max_risk, 4)),
             ("mean prosecutor risk", round(self.mean_risk, 4)),
@@ -127,41 +344,61 @@ def risk_report(
     quasi_identifiers: Sequence[str],
     sensitive: str | None = None,
     *,
+    subject: str | None = None,
     threshold: float = 0.2,
 ) -> RiskReport:
-    """Measure k, l, class sizes and prosecutor risk of ``df`` in one pass."""
-    if not 0 < threshold <= 1:
+    """Measure k, l, class sizes and prosecutor risk of ``df`` in one pass.
+
+    Pass ``subject`` (the column naming the person) on data with several rows per person, so
+    that class sizes count people, not rows.
+    """
+    if not (_is_number(threshold) and 0 < threshold <= 1):
         raise InvalidArgument("threshold is a probability in (0, 1]")
+    df = _frame(df)
     cols = _check(df, quasi_identifiers)
-    ids = class_ids(df, cols)
+    if sensitive is not None:
+        _check(df, [sensitive])
+    ids, sizes = _sizes(df, cols, subject)
     n = int(ids.size)
     if n == 0:
         return RiskReport(tuple(cols), sensitive, 0, 0, 0, 0 if sensitive else None,
-                          0.0, 0.0, threshold, 0, {})  # fmt: skip
-    sizes = np.bincount(ids)
+                          0.0, 0.0, float(threshold), 0, {}, subject,
+                          0 if subject is not None else None)  # fmt: skip
     risk = 1.0 / sizes[ids]
     size_values, size_counts = np.unique(sizes, return_counts=True)
+    people = int(df[subject].nunique()) if subject is not None else None
     return RiskReport(
         quasi_identifiers=tuple(cols),
         sensitive=sensitive,
         records=n,
         classes=int(sizes.size),
         k=int(sizes.min()),
-        l=l_diversity(df, cols, sensitive) if sensitive is not None else None,
+        l=_l_of(df, ids, sensitive, subject) if sensitive is not None else None,
         max_risk=float(risk.max()),
         mean_risk=float(risk.mean()),
-        threshold=threshold,
+        threshold=float(threshold),
         records_over_threshold=int((risk > threshold).sum()),
         class_size_counts=dict(zip(size_values.tolist(), size_counts.tolist(), strict=True)),
+        subject=subject,
+        subjects=people,
     )
 
 
-def suppress_small_classes(df: Any, quasi_identifiers: Sequence[str], k: int) -> tuple[Any, int]:
-    """Drop the records of classes smaller than ``k``; returns ``(table, records dropped)``."""
+def suppress_small_classes(
+    df: Any, quasi_identifiers: Sequence[str], k: int, *, subject: str | None = None
+) -> tuple[Any, int]:
+    """Drop the records of classes smaller than ``k``; returns ``(table, records dropped)``.
+
+    With ``subject`` a class is small when it holds fewer than ``k`` distinct subjects (on
+    visit-level data, a class of 12 visits by 2 patients is dropped at ``k=5``).
+    """
+    if not _is_integer(k):
+        raise InvalidArgument("k must be an integer")
     if k < 1:
         raise InvalidArgument("k must be at least 1")
-    ids = class_ids(df, quasi_identifiers)
+    df = _frame(df)
+    ids, sizes = _sizes(df, quasi_identifiers, subject)
     if not ids.size:
         return df, 0
-    keep = np.bincount(ids)[ids] >= k
+    keep = sizes[ids] >= k
     return df[keep], int((~keep).sum())
