@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -357,3 +358,59 @@ def test_a_text_report_lists_at_most_max_findings_and_counts_the_rest(tmp_path):
     assert scan_file(path).omitted == ()
     with pytest.raises(medguard.MedguardError):
         scan_file(path, max_findings=-1)
+
+
+_TOKENS = st.sampled_from(["张三丰", "李四", "11010519491231002X", "13800138000", "data",
+                           "2024", "病历", "内科", "csv", "患者"])  # fmt: skip
+
+
+@given(st.lists(st.tuples(_TOKENS, st.sampled_from(["_", "-", ".", " ", "/", ""])), max_size=8))
+def test_masked_paths_never_show_an_identifier_or_a_name(parts):
+    """A path made of names, IDs and words, glued or separated, shows no ID or phone, nor a
+    name standing apart (a name glued to another word is not a name a scanner can tell)."""
+    from medguard.detect.files import masked_path
+
+    path = "".join(token + sep for token, sep in parts)
+    shown = masked_path(path)
+    assert_no_plaintext(shown, ["11010519491231002X", "13800138000"])
+    if "张三丰" in re.split(r"[_\-. /]", path):
+        assert "张三丰" not in re.split(r"[_\-. /]", shown)
+    assert shown.count("/") == path.count("/")
+
+
+def test_file_name_fingerprints_and_reports_mask_the_name(tmp_path, monkeypatch):
+    """scan_file shows a file named after a patient masked, and fingerprints the masked form."""
+    monkeypatch.chdir(tmp_path)
+    Path("张三丰_11010519491231002X.txt").write_text("电话13800138000\n", "utf-8")
+    report = scan_file("张三丰_11010519491231002X.txt")
+    assert report.path == report.baseline_path == "张*丰_11**************2X.txt"
+    assert_no_plaintext(json.dumps(report.to_dict(), ensure_ascii=False), ["11010519491231002X"])
+
+
+def test_fingerprints_are_relative_to_root_not_the_working_directory(tmp_path, monkeypatch):
+    """With ``root``, the same file gets the same fingerprints from any working directory."""
+    (tmp_path / "repo" / "data").mkdir(parents=True)
+    (tmp_path / "repo" / "data" / "p.csv").write_text("身份证号\n11010519491231002X\n", "utf-8")
+    (tmp_path / "repo" / "data" / "n.txt").write_text("电话13800138000\n", "utf-8")
+    prints = []
+    for cwd, path in ((tmp_path, "repo/data"), (tmp_path / "repo" / "data", ".")):
+        monkeypatch.chdir(cwd)
+        reports = list(scan_paths([path], root=tmp_path / "repo"))
+        prints.append(sorted(
+            [f.fingerprint for r in reports for f in r.findings]
+            + [p for r in reports for t in r.tables for row in t.fingerprints for p in row]
+        ))  # fmt: skip
+        assert sorted(r.baseline_path for r in reports) == ["data/n.txt", "data/p.csv"]
+    assert prints[0] == prints[1]
+    assert len(prints[0]) == 2
+
+
+def test_an_empty_file_is_clean_and_a_medguard_report_is_skipped(tmp_path):
+    """A 0-byte file is clean and marked empty; medguard's JSON report is skipped by content."""
+    (tmp_path / "e.csv").write_bytes(b"")
+    empty = scan_file(tmp_path / "e.csv")
+    assert (empty.empty, empty.error, empty.scanned) == (True, None, True)
+    report = {"tool": "medguard", "version": "1", "summary": {}, "exit_code": 1, "files": []}
+    (tmp_path / "r.json").write_text(json.dumps(report), "utf-8")
+    skipped = scan_file(tmp_path / "r.json")
+    assert (skipped.skipped, skipped.scanned) == ("medguard report", False)

@@ -16,7 +16,7 @@ keeps its fingerprint. A column has one fingerprint per entity type it holds.
 
 The file in a fingerprint is its path relative to ``root`` (the baseline's directory on the
 command line), so a baseline holds wherever the scan runs from. Paths are shown with personal
-data masked, component by component (``张*_11**************2X.txt``), in reports, baselines and
+data masked, component by component (``张*丰_11**************2X.txt``), in reports, baselines and
 fingerprints alike; bytes that are not UTF-8 are shown escaped (``\\xff``).
 """
 
@@ -243,7 +243,7 @@ def masked_path(path: str) -> str:
     Each component is scanned with :func:`~medguard.detect.text.scan_text` and its findings
     masked; then each part between separators (``_``, ``-``, ``.``, spaces) that is personal
     data on its own (a name, an ID, a phone) is masked too: ``张三丰_11010519491231002X.txt``
-    is shown ``张**_11**************2X.txt``.
+    is shown ``张*丰_11**************2X.txt``.
     """
     if any("\udc80" <= ch <= "\udcff" for ch in path):  # undecodable bytes (surrogateescape)
         path = os.fsencode(path).decode("utf-8", "backslashreplace")
@@ -251,6 +251,8 @@ def masked_path(path: str) -> str:
     return "/".join(_masked_component(part) for part in path.split("/"))
 
 
+# A run of 11 or more digits in a file name (IDs glued together, an account) is shown masked.
+_LONG_DIGITS = re.compile(r"\d{11,}[Xx]?")
 _PATH_PART = re.compile(r"[^\s_.\-,，、()（）\[\]【】]+")
 
 
@@ -263,7 +265,7 @@ def _masked_component(part: str) -> str:
     for f in scan_text(part):
         pieces += [part[last : f.start], masked_sample(part[f.start : f.end])]
         last = f.end
-    masked = "".join(pieces) + part[last:]
+    masked = _LONG_DIGITS.sub(lambda m: masked_sample(m.group()), "".join(pieces) + part[last:])
     return _PATH_PART.sub(lambda m: m.group() if "*" in m.group() else _shown_name(m.group()),
                           masked)  # fmt: skip
 
