@@ -296,3 +296,17 @@ def test_a_pipe_is_not_called_missing(here, capsys):
     code, _out, err = _run(capsys, "pipe")
     assert code == 2
     assert "not a regular file" in err
+
+
+def test_the_pre_commit_hook_allows_a_commit_of_skipped_files_only(here, capsys):
+    """Committing only the baseline (skipped as medguard's own) passes the hook: the hook's
+    entry passes --allow-empty, while a plain scan of it is incomplete."""
+    from pathlib import Path
+
+    hooks = Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml"
+    entry = next(x for x in hooks.read_text("utf-8").splitlines() if x.startswith("  entry:"))
+    argv = entry.split(":", 1)[1].split()[2:]  # after "medguard scan"
+    (here / "p.csv").write_text(f"身份证号\n{ID}\n", "utf-8")
+    _run(capsys, "--write-baseline", ".medguard-baseline.json", "p.csv")
+    assert main(["scan", *argv, ".medguard-baseline.json"]) == 0
+    assert _run(capsys, ".medguard-baseline.json")[0] == 2
