@@ -153,3 +153,18 @@ def test_tweak_and_key_change_the_output():
 def test_repr_hides_the_key():
     """repr names radix and cipher only."""
     assert KEY.hex() not in repr(FF1(KEY))
+
+
+def test_ff1_refuses_pickling_and_copying():
+    """An FF1 object holds the raw key: pickle and copy raise a MedguardError (KeyringError)."""
+    import copy
+    import pickle
+
+    from medguard.errors import KeyringError
+
+    ff1 = FF1(KEY)
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(KeyringError):
+            pickle.dumps(ff1, protocol=protocol)
+    with pytest.raises(KeyringError):
+        copy.copy(ff1)

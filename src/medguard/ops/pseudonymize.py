@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import inspect
 import numbers
 import re
 import sys
@@ -63,7 +64,7 @@ from medguard.errors import (
     UnsupportedColumn,
 )
 from medguard.hazmat.ff1 import MIN_DOMAIN_SIZE
-from medguard.keys import Keyring, Suite
+from medguard.keys import SECRET_ACCESS, Keyring, Suite
 from medguard.ops._permutation import MAX_FAST_BITS, IndexMap
 
 __all__ = [
@@ -80,6 +81,16 @@ __all__ = [
 ]
 
 U64 = npt.NDArray[np.uint64]
+
+
+_DERIVE_NEEDS_ACCESS = "access" in inspect.signature(Keyring.derive).parameters
+
+
+def _derive(keyring: Keyring, purpose: str, context: str) -> Any:
+    """A 32-byte subkey for ``purpose`` (ops are the one place allowed to hold its material)."""
+    if _DERIVE_NEEDS_ACCESS:
+        return keyring.derive(purpose, context, length=32, access=SECRET_ACCESS)
+    return keyring.derive(purpose, context, length=32)  # pragma: no cover - older keyrings
 
 
 @dataclass(frozen=True)
@@ -228,7 +239,7 @@ class Pseudonymizer:
     # -- plumbing --------------------------------------------------------------------------
     def _derived(self) -> tuple[bytes, str, str]:
         purpose = f"pseudonymize:{self.kind}:{'one-way' if self.one_way else 'ff1'}"
-        derived = self.keyring.derive(purpose, self.context, length=32)
+        derived = _derive(self.keyring, purpose, self.context)
         cipher = "sm4" if derived.suite == Suite.SM else "aes"
         key = derived.material[:16] if cipher == "sm4" else derived.material
         return key, cipher, derived.key_id
@@ -775,7 +786,7 @@ class PseudonymizeDigits(_FieldPseudonymizer):
     outside the alphabet is invalid input (masked and counted).
 
     A value whose own domain is below 1,000,000 (``len(alphabet) ** length``: fewer than
-    seven digits) is that value's problem: masked and counted, or an error naming the row
+    six digits) is that value's problem: masked and counted, or an error naming the row
     with ``strict=True``; ``allow_small_domain=True`` accepts the risk.
     """
 
@@ -949,9 +960,11 @@ class DateShift:
     date and timestamp arrays, and text in the forms hospitals write: ``2025-01-03``,
     ``2025/01/03``, ``2025.01.03``, ``20250103``, ``2025年1月3日`` (a time after the date, such
     as ``2025-01-03 08:30`` or ``20250103083000``, is kept as written). Each value comes back as
-    its own kind and format: text in the same pattern (separators, a ``日``/``号`` suffix, and
-    two-digit month and day only where the input had them; full-width digits come back
-    half-width), dates as dates, datetimes as datetimes with their time and zone.
+    its own kind and format: text in the same pattern (separators, a ``日``/``号`` suffix;
+    two-digit month and day when the input has a leading zero, one digit when it has a
+    one-digit field, else the usual style of the form: ``2025-12-15`` is padded,
+    ``2025年12月15日`` is not; full-width digits come back half-width), dates as dates,
+    datetimes as datetimes with their time and zone.
 
     Patients: the same ID always gets the same shift, whatever its type: ``1``, ``1.0``,
     ``"1"`` and ``numpy.int64(1)`` are one patient. A null date is null whatever the patient;
@@ -1015,7 +1028,7 @@ class DateShift:
         self, column: ColumnData
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], str]:
         """(shift per row, usable per row, key ID): one HMAC per distinct patient."""
-        derived = self.keyring.derive("pseudonymize:date-shift", self.context)
+        derived = _derive(self.keyring, "pseudonymize:date-shift", self.context)
         key = derived.material
         n = len(column)
         items = column.values
@@ -1301,7 +1314,12 @@ def _shift_text(value: str, days: int) -> tuple[str | None, str | None]:
         moved = date + dt.timedelta(days=days)
     except OverflowError:
         return None, _OUT_OF_RANGE
-    padded = len(month) == 2 and len(day) == 2
+    if month[0] == "0" or day[0] == "0":
+        padded = True
+    elif len(month) == 1 or len(day) == 1:
+        padded = False
+    else:  # 10-12 and 10-31 say nothing: the usual style of the form
+        padded = pattern is not _CHINESE
     m, d = (f"{moved.month:02d}", f"{moved.day:02d}") if padded else (moved.month, moved.day)
     if pattern is _SEPARATED:
         return f"{moved.year:04d}{sep}{m}{sep}{d}{rest}", None
