@@ -233,3 +233,19 @@ def test_every_json_string_and_number_is_read(tmp_path_factory, record):
     got = sorted(v for column in values.values() for v in column)
     wanted = sorted(r for r in map(_rendered, _scalars(record)) if r is not None)
     assert got == wanted
+
+
+def test_nested_columns_read_in_small_batches_give_each_value_once(tmp_path):
+    """Batches cut inside a row group (slices) give every list, map and struct value once."""
+    n = 10
+    path = _parquet(tmp_path, {
+        "m": pa.array([[(f"k{i}", f"v{i}")] for i in range(n)], pa.map_(pa.string(), pa.string())),
+        "l": pa.array([[f"x{i}", f"y{i}"] for i in range(n)], pa.list_(pa.string())),
+        "s": pa.array([{"a": f"a{i}"} for i in range(n)], pa.struct([("a", pa.string())])),
+    })  # fmt: skip
+    values, rows = _values(read_table(path, "parquet", batch_rows=3))
+    assert rows == n
+    assert values["m[].key"] == [f"k{i}" for i in range(n)]
+    assert values["m[].value"] == [f"v{i}" for i in range(n)]
+    assert values["l[]"] == [v for i in range(n) for v in (f"x{i}", f"y{i}")]
+    assert values["s.a"] == [f"a{i}" for i in range(n)]

@@ -847,9 +847,9 @@ def _arrow_paths(pa: Any, path: str, array: Any, note: _Note) -> Iterator[tuple[
     elif types.is_struct(kind):
         for field, child in zip(kind, array.flatten(), strict=True):
             yield from _arrow_paths(pa, f"{path}.{field.name}", child, note)
-    elif types.is_map(kind):
-        yield from _arrow_paths(pa, f"{path}[].key", array.keys, note)
-        yield from _arrow_paths(pa, f"{path}[].value", array.items, note)
+    elif types.is_map(kind):  # a list of {key, value}: name[].key, name[].value
+        entries = pa.list_(pa.struct([kind.key_field, kind.item_field]))
+        yield from _arrow_paths(pa, path, array.cast(entries), note)
     elif _is_list(types, kind):
         yield from _arrow_paths(pa, f"{path}[]", array.flatten(), note)
     elif types.is_floating(kind):
