@@ -15,3 +15,5 @@ def test_jsonl_with_nested_records_numbers_and_bare_values(tmp_path):
     assert got["patient.姓名"] == "PERSON"
     assert got["patient.phone"] == "PHONE_NUMBER"
     assert got["value"] == "PHONE_NUMBER"  # one phone among bare values, full mode
+    assert "tags[]" in got  # every item of an array, in one column for its path
+    assert "value[]" in got  # a line holding an array: read too
