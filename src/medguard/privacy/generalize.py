@@ -8,23 +8,30 @@
 =========================  =================================================================
 
 Each is a frozen operation with a scalar and a column form (same kind out, nulls kept) and a
-``to_config`` for policies. Values are generalized once per distinct value and mapped back, so
-a million rows with a few thousand distinct codes cost a few thousand Python calls. Invalid
-input is never passed through: it becomes ``"*"`` and is counted (``strict=True`` raises
-:class:`~medguard.errors.InvalidIdentifier` naming the row).
+``to_config`` for policies. Values are generalized once per distinct value (of one type) and
+mapped back, so a million rows with a few thousand distinct codes cost a few thousand calls of
+the hierarchy. Nulls (None, NaN, ``pd.NA``, NaT) stay null. Anything else that is not a valid
+value of the hierarchy (bytes, booleans, lone surrogates, strings over ``MAX_TEXT`` characters,
+objects whose ``str`` fails) is never passed through and never raises a bare exception: it
+becomes ``"*"`` and is counted (``strict=True`` raises
+:class:`~medguard.errors.InvalidIdentifier` naming the row). pandas is not needed: lists,
+tuples and numpy arrays work without it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import numbers
 import re
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from medguard._column import as_column, is_column
+from medguard._column import as_column, is_column, null_mask
 from medguard.errors import InvalidArgument, InvalidIdentifier
 
 __all__ = [
@@ -37,6 +44,43 @@ __all__ = [
 ]
 
 SUPPRESSED = "*"
+MAX_TEXT = 64
+"""Longer strings are no code, date or age of any hierarchy here: suppressed unread."""
+
+
+def _is_null(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, bytearray)):
+        return False
+    cell = np.empty(1, dtype=object)
+    cell[0] = value
+    try:
+        return bool(null_mask(cell)[0])
+    except Exception:  # an object numpy or pandas cannot judge is not a null
+        return False
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+def _text(value: object) -> str | None:
+    """A short text form of ``value``, or None when it has none (bytes, huge, failing str)."""
+    if isinstance(value, (bytes, bytearray, memoryview, bool, np.bool_)):
+        return None
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (numbers.Number, np.generic)):
+        try:
+            text = str(value)
+        except ValueError:  # ints beyond the int-to-str digit limit
+            return None
+    else:
+        return None
+    if len(text) > MAX_TEXT:
+        return None
+    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -53,27 +97,63 @@ class Generalizer:
     def apply_with_report(self, values: Any) -> tuple[Any, int]:
         """Generalize and return ``(result, number of invalid values suppressed)``."""
         if not is_column(values):
-            if values is None:
+            if _is_null(values):
                 return None, 0
-            out = self._one(values)
+            out = self._safe(values)
             if out is None:
                 if self.strict:
                     raise InvalidIdentifier(self.kind, "cannot generalize this value")
                 return SUPPRESSED, 1
             return out, 0
-        import pandas as pd
-
         column = as_column(values)
-        codes, uniques = pd.factorize(pd.Series(column.values, dtype=object), use_na_sentinel=True)
-        mapped = np.array([self._one(u) for u in uniques] + [None], dtype=object)
-        result: npt.NDArray[np.object_] = mapped[codes]  # code -1 (null): the trailing None
-        invalid = (codes >= 0) & (result == None)  # noqa: E711 - element-wise null test
+        result = self._map(column.values)
+        result[column.nulls] = None
+        invalid = (result == None) & ~column.nulls  # noqa: E711 - element-wise null test
         if invalid.any():
             if self.strict:
                 row = int(np.flatnonzero(invalid)[0])
                 raise InvalidIdentifier(self.kind, "cannot generalize this value", row=row)
             result[invalid] = SUPPRESSED
         return column.rebuild(result), int(invalid.sum())
+
+    def _map(self, values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+        """Generalize each item, calling the hierarchy once per distinct (type, value)."""
+        items = values.tolist()
+        kinds = set(map(type, items))
+        kinds.discard(type(None))
+        pd = sys.modules.get("pandas")  # used when loaded already, never imported here
+        try:
+            if len(kinds) <= 1 and pd is not None:  # one type: equal values are one value
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+                mapped = np.array([self._safe(u) for u in uniques] + [None], dtype=object)
+                result: npt.NDArray[np.object_] = mapped[codes]  # code -1: the trailing None
+                return result
+            if len(kinds) <= 1:
+                mapping = {u: self._safe(u) for u in dict.fromkeys(items) if u is not None}
+                return np.array([mapping.get(v) if v is not None else None for v in items],
+                                dtype=object)  # fmt: skip
+        except TypeError:  # unhashable items: the slow road below
+            pass
+        seen: dict[tuple[type, Any], str | None] = {}
+        out: list[str | None] = []
+        for value in items:
+            try:  # True and 1, 30 and 30.0 are different values here
+                key = (type(value), value)
+                if key not in seen:
+                    seen[key] = self._safe(value)
+                out.append(seen[key])
+            except TypeError:  # unhashable: judged alone
+                out.append(self._safe(value))
+        return np.array(out, dtype=object)
+
+    def _safe(self, value: Any) -> str | None:
+        """:meth:`_one`, with any failure on a strange value meaning "cannot generalize"."""
+        try:
+            return self._one(value)
+        except MemoryError:
+            raise
+        except Exception:  # fail closed: the value is suppressed, never passed through
+            return None
 
     def to_config(self) -> dict[str, Any]:
         """The operation as plain data for a policy."""
@@ -91,12 +171,14 @@ class GeneralizeRegion(Generalizer):
     kind: ClassVar[str] = "region"
 
     def __post_init__(self) -> None:
-        if self.digits not in (2, 4):
+        if not _is_int(self.digits) or self.digits not in (2, 4):
             raise InvalidArgument("digits must be 4 (city) or 2 (province)")
 
     def _one(self, value: Any) -> str | None:
-        text = str(value).strip()
-        if len(text) < 6 or not text[:6].isdigit():
+        if isinstance(value, (float, np.floating)):
+            return None  # 440305.0 is no division code
+        text = _text(value)
+        if text is None or len(text) < 6 or not (text[:6].isascii() and text[:6].isdigit()):
             return None
         return text[: self.digits].ljust(6, "0")
 
@@ -105,15 +187,16 @@ _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
 
 
 def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
+    if isinstance(value, dt.datetime):  # pandas Timestamps too
+        return dt.date(value.year, value.month, value.day)
     if isinstance(value, dt.date):
         return value
     if isinstance(value, np.datetime64):
         return _as_date(str(value.astype("datetime64[D]")))
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        return _as_date(value.to_pydatetime())
-    m = _DATE.match(str(value).strip())
+    if isinstance(value, (float, np.floating)):
+        return None  # 20250103.0 is a measurement, not a date
+    text = _text(value)  # strings, and integers such as 20250103 read from a CSV
+    m = _DATE.match(text) if text is not None else None
     if m is None:
         return None
     try:
@@ -131,7 +214,7 @@ class GeneralizeDate(Generalizer):
     kind: ClassVar[str] = "date"
 
     def __post_init__(self) -> None:
-        if self.to not in ("month", "quarter", "year", "5y"):
+        if not isinstance(self.to, str) or self.to not in ("month", "quarter", "year", "5y"):
             raise InvalidArgument("to must be 'month', 'quarter', 'year' or '5y'")
 
     def _one(self, value: Any) -> str | None:
@@ -139,13 +222,13 @@ class GeneralizeDate(Generalizer):
         if date is None:
             return None
         if self.to == "month":
-            return f"{date.year}-{date.month:02d}"
+            return f"{date.year:04d}-{date.month:02d}"
         if self.to == "quarter":
-            return f"{date.year}Q{(date.month - 1) // 3 + 1}"
+            return f"{date.year:04d}Q{(date.month - 1) // 3 + 1}"
         if self.to == "year":
-            return str(date.year)
+            return f"{date.year:04d}"
         start = date.year // 5 * 5
-        return f"{start}-{start + 4}"
+        return f"{start:04d}-{start + 4:04d}"
 
 
 @dataclass(frozen=True)
@@ -157,20 +240,40 @@ class AgeBand(Generalizer):
     kind: ClassVar[str] = "age"
 
     def __post_init__(self) -> None:
-        if self.width < 1 or self.top < self.width:
-            raise InvalidArgument("width must be >= 1 and top >= width")
+        if not (_is_int(self.width) and _is_int(self.top)):
+            raise InvalidArgument("width and top must be integers")
+        if self.width < 1 or self.top < self.width or self.top > 150:
+            raise InvalidArgument("width must be >= 1 and width <= top <= 150")
 
     def _one(self, value: Any) -> str | None:
-        try:
-            age = int(value)
-        except (TypeError, ValueError):
-            return None
-        if age < 0 or age > 150 or (isinstance(value, float) and value != int(value)):
+        age = _age(value)
+        if age is None:
             return None
         if age >= self.top:
             return f"{self.top}+"
         start = age // self.width * self.width
         return f"{start}-{min(start + self.width, self.top) - 1}"
+
+
+def _age(value: Any) -> int | None:
+    """A whole age in 0..150 from an int, an integral float or a string of ASCII digits."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (numbers.Integral, np.integer)):
+        age = int(value)
+    elif isinstance(value, (numbers.Real, np.floating)):
+        number = float(value)
+        if not (math.isfinite(number) and number.is_integer()):
+            return None
+        age = int(number)
+    elif isinstance(value, str):
+        text = _text(value)
+        if text is None or not (text.isascii() and text.isdigit()):
+            return None
+        age = int(text)
+    else:
+        return None
+    return age if 0 <= age <= 150 else None
 
 
 # WHO ICD-10 chapters by the first code of each (chapter numbers as Roman numerals).
@@ -185,7 +288,7 @@ _ICD = re.compile(r"^([A-Z])(\d{2})(?:\.?([0-9A-Z]{0,4}))?$")
 
 def icd10_chapter(category: str) -> str | None:
     """The WHO ICD-10 chapter (Roman numeral) of a three-character category, e.g. E11 → IV."""
-    if _ICD.match(category) is None:
+    if not isinstance(category, str) or not category.isascii() or _ICD.match(category) is None:
         return None
     key = category[:3]
     chapter = None
@@ -205,12 +308,13 @@ class GeneralizeICD10(Generalizer):
     kind: ClassVar[str] = "icd10"
 
     def __post_init__(self) -> None:
-        if self.to not in ("category", "chapter"):
+        if not isinstance(self.to, str) or self.to not in ("category", "chapter"):
             raise InvalidArgument("to must be 'category' or 'chapter'")
 
     def _one(self, value: Any) -> str | None:
-        code = str(value).strip().upper()
-        if _ICD.match(code) is None:
+        text = _text(value) if isinstance(value, str) else None
+        code = text.upper() if text is not None else None
+        if code is None or not code.isascii() or _ICD.match(code) is None:
             return None
         category = code[:3]
         return category if self.to == "category" else icd10_chapter(category)
