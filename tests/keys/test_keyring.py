@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medguard.errors import InvalidArgument, KeyNotFound, KeyringError, KeyStateError
-from medguard.keys import DerivedKey, Keyring, KeyStatus, Suite
+from medguard.keys import SECRET_ACCESS, DerivedKey, Keyring, KeyStatus, Suite
 
 
 def test_generate_makes_one_primary_key() -> None:
@@ -25,12 +25,12 @@ def test_generate_makes_one_primary_key() -> None:
 def test_derive_is_stable_and_purpose_separated() -> None:
     """derive gives the same bytes for the same inputs and different bytes otherwise."""
     ring = Keyring.generate()
-    a = ring.derive("aead", "patients.resident_id")
-    assert a.material == ring.derive("aead", "patients.resident_id").material
-    assert a.material != ring.derive("mac", "patients.resident_id").material
-    assert a.material != ring.derive("aead", "patients.mobile").material
-    assert a.material != ring.derive("aeadp", "atients.resident_id").material
-    assert len(ring.derive("ff1", length=16).material) == 16
+    a = ring.derive("aead", "patients.resident_id", access=SECRET_ACCESS)
+    assert a.material == ring.derive("aead", "patients.resident_id", access=SECRET_ACCESS).material
+    assert a.material != ring.derive("mac", "patients.resident_id", access=SECRET_ACCESS).material
+    assert a.material != ring.derive("aead", "patients.mobile", access=SECRET_ACCESS).material
+    assert a.material != ring.derive("aeadp", "atients.resident_id", access=SECRET_ACCESS).material
+    assert len(ring.derive("ff1", length=16, access=SECRET_ACCESS).material) == 16
     assert isinstance(a, DerivedKey)
     assert a.key_id == ring.primary.key_id
     assert a.suite is Suite.AES
@@ -41,19 +41,25 @@ def test_derive_differs_between_keys_and_suites() -> None:
     ring = Keyring.generate()
     old = ring.primary.key_id
     ring.rotate()
-    assert ring.derive("aead").material != ring.derive("aead", key_id=old).material
-    assert Keyring.generate().derive("aead").material != Keyring.generate().derive("aead").material
+    assert (
+        ring.derive("aead", access=SECRET_ACCESS).material
+        != ring.derive("aead", key_id=old, access=SECRET_ACCESS).material
+    )
+    assert (
+        Keyring.generate().derive("aead", access=SECRET_ACCESS).material
+        != Keyring.generate().derive("aead", access=SECRET_ACCESS).material
+    )
 
 
 def test_material_never_in_repr_and_no_pickling() -> None:
     """Neither the keyring nor a derived key shows material in repr or pickles."""
     ring = Keyring.generate()
-    sub = ring.derive("aead")
+    sub = ring.derive("aead", access=SECRET_ACCESS)
     for text in (repr(ring), repr(sub), str(ring.list())):
         assert sub.material.hex() not in text
         assert "material=" not in text
     for obj in (ring, sub):
-        with pytest.raises(TypeError):
+        with pytest.raises(KeyringError):
             pickle.dumps(obj)
 
 
@@ -64,7 +70,7 @@ def test_rotation_keeps_old_key_for_decryption_only() -> None:
     new = ring.rotate()
     assert ring.primary == new
     assert ring.get(old).status is KeyStatus.ACTIVE
-    ring.derive("aead", key_id=old)
+    ring.derive("aead", key_id=old, access=SECRET_ACCESS)
     with pytest.raises(KeyStateError):
         ring.encryption_key(old)
     assert ring.encryption_key() == new
@@ -77,14 +83,14 @@ def test_disable_enable_destroy() -> None:
     ring.rotate()
     ring.disable(old)
     with pytest.raises(KeyStateError):
-        ring.derive("aead", key_id=old)
+        ring.derive("aead", key_id=old, access=SECRET_ACCESS)
     ring.enable(old)
-    ring.derive("aead", key_id=old)
+    ring.derive("aead", key_id=old, access=SECRET_ACCESS)
     info = ring.destroy(old)
     assert info.status is KeyStatus.DESTROYED
     assert info.destroyed is not None
     with pytest.raises(KeyStateError):
-        ring.derive("aead", key_id=old)
+        ring.derive("aead", key_id=old, access=SECRET_ACCESS)
     with pytest.raises(KeyStateError):
         ring.enable(old)
     with pytest.raises(KeyStateError):
@@ -104,20 +110,20 @@ def test_unknown_key_and_bad_ids() -> None:
     """Unknown IDs raise KeyNotFound naming the ID; malformed or duplicate IDs are refused."""
     ring = Keyring.generate(key_id="main-2026")
     with pytest.raises(KeyNotFound, match="nope"):
-        ring.derive("aead", key_id="nope")
+        ring.derive("aead", key_id="nope", access=SECRET_ACCESS)
     with pytest.raises(InvalidArgument):
         ring.add_key(key_id="has.dot")
     with pytest.raises(KeyringError):
         ring.add_key(key_id="main-2026")
     with pytest.raises(InvalidArgument):
-        ring.derive("")
+        ring.derive("", access=SECRET_ACCESS)
 
 
 def test_empty_keyring_has_no_primary() -> None:
     """An empty keyring raises KeyStateError when asked for its primary."""
     ring = Keyring()
     with pytest.raises(KeyStateError):
-        ring.derive("aead")
+        ring.derive("aead", access=SECRET_ACCESS)
     ring.add_key("sm", primary=True)
     assert ring.primary.suite is Suite.SM
 
@@ -132,8 +138,8 @@ def test_subject_keys_are_separate_and_shreddable() -> None:
     assert ring.encryption_key(subject="patient-1") == a
     ring.destroy_subject("patient-1")
     with pytest.raises(KeyStateError):
-        ring.derive("aead", key_id=a.key_id)
-    ring.derive("aead", key_id=b.key_id)
+        ring.derive("aead", key_id=a.key_id, access=SECRET_ACCESS)
+    ring.derive("aead", key_id=b.key_id, access=SECRET_ACCESS)
     with pytest.raises(KeyStateError):
         ring.set_primary(b.key_id)
     with pytest.raises(KeyNotFound):
@@ -177,8 +183,14 @@ def test_fixed_keyring_is_reproducible() -> None:
 
     a, b = fixed_keyring(keys=2), fixed_keyring(keys=2)
     assert a.primary.key_id == "test2"
-    assert a.derive("aead", key_id="test1").material == b.derive("aead", key_id="test1").material
-    assert fixed_keyring(seed="other").derive("aead").material != a.derive("aead").material
+    assert (
+        a.derive("aead", key_id="test1", access=SECRET_ACCESS).material
+        == b.derive("aead", key_id="test1", access=SECRET_ACCESS).material
+    )
+    assert (
+        fixed_keyring(seed="other").derive("aead", access=SECRET_ACCESS).material
+        != a.derive("aead", access=SECRET_ACCESS).material
+    )
 
 
 def test_versions_count_keyring_keys_in_order() -> None:
@@ -187,5 +199,6 @@ def test_versions_count_keyring_keys_in_order() -> None:
     ring.rotate()
     ring.subject_key("p1")
     third = ring.rotate()
-    assert [k.version for k in ring.list()] == [1, 2, 0, 3]
+    assert [k.version for k in ring.list()] == [1, 2, 3]
+    assert [k.version for k in ring.list(include_subject_keys=True)] == [1, 2, 3, 0]
     assert third.version == 3

@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from medguard.errors import DecryptionError, InsecureKeyring, InvalidArgument, KeyringError
-from medguard.keys import EnvKeyProvider, Keyring, KeyStatus, PassphraseProvider
+from medguard.errors import (
+    DecryptionError,
+    InsecureKeyring,
+    InvalidArgument,
+    KeyDestroyed,
+    KeyringError,
+)
+from medguard.keys import SECRET_ACCESS, EnvKeyProvider, Keyring, KeyStatus, PassphraseProvider
 from medguard.ops.encryption import decrypt, encrypt
 
 
@@ -30,7 +36,10 @@ def test_create_open_round_trip(tmp_path: Path) -> None:
     again = Keyring.open(path, _fast())
     assert again.list() == ring.list()
     assert again.get(old).status is KeyStatus.ACTIVE
-    assert again.derive("ff1", "x").material == ring.derive("ff1", "x").material
+    assert (
+        again.derive("ff1", "x", access=SECRET_ACCESS).material
+        == ring.derive("ff1", "x", access=SECRET_ACCESS).material
+    )
     assert decrypt(token, again, field="f") == "secret"
 
 
@@ -81,7 +90,8 @@ def test_changes_are_saved_and_destroy_removes_material(tmp_path: Path) -> None:
     ring.destroy(old)
     again = Keyring.open(path, _fast())
     assert again.get(old).status is KeyStatus.DESTROYED
-    assert again._keys[old].material is None
+    with pytest.raises(KeyDestroyed):
+        again.export_key(old, SECRET_ACCESS)
 
 
 def test_env_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

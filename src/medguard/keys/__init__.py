@@ -1,8 +1,8 @@
 """Safe key handles: the :class:`Keyring`, key IDs, suites, statuses and key providers.
 
->>> from medguard.keys import Keyring
+>>> from medguard.keys import SECRET_ACCESS, Keyring
 >>> ring = Keyring.generate("sm")
->>> sub = ring.derive("ff1", "patients.resident_id", length=16)
+>>> sub = ring.derive("ff1", "patients.resident_id", length=16, access=SECRET_ACCESS)
 >>> sub.suite.value, len(sub.material)
 ('sm', 16)
 """

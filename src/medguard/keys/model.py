@@ -6,7 +6,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from medguard.errors import InvalidArgument
+from medguard.errors import InvalidArgument, KeyringError
 
 __all__ = ["KEY_ID_PATTERN", "DerivedKey", "KeyInfo", "KeyStatus", "Suite", "check_key_id"]
 
@@ -61,13 +61,16 @@ class KeyStatus(enum.StrEnum):
     """What a key may be used for.
 
     ``primary`` encrypts and decrypts (one per keyring); ``active`` decrypts only (old keys
-    after rotation, and per-subject keys, which encrypt when chosen by subject); ``disabled``
-    does nothing but can be re-enabled; ``destroyed`` has no material any more (crypto-shredded).
+    after rotation; a subject's newest key also encrypts when chosen by subject); ``disabled``
+    does nothing but can be re-enabled; ``pending_destruction`` does nothing and is destroyed
+    after its grace period unless the destruction is cancelled; ``destroyed`` has no material
+    any more (crypto-shredded).
     """
 
     PRIMARY = "primary"
     ACTIVE = "active"
     DISABLED = "disabled"
+    PENDING_DESTRUCTION = "pending_destruction"
     DESTROYED = "destroyed"
 
 
@@ -76,7 +79,13 @@ class KeyInfo:
     """Public metadata of one key: never any key material.
 
     ``version`` numbers the keyring's own keys 1, 2, 3, ... in creation order (rotation adds
-    the next one); per-subject keys have version 0.
+    the next one); per-subject keys have version 0 and count their own rotations in
+    ``generation`` (1 for a subject's first key).
+
+    ``subject`` is the subject ID the caller asked about (``subject_key("p1")``), ``None``
+    when the key was looked up by ID: the key store never holds subject IDs, only
+    ``subject_token``, a keyed hash of the ID (:meth:`Keyring.subject_token`).
+    ``destroy_after`` is when a ``pending_destruction`` key will be destroyed.
     """
 
     key_id: str
@@ -86,11 +95,14 @@ class KeyInfo:
     subject: str | None = None
     destroyed: str | None = None
     version: int = 0
+    subject_token: str | None = None
+    destroy_after: str | None = None
+    generation: int = 0
 
     @property
     def is_subject_key(self) -> bool:
         """True for a per-subject (per-patient or per-dataset) key."""
-        return self.subject is not None
+        return self.subject is not None or self.subject_token is not None
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,7 @@ class DerivedKey:
     """A purpose-separated subkey derived with HKDF from one keyring key.
 
     ``material`` is the secret; it is excluded from ``repr`` and the object cannot be pickled.
-    Only ``medguard.ops`` and ``medguard.erase`` should read it.
+    :meth:`Keyring.derive` hands one out only with the ``SECRET_ACCESS`` token.
     """
 
     key_id: str
@@ -108,4 +120,4 @@ class DerivedKey:
     material: bytes = field(repr=False)
 
     def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("DerivedKey holds key material and cannot be pickled")
+        raise KeyringError("a DerivedKey holds key material and cannot be pickled")

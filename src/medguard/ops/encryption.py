@@ -35,6 +35,7 @@ from medguard._column import ColumnData, as_column, encodable, is_column, is_nul
 from medguard.errors import (
     DecryptionError,
     InvalidArgument,
+    KeyDestroyed,
     KeyringError,
     MedguardError,
     PolicyError,
@@ -43,7 +44,7 @@ from medguard.errors import (
 from medguard.hazmat.aead import NONCE_SIZE, TAG_SIZE, AesGcm, Sm4Gcm
 from medguard.hazmat.gcm_batch import BatchGcm
 from medguard.hazmat.siv import AesSiv, GenericSiv, Sm4Siv
-from medguard.keys import Keyring, KeyStatus
+from medguard.keys import SECRET_ACCESS, Keyring
 from medguard.keys.model import Suite, check_key_id
 from medguard.ops._base64 import (
     b64decode_rows,
@@ -379,7 +380,9 @@ class _Sealer:
 
 
 def _sealer(keyring: Keyring, scheme: Scheme, key_id: str, context: str) -> _Sealer:
-    sub = keyring.derive(scheme.purpose, context, key_id=key_id, length=scheme.key_length)
+    sub = keyring.derive(
+        scheme.purpose, context, key_id=key_id, length=scheme.key_length, access=SECRET_ACCESS
+    )
     return _Sealer(scheme, sub.material)
 
 
@@ -661,6 +664,7 @@ def _open(
     context = _context(table, field)
     items = data.items
     parsed, failures = _parse(items, data.rows)
+    keyring.prefetch(kid for (_, kid, _) in parsed)  # subject keys: one store read
     plain: list[Any] = [None] * len(items)
     done: dict[_GroupKey, list[int]] = {}
     for (scheme, kid, form), (rows, bodies) in parsed.items():
@@ -795,31 +799,34 @@ def rewrap(
     record_ids: Any = None,
     errors: Literal["raise", "keep"] = "raise",
 ) -> RewrapReport:
-    """Move every ciphertext of a column that is not under the primary key onto the primary.
+    """Move every ciphertext of a column onto the key that encrypts now.
 
-    Idempotent and resumable: values already under the primary (or under a per-subject key)
-    are left as they are, so running it again after an interruption finishes the job. Each
-    value keeps its mode (randomized or deterministic) and form (text or bytes). With
-    ``errors="keep"`` rows that do not decrypt are left unchanged and reported.
+    Values under an older keyring key move to the primary; values under an older key of a
+    subject (after :meth:`~medguard.keys.Keyring.rotate_subjects`) move to that subject's
+    newest key. Idempotent and resumable: values already under their current key are left
+    as they are, so running it again after an interruption finishes the job. Each value keeps
+    its mode (randomized or deterministic) and form (text or bytes). Rows under a destroyed
+    key (an erased subject) are left unchanged and reported in ``failures``, never raised;
+    with ``errors="keep"`` every other row that does not decrypt is treated the same way.
     """
     if errors not in ("raise", "keep"):
         raise InvalidArgument("errors must be 'raise' or 'keep'")
-    target = keyring.primary
     data, opened = _decrypt_all(values, keyring, table, field, record_ids)
-    if errors == "raise" and opened.failures:
-        raise opened.failures[min(opened.failures)]
+    raising = [r for r, e in opened.failures.items() if not isinstance(e, KeyDestroyed)]
+    if errors == "raise" and raising:
+        raise opened.failures[min(raising)]
     records = _side_column("record_ids", record_ids, len(data.items))
     out = list(data.items)
-    moves: dict[tuple[bool, Output], list[int]] = {}
+    moves: dict[tuple[bool, Output, str], list[int]] = {}
     unchanged = 0
     for (scheme, kid, form), rows in opened.groups.items():
-        info = keyring.get(kid)
-        if kid == target.key_id or (info.subject is not None and info.status is KeyStatus.ACTIVE):
+        target = keyring.current_key_for(kid).key_id
+        if kid == target:
             unchanged += len(rows)
             continue
-        moves.setdefault((scheme.deterministic, form), []).extend(rows)
+        moves.setdefault((scheme.deterministic, form, target), []).extend(rows)
     moved = 0
-    for (deterministic, form), rows in moves.items():
+    for (deterministic, form, target), rows in moves.items():
         fresh = _encrypt(
             [opened.plain[r] for r in rows],
             keyring,
@@ -827,7 +834,7 @@ def rewrap(
             table=table,
             field=field,
             record_ids=None if records is None else [records[r] for r in rows],
-            key_id=None,
+            key_id=target,
             subject=None,
             output=form,
         )
