@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from medguard.cli.main import main
-from medguard.keys import Keyring, KeyStatus, PassphraseProvider
+from medguard.keys import SECRET_ACCESS, Keyring, KeyStatus, PassphraseProvider
 
 PASSPHRASE = "cli test passphrase"
 
@@ -58,8 +58,7 @@ def test_output_never_shows_material(
     main(["keys", "list", "--keyring", str(keyring_path)])
     out += capsys.readouterr().out
     ring = Keyring.open(keyring_path, PassphraseProvider(PASSPHRASE, time_cost=1, memory_cost=1024))
-    material = ring._keys[ring.primary.key_id].material
-    assert material is not None
+    material = ring.export_key(ring.primary.key_id, SECRET_ACCESS)
     assert material.hex() not in out
     assert PASSPHRASE not in out
     assert ring.primary.key_id in out

@@ -611,6 +611,11 @@ class Keyring:
         return self._path
 
     @property
+    def has_subject_store(self) -> bool:
+        """True once the keyring has a subject-key store (a file keyring's is made on first use)."""
+        return self._has_store()
+
+    @property
     def subject_store(self) -> str:
         """Where the subject keys are: a SQLite path, a URL (password hidden) or ``"memory"``."""
         store = self._store()
