@@ -17,6 +17,7 @@ See ``docs/destruction.md`` for what each method guarantees and what it cannot r
 from __future__ import annotations
 
 from medguard.erase.certificate import DestructionCertificate, certify, verify_certificate
+from medguard.erase.database import SubjectErasure, erase_subject, subject_tokens
 from medguard.erase.files import FileErasure, FileOutcome, erase_file
 from medguard.erase.policy import ErasurePolicy, TableRule
 from medguard.erase.record import (
@@ -27,20 +28,28 @@ from medguard.erase.record import (
     RecordStatus,
 )
 from medguard.erase.retention import due_for_destruction
+from medguard.erase.shred import DatasetKey, cancel_shred, complete_due, crypto_shred
 
 __all__ = [
     "DEFAULT_LEGAL_BASIS",
     "STANDARDS",
     "Assurance",
+    "DatasetKey",
     "DestructionCertificate",
     "DestructionRecord",
     "ErasurePolicy",
     "FileErasure",
     "FileOutcome",
     "RecordStatus",
+    "SubjectErasure",
     "TableRule",
+    "cancel_shred",
     "certify",
+    "complete_due",
+    "crypto_shred",
     "due_for_destruction",
     "erase_file",
+    "erase_subject",
+    "subject_tokens",
     "verify_certificate",
 ]
