@@ -221,3 +221,31 @@ def test_bad_inputs_are_medguard_errors():
         with pytest.raises(InvalidArgument):
             risk_report(df, QI, threshold=threshold)
     assert k_anonymity({"a": [1, 1]}, ["a"]) == 2
+
+
+def _l_by_subject_reference(df, qi, sensitive, subject):
+    """Subject-level l by brute force: per class, each subject's set of values."""
+    result = None
+    for _, cls in df.groupby(qi, dropna=False):
+        sets = [frozenset(g[sensitive]) for _, g in cls.groupby(subject)]
+        l_cls = 1 if frozenset.intersection(*sets) else len(set(sets))
+        result = l_cls if result is None else min(result, l_cls)
+    return result
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(5, 120), st.integers(1, 30))
+def test_l_by_subject_matches_brute_force(seed, n, people):
+    """The vectorized subject-level l equals a brute-force count of per-subject value sets,
+    on both the one-key and the wide-key (lexsort) paths."""
+    from medguard.privacy.risk import _codes, _l_per_class, class_ids
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.choice(["x", "y"], n), "b": rng.choice(["p", "q"], n),
+                       "pid": rng.integers(0, people, n),
+                       "dx": rng.choice(["I10", "E11", "J18"], n)})  # fmt: skip
+    expected = _l_by_subject_reference(df, ["a", "b"], "dx", "pid")
+    assert l_diversity(df, ["a", "b"], "dx", subject="pid") == expected
+    ids, values = class_ids(df, ["a", "b"]), _codes(df["dx"])[0]
+    wide = _l_per_class(ids, values + 2**21, _codes(df["pid"])[0] + 2**40)
+    assert int(wide.min()) == expected

@@ -172,12 +172,13 @@ def _subject_codes(df: Any, subject: str) -> npt.NDArray[np.int64]:
     return codes
 
 
-def _class_sizes(df: Any, ids: npt.NDArray[np.int64], subject: str | None) -> npt.NDArray[np.int64]:
-    """Rows per class, or distinct subjects per class with ``subject``."""
-    if subject is None:
+def _class_sizes(
+    ids: npt.NDArray[np.int64], people: npt.NDArray[np.int64] | None
+) -> npt.NDArray[np.int64]:
+    """Rows per class, or distinct subjects per class given the subject codes."""
+    if people is None:
         sizes: npt.NDArray[np.int64] = np.bincount(ids).astype(np.int64)
         return sizes
-    people = _subject_codes(df, subject)
     width = int(people.max()) + 1 if people.size else 1
     pairs = _distinct(ids * width + people)
     counted: npt.NDArray[np.int64] = np.bincount(
@@ -199,9 +200,10 @@ def _sizes(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     df = _frame(df)
     ids = class_ids(df, quasi_identifiers)
+    people = _subject_codes(df, subject) if subject is not None else None
     if not ids.size:
         return ids, np.zeros(0, dtype=np.int64)
-    return ids, _class_sizes(df, ids, subject)
+    return ids, _class_sizes(ids, people)
 
 
 def k_anonymity(df: Any, quasi_identifiers: Sequence[str], *, subject: str | None = None) -> int:
@@ -233,31 +235,53 @@ def _l_per_class(
         pairs = _distinct(ids * width + values)
         per_class: npt.NDArray[np.int64] = np.bincount(pairs // width, minlength=classes)
         return per_class
-    order = np.lexsort((values, people, ids))
-    c, s, v = ids[order], people[order], values[order]
-    keep = _first_of_runs(c, s, v)
-    c, s, v = c[keep], s[keep], v[keep]  # distinct (class, subject, value) triples
-    subject_start = _first_of_runs(c, s)
-    subjects = np.bincount(c[subject_start], minlength=classes)
+    n_people, n_values = int(people.max()) + 1, int(values.max()) + 1
+    if classes * n_people * n_values < 2**62:
+        key = np.sort(_distinct((ids * n_people + people) * n_values + values))
+        pair, v = np.divmod(key, n_values)
+        c, s = np.divmod(pair, n_people)
+    else:  # too wide for one int64 key: sort the three columns together
+        order = np.lexsort((values, people, ids))
+        c, s, v = ids[order], people[order], values[order]
+        keep = _first_of_runs(c, s, v)
+        c, s, v = c[keep], s[keep], v[keep]
+    # c, s, v: the distinct (class, subject, value) triples, sorted
+    starts = np.flatnonzero(_first_of_runs(c, s))
+    owner = c[starts]  # the class of each (class, subject) run
+    subjects = np.bincount(owner, minlength=classes)
     # a value held by every subject of its class is disclosed: that class has l = 1
-    order_cv = np.lexsort((v, c))
-    c2, v2 = c[order_cv], v[order_cv]
-    run = np.flatnonzero(_first_of_runs(c2, v2))
-    holders = np.diff(np.append(run, c2.size))
+    codes, held = _factorize(c * n_values + v)
+    holders = np.bincount(codes)
     disclosed = np.zeros(classes, dtype=bool)
-    disclosed[c2[run][holders == subjects[c2[run]]]] = True
-    # otherwise: distinct per-subject sets of values (a set hashed as a sum of random weights)
+    full = holders == subjects[held // n_values]
+    disclosed[held[full] // n_values] = True
+    # otherwise: distinct per-subject sets of values, a set hashed as a sum of random weights.
+    # A collision could only merge two sets, lowering l: it errs on the safe side.
     weights = np.random.default_rng(0x6D67).integers(
-        0, np.iinfo(np.uint64).max, int(values.max()) + 1, dtype=np.uint64, endpoint=True
+        0, np.iinfo(np.uint64).max, n_values, dtype=np.uint64, endpoint=True
     )
-    starts = np.flatnonzero(subject_start)
     profile = np.add.reduceat(weights[v], starts) if starts.size else weights[:0]
-    owner = c[starts]
-    order_p = np.lexsort((profile, owner))
-    distinct = _first_of_runs(owner[order_p], profile[order_p].view(np.int64))
-    profiles = np.bincount(owner[order_p][distinct], minlength=classes)
+    owner_bits = max(classes.bit_length(), 1)
+    hash_bits = 63 - owner_bits
+    if hash_bits >= 32:
+        packed = (owner.astype(np.uint64) << np.uint64(hash_bits)) | (
+            profile >> np.uint64(64 - hash_bits)
+        )
+        kinds = _distinct(packed.view(np.int64)).view(np.uint64) >> np.uint64(hash_bits)
+        profiles = np.bincount(kinds.astype(np.int64), minlength=classes)
+    else:  # pragma: no cover - more than 2**31 classes
+        order_p = np.lexsort((profile, owner))
+        distinct = _first_of_runs(owner[order_p], profile[order_p].view(np.int64))
+        profiles = np.bincount(owner[order_p][distinct], minlength=classes)
     result: npt.NDArray[np.int64] = np.where(disclosed, 1, profiles).astype(np.int64)
     return result
+
+
+def _factorize(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    import pandas as pd
+
+    codes, uniques = pd.factorize(keys)
+    return codes, np.asarray(uniques, dtype=np.int64)
 
 
 def l_diversity(
@@ -270,14 +294,17 @@ def l_diversity(
     """
     df = _frame(df)
     _check(df, [sensitive])
-    return _l_of(df, class_ids(df, quasi_identifiers), sensitive, subject)
+    ids = class_ids(df, quasi_identifiers)
+    people = _subject_codes(df, subject) if subject is not None else None
+    return _l_of(df, ids, sensitive, people)
 
 
-def _l_of(df: Any, ids: npt.NDArray[np.int64], sensitive: str, subject: str | None) -> int:
+def _l_of(
+    df: Any, ids: npt.NDArray[np.int64], sensitive: str, people: npt.NDArray[np.int64] | None
+) -> int:
     if not ids.size:
         return 0
     values = _codes(df[sensitive])[0]
-    people = _subject_codes(df, subject) if subject is not None else None
     return int(_l_per_class(ids, values, people).min())
 
 
@@ -358,29 +385,30 @@ def risk_report(
     cols = _check(df, quasi_identifiers)
     if sensitive is not None:
         _check(df, [sensitive])
-    ids, sizes = _sizes(df, cols, subject)
+    ids = class_ids(df, cols)
+    people = _subject_codes(df, subject) if subject is not None else None
     n = int(ids.size)
     if n == 0:
         return RiskReport(tuple(cols), sensitive, 0, 0, 0, 0 if sensitive else None,
                           0.0, 0.0, float(threshold), 0, {}, subject,
                           0 if subject is not None else None)  # fmt: skip
+    sizes = _class_sizes(ids, people)
     risk = 1.0 / sizes[ids]
     size_values, size_counts = np.unique(sizes, return_counts=True)
-    people = int(df[subject].nunique()) if subject is not None else None
     return RiskReport(
         quasi_identifiers=tuple(cols),
         sensitive=sensitive,
         records=n,
         classes=int(sizes.size),
         k=int(sizes.min()),
-        l=_l_of(df, ids, sensitive, subject) if sensitive is not None else None,
+        l=_l_of(df, ids, sensitive, people) if sensitive is not None else None,
         max_risk=float(risk.max()),
         mean_risk=float(risk.mean()),
         threshold=float(threshold),
         records_over_threshold=int((risk > threshold).sum()),
         class_size_counts=dict(zip(size_values.tolist(), size_counts.tolist(), strict=True)),
         subject=subject,
-        subjects=people,
+        subjects=int(people.max()) + 1 if people is not None else None,
     )
 
 
