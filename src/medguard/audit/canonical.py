@@ -10,8 +10,9 @@ What it refuses (:class:`~medguard.errors.InvalidArgument`), because RFC 8785 ha
 or the value would not read back the same:
 
 - floats that are not finite (NaN, infinities);
-- integers outside the IEEE-754 safe range (|n| > 2**53 - 1), which a JSON reader holding
-  numbers as doubles would round (RFC 8785 section 3.2.2.3; pass big numbers as strings);
+- integers that an IEEE-754 double does not hold and write back digit for digit (beyond
+  2**53 only some do, such as 10**16), which a JSON reader holding numbers as doubles would
+  round (RFC 8785 section 3.2.2.3; pass big numbers as strings);
 - strings with lone surrogates (not valid UTF-8), non-string object keys, and any other type.
 """
 
@@ -74,6 +75,12 @@ def _utf16_key(name: str) -> list[int]:
 def _int(value: int) -> str:
     if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
         return int.__repr__(value)
+    text = int.__repr__(value)
+    try:
+        if format_number(float(value)) == text:  # a double holds it and writes it the same
+            return text
+    except OverflowError:
+        pass
     raise InvalidArgument("canonical JSON refuses integers beyond 2**53 - 1 (pass them as strings)")
 
 

@@ -159,8 +159,7 @@ class Checkpoint:
         """This checkpoint with the signature lines of ``other`` (the same head) added."""
         if not self.same_head(other):
             raise AuditError("cannot merge the signatures of two different checkpoints")
-        seen = {(s.name, s.key_hash) for s in self.signatures}
-        extra = tuple(s for s in other.signatures if (s.name, s.key_hash) not in seen)
+        extra = tuple(s for s in other.signatures if s not in self.signatures)
         return replace(self, signatures=(*self.signatures, *extra))
 
 

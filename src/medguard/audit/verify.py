@@ -31,8 +31,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from medguard.audit._chain import GENESIS, Mac, chain_hasher, hash_factory, parse_fast
-from medguard.audit.checkpoint import Checkpoint, key_hash
+from medguard.audit.checkpoint import Checkpoint, NoteSignature, key_hash
 from medguard.audit.merkle import Frontier
 from medguard.audit.signing import PublicKey, load_public_key, public_key
 from medguard.errors import KeyNotFound, KeyringError
@@ -232,7 +235,7 @@ def verify_trail(
                             "holding the key?)", cps, cos,
                         )  # fmt: skip
                     cps += 1
-                    verified_size = count
+                verified_size = count
                 next_size = pending[0].size if pending else -1
     while pending and pending[0].size == 0:
         pending.pop(0)
@@ -242,6 +245,14 @@ def verify_trail(
                     f"the trail ends after {count} records but {expected} were recorded "
                     f"(records {count}..{expected - 1} are gone)", cps, cos)  # fmt: skip
     return VerifyResult(True, count, cps, cos)
+
+
+def _verifies(cp: Checkpoint, sig: NoteSignature, raw: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(sig.signature, cp.body())
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _rest(
@@ -271,7 +282,7 @@ def _check_checkpoint(
         raw = witnesses.get(sig.name)
         if raw is None or sig.name == origin:
             continue
-        if sig.key_hash != key_hash(sig.name, raw) or not cp.verify(sig.name, raw):
+        if sig.key_hash != key_hash(sig.name, raw) or not _verifies(cp, sig, raw):
             return f"the co-signature of {sig.name} on the checkpoint of size {cp.size} is invalid"
         verified += 1
     return verified
