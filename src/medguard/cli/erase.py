@@ -362,7 +362,7 @@ def _run_subject(args: argparse.Namespace) -> int:
         record = crypto_shred(
             subjects, keyring, grace=grace, audit=audit, dry_run=args.dry_run, **_who(args)
         )
-        lines = [f"subject {s.removeprefix('subject:')}" for s in record.scope]
+        lines = [s.replace(":", " ", 1) for s in record.scope]
         return _finish(args, record, keyring, lines)
     if len(subjects) != 1:
         raise InvalidArgument("with --database, erase one subject per run (one transaction)")

@@ -102,7 +102,7 @@ class _Who:
 @dataclass(frozen=True)
 class _Planned:
     key_id: str
-    scope: str  # "subject:<token>" or "key:<id>"
+    scope: tuple[str, ...]  # ("subject:<token>", "key:<id>") or ("key:<id>",)
     subject: str | None  # the subject ID, only in memory, never recorded
     status: KeyStatus
 
@@ -129,14 +129,16 @@ def _plan(target: ShredTarget, keyring: Keyring) -> tuple[str, list[_Planned]]:
             raise KeyStateError(
                 f"key {info.key_id!r} is the primary key; rotate before destroying it"
             )
-        return "dataset key", [_Planned(info.key_id, f"key:{info.key_id}", None, info.status)]
+        scope = (f"key:{info.key_id}",)
+        return "dataset key", [_Planned(info.key_id, scope, None, info.status)]
     planned = []
     for subject in _subjects(target):
         token = keyring.subject_token(subject)
         found = keyring.find_subject_key(subject)
         if found is None:
             raise KeyNotFound(f"subject:{token}")
-        planned.append(_Planned(found.key_id, f"subject:{token}", subject, found.status))
+        scope = (f"subject:{token}", f"key:{found.key_id}")
+        planned.append(_Planned(found.key_id, scope, subject, found.status))
     return "subject keys", planned
 
 
@@ -180,7 +182,7 @@ def crypto_shred(
     _check_grace(grace)
     what, planned = _plan(target, keyring)
     record_args = _Who(what, actor, approver, legal_basis)
-    scope = tuple(p.scope for p in planned)
+    scope = tuple(s for p in planned for s in p.scope)
     already = [p for p in planned if p.status is KeyStatus.DESTROYED]
     todo = [p for p in planned if p.status is not KeyStatus.DESTROYED]
     notes = (*NOTES_DONE, NOTE_SUBJECT) if what == "subject keys" else NOTES_DONE
@@ -261,7 +263,7 @@ def cancel_shred(
         keyring.cancel_destruction(item.subject if item.subject is not None else item.key_id)
     record = DestructionRecord(
         what=what,
-        scope=tuple(p.scope for p in planned),
+        scope=tuple(s for p in planned for s in p.scope),
         method=METHOD,
         assurance=Assurance.NONE,
         actor=actor,
@@ -295,7 +297,14 @@ def complete_due(
     subject_keys = sum(1 for info in destroyed if info.is_subject_key)
     record = DestructionRecord(
         what="subject keys" if subject_keys == len(destroyed) else "keys",
-        scope=tuple(f"key:{info.key_id}" for info in destroyed),
+        scope=tuple(
+            s
+            for info in destroyed
+            for s in (
+                *((f"subject:{info.subject_token}",) if info.subject_token else ()),
+                f"key:{info.key_id}",
+            )
+        ),
         method=METHOD,
         assurance=Assurance.CRYPTOGRAPHIC_ERASE,
         actor=actor,
