@@ -152,6 +152,7 @@ class AuditTrail:
         *,
         actor: str | None = None,
         checkpoint_every: int | None = None,
+        hash: HashName | None = None,
     ) -> None:
         self._backend = backend
         self._keyring = keyring
@@ -161,7 +162,9 @@ class AuditTrail:
         self.checkpoint_every = checkpoint_every
         self._lock = threading.RLock()
         self._macs: dict[str, Mac] = {}
-        self._hash_name: HashName | None = None
+        if hash not in (None, "sha256", "sm3"):
+            raise InvalidArgument("hash is 'sha256' or 'sm3'")
+        self._hash_name: HashName | None = hash
         self._state: _State | None = None
 
     @classmethod
@@ -172,17 +175,26 @@ class AuditTrail:
         *,
         actor: str | None = None,
         checkpoint_every: int | None = None,
+        hash: HashName | None = None,
     ) -> AuditTrail:
         """Open (or start) the trail at ``target``: a file path (one record a line), an SQLite
         file (``*.db``, ``sqlite:///path``) or a SQLAlchemy URL (``postgresql+psycopg://...``).
 
         ``keyring`` keys the HMAC and signs checkpoints; ``actor`` names who appends (default
         ``user@host``); ``checkpoint_every`` signs a checkpoint each time the trail passes a
-        multiple of that many records.
+        multiple of that many records. ``hash`` (``"sha256"`` or ``"sm3"``) is found from the
+        key of the first record; name it when ``keyring`` does not hold that key (a co-signer
+        reading another party's trail).
         """
         if not isinstance(keyring, Keyring):
             raise InvalidArgument("AuditTrail.open needs a medguard.keys.Keyring")
-        return cls(open_backend(target), keyring, actor=actor, checkpoint_every=checkpoint_every)
+        return cls(
+            open_backend(target),
+            keyring,
+            actor=actor,
+            checkpoint_every=checkpoint_every,
+            hash=hash,
+        )
 
     def __repr__(self) -> str:
         return f"AuditTrail({self._backend.where!r})"
