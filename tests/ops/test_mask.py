@@ -360,3 +360,12 @@ def test_keep_counts_work_does_not_grow_with_the_counts():
         sys.settrace(previous)
     assert result == (6, 6)
     assert lines <= 50
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+@pytest.mark.parametrize("null", [None, float("nan"), pd.NA, pd.NaT, np.datetime64("NaT")])
+def test_a_null_scalar_is_null(cls, null):
+    """A single null of any spelling masks to None (pd.NA became '****', its text's length)."""
+    out, report = cls().apply_with_report(null)
+    assert out is None
+    assert report.nulls == 1

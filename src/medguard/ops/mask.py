@@ -44,6 +44,7 @@ from medguard._column import (
     encodable,
     fixed_width_codes,
     is_column,
+    is_null,
     strings_from_codepoints,
 )
 from medguard.cn import address, bank_card, names, passport, phone, resident_id
@@ -169,7 +170,7 @@ class Mask:
     def apply_with_report(self, values: Any) -> tuple[Any, MaskReport]:
         """Mask and return ``(result, MaskReport)``."""
         if not is_column(values):
-            if values is None:
+            if is_null(values):  # None, NaN, pd.NA, NaT: a null stays null
                 return None, MaskReport(1, 0, 0, 1)
             out, invalid = self._mask_objects(np.array([values], dtype=object))
             self._check_strict(invalid)
