@@ -221,3 +221,20 @@ def test_bad_arguments(ring: Keyring) -> None:
         DatasetKey("not a key id")
     with pytest.raises(InvalidArgument):
         crypto_shred("p1", ring, actor="")
+
+
+def test_dataset_key_grace_cancel_and_due(ring: Keyring) -> None:
+    """A dataset key can wait out a grace period, be restored, and be destroyed when due."""
+    old = ring.primary.key_id
+    value = encrypt("研究数据", ring, table="study", field="x")
+    ring.rotate()
+    crypto_shred(DatasetKey(old), ring, actor="dpo", grace=dt.timedelta(days=7))
+    assert ring.get(old).status is KeyStatus.PENDING_DESTRUCTION
+    cancel_shred(DatasetKey(old), ring, actor="dpo")
+    assert decrypt(value, ring, table="study", field="x") == "研究数据"
+    crypto_shred(DatasetKey(old), ring, actor="dpo", grace=dt.timedelta(days=7))
+    record = complete_due(ring, actor="cron", now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+    assert record is not None
+    assert record.scope == (f"key:{old}",)
+    with pytest.raises(KeyDestroyed):
+        decrypt(value, ring, table="study", field="x")

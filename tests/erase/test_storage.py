@@ -126,3 +126,24 @@ def test_locate_finds_this_directory() -> None:
     place = locate(Path(__file__))
     assert place.fstype != "unknown"
     assert place.mount_point is not None
+
+
+def test_statfs_magic_is_the_fallback_without_mountinfo(tmp_path: Path) -> None:
+    """With no mount table, the statfs magic number names the same file system."""
+    from_table = locate(tmp_path)
+    from_magic = locate(tmp_path, mounts=[])
+    assert from_magic.mount_point is None
+    if from_table.fstype in ("ext4", "ext3", "ext2"):
+        assert from_magic.fstype == "ext4"  # one magic number for the ext family
+    elif from_magic.fstype != "unknown":
+        assert from_magic.fstype == from_table.fstype
+
+
+def test_tmpfs_by_magic_number() -> None:
+    """/dev/shm is tmpfs by its statfs magic too."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or locate(shm).fstype != "tmpfs":
+        pytest.skip("no tmpfs at /dev/shm on this machine")
+    place = locate(shm, mounts=[])
+    assert place.fstype == "tmpfs"
+    assert place.kind is FsKind.MEMORY

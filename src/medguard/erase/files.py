@@ -33,7 +33,7 @@ from medguard.erase.record import (
     append_to,
     check_people,
 )
-from medguard.erase.storage import judge, locate
+from medguard.erase.storage import Mount, current_mounts, judge, locate
 from medguard.errors import ErasureError, InvalidArgument, RefusedTarget
 from medguard.typing import AuditSink
 
@@ -138,8 +138,10 @@ def _walk(root: str) -> tuple[list[_Planned], list[str]]:
     return files, dirs
 
 
-def _judge(item: _Planned) -> tuple[bool, bool, str, str | None, tuple[str, ...]]:
-    place = locate(item.path)
+def _judge(
+    item: _Planned, mounts: list[Mount]
+) -> tuple[bool, bool, str, str | None, tuple[str, ...]]:
+    place = locate(item.path, mounts=mounts)
     verdict = judge(place)
     reasons = list(verdict.reasons)
     if place.fstype == "xfs":
@@ -276,7 +278,8 @@ def erase_file(
             actor = "unknown"
     check_people(actor, approver, legal_basis)
     files, dirs = _walk(root)
-    judged = [_judge(item) for item in files]
+    mounts = current_mounts()
+    judged = [_judge(item, mounts) for item in files]
     outcomes: list[FileOutcome] = []
     removed_dirs = 0
     failure: ErasureError | None = None

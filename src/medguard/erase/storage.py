@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["FsKind", "Placement", "judge", "locate", "parse_mountinfo"]
+__all__ = ["FsKind", "Mount", "Placement", "current_mounts", "judge", "locate", "parse_mountinfo"]
 
 
 class FsKind(enum.StrEnum):
@@ -141,7 +141,8 @@ def parse_mountinfo(text: str) -> list[Mount]:
     return mounts
 
 
-def _mounts() -> list[Mount]:
+def current_mounts() -> list[Mount]:
+    """The mounts of this process (``/proc/self/mountinfo``; empty where there is none)."""
     try:
         return parse_mountinfo(Path("/proc/self/mountinfo").read_text(encoding="utf-8"))
     except OSError:
@@ -212,12 +213,15 @@ class Placement:
     device: Device | None
 
 
-def locate(path: str | os.PathLike[str]) -> Placement:
-    """The file system and block device of ``path`` (which must exist)."""
+def locate(path: str | os.PathLike[str], *, mounts: list[Mount] | None = None) -> Placement:
+    """The file system and block device of ``path`` (which must exist).
+
+    ``mounts`` (from :func:`parse_mountinfo`) saves re-reading the mount table for many paths.
+    """
     text = os.fspath(path)
     st = os.lstat(text)
     dev = (os.major(st.st_dev), os.minor(st.st_dev))
-    mounts = _mounts()
+    mounts = current_mounts() if mounts is None else mounts
     real = os.path.realpath(os.path.dirname(os.path.abspath(text)) or ".")
     by_device = [m for m in mounts if m.device == dev]
     candidates = by_device or mounts
