@@ -129,8 +129,8 @@ def _plan(target: ShredTarget, keyring: Keyring) -> tuple[str, list[_Planned]]:
             raise KeyStateError(
                 f"key {info.key_id!r} is the primary key; rotate before destroying it"
             )
-        scope = (f"key:{info.key_id}",)
-        return "dataset key", [_Planned(info.key_id, scope, None, info.status)]
+        key_scope = (f"key:{info.key_id}",)
+        return "dataset key", [_Planned(info.key_id, key_scope, None, info.status)]
     planned = []
     for subject in _subjects(target):
         token = keyring.subject_token(subject)
