@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import sqlite3
 import threading
@@ -83,6 +84,10 @@ TOKEN_BYTES = 12  # 96-bit tokens: no collision in practice among billions of su
 NONCE = 12
 
 
+_SUITES = {s.value: s for s in Suite}
+_STATUSES = {s.value: s for s in KeyStatus}
+
+
 class SubjectRow(NamedTuple):
     """One row of the store (``wrapped`` still wrapped)."""
 
@@ -100,19 +105,19 @@ class SubjectRow(NamedTuple):
     def from_db(cls, row: Sequence[Any]) -> SubjectRow:
         """A row as the database returns it (``COLUMNS`` order)."""
         try:
-            wrapped = None if row[8] is None else bytes(row[8])
+            wrapped = row[8]
             return cls(
-                str(row[0]),
-                str(row[1]),
+                row[0],
+                row[1],
                 int(row[2]),
-                Suite(row[3]),
-                KeyStatus(row[4]),
-                str(row[5]),
-                None if row[6] is None else str(row[6]),
-                None if row[7] is None else str(row[7]),
-                wrapped,
+                _SUITES[row[3]],
+                _STATUSES[row[4]],
+                row[5],
+                row[6],
+                row[7],
+                None if wrapped is None else bytes(wrapped),
             )
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError, IndexError):
             raise KeyringError("the subject-key store holds a malformed row") from None
 
     def info(self, subject: str | None = None) -> KeyInfo:
@@ -168,15 +173,16 @@ _EXTRACT: dict[str, _Hmac] = {}
 
 def fast_hkdf(material: bytes, info: bytes, length: int, suite: Suite) -> bytes:
     """RFC 5869 HKDF (salt ``medguard/keyring/v1``), byte-identical to :func:`hkdf`, cheaper
-    per call; the keyring derives every subkey with it."""
+    per call (the extract step re-uses a keyed hash state; the expand step is one-shot HMAC);
+    the keyring derives every subkey with it."""
     name = _hash_name(suite)
     extract = _EXTRACT.get(name)
     if extract is None:
         extract = _EXTRACT[name] = _Hmac(_HKDF_SALT, name)
-    expand = _Hmac(extract.digest(material), name)
+    prk = extract.digest(material)
     out, block, counter = b"", b"", 1
     while len(out) < length:
-        block = expand.digest(block + info + bytes((counter,)))
+        block = hmac.digest(prk, block + info + bytes((counter,)), name)
         out += block
         counter += 1
     return out[:length]

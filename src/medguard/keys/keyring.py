@@ -33,7 +33,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1010,13 +1010,16 @@ class Keyring:
         """
         return self._subject_crypto().token(subject)
 
-    def _remember(self, row: sk.SubjectRow, material: bytes | None) -> None:
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
+    def _remember(
+        self, row: sk.SubjectRow, material: bytes | None, when: float | None = None
+    ) -> None:
+        cache = self._cache
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
             self._by_token.clear()
-        self._cache[row.key_id] = (row._replace(wrapped=None), material, time.monotonic())
+        cache[row.key_id] = (row, material, time.monotonic() if when is None else when)
         seen = self._by_token.get(row.token)
-        old = None if seen is None else self._cache.get(seen)
+        old = None if seen is None else cache.get(seen)
         if old is None or old[0].gen <= row.gen:
             self._by_token[row.token] = row.key_id
 
@@ -1137,25 +1140,40 @@ class Keyring:
             else:
                 unknown.append(token)
         if unknown and (self._path is None or self._has_store() or create):
-            with self._store().transaction(write=False) as db:
-                rows = sk.select_where_in(db, "token", unknown)
-            newest = sk.newest(rows)
-            with self._lock:
-                self._load_rows(newest.values())
-            for token, row in newest.items():
-                by_token[token] = self._cache[row.key_id][:2]
-            missing = [t for t in unknown if t not in newest]
-            if missing and create:
-                by_token.update(self._create_subject_keys(missing))
+            if create and self._mostly_new(unknown):
+                # a column of new subjects: insert first, read back only on conflict
+                by_token.update(self._create_subject_keys(unknown))
+            else:
+                with self._store().transaction(write=False) as db:
+                    rows = sk.select_where_in(db, "token", unknown)
+                newest = sk.newest(rows)
+                with self._lock:
+                    self._load_rows(newest.values())
+                for token, row in newest.items():
+                    by_token[token] = self._cache[row.key_id][:2]
+                missing = [t for t in unknown if t not in newest]
+                if missing and create:
+                    by_token.update(self._create_subject_keys(missing))
         return {s: by_token[t] for s, t in zip(distinct, tokens, strict=True) if t in by_token}
+
+    def _mostly_new(self, tokens: list[str], probe: int = 256) -> bool:
+        """Whether most of ``tokens`` have no key yet (judged on a sample of them)."""
+        if len(tokens) < 2 * probe:
+            return False
+        sample = tokens[:: len(tokens) // probe][:probe]
+        with self._store().transaction(write=False) as db:
+            found = len({r.token for r in sk.select_where_in(db, "token", sample)})
+        return found * 2 < len(sample)
 
     def _create_subject_keys(
         self, tokens: list[str]
     ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
         """First keys for ``tokens``, in one transaction; a racing creator's key wins if it
-        committed first (UNIQUE (token, gen) + ON CONFLICT DO NOTHING, then read back)."""
+        committed first (UNIQUE (token, gen) + ON CONFLICT DO NOTHING, then read back); a
+        subject that already has a key keeps it."""
         crypto = self._subject_crypto()
         suite = self._state.default_suite()
+        tokens = sorted(tokens)  # B-tree inserts in key order
         count = len(tokens)
         pool = secrets.token_bytes(MASTER_KEY_SIZE * count)
         materials = [pool[i : i + MASTER_KEY_SIZE] for i in range(0, len(pool), MASTER_KEY_SIZE)]
@@ -1168,6 +1186,8 @@ class Keyring:
             for k, t, w in zip(key_ids, tokens, wrapped, strict=True)
         ]
         with self._store().transaction() as db:
+            if db.dialect == "sqlite" and count > 1000:
+                db.rows("PRAGMA cache_size = -65536")  # 64 MiB: big batches into big stores
             before = sk.changes(db)
             sk.insert_rows(db, rows)
             after = sk.changes(db)
@@ -1176,15 +1196,17 @@ class Keyring:
                 back = sk.newest(sk.select_where_in(db, "token", tokens))
         out: dict[str, tuple[sk.SubjectRow, bytes | None]] = {}
         ours = 0
+        when = time.monotonic()
         with self._lock:
             for row, material in zip(rows, materials, strict=True):
                 winner = row if back is None else back[row.token]
-                if winner.key_id == row.key_id and winner.gen == row.gen:
+                if winner.key_id == row.key_id:
                     ours += 1
-                    self._remember(row, material)
+                    self._remember(row, material, when)
+                    out[row.token] = (row, material)
                 else:
                     self._load_rows([winner])
-                out[row.token] = self._cache[winner.key_id][:2]
+                    out[row.token] = self._cache[winner.key_id][:2]
         if ours:
             self._record("key.subjects_created", count=ours, suite=suite.value)
         return out
@@ -1354,37 +1376,45 @@ class Keyring:
         purpose: str,
         context: str,
         *,
-        length: int,
+        lengths: Mapping[Suite, int],
         access: SecretAccess,
-    ) -> tuple[list[str], list[bytes]]:
-        """DANGER: key IDs and ``length``-byte subkeys of each subject's encrypting key.
+    ) -> tuple[list[str], list[Suite], list[bytes]]:
+        """DANGER: key IDs, suites and subkeys of each subject's encrypting key.
 
-        Keys missing are created (in one transaction). A subject whose newest key cannot
-        encrypt raises :class:`~medguard.errors.KeyStateError` (or ``KeyDestroyed``). For
-        ``medguard.ops`` (batch encryption by subject); needs :data:`SECRET_ACCESS`.
+        The subkey of a key of suite ``x`` is ``lengths[x]`` bytes (HKDF over ``purpose``
+        and ``context``, as :meth:`derive`). Keys missing are created (in one transaction).
+        A subject whose newest key cannot encrypt raises
+        :class:`~medguard.errors.KeyStateError` (or ``KeyDestroyed``). For ``medguard.ops``
+        (batch encryption by subject); needs :data:`SECRET_ACCESS`.
         """
         if access is not SECRET_ACCESS:
             raise InvalidArgument("subject_encryption_keys needs medguard.keys.SECRET_ACCESS")
         found = self._subject_rows(list(subjects), create=True)
-        derived: dict[str, tuple[str, bytes]] = {}
+        derived: dict[str, tuple[str, Suite, bytes]] = {}
+        cache = self._derived
+        head = encode_info("medguard", purpose, context)  # the info of derive(), in 3 parts
+        tails = {suite: encode_info(suite.value) for suite in Suite}
         for subject, (row, material) in found.items():
             if material is None:
                 _check_status(row.info())
-                raise KeyStateError(f"key {row.key_id!r} has no material")  # pragma: no cover
-            cache_key = (row.key_id, purpose, context, length)
-            sub = self._derived.get(cache_key)
+                raise KeyStateError(f"key {row.key_id!r} is {row.status.value}")
+            suite, kid = row.suite, row.key_id
+            length = lengths[suite]
+            cache_key = (kid, purpose, context, length)
+            sub = cache.get(cache_key)
             if sub is None:
-                info = encode_info("medguard", purpose, context, row.key_id, row.suite.value)
-                sub = sk.fast_hkdf(material, info, length, row.suite)
-                if len(self._derived) < _CACHE_LIMIT:
-                    self._derived[cache_key] = sub
-            derived[subject] = (row.key_id, sub)
-        key_ids, subkeys = [], []
+                info = head + len(kid).to_bytes(4, "big") + kid.encode("ascii") + tails[suite]
+                sub = sk.fast_hkdf(material, info, length, suite)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[cache_key] = sub
+            derived[subject] = (kid, suite, sub)
+        key_ids, suites, subkeys = [], [], []
         for subject in subjects:
-            kid, sub = derived[subject]
+            kid, suite, sub = derived[subject]
             key_ids.append(kid)
+            suites.append(suite)
             subkeys.append(sub)
-        return key_ids, subkeys
+        return key_ids, suites, subkeys
 
     def derive(
         self,

@@ -53,6 +53,7 @@ from medguard.ops._base64 import (
     split_fixed,
     split_rows,
 )
+from medguard.ops._by_subject import seal_by_subject
 from medguard.ops._envelope import (
     Scheme,
     associated_data,
@@ -439,18 +440,18 @@ def _encrypt(
     else:
         if key_id is not None:
             raise InvalidArgument("give key_id or subject, not both")
-        by_subject: dict[str, list[int]] = {}
-        for r in data.rows:
-            s = subjects[r]
-            if _is_null(s):
-                raise InvalidArgument(f"subject is missing for row {r}")
-            subject_text = str(s)
-            if not encodable(subject_text):
-                raise InvalidArgument(f"subject of row {r} is not valid Unicode (a lone surrogate)")
-            by_subject.setdefault(subject_text, []).append(r)
-        for s, subject_rows in by_subject.items():
-            kid = keyring.encryption_key(subject=s).key_id
-            groups[kid] = [*groups.get(kid, []), *subject_rows]
+        sealed = seal_by_subject(  # one key per subject, created in bulk
+            items,
+            data.rows,
+            subjects,
+            keyring,
+            deterministic=deterministic,
+            table=table,
+            field=field,
+            records=records,
+            output=output,
+        )
+        return data.result(values, sealed)
 
     whole = len(groups) == 1 and len(next(iter(groups.values()))) == len(items)
     out: list[Any] = [None] * len(items)
