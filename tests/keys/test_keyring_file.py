@@ -146,5 +146,5 @@ def test_short_passphrase_and_secrets_hidden() -> None:
         PassphraseProvider("short")
     provider = _fast("a very secret phrase")
     assert "secret" not in repr(provider)
-    with pytest.raises(TypeError):
+    with pytest.raises(KeyringError):
         pickle.dumps(provider)

@@ -72,8 +72,10 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise KeyringError("keyring envelope holds a non-text field where base64 belongs")
     try:
-        return base64.b64decode(str(text), validate=True)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise KeyringError("keyring envelope holds malformed base64") from None
 
@@ -88,6 +90,8 @@ def _open_with(key: bytes, envelope: Mapping[str, Any], aad: bytes) -> bytes:
         nonce, ciphertext = _unb64(envelope["nonce"]), _unb64(envelope["ciphertext"])
     except KeyError:
         raise KeyringError("keyring envelope is incomplete") from None
+    if len(nonce) != 12:
+        raise KeyringError("keyring envelope holds a nonce of the wrong size")
     try:
         return AesGcm(key).decrypt(nonce, ciphertext, aad)
     except (DecryptionError, InvalidArgument):
@@ -112,7 +116,15 @@ class PassphraseProvider:
         memory_cost: int = 65536,
         scrypt_n: int = 2**15,
     ) -> None:
-        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+        if isinstance(passphrase, str):
+            try:
+                secret = passphrase.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArgument("a keyring passphrase must be valid Unicode") from None
+        elif isinstance(passphrase, bytes):
+            secret = passphrase
+        else:
+            raise InvalidArgument("a keyring passphrase is a str or bytes")
         if len(secret) < 8:
             raise InvalidArgument("a keyring passphrase needs at least 8 characters")
         if kdf not in ("argon2id", "scrypt"):
@@ -135,10 +147,13 @@ class PassphraseProvider:
         return f"PassphraseProvider(kdf={self._kdf!r})"
 
     def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("a PassphraseProvider holds a secret and cannot be pickled")
+        raise KeyringError("a PassphraseProvider holds a secret and cannot be pickled")
 
     def _derive(self, kdf: str, params: Mapping[str, Any], salt: bytes) -> bytes:
-        fingerprint = json.dumps([kdf, dict(params)], sort_keys=True)
+        try:
+            fingerprint = json.dumps([kdf, dict(params)], sort_keys=True)
+        except (TypeError, ValueError, RecursionError):
+            raise KeyringError("keyring passphrase parameters are malformed") from None
         if self._cache and self._cache[0] == salt and self._cache[1] == fingerprint:
             return self._cache[2]
         try:
@@ -146,20 +161,31 @@ class PassphraseProvider:
                 key = argon2id(
                     self._secret,
                     salt,
-                    time_cost=int(params["time_cost"]),
-                    memory_cost=int(params["memory_cost"]),
-                    parallelism=int(params["parallelism"]),
+                    time_cost=_bounded(params["time_cost"], 1, 64),
+                    memory_cost=_bounded(params["memory_cost"], 8, 4 * 1024 * 1024),
+                    parallelism=_bounded(params["parallelism"], 1, 64),
                 )
             elif kdf == "scrypt":
+                n = _bounded(params["n"], 2, 2**24)
+                if n & (n - 1):
+                    raise KeyringError("keyring scrypt cost is not a power of 2")
                 key = scrypt(
-                    self._secret, salt, n=int(params["n"]), r=int(params["r"]), p=int(params["p"])
+                    self._secret,
+                    salt,
+                    n=n,
+                    r=_bounded(params["r"], 1, 64),
+                    p=_bounded(params["p"], 1, 64),
                 )
             else:
-                raise KeyringError(f"keyring uses an unknown passphrase KDF {kdf!r}")
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, InvalidArgument):
-                raise
-            raise KeyringError("keyring passphrase parameters are malformed") from None
+                raise KeyringError("keyring uses an unknown passphrase KDF")
+        except KeyringError:
+            raise
+        except InvalidArgument as exc:
+            raise KeyringError(f"keyring passphrase parameters are unusable ({exc})") from None
+        except Exception as exc:  # argon2's HashingError, OverflowError, MemoryError, ...
+            raise KeyringError(
+                f"keyring passphrase parameters are malformed ({type(exc).__name__})"
+            ) from None
         self._cache = (salt, fingerprint, key)
         return key
 
@@ -181,9 +207,16 @@ class PassphraseProvider:
             kdf, params, salt = envelope["kdf"], envelope["params"], _unb64(envelope["salt"])
         except KeyError:
             raise KeyringError("keyring envelope is incomplete") from None
-        if not isinstance(params, Mapping):
+        if not isinstance(params, Mapping) or not isinstance(kdf, str):
             raise KeyringError("keyring passphrase parameters are malformed")
-        return _open_with(self._derive(str(kdf), params, salt), envelope, aad)
+        return _open_with(self._derive(kdf, params, salt), envelope, aad)
+
+
+def _bounded(value: object, low: int, high: int) -> int:
+    """A KDF cost from the file: an int within [low, high], else :class:`KeyringError`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise KeyringError(f"keyring passphrase parameters out of range ({low}..{high})")
+    return value
 
 
 class EnvKeyProvider:
@@ -194,6 +227,8 @@ class EnvKeyProvider:
     """
 
     def __init__(self, variable: str = DEFAULT_ENV_VARIABLE) -> None:
+        if not isinstance(variable, str) or not variable:
+            raise InvalidArgument("the environment variable name must be a non-empty string")
         self.variable = variable
 
     @property
@@ -249,9 +284,11 @@ def read_provider_name(path: Path) -> str:
     """The provider name in a keyring file's header (to pick a provider before opening)."""
     try:
         name = json.loads(path.read_text(encoding="utf-8"))["provider"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, IndexError):
         raise KeyringError(f"{path} is not a readable medguard keyring file") from None
-    return str(name)
+    if not isinstance(name, str):
+        raise KeyringError(f"{path} is not a readable medguard keyring file")
+    return name
 
 
 def read_keyring_file(path: Path, provider: KeyProvider, *, allow_insecure: bool = False) -> bytes:
@@ -264,9 +301,14 @@ def read_keyring_file(path: Path, provider: KeyProvider, *, allow_insecure: bool
         document = json.loads(path.read_text(encoding="utf-8"))
         header = {k: document[k] for k in ("format", "version", "provider")}
         envelope = document["envelope"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, IndexError):
         raise KeyringError(f"{path} is not a medguard keyring file") from None
-    if header["format"] != _FORMAT or header["version"] != _VERSION:
+    if (
+        header["format"] != _FORMAT
+        or type(header["version"]) is not int
+        or header["version"] != _VERSION
+        or not isinstance(header["provider"], str)
+    ):
         raise KeyringError(f"{path} is not a medguard keyring file of version {_VERSION}")
     if header["provider"] != provider.name:
         raise KeyringError(
