@@ -1,11 +1,16 @@
-"""Privacy for what leaves the hospital: re-identification risk of shared rows and
-generalization with Chinese and clinical hierarchies.
+"""Privacy for what leaves the hospital: re-identification risk of shared rows, generalization
+with Chinese and clinical hierarchies, and differentially private statistics.
 
-- :mod:`medguard.privacy.risk`: k-anonymity, l-diversity, prosecutor risk, suppression
-- :mod:`medguard.privacy.generalize`: region codes, dates, age bands, ICD-10
+- :mod:`medguard.privacy.risk`: k-anonymity, l-diversity, prosecutor risk, suppression, counted
+  in rows or in distinct subjects (``subject=``) on visit-level data
+- :mod:`medguard.privacy.generalize`: region codes, dates, age bands, ICD-10 (fail closed)
 - :mod:`medguard.privacy.ledger`: the persistent privacy-budget ledger (SQLite, multi-process)
-- :mod:`medguard.privacy.aggregates`: DP counts, sums and means with per-patient bounding
+- :mod:`medguard.privacy.aggregates`: DP counts, sums, means, quantiles with per-subject
+  bounding; each release reports the rows bounding dropped
 - :mod:`medguard.privacy.mechanisms`: integer (two-sided geometric) noise from the OS CSPRNG
+
+The subject (person) is named ``subject=`` everywhere in this package (the aggregates also
+accept their older ``patient=``).
 """
 
 from medguard.privacy.aggregates import (
