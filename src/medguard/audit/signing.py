@@ -11,7 +11,7 @@ A second party verifies with the public key alone: export it with :func:`public_
 :func:`load_public_key`. :func:`verify_signature` never trusts the public key a signature
 carries: the caller names the key it expects.
 
->>> from medguard.keys import Keyring
+>>> from medguard.keys import SECRET_ACCESS, Keyring
 >>> ring = Keyring.generate()
 >>> sig = sign(ring, b"certificate body")
 >>> verify_signature(b"certificate body", sig, public_key=public_key(ring))
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from medguard.errors import InvalidArgument
-from medguard.keys import Keyring
+from medguard.keys import SECRET_ACCESS, Keyring
 
 __all__ = [
     "SIGNING_PURPOSE",
@@ -56,22 +55,10 @@ def derive_key(
 ) -> tuple[str, bytes]:
     """``(key_id, 32 bytes)`` derived from ``keyring`` for ``purpose`` and ``context``.
 
-    Passes the keyring's secret-access token when its ``derive`` asks for one.
+    DANGER: returns key material (it passes the keyring's secret-access token).
     """
-    derive: Any = keyring.derive
-    kwargs: dict[str, Any] = {"key_id": key_id}
-    try:
-        parameters = inspect.signature(derive).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
-        parameters = {}  # type: ignore[assignment]
-    for name, parameter in parameters.items():
-        annotation = str(parameter.annotation)
-        if "SecretAccess" in annotation or name in ("access", "secret_access"):
-            from medguard.keys.keyring import SECRET_ACCESS
-
-            kwargs[name] = SECRET_ACCESS
-    derived = derive(purpose, context, **kwargs)
-    return str(derived.key_id), bytes(derived.material)
+    derived = keyring.derive(purpose, context, key_id=key_id, access=SECRET_ACCESS)
+    return derived.key_id, derived.material
 
 
 @dataclass(frozen=True)

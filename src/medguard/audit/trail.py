@@ -40,7 +40,6 @@ from medguard.keys import Keyring, Suite
 __all__ = ["AuditRecord", "AuditTrail", "InclusionProof"]
 
 HMAC_PURPOSE = "audit-hmac"
-SUBJECT_PURPOSE = "audit-subject-token"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
 _OWN = frozenset({"action", "actor", "time"})
@@ -236,28 +235,14 @@ class AuditTrail:
         return mac
 
     def subject_token(self, subject: str) -> str:
-        """The keyed token that stands for ``subject`` in records (never the subject itself)."""
+        """The keyed token that stands for ``subject`` in records (never the subject itself).
+
+        It is the keyring's :meth:`~medguard.keys.Keyring.subject_token`: stable across key
+        rotation, and unaffected when the subject's own key is destroyed.
+        """
         if not isinstance(subject, str) or not subject:
             raise InvalidArgument("a subject is a non-empty string")
-        ring_token = getattr(self._keyring, "subject_token", None)
-        if ring_token is not None:
-            return str(ring_token(subject))
-        kid, material = derive_key(self._keyring, SUBJECT_PURPOSE)
-        digest = Mac(material, self.hash_name).digest(subject.encode("utf-8"))
-        return f"st-{kid}-{digest[:16].hex()}"
-
-    def _subject_tokens(self, subject: str) -> set[str]:
-        """Every token ``subject`` may have in older records (one per usable keyring key)."""
-        tokens = {self.subject_token(subject)}
-        if getattr(self._keyring, "subject_token", None) is None:
-            for info in self._keyring.list(include_subject_keys=False):
-                try:
-                    _, material = derive_key(self._keyring, SUBJECT_PURPOSE, key_id=info.key_id)
-                except KeyringError:
-                    continue
-                digest = Mac(material, self.hash_name).digest(subject.encode("utf-8"))
-                tokens.add(f"st-{info.key_id}-{digest[:16].hex()}")
-        return tokens
+        return self._keyring.subject_token(subject)
 
     @property
     def origin(self) -> str:
@@ -462,7 +447,7 @@ class AuditTrail:
         (``"key.*"``); ``subject`` is tokenized before it is looked up.
         """
         low, high = _instant(since), _instant(until)
-        tokens = self._subject_tokens(subject) if subject is not None else None
+        tokens = {self.subject_token(subject)} if subject is not None else None
         for line, complete in self._backend.lines():
             if not complete:
                 return

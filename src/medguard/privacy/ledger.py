@@ -12,6 +12,12 @@ checks and records a spend in one ``BEGIN IMMEDIATE`` transaction, *before* any 
 
 Accounting is sequential composition: the epsilons (and deltas) of all spends add up.
 
+With ``audit=`` (an :class:`~medguard.typing.AuditSink` such as
+:class:`medguard.audit.AuditTrail`), every committed spend also appends a ``privacy.spend``
+record: dataset, epsilon, delta, the query description, the spend's ID and the numeric
+parameters (a string parameter is recorded by name only, as it might hold a value of the data).
+A refused spend records nothing.
+
 The ledger lives in a SQLite file by default (a path, or a ``sqlite:///path`` URL). Any other
 SQLAlchemy URL (e.g. ``postgresql+psycopg://user@host/db``) keeps it in that database; there the
 budget row is locked with ``SELECT ... FOR UPDATE`` for the same guarantees (needs the
@@ -30,6 +36,7 @@ from typing import Any
 
 from medguard._store import Db, Store
 from medguard.errors import BudgetExceeded, InvalidArgument, PrivacyError
+from medguard.typing import AuditSink
 
 __all__ = ["BudgetLedger", "Spend"]
 
@@ -73,10 +80,14 @@ class BudgetLedger:
     """The budget of one dataset, kept in a SQLite file (created on first use).
 
     ``BudgetLedger.open(path, dataset, epsilon=1.0, delta=1e-6)`` creates the dataset's budget
-    if the file does not have it yet, and otherwise checks that the totals agree.
+    if the file does not have it yet, and otherwise checks that the totals agree. ``audit``
+    receives a ``privacy.spend`` record after each committed spend.
     """
 
-    def __init__(self, path: str | os.PathLike[str], dataset: str) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], dataset: str, *, audit: AuditSink | None = None
+    ) -> None:
+        self.audit = audit
         self._store = Store(
             path, schema=(_BUDGET_TABLE, _SPEND_TABLE), error=PrivacyError, what="the budget ledger"
         )
@@ -89,16 +100,25 @@ class BudgetLedger:
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], dataset: str, *, epsilon: float, delta: float = 0.0
+        cls,
+        path: str | os.PathLike[str],
+        dataset: str,
+        *,
+        epsilon: float,
+        delta: float = 0.0,
+        audit: AuditSink | None = None,
     ) -> BudgetLedger:
-        """Open (or create) the ledger of ``dataset`` with total ``epsilon`` and ``delta``."""
+        """Open (or create) the ledger of ``dataset`` with total ``epsilon`` and ``delta``.
+
+        ``audit`` receives a ``privacy.spend`` record after each committed spend.
+        """
         if not (math.isfinite(epsilon) and epsilon > 0):
             raise InvalidArgument("the total epsilon must be a positive finite number")
         if not 0 <= delta < 1:
             raise InvalidArgument("the total delta must be in [0, 1)")
         if not dataset:
             raise InvalidArgument("name the dataset the budget belongs to")
-        ledger = cls(path, dataset)
+        ledger = cls(path, dataset, audit=audit)
         with ledger._store.transaction() as db:
             # ON CONFLICT: a concurrent creator of the same dataset wins, the totals are compared
             db.rows(
@@ -170,6 +190,20 @@ class BudgetLedger:
                  "caller": who, "query": query, "parameters": params},
             )  # fmt: skip
             spend_id = int(inserted[0][0])
+        if self.audit is not None:
+            # after the commit: the spend counts whether or not the audit write succeeds, and an
+            # audit failure is raised to the caller, who must not release the result unaudited
+            self.audit.append(
+                "privacy.spend",
+                actor=who,
+                dataset=self.dataset,
+                epsilon=epsilon,
+                delta=delta,
+                query=query,
+                spend_id=spend_id,
+                parameters=_numeric(parameters or {}),
+                parameter_names=sorted(str(k) for k in (parameters or {})),
+            )
         return Spend(spend_id, self.dataset, epsilon, delta, at, who, query, parameters or {})
 
     def remaining(self) -> tuple[float, float]:
@@ -188,6 +222,17 @@ class BudgetLedger:
                 {"dataset": self.dataset},
             )
         return [Spend(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in rows]
+
+
+def _numeric(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters whose values are finite numbers or booleans (safe to audit)."""
+    return {
+        str(key): value
+        for key, value in parameters.items()
+        if isinstance(value, bool)
+        or (isinstance(value, int) and abs(value) < 2**53)
+        or (isinstance(value, float) and math.isfinite(value))
+    }
 
 
 def _now() -> str:
