@@ -2,7 +2,7 @@
 
 For values drawn from a broad strategy (text with lone surrogates and full-width characters,
 None, NaN, pd.NA, NaT, numbers, bytes, dates, huge strings, real identifiers), given as a list,
-a numpy object array or a pandas Series:
+a numpy object array or a pandas Series, or alone (the scalar form):
 
 1. no operation raises anything but a :class:`~medguard.errors.MedguardError`;
 2. no operation returns a protected input (non-null, non-empty) unchanged.
@@ -127,10 +127,12 @@ VALUES = st.one_of(
     st.builds(Huge, st.integers(0, len(HUGE) - 1)),
 )
 COLUMNS = st.lists(VALUES, min_size=1, max_size=8)
-KINDS = ("list", "numpy", "pandas")
+KINDS = ("list", "numpy", "pandas", "scalar")
 
 
 def _as_kind(values: list[Any], kind: str) -> Any:
+    if kind == "scalar":
+        return values[0]
     if kind == "list":
         return list(values)
     array = np.empty(len(values), dtype=object)
@@ -138,7 +140,9 @@ def _as_kind(values: list[Any], kind: str) -> Any:
     return array if kind == "numpy" else pd.Series(array, dtype=object)
 
 
-def _items(out: Any) -> list[Any]:
+def _items(out: Any, kind: str) -> list[Any]:
+    if kind == "scalar":
+        return [out]
     if isinstance(out, pd.Series):
         return out.tolist()
     if isinstance(out, np.ndarray):
@@ -193,7 +197,8 @@ def _never(value: Any) -> bool:
 
 def _date_shift(values: Any) -> Any:
     """DateShift with a plain patient ID (P0, P1, P2) per row."""
-    patients = _as_kind([f"P{i % 3}" for i in range(len(values))], _kind_of(values))
+    kind = _kind_of(values)
+    patients = _as_kind([f"P{i % 3}" for i in range(1 if kind == "scalar" else len(values))], kind)
     return ps.DateShift(RING).apply(values, patients)
 
 
@@ -205,7 +210,9 @@ def _date_shift_odd_patients(values: Any) -> Any:
 def _kind_of(values: Any) -> str:
     if isinstance(values, pd.Series):
         return "pandas"
-    return "numpy" if isinstance(values, np.ndarray) else "list"
+    if isinstance(values, np.ndarray):
+        return "numpy"
+    return "list" if isinstance(values, list) else "scalar"
 
 
 def _decrypt_garbage(values: Any) -> Any:
@@ -284,9 +291,10 @@ def _check(name: str, values: list[Any], kind: str) -> None:
         raise AssertionError(
             f"{name} on a {kind} column raised {type(exc).__name__}, not a MedguardError"
         ) from exc
-    items = _items(out)
-    assert len(items) == len(values), f"{name} changed the column length"
-    for row, (raw, result) in enumerate(zip(values, items, strict=True)):
+    items = _items(out, kind)
+    raws = values[:1] if kind == "scalar" else values
+    assert len(items) == len(raws), f"{name} changed the column length"
+    for row, (raw, result) in enumerate(zip(raws, items, strict=True)):
         if _protected(raw) and _same(raw, result) and not may_stay(raw):
             raise AssertionError(f"{name} on a {kind} column returned row {row} unchanged")
 
