@@ -22,6 +22,13 @@ leave at least a third of it hidden, fewer characters are kept. Invalid or unexp
 bad check digit, a number where a string was expected) is never passed through: it is masked
 completely, keeping only its length, and counted in the :class:`MaskReport`; with
 ``strict=True`` it raises :class:`~medguard.errors.InvalidIdentifier` naming the row instead.
+Text holding a lone surrogate is such a value; ``None``, NaN, ``pd.NA`` and ``NaT`` are nulls.
+
+Options are checked when a mask is built: counts must be non-negative integers, and for
+identifiers of a fixed length ``first + last`` may show at most two thirds of the longest valid
+value (``MaskResidentID(first=-5)`` or ``first=10, last=4`` raise
+:class:`~medguard.errors.InvalidArgument`; :meth:`Mask.from_config` raises
+:class:`~medguard.errors.PolicyError`).
 
 The work is done on whole columns: strings are grouped by length into numpy code-point
 matrices, validated and masked with array operations; numpy unicode arrays and pyarrow string
