@@ -168,3 +168,20 @@ def test_ff1_refuses_pickling_and_copying():
             pickle.dumps(ff1, protocol=protocol)
     with pytest.raises(KeyringError):
         copy.copy(ff1)
+
+
+@given(st.sampled_from([2, 10, 36]), st.integers(min_value=20, max_value=300), st.data())
+def test_encrypt_int_equals_the_numerals_at_any_length(radix, length, data):
+    """encrypt_int on Python integers (any domain) is FF1 on the value's numerals."""
+    ff1 = FF1(KEY, radix)
+    values = data.draw(st.lists(st.integers(0, radix**length - 1), min_size=1, max_size=4))
+    numerals = np.array(
+        [[(x // radix**j) % radix for j in range(length - 1, -1, -1)] for x in values]
+    )
+    expected = ff1.encrypt_numerals(numerals, b"t")
+    out = ff1.encrypt_int(np.array(values, dtype=object), length, b"t")
+    as_numerals = [[(int(x) // radix**j) % radix for j in range(length - 1, -1, -1)] for x in out]
+    assert as_numerals == expected.tolist()
+    assert ff1.decrypt_int(out, length, b"t").tolist() == values
+    with pytest.raises(InvalidArgument):
+        ff1.encrypt_int(np.array([radix**length], dtype=object), length)

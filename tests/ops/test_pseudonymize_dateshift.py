@@ -73,6 +73,9 @@ def test_nulls_and_patients():
     with pytest.raises(InvalidIdentifier) as exc:
         DateShift(RING, strict=True).apply(["2025-01-03", "2025-01-04"], ["P1", b"P2"])
     assert exc.value.row == 1
+    out = SHIFT.apply(["2025-01-03"] * 4, [["P1"], "P1", True, 10**5000])
+    assert out[0] == out[2] == out[3] == "*" * 10  # unhashable, boolean, too long to print
+    assert out[1] == f"{MOVED:%Y-%m-%d}"
 
 
 def test_one_patient_for_many_dates_is_refused():

@@ -87,7 +87,16 @@ def test_nulls_bytes_and_numbers_in_a_plain_list(op, good):
             st.binary(max_size=5),
             st.integers(),
             st.floats(),
-            st.sampled_from([ID, MOBILE, SURROGATE, "１１０１０５１９４９１２３１００２Ｘ"]),
+            st.sampled_from(
+                [
+                    ID,
+                    MOBILE,
+                    SURROGATE,
+                    "１１０１０５１９４９１２３１００２Ｘ",
+                    "9" * 100_000,
+                    10**5000,
+                ]
+            ),
         ),
         max_size=12,
     ),

@@ -15,7 +15,8 @@ Two implementations that must agree bit for bit:
   encrypted once, and each of the ten rounds is one AES-ECB call over all values plus numpy
   arithmetic on the numerals. When the round numbers fit 64 bits (up to 18 decimal digits, 12
   base-36 characters) everything stays in numpy; longer values fall back to exact Python
-  integers for the modular step (the AES calls stay batched).
+  integers for the modular step (the AES calls stay batched). :meth:`FF1.encrypt_int` does the
+  same on integers (a value read as its numerals), without strings.
 
 Domain size: NIST's revision draft of SP 800-38G requires ``radix ** length >= 1,000,000``.
 Shorter inputs raise :class:`~medguard.errors.DomainTooSmall` unless the FF1 object is built
@@ -330,35 +331,52 @@ class FF1:
                 a, bb = _sub_mod(bb, y, modulus, fast), a
         return a, bb
 
-    def encrypt_int(
-        self, values: npt.NDArray[np.uint64], length: int, tweak: bytes = b""
-    ) -> npt.NDArray[np.uint64]:
+    def encrypt_int(self, values: npt.NDArray[Any], length: int, tweak: bytes = b"") -> Any:
         """Encrypt integers ``0 <= x < radix**length`` read as ``length`` numerals (no strings).
 
-        Only for domains where the fast 64-bit rounds apply (``radix**length < 2**63`` and
-        ``radix**ceil(length/2) < 2**32``); equal to :meth:`encrypt_numerals` on the digits.
+        Equal to :meth:`encrypt_numerals` on the digits. A ``uint64`` array in and out when the
+        fast 64-bit rounds apply (``radix**length < 2**63`` and ``radix**ceil(length/2) <
+        2**32``); otherwise an object array of Python integers (any length, more slowly).
         """
         return self._int_rounds(values, length, tweak, encrypt=True)
 
-    def decrypt_int(
-        self, values: npt.NDArray[np.uint64], length: int, tweak: bytes = b""
-    ) -> npt.NDArray[np.uint64]:
+    def decrypt_int(self, values: npt.NDArray[Any], length: int, tweak: bytes = b"") -> Any:
         """Inverse of :meth:`encrypt_int`."""
         return self._int_rounds(values, length, tweak, encrypt=False)
 
     def _int_rounds(
-        self, values: npt.NDArray[np.uint64], length: int, tweak: bytes, *, encrypt: bool
-    ) -> npt.NDArray[np.uint64]:
+        self, values: npt.NDArray[Any], length: int, tweak: bytes, *, encrypt: bool
+    ) -> Any:
         self._check_length(length)
-        v = length - length // 2
-        b = _byte_len(self.radix, v)
-        if self.radix**length >= _UINT64_LIMIT or b > 4:
-            raise InvalidArgument("encrypt_int needs a domain that fits the 64-bit rounds")
-        x = np.asarray(values, dtype=np.uint64)
-        split = np.uint64(self.radix**v)
-        a, bb = self._halves_rounds(x // split, x % split, length, tweak, encrypt=encrypt)
-        result: npt.NDArray[np.uint64] = a * split + bb
-        return result
+        radix = self.radix
+        u, v = length // 2, length - length // 2
+        b = _byte_len(radix, v)
+        split = radix**v
+        if radix**length < _UINT64_LIMIT and b <= 4:
+            x = np.asarray(values, dtype=np.uint64)
+            if x.size and int(x.max()) >= radix**length:
+                raise InvalidArgument(f"values must be integers from 0 to {radix}**{length} - 1")
+            step = np.uint64(split)
+            a, bb = self._halves_rounds(x // step, x % step, length, tweak, encrypt=encrypt)
+            result: npt.NDArray[np.uint64] = a * step + bb
+            return result
+        ints = [int(x) for x in np.asarray(values, dtype=object).tolist()]
+        if any(x < 0 or x >= radix**length for x in ints):
+            raise InvalidArgument(f"values must be integers from 0 to {radix}**{length} - 1")
+        if b > 15:  # NUM(B) does not fit the last MAC block: the scalar reference
+            numerals = np.array([_str(x, radix, length) for x in ints], dtype=np.int64)
+            rows = self._rounds_one_by_one(numerals.reshape(-1, length), tweak, encrypt=encrypt)
+            out = [_num(row, radix) for row in rows.tolist()]
+        else:
+            fast = 4 * ((b + 3) // 4) + 4 <= 8 and radix ** max(u, v) < _UINT64_LIMIT
+            kind: Any = np.uint64 if fast else object
+            a_in = np.array([x // split for x in ints], dtype=kind)
+            b_in = np.array([x % split for x in ints], dtype=kind)
+            a, bb = self._halves_rounds(a_in, b_in, length, tweak, encrypt=encrypt)
+            out = [int(p) * split + int(q) for p, q in zip(a.tolist(), bb.tolist(), strict=True)]
+        wide = np.empty(len(out), dtype=object)
+        wide[:] = out
+        return wide
 
 
 def _byte_len(radix: int, v: int) -> int:

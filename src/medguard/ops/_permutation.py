@@ -102,25 +102,21 @@ class IndexMap:
     def _permute_big(
         ff1: FF1, index: Any, size: int, bits: int, tweak: bytes, *, inverse: bool
     ) -> npt.NDArray[np.object_]:
-        """Cycle walking with FF1 over ``bits`` binary numerals, on Python integers."""
-        step = ff1.decrypt_numerals if inverse else ff1.encrypt_numerals
-        out = [int(i) for i in np.asarray(index, dtype=object).tolist()]
-        width = (bits + 7) // 8
-        todo = list(range(len(out)))
-        while todo:
-            raw = b"".join(out[i].to_bytes(width, "big") for i in todo)
-            matrix = np.frombuffer(raw, dtype=np.uint8).reshape(len(todo), width)
-            numerals = np.unpackbits(matrix, axis=1)[:, 8 * width - bits :]
-            mapped = step(numerals, tweak).astype(np.uint8)
-            padded = np.zeros((len(todo), 8 * width), dtype=np.uint8)
-            padded[:, 8 * width - bits :] = mapped
-            packed = np.packbits(padded, axis=1)
-            values = [int.from_bytes(row.tobytes(), "big") for row in packed]
-            for i, value in zip(todo, values, strict=True):
-                out[i] = value
-            todo = [i for i, value in zip(todo, values, strict=True) if value >= size]
-        result = np.empty(len(out), dtype=object)
-        result[:] = out
+        """Cycle walking on Python integers; each distinct index is mapped once."""
+        step = ff1.decrypt_int if inverse else ff1.encrypt_int
+        values = [int(i) for i in np.asarray(index, dtype=object).tolist()]
+        distinct = list(dict.fromkeys(values))
+        current = list(distinct)
+        pending = list(range(len(distinct)))
+        while pending:
+            batch = np.empty(len(pending), dtype=object)
+            batch[:] = [current[j] for j in pending]
+            for j, value in zip(pending, step(batch, bits, tweak).tolist(), strict=True):
+                current[j] = value
+            pending = [j for j in pending if current[j] >= size]
+        table = dict(zip(distinct, current, strict=True))
+        result = np.empty(len(values), dtype=object)
+        result[:] = [table[v] for v in values]
         return result
 
     def one_way(self, index: Any, size: int, tweak: bytes) -> Any:

@@ -519,8 +519,8 @@ class PseudonymizeResidentID(Pseudonymizer):
         index = ((region_index * size_days + offset) * seq_size + seq_index).astype(np.uint64)
         sizes = region_size * size_days * seq_size
         status = np.where(ok, 0, 1).astype(np.int8)
-        index_map, _ = self._index_map()
-        small = ok & np.fromiter(map(index_map.is_small, sizes.tolist()), dtype=bool, count=k)
+        floor = 2 if self.allow_small_domain else MIN_DOMAIN_SIZE
+        small = ok & (sizes < floor)
         status[small] = 2
         ok &= ~small
         new_index = np.zeros(k, dtype=np.uint64)
@@ -765,6 +765,8 @@ class PseudonymizePassport(_FieldPseudonymizer):
 
 
 _FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+#: Longest value (after a kept prefix) :class:`PseudonymizeDigits` maps; longer ones are invalid.
+MAX_DIGITS_LENGTH = 256
 
 
 @functools.lru_cache(maxsize=64)
@@ -776,9 +778,10 @@ def _prefix_regex(pattern: str) -> re.Pattern[str]:
 class PseudonymizeDigits(_FieldPseudonymizer):
     """Any string over ``alphabet`` (digits by default): length and alphabet kept.
 
-    Use it for medical record, admission and outpatient numbers, of any length (values of
-    more than 62 bits, such as 20-digit numbers or 16-character alphanumerics, take an exact
-    but slower path). Full-width characters are folded to ASCII first.
+    Use it for medical record, admission and outpatient numbers, of any length up to
+    :data:`MAX_DIGITS_LENGTH` (256) characters (values of more than 62 bits, such as 20-digit
+    numbers or 16-character alphanumerics, take an exact but slower path; longer values are
+    invalid input). Full-width characters are folded to ASCII first.
 
     ``keep_prefix=True`` keeps the leading match of ``prefix_pattern`` (by default the leading
     ASCII letters: ``MZ``, ``ZY``) and maps the rest; the prefix is part of the tweak, so
@@ -816,7 +819,11 @@ class PseudonymizeDigits(_FieldPseudonymizer):
             match = _prefix_regex(self.prefix_pattern).match(value)
             if match:
                 prefix, value = match.group(), value[match.end() :]
-        if not value or any(c not in self.alphabet for c in value):
+        if (
+            not value
+            or len(value) > MAX_DIGITS_LENGTH
+            or any(c not in self.alphabet for c in value)
+        ):
             return None
         return prefix, value, ""
 
@@ -1101,7 +1108,10 @@ class DateShift:
         for i in np.flatnonzero(todo & ~usable).tolist():
             problems[i] = _NO_PATIENT
         todo &= usable
-        kinds = np.fromiter(map(_value_kind, items), dtype=np.int8, count=n)
+        if all(map(str.__instancecheck__, items)):
+            kinds = np.zeros(n, dtype=np.int8)
+        else:
+            kinds = np.fromiter(map(_value_kind, items), dtype=np.int8, count=n)
         kinds[~todo] = -1
         for code, handler in ((0, _shift_texts), (1, _shift_dates), (2, _shift_naive)):
             rows = np.flatnonzero(kinds == code)
@@ -1129,19 +1139,27 @@ def _factorize(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], l
             return np.asarray(codes, dtype=np.intp), list(uniques)
         except TypeError:  # unhashable items: the dict below says which
             pass
+    items = values.tolist()
     seen: dict[Any, int] = {}
-    uniques_list: list[Any] = []
+    try:
+        found = np.fromiter((seen.setdefault(v, len(seen)) for v in items), np.intp, len(items))
+        return found, list(seen)
+    except TypeError:
+        pass
+    seen.clear()
+    uniques: list[Any] = []
     codes_list = []
-    for value in values.tolist():
+    for value in items:
         try:
-            code = seen.setdefault(value, len(seen))
-        except TypeError:
-            code = len(seen) + len(uniques_list) + 10**9  # never equal to another code
-        if code >= len(uniques_list):
-            uniques_list.append(value if code < 10**9 else _UNHASHABLE)
-            code = len(uniques_list) - 1
+            code = seen.setdefault(value, len(uniques))
+        except TypeError:  # an unhashable item is its own (unusable) patient
+            code = len(uniques)
+            uniques.append(_UNHASHABLE)
+        else:
+            if code == len(uniques):
+                uniques.append(value)
         codes_list.append(code)
-    return np.array(codes_list, dtype=np.intp), uniques_list
+    return np.array(codes_list, dtype=np.intp), uniques
 
 
 _UNHASHABLE = object()
@@ -1229,6 +1247,10 @@ def _shift_scalar(value: Any, days: int) -> tuple[Any, str | None]:
         return None, _OUT_OF_RANGE
 
 
+_DATE_COLUMNS = {8: np.arange(8), 10: np.array([0, 1, 2, 3, 5, 6, 8, 9])}
+_DATE_SEPARATORS = np.frombuffer(b"-/.", dtype=np.uint8)
+
+
 def _shift_texts(
     values: list[str], shift: Any, rows: Any, out: Any, problems: dict[int, str]
 ) -> None:
@@ -1242,19 +1264,13 @@ def _shift_texts(
         local, codes = groups[length]
         if codes.dtype != np.uint8:
             continue
-        digits = codes.astype(np.int64) - 48
+        columns = _DATE_COLUMNS[length]
+        numerals = codes[:, columns] - np.uint8(48)  # non-digits wrap above 9
+        shape = (numerals <= 9).all(axis=1)
         if length == 10:
             sep = codes[:, 4]
-            shape = (
-                (sep == codes[:, 7])
-                & np.isin(sep, np.frombuffer(b"-/.", dtype=np.uint8))
-                & (np.delete(digits, [4, 7], axis=1) <= 9).all(axis=1)
-                & (np.delete(digits, [4, 7], axis=1) >= 0).all(axis=1)
-            )
-            ymd = digits[:, [0, 1, 2, 3, 5, 6, 8, 9]]
-        else:
-            shape = ((digits >= 0) & (digits <= 9)).all(axis=1)
-            ymd = digits
+            shape &= (sep == codes[:, 7]) & np.isin(sep, _DATE_SEPARATORS)
+        ymd = numerals.astype(np.int64)
         year = ymd[:, :4] @ np.array([1000, 100, 10, 1])
         month = ymd[:, 4] * 10 + ymd[:, 5]
         day = ymd[:, 6] * 10 + ymd[:, 7]
@@ -1276,10 +1292,7 @@ def _shift_texts(
         local, codes, moved = local[in_range], codes[in_range], moved[in_range]
         ymd_new = _to_digits(_ymd_from_days(moved), 8) + np.uint8(48)
         new = codes.copy()
-        if length == 10:
-            new[:, [0, 1, 2, 3, 5, 6, 8, 9]] = ymd_new
-        else:
-            new = ymd_new
+        new[:, _DATE_COLUMNS[length]] = ymd_new
         out[rows[local]] = strings_from_codepoints(new)
     for i in np.flatnonzero(~fast).tolist():
         text, why = _shift_text(values[i], int(shift[i])) if encodable[i] else (None, _NOT_A_DATE)
@@ -1392,13 +1405,15 @@ def _shift_typed(
         pd = sys.modules.get("pandas")
         if pd is not None and isinstance(dates, pd.Series | pd.Index):
             tz = getattr(dates.dtype, "tz", None)
-            naive = dates.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else dates
-            if isinstance(naive, pd.Index):
-                naive = pd.Series(naive)
+            naive = pd.Series(dates) if isinstance(dates, pd.Index) else dates
+            if tz is not None:
+                naive = naive.dt.tz_convert("UTC").dt.tz_localize(None)
             values = naive.to_numpy()
 
             def rebuild(moved: npt.NDArray[Any]) -> Any:
-                series = pd.Series(moved, index=getattr(dates, "index", None))
+                series = pd.Series(
+                    moved, index=None if isinstance(dates, pd.Index) else dates.index
+                )
                 if tz is not None:
                     series = series.dt.tz_localize("UTC").dt.tz_convert(tz)
                 if isinstance(dates, pd.Index):
