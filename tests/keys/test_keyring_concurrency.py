@@ -3,6 +3,7 @@ resurrect none, give no subject two keys; a failed write changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import multiprocessing
 import sqlite3
@@ -157,7 +158,7 @@ OPERATIONS = {
     "disable": lambda r, old: r.disable(old),
     "set_primary": lambda r, old: r.set_primary(old),
     "destroy": lambda r, old: r.destroy(old),
-    "destroy_with_grace": lambda r, old: r.destroy(old, grace=__import__("datetime").timedelta(1)),
+    "destroy_with_grace": lambda r, old: r.destroy(old, grace=dt.timedelta(days=1)),
     "import_key": lambda r, old: r.import_key(bytes(32), "aes"),
 }
 
