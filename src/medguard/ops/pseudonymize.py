@@ -1135,8 +1135,8 @@ def _factorize(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], l
     pd = sys.modules.get("pandas")
     if pd is not None:
         try:
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            return np.asarray(codes, dtype=np.intp), list(uniques)
+            codes, distinct = pd.factorize(values, use_na_sentinel=False)
+            return np.asarray(codes, dtype=np.intp), list(distinct)
         except TypeError:  # unhashable items: the dict below says which
             pass
     items = values.tolist()
