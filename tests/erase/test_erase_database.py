@@ -301,3 +301,46 @@ def test_postgres_open_transaction_is_refused(pg) -> None:
         conn.exec_driver_sql(f"SELECT 1 FROM {prefix}labs")  # autobegins
         with pytest.raises(ErasureError, match="transaction open"):
             erase_subject(VICTIM, conn, _policy(prefix), keyring=ring, actor="dpo")
+
+
+class _DbApi:
+    """A plain DB-API connection (the generic path), optionally failing on commit."""
+
+    def __init__(self, conn: sqlite3.Connection, *, fail_commit: bool = False) -> None:
+        self._conn = conn
+        self._fail = fail_commit
+
+    def cursor(self) -> sqlite3.Cursor:
+        return self._conn.cursor()
+
+    def commit(self) -> None:
+        if self._fail:
+            raise sqlite3.OperationalError("disk I/O error")
+        self._conn.commit()
+
+    def rollback(self) -> None:
+        self._conn.rollback()
+
+
+def test_generic_dbapi_connection(sqlite_db) -> None:
+    """Any DB-API connection with cursor/commit/rollback works through its paramstyle."""
+    conn, ring, data = sqlite_db
+    expected = _expected_after(data, ring)
+    result = erase_subject(VICTIM, _DbApi(conn), _policy(""), keyring=ring, actor="dpo")
+    assert result.total_rows == 5
+    assert _sqlite_tables(conn) == expected
+
+
+def test_commit_failure_after_the_shred_says_so(sqlite_db) -> None:
+    """If the commit fails after the key was destroyed, the error says the rows are still there
+    and running the erasure again finishes it."""
+    conn, ring, data = sqlite_db
+    before = _sqlite_tables(conn)
+    with pytest.raises(ErasureError, match="run erase_subject again"):
+        erase_subject(VICTIM, _DbApi(conn, fail_commit=True), _policy(""), keyring=ring,
+                      actor="dpo")  # fmt: skip
+    assert _sqlite_tables(conn) == before
+    assert ring.find_subject_key(VICTIM).status is KeyStatus.DESTROYED
+    result = erase_subject(VICTIM, conn, _policy(""), keyring=ring, actor="dpo")
+    assert _sqlite_tables(conn) == _expected_after(data, ring)
+    assert result.record.counts["keys_already_destroyed"] == 1

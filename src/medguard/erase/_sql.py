@@ -13,6 +13,7 @@ SQLSTATE only: their messages can quote values (a foreign-key detail names the k
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -102,6 +103,12 @@ def _cursor_ops(
     return run, scalar
 
 
+def _rollback_quietly(rollback: Callable[[], object]) -> None:
+    """After a failed commit: roll back what is left, keeping the commit's error as the one."""
+    with contextlib.suppress(Exception):  # the commit's failure is what gets reported
+        rollback()
+
+
 def _refuse_open() -> ErasureError:
     return ErasureError(
         "the connection has a transaction open: commit or roll it back first, so that the "
@@ -125,10 +132,14 @@ def _sqlite(conn: sqlite3.Connection) -> Iterator[Sql]:
         else:
             conn.execute("ROLLBACK")
         raise
-    if pep249:
-        conn.commit()
-    else:
-        conn.execute("COMMIT")
+    try:
+        if pep249:
+            conn.commit()
+        else:
+            conn.execute("COMMIT")
+    except BaseException:
+        _rollback_quietly(lambda: conn.rollback() if pep249 else conn.execute("ROLLBACK"))
+        raise
 
 
 @contextmanager
@@ -155,7 +166,11 @@ def _dbapi(conn: Any) -> Iterator[Sql]:
     except BaseException:
         conn.rollback()
         raise
-    conn.commit()
+    try:
+        conn.commit()
+    except BaseException:
+        _rollback_quietly(conn.rollback)
+        raise
 
 
 @contextmanager

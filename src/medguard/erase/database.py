@@ -35,7 +35,7 @@ from medguard.erase.record import (
 )
 from medguard.erase.shred import NOTES_DONE, crypto_shred
 from medguard.errors import ErasureError, InvalidArgument, KeyringError, MedguardError
-from medguard.keys import Keyring, KeyStatus
+from medguard.keys import KeyInfo, Keyring, KeyStatus
 from medguard.typing import AuditSink
 
 __all__ = ["SubjectErasure", "erase_subject", "subject_tokens"]
@@ -237,7 +237,7 @@ def erase_subject(
     elif rules:
         notes.append("PostgreSQL and most servers keep dead rows until VACUUM reuses them")
     return _result(
-        token, rules, rows, shred, key is not None, tuple(notes), dry_run=dry_run,
+        token, rules, rows, shred, key, tuple(notes), dry_run=dry_run,
         actor=actor, approver=approver, legal_basis=legal_basis, audit=audit,
     )  # fmt: skip
 
@@ -247,7 +247,7 @@ def _result(
     rules: tuple[TableRule, ...],
     rows: dict[str, int],
     shred: DestructionRecord | None,
-    has_key: bool,
+    key: KeyInfo | None,
     row_notes: tuple[str, ...],
     *,
     dry_run: bool,
@@ -258,24 +258,27 @@ def _result(
 ) -> SubjectErasure:
     actions = sorted({rule.action for rule in rules})
     method = " and ".join(
-        [*(["crypto-shred of the subject's key"] if has_key else []),
+        [*(["crypto-shred of the subject's key"] if key is not None else []),
          *([f"database {'/'.join(actions)} in one transaction"] if rules else [])]
     ) or "nothing to erase"  # fmt: skip
     levels = [Assurance.LOGICAL] if rules else []
-    if shred is not None:
-        levels.append(shred.assurance)
     notes: list[str] = []
-    if shred is not None:
-        notes.extend(shred.notes)
-    elif has_key:
-        notes.extend(NOTES_DONE)
-    notes.extend(row_notes)
     counts = {f"rows.{table}": n for table, n in rows.items()}
     if shred is not None:
+        levels.append(shred.assurance)
+        notes.extend(shred.notes)
         counts.update(shred.counts)
+    elif key is not None and dry_run:
+        counts["keys"] = 1
+    elif key is not None:  # destroyed by an earlier run: the erasure finishes its rows
+        levels.append(Assurance.CRYPTOGRAPHIC_ERASE)
+        notes.extend(NOTES_DONE)
+        counts["keys_already_destroyed"] = 1
+    notes.extend(row_notes)
+    key_scope = () if key is None else (f"key:{key.key_id}",)
     record = DestructionRecord(
         what="subject",
-        scope=(f"subject:{token}", *(f"table:{rule.table}" for rule in rules)),
+        scope=(f"subject:{token}", *key_scope, *(f"table:{rule.table}" for rule in rules)),
         method=method,
         assurance=Assurance.weakest(levels),
         actor=actor,
