@@ -237,3 +237,17 @@ def test_a_failed_store_update_destroys_nothing(
             ring.destroy_subject("p1")
     assert ring.find_subject_key("p1").status is KeyStatus.ACTIVE  # type: ignore[union-attr]
     assert decrypt(column, Keyring.open(tmp_path / "r.keyring", _provider()), field="f") == ["a"]
+
+
+def test_a_creator_that_lost_the_race_uses_the_committed_key(tmp_path: Path) -> None:
+    """A handle that read 'no key' before another committed one inserts, conflicts, and then
+    uses the committed key (its key ID is the same, its material not)."""
+    path = tmp_path / "r.keyring"
+    winner = Keyring.create(path, _provider())
+    loser = Keyring.open(path, _provider())
+    column = encrypt(["a"], winner, field="f", subject=["p1"])
+    token = loser.subject_token("p1")
+    loser._create_subject_keys([token])  # as if its read had come before the winner's commit
+    late = encrypt(["b"], loser, field="f", subject=["p1"])
+    assert decrypt(column + late, winner, field="f") == ["a", "b"]
+    assert decrypt(column + late, loser, field="f") == ["a", "b"]

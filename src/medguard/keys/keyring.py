@@ -1200,7 +1200,9 @@ class Keyring:
         with self._lock:
             for row, material in zip(rows, materials, strict=True):
                 winner = row if back is None else back[row.token]
-                if winner.key_id == row.key_id:
+                # key IDs follow from tokens, so a racing creator's row has our key ID: only
+                # the wrapped blob (random nonce and key) tells whose key was committed
+                if winner.key_id == row.key_id and winner.wrapped == row.wrapped:
                     ours += 1
                     self._remember(row, material, when)
                     out[row.token] = (row, material)
