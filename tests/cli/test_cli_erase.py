@@ -287,3 +287,14 @@ def test_usage_errors(keyring_path, ids_file) -> None:
     with pytest.raises(SystemExit) as info:
         main(["erase", "subject", "--keyring", str(keyring_path), "--grace", "-1"])
     assert info.value.code == 2
+
+
+def test_several_files_json_lines(tmp_path, capsys) -> None:
+    """Several paths with --json print one record per line; --certificate needs one path."""
+    paths = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for p in paths:
+        p.write_text("x", encoding="utf-8")
+    assert main(["erase", "file", *map(str, paths), "--yes", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["what"] for line in lines] == ["file", "file"]
+    assert main(["erase", "file", str(tmp_path), str(tmp_path), "--certificate", "c.json"]) == 2

@@ -254,3 +254,9 @@ def test_record_never_holds_file_contents(tmp_path: Path) -> None:
     result = erase_file(target, actor="dpo")
     assert b"PATIENT" not in result.record.canonical_json()
     assert result.record.scope == (f"path:{target}",)
+
+
+def test_the_file_system_root_is_refused() -> None:
+    """erase_file('/') is refused outright, even as a dry run."""
+    with pytest.raises(ErasureError, match="root"):
+        erase_file("/", dry_run=True, actor="dpo")

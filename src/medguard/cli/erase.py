@@ -284,7 +284,8 @@ def _finish(args: argparse.Namespace, record: Any, keyring: Any, lines: list[str
         write_atomically(args.certificate, cert.to_json().encode("utf-8"))
         lines.append(f"certificate: {args.certificate} (signed by key {cert.key_id})")
     if args.json:
-        print(json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
+        indent = None if getattr(args, "json_lines", False) else 2
+        print(json.dumps(record.to_dict(), indent=indent, ensure_ascii=False))
         return EXIT_OK
     for line in lines:
         print(line)
@@ -407,7 +408,11 @@ def _run_dataset(args: argparse.Namespace) -> int:
 
 def _run_file(args: argparse.Namespace) -> int:
     from medguard.erase import erase_file
+    from medguard.errors import InvalidArgument
 
+    if args.certificate is not None and len(args.paths) > 1:
+        raise InvalidArgument("--certificate takes one PATH per run (one record, one certificate)")
+    args.json_lines = len(args.paths) > 1  # several records: one JSON document per line
     needs_keyring = args.certificate is not None or args.audit is not None
     keyring = _open_keyring(args) if needs_keyring else None
     # refuse symlinks and special files (and show the plan) before asking

@@ -277,6 +277,8 @@ def erase_file(
         except (KeyError, OSError):
             actor = "unknown"
     check_people(actor, approver, legal_basis)
+    if os.path.dirname(root) == root:
+        raise ErasureError(f"refusing to erase {root}: the root of the file system")
     files, dirs = _walk(root)
     mounts = current_mounts()
     judged = [_judge(item, mounts) for item in files]
