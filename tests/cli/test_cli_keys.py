@@ -72,3 +72,94 @@ def test_errors_exit_2(keyring_path: Path, capsys: pytest.CaptureFixture[str]) -
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MEDGUARD_KEYRING_PASSPHRASE", "another passphrase")
         assert main(["keys", "list", "--keyring", str(keyring_path)]) == 2
+
+
+def _ring(path: Path) -> Keyring:
+    return Keyring.open(path, PassphraseProvider(PASSPHRASE, time_cost=1, memory_cost=1024))
+
+
+def test_create_into_a_missing_directory_is_a_usage_error(
+    keyring_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No traceback: exit 2 and a message naming the missing directory."""
+    target = keyring_path.parent / "missing" / "his.keyring"
+    assert main(["keys", "create", "--keyring", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_list_leaves_subject_keys_out_and_pages_them(
+    keyring_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A keyring with 250 subject keys lists 1 line by default; --subjects pages by 100."""
+    main(["keys", "create", "--keyring", str(keyring_path)])
+    _ring(keyring_path).subject_keys([f"P{n}" for n in range(250)])
+    capsys.readouterr()
+    assert main(["keys", "list", "--keyring", str(keyring_path)]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2  # header and the primary key
+    assert "subject keys: 250" in captured.err
+    assert main(["keys", "list", "--keyring", str(keyring_path), "--subjects"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 101
+    args = ["--subjects", "--limit", "5", "--offset", "248", "--format", "json"]
+    assert main(["keys", "list", "--keyring", str(keyring_path), *args]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3
+    assert {r["kind"] for r in rows} == {"subject"}
+    with pytest.raises(SystemExit) as exited:  # argparse refuses it
+        main(["keys", "list", "--keyring", str(keyring_path), "--limit", "-1"])
+    assert exited.value.code == 2
+
+
+def test_subject_find_rotate_destroy_cancel_due(
+    keyring_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """keys subject finds a subject's key by its ID (never printing the ID), rotates it, and
+    destroys it with a grace period that cancel undoes."""
+    main(["keys", "create", "--keyring", str(keyring_path)])
+    info = _ring(keyring_path).subject_key("110101199003071234")
+    base = ["keys", "subject", "--keyring", str(keyring_path), "110101199003071234"]
+    capsys.readouterr()
+    assert main([*base, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    shown = json.loads(out)
+    assert shown["key_id"] == info.key_id
+    assert shown["subject_token"] == info.subject_token
+    assert "110101199003071234" not in out
+    assert main(["keys", "subject", "--keyring", str(keyring_path), "unknown"]) == 2
+    assert main([*base, "--rotate"]) == 0
+    assert _ring(keyring_path).find_subject_key("110101199003071234").generation == 2  # type: ignore[union-attr]
+    assert main([*base, "--destroy"]) == 2  # needs --yes
+    assert "--yes" in capsys.readouterr().err
+    assert main([*base, "--destroy", "--grace", "30", "--yes"]) == 0
+    assert "pending_destruction" in capsys.readouterr().out
+    assert main(["keys", "cancel", "--keyring", str(keyring_path), "110101199003071234"]) == 0
+    assert _ring(keyring_path).find_subject_key("110101199003071234").status is KeyStatus.ACTIVE  # type: ignore[union-attr]
+    with pytest.raises(SystemExit) as exited:  # a grace period must be more than 0 days
+        main([*base, "--destroy", "--grace", "0", "--yes"])
+    assert exited.value.code == 2
+    assert main(["keys", "due", "--keyring", str(keyring_path)]) == 0
+    assert "0 key(s) destroyed" in capsys.readouterr().out
+    assert main([*base, "--destroy", "--yes"]) == 0
+    assert _ring(keyring_path).find_subject_key("110101199003071234").status is KeyStatus.DESTROYED  # type: ignore[union-attr]
+
+
+def test_rotate_subjects_and_destroy_with_grace(
+    keyring_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rotate-subjects takes IDs or --all; destroy --grace makes a keyring key pending."""
+    main(["keys", "create", "--keyring", str(keyring_path)])
+    _ring(keyring_path).subject_keys(["a", "b", "c"])
+    assert main(["keys", "rotate-subjects", "--keyring", str(keyring_path), "a", "b"]) == 0
+    assert "2 subject(s)" in capsys.readouterr().out
+    assert main(["keys", "rotate-subjects", "--keyring", str(keyring_path), "--all"]) == 0
+    assert "3 subject(s)" in capsys.readouterr().out
+    assert main(["keys", "rotate-subjects", "--keyring", str(keyring_path)]) == 2
+    old = _ring(keyring_path).primary.key_id
+    main(["keys", "rotate", "--keyring", str(keyring_path)])
+    args = ["keys", "destroy", "--keyring", str(keyring_path), old, "--grace", "7", "--yes"]
+    assert main(args) == 0
+    assert _ring(keyring_path).get(old).status is KeyStatus.PENDING_DESTRUCTION
+    assert main(["keys", "cancel", "--keyring", str(keyring_path), old]) == 0
+    assert _ring(keyring_path).get(old).status is KeyStatus.ACTIVE
