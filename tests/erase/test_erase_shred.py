@@ -7,6 +7,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medguard import decrypt, encrypt, encrypt_deterministically
 from medguard.erase import (
@@ -238,3 +240,21 @@ def test_dataset_key_grace_cancel_and_due(ring: Keyring) -> None:
     assert record.scope == (f"key:{old}",)
     with pytest.raises(KeyDestroyed):
         decrypt(value, ring, table="study", field="x")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    owners=st.lists(st.integers(0, 5), min_size=1, max_size=30),
+    shredded=st.sets(st.integers(0, 5), min_size=1),
+)
+def test_exactly_the_shredded_subjects_rows_fail(owners: list[int], shredded: set[int]) -> None:
+    """For any rows and any set of shredded subjects: a row fails iff its subject was shredded."""
+    ring = Keyring.generate()
+    subjects = [f"S{o}" for o in owners]
+    values = encrypt([f"v{i}" for i in range(len(owners))], ring, subject=subjects)
+    present = {o for o in shredded if f"S{o}" in subjects}
+    if present:
+        crypto_shred([f"S{o}" for o in sorted(present)], ring, actor="dpo")
+    report = try_decrypt(values, ring)
+    assert {f.row for f in report.failures} == {i for i, o in enumerate(owners) if o in present}
+    assert all(isinstance(f.error, KeyDestroyed) for f in report.failures)

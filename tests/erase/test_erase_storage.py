@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medguard.erase.storage import (
     Device,
@@ -147,3 +149,11 @@ def test_tmpfs_by_magic_number() -> None:
     place = locate(shm, mounts=[])
     assert place.fstype == "tmpfs"
     assert place.kind is FsKind.MEMORY
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), min_size=1))
+def test_mountinfo_escapes_round_trip(name: str) -> None:
+    """A mount point with spaces, tabs or backslashes reads back as it was mounted."""
+    escaped = "".join(f"\\{ord(c):03o}" if c in " \t\\" else c for c in name)
+    (mount,) = parse_mountinfo(f"40 27 0:45 / /mnt/{escaped} rw - ext4 /dev/sdb1 rw\n")
+    assert mount.mount_point == f"/mnt/{name}"

@@ -119,7 +119,7 @@ def _unescape(text: str) -> str:
 def parse_mountinfo(text: str) -> list[Mount]:
     """Parse the text of ``/proc/<pid>/mountinfo`` (malformed lines are skipped)."""
     mounts = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # only \n ends a line: \r and others stay in names
         fields = line.split(" ")
         try:
             sep = fields.index("-", 6)
