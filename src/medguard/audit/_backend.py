@@ -9,7 +9,6 @@ for checkpoints.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -19,6 +18,11 @@ from typing import Protocol
 
 from medguard._store import Store
 from medguard.errors import AuditError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Backend", "FileBackend", "Locked", "SqlBackend", "open_backend"]
 
@@ -64,6 +68,10 @@ class Backend(Protocol):
 
     def repair(self) -> int:
         """Cut a torn last line; how many bytes were cut (0 when none)."""
+        ...
+
+    def exists(self) -> bool:
+        """True when there is a trail to read."""
         ...
 
 
@@ -116,7 +124,13 @@ class FileBackend:
         self.checkpoint_path = path.with_name(path.name + ".checkpoints")
         self.where = str(path)
 
+    def exists(self) -> bool:
+        """True when the trail file exists."""
+        return self.path.exists()
+
     def _open(self) -> int:
+        if fcntl is None:  # pragma: no cover - not POSIX
+            raise AuditError("a file audit trail needs POSIX file locks: use an SQLite trail")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
@@ -221,8 +235,9 @@ _CHECKPOINT_TABLE = (
 
 
 class _SqlLocked:
-    def __init__(self, db: object) -> None:
+    def __init__(self, db: object, next_seq: int) -> None:
         self._db = db
+        self._next = next_seq
 
     def tail(self, position: int) -> tuple[list[bytes], int]:
         rows = self._db.rows(  # type: ignore[attr-defined]
@@ -244,8 +259,6 @@ class _SqlLocked:
             {"size": size, "note": note},
         )
 
-    _next = 0
-
 
 class SqlBackend:
     """A trail in the ``audit_record`` table of a SQLite file or a SQLAlchemy database.
@@ -263,14 +276,16 @@ class SqlBackend:
         )
         self.where = self._store.where
 
+    def exists(self) -> bool:
+        """A database trail always exists (its tables are made on first use)."""
+        return True
+
     @contextmanager
     def locked(self) -> Iterator[Locked]:
         with self._store.transaction() as db:
             db.lock_table("audit_record")
             top = db.rows("SELECT MAX(seq) FROM audit_record")[0][0]
-            locked = _SqlLocked(db)
-            locked._next = 0 if top is None else int(top) + 1
-            yield locked
+            yield _SqlLocked(db, 0 if top is None else int(top) + 1)
 
     def lines(self) -> Iterator[tuple[bytes, bool]]:
         last = -1

@@ -187,6 +187,7 @@ class AuditTrail:
         actor: str | None = None,
         checkpoint_every: int | None = None,
         hash: HashName | None = None,
+        create: bool = True,
     ) -> AuditTrail:
         """Open (or start) the trail at ``target``: a file path (one record a line), an SQLite
         file (``*.db``, ``sqlite:///path``) or a SQLAlchemy URL (``postgresql+psycopg://...``).
@@ -195,12 +196,16 @@ class AuditTrail:
         ``user@host``); ``checkpoint_every`` signs a checkpoint each time the trail passes a
         multiple of that many records. ``hash`` (``"sha256"`` or ``"sm3"``) is found from the
         key of the first record; name it when ``keyring`` does not hold that key (a co-signer
-        reading another party's trail).
+        reading another party's trail). With ``create=False`` a trail file that does not exist
+        raises :class:`AuditError` instead of being started.
         """
         if not isinstance(keyring, Keyring):
             raise InvalidArgument("AuditTrail.open needs a medguard.keys.Keyring")
+        backend = open_backend(target)
+        if not create and not backend.exists():
+            raise AuditError(f"no audit trail at {backend.where}")
         return cls(
-            open_backend(target),
+            backend,
             keyring,
             actor=actor,
             checkpoint_every=checkpoint_every,

@@ -170,7 +170,7 @@ def _trail(args: argparse.Namespace, *, hash: Any = None) -> Any:
     from medguard.audit import AuditTrail
     from medguard.cli.keys import _open
 
-    return AuditTrail.open(args.path, _open(args), hash=hash)
+    return AuditTrail.open(args.path, _open(args), hash=hash, create=False)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -319,8 +319,11 @@ def _cosign(args: argparse.Namespace) -> int:
 
 def _repair(args: argparse.Namespace) -> int:
     from medguard.audit._backend import FileBackend, open_backend
+    from medguard.errors import AuditError
 
     backend = open_backend(args.path)
+    if not backend.exists():
+        raise AuditError(f"no audit trail at {backend.where}")
     torn = None
     for _, tail in backend.batches():
         torn = tail
