@@ -187,7 +187,7 @@ def _sync_directory(directory: str) -> None:
 
 
 def _erase_one(item: _Planned, overwrite: bool, passes: int) -> int:
-    """Overwrite (when asked), rename and unlink one file; the bytes overwritten per pass."""
+    """Overwrite (when asked), rename and unlink one file; its size when it was opened."""
     flags = os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(item.path, flags)
@@ -215,17 +215,17 @@ def _erase_one(item: _Planned, overwrite: bool, passes: int) -> int:
     except OSError as exc:
         raise ErasureError(f"unlinking {item.path} failed: {exc.strerror}") from None
     _sync_directory(directory)
-    return size if overwrite else 0
+    return size
 
 
 def _outcome(
     item: _Planned, judged: tuple[bool, bool, str, str | None, tuple[str, ...]], done: bool,
-    passes: int,
+    passes: int, size: int | None = None,
 ) -> FileOutcome:  # fmt: skip
     overwrite, reaches, fstype, device, reasons = judged
     return FileOutcome(
         path=item.path,
-        size=item.st.st_size,
+        size=item.st.st_size if size is None else size,
         fstype=fstype,
         device=device,
         action="overwrite and unlink" if overwrite else "unlink",
@@ -290,8 +290,8 @@ def erase_file(
     else:
         try:
             for item, j in zip(files, judged, strict=True):
-                _erase_one(item, j[0], passes)
-                outcomes.append(_outcome(item, j, True, passes))
+                size = _erase_one(item, j[0], passes)
+                outcomes.append(_outcome(item, j, True, passes, size))
             for directory in dirs:  # deepest first
                 try:
                     os.rmdir(directory)
