@@ -403,9 +403,12 @@ def _ads(
             if _is_null(rid):
                 raise InvalidArgument(f"record ID is missing for row {r}")
         chosen = [str(rid) for rid in chosen]
-    for r, rid in zip(rows, chosen, strict=True):
-        if not encodable(rid):
-            raise InvalidArgument(f"record ID of row {r} is not valid Unicode (a lone surrogate)")
+    if not encodable("".join(chosen)):  # one C-level pass; the loop only names the row
+        for r, rid in zip(rows, chosen, strict=True):
+            if not encodable(rid):
+                raise InvalidArgument(
+                    f"record ID of row {r} is not valid Unicode (a lone surrogate)"
+                )
     return record_associated_data(scheme, key_id, table, field, chosen)
 
 
