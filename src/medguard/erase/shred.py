@@ -132,9 +132,9 @@ def _plan(target: ShredTarget, keyring: Keyring) -> tuple[str, list[_Planned]]:
         key_scope = (f"key:{info.key_id}",)
         return "dataset key", [_Planned(info.key_id, key_scope, None, info.status)]
     planned = []
-    for subject in _subjects(target):
+    subjects = _subjects(target)
+    for subject, found in zip(subjects, keyring.subject_keys(subjects, create=False), strict=True):
         token = keyring.subject_token(subject)
-        found = keyring.find_subject_key(subject)
         if found is None:
             raise KeyNotFound(f"subject:{token}")
         scope = (f"subject:{token}", f"key:{found.key_id}")
