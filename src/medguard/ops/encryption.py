@@ -168,6 +168,9 @@ class _Rows:
             self.rows = [] if _is_null(values) else [0]
 
     def result(self, values: Any, out: list[Any], *, plain: bool = False) -> Any:
+        """``out`` as the kind of ``values``. ``plain``: the items may not fit the input's
+        dtype (decrypted ints, ``bytes`` ciphertexts from a string column), so a string dtype
+        is not forced on them."""
         if self.cd is None:
             if isinstance(values, list):
                 return out
@@ -454,7 +457,7 @@ def _encrypt(
             records=records,
             output=output,
         )
-        return data.result(values, sealed)
+        return data.result(values, sealed, plain=output == "bytes")
 
     whole = len(groups) == 1 and len(next(iter(groups.values()))) == len(items)
     out: list[Any] = [None] * len(items)
@@ -482,7 +485,7 @@ def _encrypt(
         else:
             for r, c in zip(group_rows, encoded, strict=True):
                 out[r] = c
-    return data.result(values, out)
+    return data.result(values, out, plain=output == "bytes")
 
 
 def encrypt(
@@ -846,7 +849,8 @@ def rewrap(
             out[r] = c
         moved += len(rows)
     failures = tuple(RowFailure(r, opened.failures[r]) for r in sorted(opened.failures))
-    return RewrapReport(data.result(values, out), moved, unchanged, failures)
+    any_bytes = any(form == "bytes" for _, _, form in opened.groups)
+    return RewrapReport(data.result(values, out, plain=any_bytes), moved, unchanged, failures)
 
 
 # --------------------------------------------------------------------------- inspection
