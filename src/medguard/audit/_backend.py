@@ -27,13 +27,17 @@ except ImportError:  # pragma: no cover - not POSIX
 __all__ = ["Backend", "FileBackend", "Locked", "SqlBackend", "open_backend"]
 
 _CHUNK = 10_000
+_BLOCK = 1 << 23
 
 
 class Locked(Protocol):
     """The trail's view inside its lock."""
 
-    def tail(self, position: int) -> tuple[list[bytes], int]:
-        """Complete lines written after ``position`` and the position after them."""
+    position: int
+
+    def tail(self, position: int) -> Iterator[list[bytes]]:
+        """The complete lines written after ``position``, many at a time; once read,
+        :attr:`position` is the position after them."""
         ...
 
     def write(self, lines: list[bytes]) -> int:
@@ -78,22 +82,33 @@ class Backend(Protocol):
 class _FileLocked:
     def __init__(self, backend: FileBackend, fd: int) -> None:
         self._backend, self._fd = backend, fd
+        self.position = 0
 
-    def tail(self, position: int) -> tuple[list[bytes], int]:
+    def tail(self, position: int) -> Iterator[list[bytes]]:
         size = os.fstat(self._fd).st_size
+        self.position = position
         if size == position:
-            return [], position
+            return iter(())
         if size < position:
             raise AuditError(
                 f"the audit trail at {self._backend.where} shrank while open (truncated?)"
             )
-        data = os.pread(self._fd, size - position, position)
-        if not data.endswith(b"\n"):
+        if os.pread(self._fd, 1, size - 1) != b"\n":
             raise AuditError(
                 f"the audit trail at {self._backend.where} ends in a torn record (a crash "
                 "during an append?): verify it, then cut it with `medguard audit repair`"
             )
-        return data[:-1].split(b"\n"), size
+        self.position = size
+        return self._chunks(position, size)
+
+    def _chunks(self, start: int, end: int) -> Iterator[list[bytes]]:
+        carry = b""
+        while start < end:
+            data = os.pread(self._fd, min(_BLOCK, end - start), start)
+            start += len(data)
+            lines = (carry + data).split(b"\n")
+            carry = lines.pop()
+            yield lines
 
     def write(self, lines: list[bytes]) -> int:
         data = memoryview(b"".join(line + b"\n" for line in lines))
@@ -173,7 +188,7 @@ class FileBackend:
         carry = b""
         with f:
             while True:
-                block = f.read(1 << 23)
+                block = f.read(_BLOCK)
                 if not block:
                     break
                 lines = (carry + block).split(b"\n")
@@ -238,12 +253,22 @@ class _SqlLocked:
     def __init__(self, db: object, next_seq: int) -> None:
         self._db = db
         self._next = next_seq
+        self.position = 0
 
-    def tail(self, position: int) -> tuple[list[bytes], int]:
-        rows = self._db.rows(  # type: ignore[attr-defined]
-            "SELECT seq, line FROM audit_record WHERE seq >= :n ORDER BY seq", {"n": position}
-        )
-        return [str(r[1]).encode("utf-8") for r in rows], position + len(rows)
+    def tail(self, position: int) -> Iterator[list[bytes]]:
+        self.position = position
+        last = position - 1
+        while True:
+            rows = self._db.rows(  # type: ignore[attr-defined]
+                "SELECT seq, line FROM audit_record WHERE seq > :last ORDER BY seq LIMIT :n",
+                {"last": last, "n": _CHUNK},
+            )
+            if rows:
+                last = int(rows[-1][0])
+                self.position += len(rows)
+                yield [str(r[1]).encode("utf-8") for r in rows]
+            if len(rows) < _CHUNK:
+                return
 
     def write(self, lines: list[bytes]) -> int:
         start = self._next

@@ -363,23 +363,22 @@ class AuditTrail:
             if self._state is not None
             else _State(frontier=Frontier(self.hash_name))
         )
-        lines, position = locked.tail(state.position)
         h = chain_hasher(self.hash_name)
-        for line in lines:
-            parsed = parse_fast(line)
-            if parsed is None:
-                raise AuditError(
-                    f"record {state.count} of the audit trail at {self.where} is malformed: "
-                    "run `medguard audit verify`"
-                )
-            _, record_hash, _, _, _, _ = parsed
-            digest = bytes.fromhex(record_hash)
-            state.frontier.add(h(b"\x00" + digest))
-            if state.first is None:
-                state.first = record_hash
-            state.last = record_hash
-            state.count += 1
-        state.position = position
+        for lines in locked.tail(state.position):
+            for line in lines:
+                parsed = parse_fast(line)
+                if parsed is None:
+                    raise AuditError(
+                        f"record {state.count} of the audit trail at {self.where} is malformed: "
+                        "run `medguard audit verify`"
+                    )
+                record_hash = parsed[1]
+                state.frontier.add(h(b"\x00" + bytes.fromhex(record_hash)))
+                if state.first is None:
+                    state.first = record_hash
+                state.last = record_hash
+                state.count += 1
+        state.position = locked.position
         return state
 
     def _synced(self) -> _State:
