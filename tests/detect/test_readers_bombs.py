@@ -184,3 +184,24 @@ def test_wide_rows_make_smaller_batches(tmp_path, monkeypatch, hide_pyarrow):
     batches = list(read_table(path, "csv"))
     assert len(batches) > 1
     assert all(columns.rows * 100 <= 1_100 for _, columns in batches)
+
+
+def test_rows_are_counted_before_openpyxl_opens_the_workbook(tmp_path, monkeypatch):
+    """A sheet without a <dimension> element (openpyxl parses such a sheet whole when it opens
+    the workbook: 20 million rows took minutes and gigabytes) is refused from a count of its
+    row tags first."""
+    monkeypatch.setattr(readers, "MAX_XLSX_ROWS", 50)
+    path = _workbook(tmp_path / "nodim.xlsx", rows=60)
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml")
+    start = sheet.index(b"<dimension")
+    bomb = _with_part(path, "xl/worksheets/sheet1.xml",
+                      sheet[:start] + sheet[sheet.index(b"/>", start) + 2 :])  # fmt: skip
+    loaded = []
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: loaded.append(1))
+    assert "MAX_XLSX_ROWS" in _refused(bomb, "xlsx")
+    assert loaded == []
+    monkeypatch.setattr(readers, "MAX_XLSX_ROWS", 1_000)
+    monkeypatch.setattr(readers, "MAX_XLSX_CELLS", 100)
+    assert "MAX_XLSX_CELLS" in _refused(bomb, "xlsx")
+    assert loaded == []
