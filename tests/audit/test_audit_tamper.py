@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medguard.audit import AuditTrail, Checkpoint
 from medguard.audit.canonical import canonical_json
@@ -234,3 +236,39 @@ def test_a_record_under_a_destroyed_key_is_unverifiable(tmp_path, ring):
     ring.rotate()
     ring.destroy("audit1")
     _check(path, ring, "unverifiable", 0)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_any_byte_changed_anywhere_is_detected(tmp_path_factory, data):
+    """Changing, removing or inserting bytes anywhere in a trail file never verifies as intact."""
+    path = tmp_path_factory.mktemp("fuzz") / "a.jsonl"
+    ring = Keyring.generate(key_id="audit1")
+    trail = AuditTrail.open(path, ring)
+    trail.append_many([("tick", {"n": i, "dataset": "visits"}) for i in range(6)])
+    trail.checkpoint()
+    original = path.read_bytes()
+    at = data.draw(st.integers(0, len(original) - 1))
+    how = data.draw(st.sampled_from(["flip", "delete", "insert"]))
+    if how == "flip":
+        value = data.draw(st.integers(0, 255).filter(lambda b: b != original[at]))
+        changed = original[:at] + bytes([value]) + original[at + 1 :]
+    elif how == "delete":
+        length = data.draw(st.integers(1, 40))
+        changed = original[:at] + original[at + length :]
+    else:
+        changed = original[:at] + data.draw(st.binary(min_size=1, max_size=8)) + original[at:]
+    if changed == original:
+        return
+    path.write_bytes(changed)
+    result = AuditTrail.open(path, ring).verify()
+    assert not result.ok
+    assert result.kind in {
+        "modified",
+        "deleted",
+        "reordered",
+        "inserted",
+        "truncated",
+        "forged",
+        "torn",
+    }
