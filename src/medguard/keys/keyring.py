@@ -392,7 +392,7 @@ class Keyring:
         self._lock = threading.RLock()
         # Derived subkeys by (key ID, purpose, context, length): HKDF costs microseconds,
         # and scalar calls in a loop would pay it per value.
-        self._derived: dict[tuple[str, str, str, int], bytes] = {}
+        self._derived: dict[str, dict[tuple[str, str, int], bytes]] = {}
         self._db: Store | sk.MemoryDb | None = None
         self._crypto: sk.SubjectCrypto | None = None
         # subject keys read from the store: key ID -> (row without material, material, when)
@@ -521,12 +521,9 @@ class Keyring:
                     if result or not skip_empty:
                         self._write(state)
             self._state = state
-            self._derived = {
-                k: v
-                for k, v in self._derived.items()
-                if k[0] in state.keys
-                and state.keys[k[0]].info.status in (KeyStatus.PRIMARY, KeyStatus.ACTIVE)
-            }
+            for kid, key in state.keys.items():  # drop subkeys of keys that stopped working
+                if key.info.status not in (KeyStatus.PRIMARY, KeyStatus.ACTIVE):
+                    self._derived.pop(kid, None)
         return result
 
     def reload(self) -> None:
@@ -1028,13 +1025,16 @@ class Keyring:
             entry = self._cache.pop(key_id, None)
             if entry is not None:
                 self._by_token.pop(entry[0].token, None)
-            self._derived = {k: v for k, v in self._derived.items() if k[0] != key_id}
+            self._derived.pop(key_id, None)
 
-    def _drop_token(self, token: str) -> None:
+    def _drop_rows(self, rows: Iterable[sk.SubjectRow]) -> None:
+        """Forget what the cache holds about these keys and their subjects' newest keys."""
         with self._lock:
-            for key_id in [k for k, v in self._cache.items() if v[0].token == token]:
-                self._drop_cached(key_id)
-            self._by_token.pop(token, None)
+            for row in rows:
+                self._drop_cached(row.key_id)
+                newest = self._by_token.pop(row.token, None)
+                if newest is not None:
+                    self._drop_cached(newest)
 
     def _load_rows(self, rows: Iterable[sk.SubjectRow]) -> None:
         crypto = self._subject_crypto()
@@ -1259,8 +1259,7 @@ class Keyring:
                     for r in updated
                 ],
             )
-        for row in rows:
-            self._drop_token(row.token)
+        self._drop_rows(rows)
         by_id = {r.key_id: r for r in updated}
         return [by_id.get(r.key_id, r) for r in rows], len(updated)
 
@@ -1324,8 +1323,7 @@ class Keyring:
                 for r, k, w in zip(due, key_ids, wrapped, strict=True)
             ]
             sk.insert_rows(db, rows)
-        for row in rows:
-            self._drop_token(row.token)
+        self._drop_rows(rows)
         if rows:
             self._record("key.subjects_rotated", count=len(rows))
         return len(rows)
@@ -1394,6 +1392,8 @@ class Keyring:
         found = self._subject_rows(list(subjects), create=True)
         derived: dict[str, tuple[str, Suite, bytes]] = {}
         cache = self._derived
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
         head = encode_info("medguard", purpose, context)  # the info of derive(), in 3 parts
         tails = {suite: encode_info(suite.value) for suite in Suite}
         for subject, (row, material) in found.items():
@@ -1402,13 +1402,15 @@ class Keyring:
                 raise KeyStateError(f"key {row.key_id!r} is {row.status.value}")
             suite, kid = row.suite, row.key_id
             length = lengths[suite]
-            cache_key = (kid, purpose, context, length)
-            sub = cache.get(cache_key)
+            subkeys_of = cache.get(kid)
+            if subkeys_of is None:
+                subkeys_of = cache[kid] = {}
+            sub = subkeys_of.get((purpose, context, length))
             if sub is None:
                 info = head + len(kid).to_bytes(4, "big") + kid.encode("ascii") + tails[suite]
-                sub = sk.fast_hkdf(material, info, length, suite)
-                if len(cache) < _CACHE_LIMIT:
-                    cache[cache_key] = sub
+                sub = subkeys_of[(purpose, context, length)] = sk.fast_hkdf(
+                    material, info, length, suite
+                )
             derived[subject] = (kid, suite, sub)
         key_ids, suites, subkeys = [], [], []
         for subject in subjects:
@@ -1456,8 +1458,8 @@ class Keyring:
             row, material = self._subject_row(key_id)
             info = row.info()
         _check_status(info)
-        cache_key = (info.key_id, purpose, context, length)
-        cached = self._derived.get(cache_key)
+        subkeys_of = self._derived.get(info.key_id)
+        cached = None if subkeys_of is None else subkeys_of.get((purpose, context, length))
         if cached is not None:
             return DerivedKey(info.key_id, info.suite, purpose, context, cached)
         if material is None:  # pragma: no cover - destroyed keys are caught above
@@ -1470,7 +1472,7 @@ class Keyring:
         )
         if len(self._derived) >= _CACHE_LIMIT:
             self._derived.clear()
-        self._derived[cache_key] = okm
+        self._derived.setdefault(info.key_id, {})[(purpose, context, length)] = okm
         return DerivedKey(info.key_id, info.suite, purpose, context, okm)
 
     def list(

@@ -1,0 +1,115 @@
+"""Benchmark: per-subject keys at hospital scale (issue 18).
+
+    python benchmarks/bench_subject_keys.py             # 1,000,000 subjects
+    python benchmarks/bench_subject_keys.py --n 100000
+    python benchmarks/bench_subject_keys.py --store postgresql+psycopg://...
+
+In one run, on one core, with a file keyring and its SQLite subject store in a temporary
+directory (or the given store URL):
+
+- create and encrypt: ``encrypt(values, ring, subject=patients)`` over N values of N new
+  patients, in batches of ``--batch`` rows (one key created per patient), values/s;
+- the same column encrypted again (every key exists), values/s; and decrypted, values/s;
+- encryption under the primary key of the same values, values/s (the reference);
+- destroy one subject (``destroy_subject``), median ms over 20 subjects;
+- open the keyring and its store and find one subject's key, median s over 5 opens.
+
+Targets: create and encrypt >= 200,000 values/s; destroy < 10 ms; open < 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from medguard.keys import EnvKeyProvider, Keyring
+from medguard.ops.encryption import decrypt, encrypt
+
+VARIABLE = "MEDGUARD_BENCH_KEYRING_KEY"
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="subjects (default 1,000,000)")
+    parser.add_argument("--batch", type=int, default=100_000, help="rows per encrypt call")
+    parser.add_argument("--store", help="subject-store URL (default: SQLite beside the keyring)")
+    args = parser.parse_args()
+    n, batch = args.n, min(args.batch, args.n)
+    os.environ[VARIABLE] = base64.b64encode(os.urandom(32)).decode()
+    provider = EnvKeyProvider(VARIABLE)
+    folder = Path(tempfile.mkdtemp(prefix="medguard-bench-"))
+    path = folder / "his.keyring"
+    ring = Keyring.create(path, provider, subject_store=args.store)
+    tag = os.urandom(4).hex()  # fresh patients even in a shared PostgreSQL store
+    patients = [f"P{tag}{i:09d}" for i in range(n)]
+    values = [f"J{i % 90 + 10:02d}.{i % 10} 诊断 {i}" for i in range(n)]
+    rows: list[tuple[str, str, str]] = []
+
+    def rate(seconds: float) -> str:
+        return f"{n / seconds:,.0f} values/s"
+
+    start = time.perf_counter()
+    encrypt(values, ring, table="visits", field="diagnosis")
+    primary = time.perf_counter() - start
+    rows.append(("encrypt under the primary key", rate(primary), "reference"))
+
+    column: list[str] = []
+    start = time.perf_counter()
+    for at in range(0, n, batch):
+        part = slice(at, at + batch)
+        column += encrypt(values[part], ring, table="visits", field="diagnosis",
+                          subject=patients[part])  # fmt: skip
+    created = time.perf_counter() - start
+    rows.append((
+        f"create {n:,} subject keys and encrypt", rate(created),
+        f">= 200,000 values/s ({primary / created:.2f} x the primary's speed)",
+    ))  # fmt: skip
+
+    again = Keyring.open(path, provider, subject_store=args.store)
+    start = time.perf_counter()
+    for at in range(0, n, batch):
+        part = slice(at, at + batch)
+        encrypt(values[part], again, table="visits", field="diagnosis", subject=patients[part])
+    rows.append(("encrypt, every subject key exists", rate(time.perf_counter() - start), ""))
+
+    start = time.perf_counter()
+    for at in range(0, n, batch):
+        decrypt(column[at : at + batch], again, table="visits", field="diagnosis")
+    rows.append(("decrypt by subject key", rate(time.perf_counter() - start), ""))
+
+    times = []
+    for k in range(20):
+        subject = patients[(k * 7919) % n]
+        start = time.perf_counter()
+        ring.destroy_subject(subject)
+        times.append(time.perf_counter() - start)
+    destroy_ms = statistics.median(times) * 1000
+    rows.append(("destroy one subject (median of 20)", f"{destroy_ms:.2f} ms", "< 10 ms"))
+
+    opens = []
+    for k in range(5):
+        start = time.perf_counter()
+        fresh = Keyring.open(path, provider, subject_store=args.store)
+        fresh.find_subject_key(patients[(k * 104729 + 1) % n])
+        opens.append(time.perf_counter() - start)
+    rows.append((
+        f"open keyring + store ({n:,} subjects), first lookup",
+        f"{statistics.median(opens):.3f} s", "< 0.5 s",
+    ))  # fmt: skip
+
+    store = folder / "his.keyring.subjects.db"
+    size = f"{store.stat().st_size / 1e6:,.0f} MB" if store.exists() else args.store
+    print(f"medguard per-subject keys, N = {n:,} (batches of {batch:,}); store: {size}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:>20}  {note}")
+
+
+if __name__ == "__main__":
+    main()
