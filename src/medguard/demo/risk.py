@@ -26,27 +26,32 @@ def run(ctx: DemoContext) -> None:
     extract = ctx.visits.assign(
         sex=ctx.visits["patient_id"].map(ctx.patients.set_index("patient_id")["sex"]),
         region=ctx.visits["patient_id"].map(region),
-    )[["age", "sex", "region", "visit_date", "icd10"]]
+    )[["patient_id", "age", "sex", "region", "visit_date", "icd10"]]
     qi = ["age", "sex", "region", "visit_date"]
-    before = risk_report(extract, qi, "icd10")
+    # visit-level rows: classes are counted in distinct patients, not in visits
+    before = risk_report(extract, qi, "icd10", subject="patient_id")
     shared = extract.assign(
         age=AgeBand(width=10).apply(extract["age"]),
         region=GeneralizeRegion(digits=2).apply(extract["region"]),
         visit_date=GeneralizeDate(to="quarter").apply(extract["visit_date"]),
         icd10=GeneralizeICD10(to="chapter").apply(extract["icd10"]),
     )
-    generalized = risk_report(shared, qi, "icd10")
-    shared, dropped = suppress_small_classes(shared, qi, k=2)
-    after = risk_report(shared, qi, "icd10")
+    generalized = risk_report(shared, qi, "icd10", subject="patient_id")
+    shared, dropped = suppress_small_classes(shared, qi, k=2, subject="patient_id")
+    after = risk_report(shared, qi, "icd10", subject="patient_id")
+    shared = shared.drop(columns=["patient_id"])  # the subject column is never shared
     rows = []
-    for label, r in (("raw", before), ("generalized", generalized), ("+ suppressed k<2", after)):
-        rows.append({"extract": label, "records": r.records, "classes": r.classes, "k": r.k,
-                     "l": r.l, "max risk": round(r.max_risk, 3),
+    stages = (("raw", before), ("generalized", generalized), ("+ suppressed k<2", after))
+    for label, r in stages:
+        rows.append({"extract": label, "records": r.records, "classes": r.classes,
+                     "patients": r.subjects, "k": r.k, "l": r.l,
+                     "max risk": round(r.max_risk, 3),
                      "mean risk": round(r.mean_risk, 3)})  # fmt: skip
     ctx.table(rows)
     ctx.say(
         "generalized: age in 10-year bands, region to province (GB/T 2260), visit date to "
-        f"quarter, diagnosis to ICD-10 chapter; {dropped} records in classes below k=2 suppressed"
+        f"quarter, diagnosis to ICD-10 chapter; {dropped} records in classes of fewer than 2 "
+        "patients suppressed (k counts patients, not visits)"
     )
     path = ctx.write("shared/visits_generalized.csv", shared)
     ctx.say(f"shareable extract written to {path}")
