@@ -195,3 +195,20 @@ def test_fixed_width_codes_refuse_lone_surrogates():
     from medguard._column import fixed_width_codes
 
     assert fixed_width_codes(np.array(["张" + SURROGATE, "李四"])) is None
+
+
+@pytest.mark.parametrize(
+    ("array", "nulls"),
+    [
+        (np.array([1.0, np.nan]), [False, True]),
+        (np.array([1 + 2j, complex("nan")]), [False, True]),
+        (np.array([1, 2]), [False, False]),
+        (np.array([b"a", b""]), [False, False]),
+        (np.zeros(2, dtype="V3"), [False, False]),
+        (np.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")]), [False]),
+        (np.array([1, "NaT"], dtype="timedelta64[ns]"), [False, True]),
+    ],
+)
+def test_null_mask_of_every_numpy_dtype(array, nulls):
+    """Every numpy dtype gets a null mask (void and structured arrays raised a bare TypeError)."""
+    assert as_column(array).nulls.tolist() == nulls

@@ -55,8 +55,11 @@ def is_column(value: object) -> bool:
 
 def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Null mask of an object array: None, float NaN, pandas NA/NaT, numpy NaT."""
-    if values.dtype.kind in "USb":
+    if values.dtype.kind in "USbiuV":  # no null value exists in these dtypes
         return np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind in "fc":
+        nan: npt.NDArray[np.bool_] = np.isnan(values)
+        return nan
     if values.dtype.kind == "T":  # numpy StringDType
         na = getattr(values.dtype, "na_object", None)
         if na is None and not hasattr(values.dtype, "na_object"):
