@@ -148,6 +148,13 @@ def test_small_domain_options_are_refused_when_built():
         PseudonymizeResidentID(RING, birth="decade")
     with pytest.raises(InvalidArgument):
         PseudonymizeResidentID(RING, birth="window", window_days=0)
+    for bad in (-5, 19, True):
+        with pytest.raises(InvalidArgument):
+            PseudonymizeBankCard(RING, keep_first=bad)
+    with pytest.raises(InvalidArgument):
+        PseudonymizeName(RING, sex="other")
+    with pytest.raises(InvalidArgument):
+        PseudonymizePhone(RING, char="**")
 
 
 # -- record numbers ---------------------------------------------------------------------------

@@ -739,6 +739,15 @@ class PseudonymizeBankCard(_FieldPseudonymizer):
     keep_first: int = 6
     kind: ClassVar[str] = "bank_card"
 
+    def _validate(self) -> None:
+        super()._validate()
+        if (
+            isinstance(self.keep_first, bool)
+            or not isinstance(self.keep_first, int)
+            or not 0 <= self.keep_first <= 18
+        ):
+            raise InvalidArgument("keep_first must be an integer from 0 to 18")
+
     def _split(self, value: str) -> tuple[str, str, str] | None:
         number = bank_card.normalize(value)
         if not bank_card.is_valid(number):
@@ -904,6 +913,12 @@ class PseudonymizeName(Pseudonymizer):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "one_way", True)
+        super().__post_init__()
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self.sex not in (None, "male", "female"):
+            raise InvalidArgument("sex must be None, 'male' or 'female'")
 
     def reverse(self, values: Any) -> Any:
         """Names are one-way: always raises."""
