@@ -122,6 +122,7 @@ VALUES = st.one_of(
             np.datetime64("2025-01-03T12:00:00.123456789", "ns"),
             np.int64(20250103),
             np.float32(1.5),
+            10**5000,  # beyond Python's int-to-str limit
         ]
     ),
     st.builds(Huge, st.integers(0, len(HUGE) - 1)),

@@ -159,3 +159,12 @@ def test_bytes_output_from_a_string_typed_column(column: str, mode: str) -> None
     back_items = back.to_pylist() if hasattr(back, "to_pylist") else list(back)
     assert back_items[0] == "a"
     assert rewrap(tokens, ring).unchanged == len([v for v in items if v is not None])
+
+
+def test_integers_beyond_the_str_conversion_limit_are_refused() -> None:
+    """An int of more than 4,300 digits is an UnsupportedColumn naming the row (it raised a bare
+    ValueError, and could not have been decrypted either)."""
+    ring = RINGS["aes"]
+    with pytest.raises(UnsupportedColumn, match="row 1"):
+        encrypt([1, 10**5000], ring)
+    assert decrypt(encrypt(10**4299, ring), ring) == 10**4299

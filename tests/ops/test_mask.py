@@ -369,3 +369,11 @@ def test_a_null_scalar_is_null(cls, null):
     out, report = cls().apply_with_report(null)
     assert out is None
     assert report.nulls == 1
+
+
+@pytest.mark.parametrize("cls", ALL_MASKS)
+def test_a_value_whose_text_cannot_be_made_is_masked(cls):
+    """An int beyond the int-to-str limit (str() raises) is masked to one character, counted."""
+    out, report = cls().apply_with_report([10**5000, "x"])
+    assert out[0] == "*"
+    assert report.invalid >= 1

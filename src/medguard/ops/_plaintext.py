@@ -5,7 +5,7 @@ tag    type                             body
 =====  ===============================  =========================================
 ``s``  ``str``                          UTF-8
 ``b``  ``bytes`` / ``bytearray``        raw bytes
-``i``  ``int`` (numpy integers too)     ASCII decimal, any size
+``i``  ``int`` (numpy integers too)     ASCII decimal (at most 4,300 digits)
 ``f``  ``float`` (numpy floats too)     8-byte IEEE 754 big-endian (exact)
 ``?``  ``bool``                         ``1`` or ``0``
 ``d``  ``datetime.date``                ISO 8601 ``YYYY-MM-DD``
@@ -56,7 +56,14 @@ def encode_value(value: Any, row: int | None = None) -> bytes:
     if isinstance(value, (bool, np.bool_)):
         return b"?1" if value else b"?0"
     if isinstance(value, (int, np.integer)):
-        return b"i" + str(int(value)).encode("ascii")
+        try:
+            digits = str(int(value))
+        except ValueError:  # beyond sys.get_int_max_str_digits(): it could not be read back
+            raise UnsupportedColumn(
+                f"cannot encrypt an integer of more than {sys.get_int_max_str_digits()} "
+                f"digits{_where(row)}"
+            ) from None
+        return b"i" + digits.encode("ascii")
     if isinstance(value, (float, np.floating)):
         return b"f" + _DOUBLE.pack(float(value))
     if isinstance(value, dt.datetime):

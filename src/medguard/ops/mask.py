@@ -234,8 +234,8 @@ class Mask:
         """The value fully masked: its length only (of its text form for non-strings)."""
         try:
             text = value if isinstance(value, str) else str(value)
-        except Exception:  # an object whose str() fails still gets masked, not echoed
-            text = ""
+        except Exception:  # str() failed (a huge int, a broken object): masked, not echoed
+            return self.char
         return self.char * len(text)
 
     def _mask_objects(
