@@ -298,3 +298,18 @@ def test_several_files_json_lines(tmp_path, capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["what"] for line in lines] == ["file", "file"]
     assert main(["erase", "file", str(tmp_path), str(tmp_path), "--certificate", "c.json"]) == 2
+
+
+@pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("no", 1), ("", 1)])
+def test_terminal_confirmation(tmp_path, monkeypatch, answer: str, code: int) -> None:
+    """On a terminal, typing 'yes' confirms; anything else refuses (exit 1) and keeps the file."""
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Tty(answer + "\n"))
+    target = tmp_path / "a.txt"
+    target.write_text("x", encoding="utf-8")
+    assert main(["erase", "file", str(target)]) == code
+    assert target.exists() is (code != 0)
