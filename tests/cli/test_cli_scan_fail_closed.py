@@ -310,3 +310,25 @@ def test_the_pre_commit_hook_allows_a_commit_of_skipped_files_only(here, capsys)
     _run(capsys, "--write-baseline", ".medguard-baseline.json", "p.csv")
     assert main(["scan", *argv, ".medguard-baseline.json"]) == 0
     assert _run(capsys, ".medguard-baseline.json")[0] == 2
+
+
+def test_baseline_values_are_checked_and_old_entries_accept_the_column(here, capsys):
+    """An entry without ``values`` (written before counts) accepts the column as a whole; a
+    ``values`` that is neither a count nor "all" is a usage error naming the entry."""
+    rng = random.Random(4)
+    (here / "p.csv").write_text(
+        "证件号\n" + "\n".join(resident_id.generate(rng) for _ in range(4)) + "\n", "utf-8"
+    )
+    _run(capsys, "--write-baseline", "b.json", "p.csv")
+    baseline = json.loads((here / "b.json").read_text("utf-8"))
+    del baseline["accepted"][0]["values"]
+    (here / "b.json").write_text(json.dumps(baseline), "utf-8")
+    (here / "p.csv").write_text(
+        "证件号\n" + "\n".join(resident_id.generate(rng) for _ in range(9)) + "\n", "utf-8"
+    )
+    assert _run(capsys, "--baseline", "b.json", "p.csv")[0] == 0
+    baseline["accepted"][0]["values"] = -1
+    (here / "b.json").write_text(json.dumps(baseline), "utf-8")
+    code, _out, err = _run(capsys, "--baseline", "b.json", "p.csv")
+    assert code == 2
+    assert "column 证件号" in err

@@ -129,7 +129,7 @@ class Baseline:
             if isinstance(values, bool) or not isinstance(values, int) or values < 0:
                 raise InvalidArgument(
                     f"baseline {path}: 'values' of {entry.get('where', 'an entry')} in "
-                    f"{entry.get('file', '?')} must be a count or \"{ALL_VALUES}\""
+                    f'{entry.get("file", "?")} must be a count or "{ALL_VALUES}"'
                 )
             limits[entry["fingerprint"]] = max(values, limits.get(entry["fingerprint"], 0))
         return cls(frozenset(e["fingerprint"] for e in accepted), limits, os.fspath(path))
