@@ -556,6 +556,10 @@ def iter_files(
     and against the bare name (``*.csv``, ``exports/**``, ``**/*.csv``, ``tmp``, ``tmp/``). A
     file named directly is always yielded, whatever the patterns; a missing path, and a
     directory that cannot be listed, is yielded as it is so the caller reports it.
+
+    A symbolic link named in ``paths`` is followed (a link to a directory is walked). Links
+    met while walking are yielded when they point at files, but not followed into
+    directories: no loops, and nothing outside the tree is scanned twice.
     """
     wanted = _Filter(tuple(include), tuple(exclude))
     for given in paths:

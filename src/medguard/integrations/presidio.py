@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from medguard.detect import ENTITY_TYPES, scan_text
+from medguard.detect.text import DEFAULT_MIN_SCORE
 from medguard.errors import InvalidArgument, MissingDependency
 from medguard.ops.mask import (
     KeepEnds,
@@ -105,7 +106,7 @@ class MedguardRecognizer(EntityRecognizer):
         self,
         entities: Iterable[str] | None = None,
         *,
-        min_score: float = 0.3,
+        min_score: float = DEFAULT_MIN_SCORE,
         name: str = "MedguardRecognizer",
     ) -> None:
         supported = list(ENTITY_TYPES) if entities is None else list(dict.fromkeys(entities))
@@ -143,7 +144,7 @@ class MedguardRecognizer(EntityRecognizer):
             raise InvalidArgument(f"MedguardRecognizer serves {LANGUAGE!r}, not {language!r}")
         return cls(
             data.get("supported_entities"),
-            min_score=float(data.get("min_score", 0.3)),
+            min_score=float(data.get("min_score", DEFAULT_MIN_SCORE)),
             name=str(data.get("name", "MedguardRecognizer")),
         )
 
@@ -192,7 +193,7 @@ def register(
     registry: RecognizerRegistry,
     *,
     entities: Iterable[str] | None = None,
-    min_score: float = 0.3,
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> None:
     """Add medguard's recognizers for language ``zh`` to a Presidio ``registry``, in one call.
 
@@ -212,7 +213,7 @@ def register(
 
 
 def analyzer_engine(
-    *, entities: Iterable[str] | None = None, min_score: float = 0.3
+    *, entities: Iterable[str] | None = None, min_score: float = DEFAULT_MIN_SCORE
 ) -> AnalyzerEngine:
     """A Presidio ``AnalyzerEngine`` for ``zh`` carrying medguard's recognizers.
 
