@@ -344,3 +344,18 @@ def test_commit_failure_after_the_shred_says_so(sqlite_db) -> None:
     result = erase_subject(VICTIM, conn, _policy(""), keyring=ring, actor="dpo")
     assert _sqlite_tables(conn) == _expected_after(data, ring)
     assert result.record.counts["keys_already_destroyed"] == 1
+
+
+def test_tokens_under_the_subjects_own_key_are_found(tmp_path) -> None:
+    """A token column filled with subject= tokens (under each subject's key) is matched too."""
+    ring = Keyring.generate()
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("CREATE TABLE links (token TEXT, other TEXT)")
+    for s in SUBJECTS:
+        token = encrypt_deterministically(s, ring, table="links", field="token", subject=s)
+        conn.execute("INSERT INTO links VALUES (?, ?)", (token, s[-1]))
+    conn.commit()
+    policy = {"tables": {"links": {"subject_column": "token", "match": "token"}}}
+    result = erase_subject(VICTIM, conn, policy, keyring=ring, actor="dpo")
+    assert result.rows["links"] == 1
+    assert sorted(r[0] for r in conn.execute("SELECT other FROM links")) == ["1", "3"]

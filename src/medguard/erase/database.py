@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from medguard.erase._sql import Sql, transaction
 from medguard.erase.policy import ErasurePolicy, TableRule, as_erasure_policy
@@ -66,24 +66,6 @@ def _usable(status: KeyStatus) -> bool:
     return status in (KeyStatus.PRIMARY, KeyStatus.ACTIVE)
 
 
-class _EncryptingWith:
-    """The keyring as :func:`~medguard.encrypt_deterministically` sees it, with one older
-    (``active``, decrypt-only) keyring key allowed to encrypt: to recompute the tokens it made.
-    Everything else is the keyring's own behaviour."""
-
-    def __init__(self, keyring: Keyring, key_id: str) -> None:
-        self._keyring = keyring
-        self._key_id = key_id
-
-    def encryption_key(self, key_id: str | None = None, *, subject: str | None = None) -> Any:
-        if key_id == self._key_id and subject is None:
-            return self._keyring.get(key_id)
-        return self._keyring.encryption_key(key_id, subject=subject)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._keyring, name)
-
-
 def subject_tokens(
     subject: str,
     keyring: Keyring,
@@ -94,22 +76,16 @@ def subject_tokens(
 ) -> list[Any]:
     """The subject's deterministic ciphertexts under every key that may have made them.
 
-    Every keyring key that still decrypts (the primary and the older active keys, so a lookup
-    during a rotation finds both) and the subject's own key when there is one: the values
+    Every keyring key that still decrypts (:func:`medguard.ops.lookup.tokens_for`: the primary
+    and the older active keys, so a lookup during a rotation finds both) and the subject's own
+    key when there is one: the values
     :func:`medguard.encrypt_deterministically` gave or would give for ``subject`` in
     ``table``/``field``.
     """
     from medguard.ops import encryption
+    from medguard.ops.lookup import tokens_for
 
-    out: list[Any] = []
-    for info in keyring.list():
-        if _usable(info.status):
-            view = cast(Keyring, _EncryptingWith(keyring, info.key_id))
-            out.append(
-                encryption.encrypt_deterministically(
-                    subject, view, table=table, field=field, key_id=info.key_id, output=output
-                )
-            )
+    out = list(tokens_for(subject, keyring, table=table, field=field, output=output))
     own = keyring.find_subject_key(subject)
     if own is not None and _usable(own.status):
         out.append(
