@@ -287,9 +287,11 @@ def _share(ratio: float) -> str:
 def _mark(result: Any, issue: Any) -> str:
     if issue.baselined:
         return "(baselined)"
+    if not result.threshold.hit(issue.level, issue.score):
+        return ""
     if issue.accepted is not None:
         return f"FAIL (baseline accepted {issue.accepted} value(s))"
-    return "FAIL" if result.threshold.hit(issue.level, issue.score) else ""
+    return "FAIL"
 
 
 def _width(text: object) -> int:
