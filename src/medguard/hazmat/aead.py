@@ -43,6 +43,8 @@ class Aead(Protocol):
 
 def random_nonces(count: int) -> list[bytes]:
     """``count`` fresh random 96-bit nonces from the OS CSPRNG (one ``os.urandom`` call)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise InvalidArgument("random_nonces needs a count that is a non-negative integer")
     pool = os.urandom(NONCE_SIZE * count)
     return [pool[i : i + NONCE_SIZE] for i in range(0, NONCE_SIZE * count, NONCE_SIZE)]
 
@@ -52,7 +54,12 @@ def _check_key(key: bytes, sizes: tuple[int, ...], name: str) -> None:
         raise InvalidArgument(f"{name} needs a key of {' or '.join(map(str, sizes))} bytes")
 
 
-def _check_nonce(nonce: bytes) -> None:
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _check_inputs(nonce: bytes, data: bytes, aad: bytes) -> None:
+    if not (isinstance(nonce, _BYTES) and isinstance(data, _BYTES) and isinstance(aad, _BYTES)):
+        raise InvalidArgument("GCM nonce, data and associated data must be bytes")
     if len(nonce) != NONCE_SIZE:
         raise InvalidArgument(f"GCM nonce must be {NONCE_SIZE} bytes, got {len(nonce)}")
 
@@ -80,12 +87,12 @@ class AesGcm:
 
     def encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
         """Encrypt and authenticate; returns ciphertext || tag."""
-        _check_nonce(nonce)
+        _check_inputs(nonce, plaintext, aad)
         return self._aead.encrypt(nonce, plaintext, aad)
 
     def decrypt(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
         """Return the plaintext or raise :class:`DecryptionError`."""
-        _check_nonce(nonce)
+        _check_inputs(nonce, ciphertext, aad)
         try:
             return self._aead.decrypt(nonce, ciphertext, aad)
         except (InvalidTag, ValueError):
@@ -114,7 +121,7 @@ class Sm4Gcm:
 
     def encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
         """Encrypt and authenticate; returns ciphertext || tag."""
-        _check_nonce(nonce)
+        _check_inputs(nonce, plaintext, aad)
         enc = Cipher(self._key, modes.GCM(nonce)).encryptor()
         enc.authenticate_additional_data(aad)
         body = enc.update(plaintext) + enc.finalize()
@@ -122,7 +129,7 @@ class Sm4Gcm:
 
     def decrypt(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
         """Return the plaintext or raise :class:`DecryptionError`."""
-        _check_nonce(nonce)
+        _check_inputs(nonce, ciphertext, aad)
         if len(ciphertext) < TAG_SIZE:
             raise DecryptionError()
         body, tag = ciphertext[:-TAG_SIZE], ciphertext[-TAG_SIZE:]

@@ -38,6 +38,20 @@ __all__ = ["SIV_SIZE", "AesSiv", "DeterministicAead", "GenericSiv", "Sm4Siv"]
 
 SIV_SIZE = 16
 _MASK128 = (1 << 128) - 1
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _check_inputs(data: object, aad: object) -> None:
+    """Bytes in, and the associated data as a sequence of byte strings (a bare ``b"..."`` would
+    be read as a sequence of integers)."""
+    if not isinstance(data, _BYTES):
+        raise InvalidArgument("SIV data must be bytes")
+    if isinstance(aad, (*_BYTES, str)) or not isinstance(aad, Sequence):
+        raise InvalidArgument("SIV associated data must be a sequence of byte strings")
+    if not all(isinstance(part, _BYTES) for part in aad):
+        raise InvalidArgument("SIV associated data must be a sequence of byte strings")
+
+
 # RFC 5297 2.6: zero the 31st and 63rd bits (from the right) of the IV before CTR.
 _CTR_MASK = _MASK128 ^ ((1 << 63) | (1 << 31))
 
@@ -82,12 +96,14 @@ class AesSiv(DeterministicAead):
 
     def encrypt(self, plaintext: bytes, aad: Sequence[bytes] = ()) -> bytes:
         """Deterministically encrypt: returns V || C."""
+        _check_inputs(plaintext, aad)
         if not plaintext:
             return self._generic.encrypt(plaintext, aad)
         return self._siv.encrypt(plaintext, list(aad) or None)
 
     def decrypt(self, ciphertext: bytes, aad: Sequence[bytes] = ()) -> bytes:
         """Return the plaintext or raise :class:`DecryptionError`."""
+        _check_inputs(ciphertext, aad)
         if len(ciphertext) == SIV_SIZE:
             return self._generic.decrypt(ciphertext, aad)
         try:
@@ -161,6 +177,7 @@ class GenericSiv(DeterministicAead):
 
     def encrypt(self, plaintext: bytes, aad: Sequence[bytes] = ()) -> bytes:
         """Deterministically encrypt: returns V || C."""
+        _check_inputs(plaintext, aad)
         if len(aad) > 126:
             raise InvalidArgument("SIV takes at most 126 associated-data components")
         v = self._s2v(aad, plaintext)
@@ -168,6 +185,7 @@ class GenericSiv(DeterministicAead):
 
     def decrypt(self, ciphertext: bytes, aad: Sequence[bytes] = ()) -> bytes:
         """Return the plaintext or raise :class:`DecryptionError`."""
+        _check_inputs(ciphertext, aad)
         if len(ciphertext) < SIV_SIZE or len(aad) > 126:
             raise DecryptionError()
         v, body = ciphertext[:SIV_SIZE], ciphertext[SIV_SIZE:]
@@ -234,8 +252,9 @@ class GenericSiv(DeterministicAead):
         self, rows: npt.NDArray[np.uint8], aad: Sequence[bytes] = ()
     ) -> npt.NDArray[np.uint8]:
         """:meth:`encrypt` of every row of an (n, size) array at once: returns (n, 16 + size)."""
-        if rows.ndim != 2:
+        if not isinstance(rows, np.ndarray) or rows.ndim != 2 or rows.dtype != np.uint8:
             raise InvalidArgument("rows must be an (n, size) uint8 array")
+        _check_inputs(b"", aad)
         v = self._s2v_rows(aad, rows)
         out = np.empty((rows.shape[0], SIV_SIZE + rows.shape[1]), dtype=np.uint8)
         out[:, :SIV_SIZE] = v
@@ -246,8 +265,14 @@ class GenericSiv(DeterministicAead):
         self, sealed: npt.NDArray[np.uint8], aad: Sequence[bytes] = ()
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
         """:meth:`decrypt` of every row at once: (plaintexts, authentic mask); failures zeroed."""
-        if sealed.ndim != 2 or sealed.shape[1] < SIV_SIZE:
+        if (
+            not isinstance(sealed, np.ndarray)
+            or sealed.ndim != 2
+            or sealed.dtype != np.uint8
+            or sealed.shape[1] < SIV_SIZE
+        ):
             raise InvalidArgument("sealed must be an (n, 16 + size) uint8 array")
+        _check_inputs(b"", aad)
         v = np.ascontiguousarray(sealed[:, :SIV_SIZE])
         plain = self._ctr_rows(v, np.ascontiguousarray(sealed[:, SIV_SIZE:]))
         ok = np.bitwise_or.reduce(self._s2v_rows(aad, plain) ^ v, axis=1) == 0
