@@ -46,7 +46,8 @@ reason naming it when passed (a file that would exhaust memory or time is not cl
 :data:`MAX_LINE_CHARS` (a JSON Lines line, a CSV row), :data:`MAX_COLUMNS` (distinct columns of
 one table), :data:`MAX_XLSX_PART_BYTES`, :data:`MAX_XLSX_SHEET_BYTES`, :data:`MAX_XLSX_RATIO`
 (checked on the archive's directory before anything is parsed), :data:`MAX_XLSX_ROWS` and
-:data:`MAX_XLSX_CELLS` (counted while a sheet is read).
+:data:`MAX_XLSX_CELLS` (counted in each sheet's XML before openpyxl opens the workbook, and
+again as rows are read: the empty rows openpyxl yields before a far-down cell count too).
 """
 
 from __future__ import annotations
