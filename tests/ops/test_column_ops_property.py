@@ -168,8 +168,20 @@ def _protected(value: Any) -> bool:
     return not (isinstance(value, str | bytes) and len(value) == 0)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def _same(a: Any, b: Any) -> bool:
-    """Same type and equal (no pd.NA truthiness, no numpy broadcasting)."""
+    """Same type and equal (no pd.NA truthiness, no numpy broadcasting); a number given back
+    as its own text (``440305`` → ``"440305"``) is the same value too."""
+    if _number(a) and isinstance(b, str):
+        try:
+            return str(a) == b
+        except ValueError:  # beyond the int-to-str limit
+            return False
     if type(a) is not type(b):
         return False
     try:
@@ -185,7 +197,12 @@ Op = Callable[[Any], Any]
 
 def _already(pattern: str) -> Callable[[Any], bool]:
     regex = re.compile(pattern)
-    return lambda value: isinstance(value, str) and regex.fullmatch(value) is not None
+
+    def at_level(value: Any) -> bool:
+        text = str(value) if _number(value) else value
+        return isinstance(text, str) and regex.fullmatch(text) is not None
+
+    return at_level
 
 
 def _masked(value: Any) -> bool:
