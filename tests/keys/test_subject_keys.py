@@ -346,3 +346,18 @@ def test_subject_key_infos_are_plain_metadata(ring: Keyring) -> None:
     assert ring.export_key(info.key_id, SECRET_ACCESS).hex() not in repr(info)
     with pytest.raises(InvalidArgument):
         ring.subject_keys("p1")  # a bare string is not a sequence of subjects
+
+
+def test_a_full_cache_is_dropped_without_losing_keys(
+    ring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a tiny cache limit (it is cleared when full), columns larger than the cache still
+    encrypt, decrypt, rotate and shred correctly."""
+    monkeypatch.setattr("medguard.keys.keyring._CACHE_LIMIT", 7)
+    patients = [f"p{i}" for i in range(50)]
+    column = encrypt(patients, ring, field="f", subject=patients)
+    assert decrypt(column, ring, field="f") == patients
+    assert encrypt(patients[:3], ring, field="f", subject=patients[:3])[0] != column[0]
+    ring.destroy_subject("p42")
+    report = try_decrypt(column, ring, field="f")
+    assert [f.row for f in report.failures] == [42]

@@ -64,7 +64,7 @@ __all__ = ["MASTER_KEY_SIZE", "SECRET_ACCESS", "Keyring", "SecretAccess"]
 MASTER_KEY_SIZE = 32
 _PAYLOAD_VERSION = 2
 _SUBJECT_CACHE_SECONDS = 1.0  # how long a handle trusts what it read from the subject store
-_CACHE_LIMIT = 1 << 20
+_CACHE_LIMIT = 200_000  # subject keys a handle keeps (about 100 MB at most)
 T = TypeVar("T")
 
 
@@ -1036,13 +1036,20 @@ class Keyring:
                 if newest is not None:
                     self._drop_cached(newest)
 
-    def _load_rows(self, rows: Iterable[sk.SubjectRow]) -> None:
+    def _load_rows(
+        self, rows: Iterable[sk.SubjectRow]
+    ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
+        """Unwrap the active ones, cache them all; key ID -> (row, material or None)."""
         crypto = self._subject_crypto()
+        when = time.monotonic()
+        out = {}
         for row in rows:
             material = None
             if row.wrapped is not None and row.status is KeyStatus.ACTIVE:
                 material = crypto.unwrap(row.key_id, row.wrapped)
-            self._remember(row, material)
+            self._remember(row, material, when)
+            out[row.key_id] = (row, material)
+        return out
 
     def _fresh(self, key_id: str) -> tuple[sk.SubjectRow, bytes | None] | None:
         entry = self._cache.get(key_id)
@@ -1057,11 +1064,10 @@ class Keyring:
             return fresh
         if not isinstance(key_id, str) or not key_id.startswith("s"):
             raise KeyNotFound(key_id)
-        self.prefetch([key_id])
-        fresh = self._fresh(key_id)
-        if fresh is None:
+        found = self._fetch([key_id]).get(key_id)
+        if found is None:
             raise KeyNotFound(key_id)
-        return fresh
+        return found
 
     def prefetch(self, key_ids: Iterable[str]) -> None:
         """Load many subject keys in one store read (decrypting a column calls this)."""
@@ -1075,12 +1081,15 @@ class Keyring:
                 and self._fresh(k) is None
             }
         )
-        if not wanted or (self._path is not None and not self._has_store()):
-            return
+        self._fetch(wanted)
+
+    def _fetch(self, key_ids: list[str]) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
+        if not key_ids or (self._path is not None and not self._has_store()):
+            return {}
         with self._store().transaction(write=False) as db:
-            rows = sk.select_where_in(db, "key_id", wanted)
+            rows = sk.select_where_in(db, "key_id", key_ids)
         with self._lock:
-            self._load_rows(rows)
+            return self._load_rows(rows)
 
     def find_subject_key(self, subject: str) -> KeyInfo | None:
         """The newest key of ``subject`` (any status), or ``None``: never creates one."""
@@ -1148,9 +1157,9 @@ class Keyring:
                     rows = sk.select_where_in(db, "token", unknown)
                 newest = sk.newest(rows)
                 with self._lock:
-                    self._load_rows(newest.values())
+                    loaded = self._load_rows(newest.values())
                 for token, row in newest.items():
-                    by_token[token] = self._cache[row.key_id][:2]
+                    by_token[token] = loaded[row.key_id]
                 missing = [t for t in unknown if t not in newest]
                 if missing and create:
                     by_token.update(self._create_subject_keys(missing))
@@ -1207,8 +1216,7 @@ class Keyring:
                     self._remember(row, material, when)
                     out[row.token] = (row, material)
                 else:
-                    self._load_rows([winner])
-                    out[row.token] = self._cache[winner.key_id][:2]
+                    out[row.token] = self._load_rows([winner])[winner.key_id]
         if ours:
             self._record("key.subjects_created", count=ours, suite=suite.value)
         return out
