@@ -53,3 +53,19 @@ def test_a_keyring_with_the_trail_attached_records_its_operations(tmp_path):
     assert rotation.fields["key_id"] == new.key_id
     assert rotation.mac_key == new.key_id
     assert trail.verify().ok
+
+
+def test_a_patients_key_records_are_found_by_the_patient(tmp_path):
+    """Subject-key records (which carry the keyring's subject token) are found by --subject,
+    and the trail verifies after the patient's key is destroyed."""
+    ring = Keyring.generate()
+    trail = AuditTrail.open(tmp_path / "audit.jsonl", ring)
+    ring.audit = trail
+    ring.subject_key("patient-1")
+    trail.append("protect", dataset="visits", subject="patient-1")
+    ring.destroy_subject("patient-1")
+    found = [r.action for r in trail.records(subject="patient-1")]
+    assert found[0] == "protect"
+    assert any(a.startswith("key.") for a in found[1:])
+    assert b"patient-1" not in (tmp_path / "audit.jsonl").read_bytes()
+    assert trail.verify().ok

@@ -460,7 +460,8 @@ class AuditTrail:
 
         ``since``/``until`` bound the time (inclusive, exclusive; RFC 3339 text or aware
         datetimes); ``action`` matches exactly, or by prefix when it ends in ``*``
-        (``"key.*"``); ``subject`` is tokenized before it is looked up.
+        (``"key.*"``); ``subject`` is tokenized before it is looked up, and matches the
+        ``subject``, ``subjects`` and ``subject_token`` fields (the keyring's own records).
         """
         low, high = _instant(since), _instant(until)
         tokens = {self.subject_token(subject)} if subject is not None else None
@@ -479,7 +480,11 @@ class AuditTrail:
             if dataset is not None and record.fields.get("dataset") != dataset:
                 continue
             if tokens is not None:
-                held = {record.fields.get("subject"), *(record.fields.get("subjects") or ())}
+                held = {
+                    record.fields.get("subject"),
+                    record.fields.get("subject_token"),
+                    *(record.fields.get("subjects") or ()),
+                }
                 if not tokens & held:
                     continue
             if low is not None or high is not None:
