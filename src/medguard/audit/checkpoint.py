@@ -146,12 +146,13 @@ class Checkpoint:
         raw = load_public_key(public_key).raw
         wanted = key_hash(name, raw)
         body = self.body()
+        key = Ed25519PublicKey.from_public_bytes(raw)
         for sig in self.signatures:
             if sig.name == name and sig.key_hash == wanted:
                 try:
-                    Ed25519PublicKey.from_public_bytes(raw).verify(sig.signature, body)
+                    key.verify(sig.signature, body)
                 except InvalidSignature:
-                    return False
+                    continue
                 return True
         return False
 
