@@ -54,7 +54,7 @@ def is_column(value: object) -> bool:
 
 
 def null_mask(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Null mask of an object array: None, float NaN, pandas NA/NaT, numpy NaT."""
+    """Null mask of a 1-D array: None, float NaN, pandas NA/NaT, numpy NaT (any dtype)."""
     if values.dtype.kind in "USbiuV":  # no null value exists in these dtypes
         return np.zeros(values.shape, dtype=bool)
     if values.dtype.kind in "fc":
