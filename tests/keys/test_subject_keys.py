@@ -361,3 +361,33 @@ def test_a_full_cache_is_dropped_without_losing_keys(
     ring.destroy_subject("p42")
     report = try_decrypt(column, ring, field="f")
     assert [f.row for f in report.failures] == [42]
+
+
+def test_columns_with_many_subject_keys_decrypt_row_by_row(ring: Keyring) -> None:
+    """Over 32 keys in one column takes the row-by-row path: it gives the same values and the
+    same failures (destroyed, pending, tampered, other keys) as the one-key path."""
+    patients = [f"p{i}" for i in range(80)]
+    values: list[Any] = [f"v{i}" for i in range(80)]
+    values[5] = 12345
+    records = [f"r{i}" for i in range(80)]
+    column = encrypt(values, ring, field="f", subject=patients, record_ids=records)
+    det = encrypt_deterministically(values, ring, field="g", subject=patients)
+    primary = encrypt("under the primary", ring, field="f", record_ids="r80")
+    ring.destroy_subject("p3")
+    ring.destroy_subject("p4", grace=DAY)
+    tampered = column[7][:-2] + ("AA" if column[7][-2:] != "AA" else "BB")
+    mixed = [*column[:7], tampered, *column[8:], primary]
+    report = try_decrypt(mixed, ring, field="f", record_ids=[*records, "r80"])
+    expected = [None if i in (3, 4, 7) else v for i, v in enumerate(values)]
+    assert report.values == [*expected, "under the primary"]
+    errors = {f.row: type(f.error).__name__ for f in report.failures}
+    assert errors == {3: "KeyDestroyed", 4: "KeyStateError", 7: "DecryptionError"}
+    assert try_decrypt(det, ring, field="g").values == [
+        None if i in (3, 4) else v for i, v in enumerate(values)
+    ]
+    assert try_decrypt(column, ring, field="other", record_ids=records).values == [None] * 80
+    with pytest.raises(InvalidArgument, match="row 2"):
+        decrypt(column, ring, field="f", record_ids=[*records[:2], None, *records[3:]])
+    moved = rewrap(mixed, ring, field="f", record_ids=[*records, "r80"], errors="keep")
+    assert moved.rewrapped == 0
+    assert moved.unchanged == 78

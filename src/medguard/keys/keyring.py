@@ -1428,6 +1428,60 @@ class Keyring:
             subkeys.append(sub)
         return key_ids, suites, subkeys
 
+    def subject_subkeys(
+        self,
+        key_ids: Iterable[str],
+        purpose: str,
+        context: str,
+        *,
+        lengths: Mapping[Suite, int],
+        access: SecretAccess,
+    ) -> dict[str, tuple[Suite, bytes] | KeyringError]:
+        """DANGER: the subkeys of many subject keys at once (one store read for those not
+        cached): key ID -> (suite, subkey), or the error using that key raises (a pending,
+        disabled or destroyed key). IDs that are not subject keys are left out. For
+        ``medguard.ops`` (decrypting a column with a key per subject); needs SECRET_ACCESS.
+        """
+        if access is not SECRET_ACCESS:
+            raise InvalidArgument("subject_subkeys needs medguard.keys.SECRET_ACCESS")
+        own = self._state.keys
+        wanted = {k for k in key_ids if isinstance(k, str) and k.startswith("s") and k not in own}
+        found: dict[str, tuple[sk.SubjectRow, bytes | None]] = {}
+        stale = []
+        for kid in wanted:
+            entry = self._fresh(kid)
+            if entry is None:
+                stale.append(kid)
+            else:
+                found[kid] = entry
+        found.update(self._fetch(sorted(stale)))
+        head = encode_info("medguard", purpose, context)
+        cache = self._derived
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        out: dict[str, tuple[Suite, bytes] | KeyringError] = {}
+        for kid, (row, material) in found.items():
+            if material is None or row.status is not KeyStatus.ACTIVE:
+                try:
+                    _check_status(row.info())
+                    raise KeyStateError(f"key {kid!r} has no material")
+                except KeyringError as exc:
+                    out[kid] = exc
+                continue
+            length = lengths[row.suite]
+            subkeys_of = cache.get(kid)
+            if subkeys_of is None:
+                subkeys_of = cache[kid] = {}
+            sub = subkeys_of.get((purpose, context, length))
+            if sub is None:
+                info = head + len(kid).to_bytes(4, "big") + kid.encode("ascii")
+                info += encode_info(row.suite.value)
+                sub = subkeys_of[(purpose, context, length)] = sk.fast_hkdf(
+                    material, info, length, row.suite
+                )
+            out[kid] = (row.suite, sub)
+        return out
+
     def derive(
         self,
         purpose: str,

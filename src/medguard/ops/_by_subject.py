@@ -12,21 +12,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from medguard._column import encodable, is_null
-from medguard.errors import InvalidArgument
+from medguard.errors import DecryptionError, InvalidArgument, KeyringError, MedguardError
 from medguard.hazmat.aead import NONCE_SIZE, Sm4Gcm
 from medguard.hazmat.kdf import encode_info
 from medguard.hazmat.siv import AesSiv, Sm4Siv
 from medguard.keys import SECRET_ACCESS, Keyring, Suite
 from medguard.ops._base64 import b64encode_rows
-from medguard.ops._envelope import TEXT_VERSION, Scheme, bytes_prefix, scheme_for
-from medguard.ops._plaintext import encode_values
+from medguard.ops._envelope import (
+    TEXT_VERSION,
+    Scheme,
+    associated_data,
+    bytes_prefix,
+    record_associated_data,
+    scheme_for,
+)
+from medguard.ops._plaintext import decode_value, encode_values
 
-__all__ = ["seal_by_subject"]
+__all__ = ["open_by_subject", "seal_by_subject"]
+
+#: Above this many keys in one column, decryption goes row by row (no per-key set-up).
+MANY_KEYS = 32
 
 
 def _subjects_of(subjects: Sequence[Any], rows: Sequence[int]) -> list[str]:
@@ -167,3 +177,74 @@ def _seal(
             nonce = pool[i * head_size : (i + 1) * head_size]
             out[r] = bytes_prefix(scheme, k) + nonce + body
     return out
+
+
+G = TypeVar("G", bound=tuple[Scheme, str, str])  # (scheme, key ID, form)
+
+
+def open_by_subject(
+    parsed: dict[G, tuple[list[int], list[bytes]]],
+    keyring: Keyring,
+    table: str,
+    field: str,
+    records: Sequence[Any] | None,
+    plain: list[Any],
+    failures: dict[int, MedguardError],
+) -> dict[G, list[int]]:
+    """Decrypt the groups of ``parsed`` whose key is a subject key, row by row, into
+    ``plain`` and ``failures``; returns each handled group's rows that decrypted."""
+    context = f"{len(table)}:{table}.{field}"
+    handled: dict[G, list[int]] = {}
+    for deterministic in (False, True):
+        groups = {g: v for g, v in parsed.items() if g[0].deterministic is deterministic}
+        if not groups:
+            continue
+        schemes = {s: scheme_for(s, deterministic=deterministic) for s in Suite}
+        subkeys = keyring.subject_subkeys(
+            {g[1] for g in groups},
+            schemes[Suite.AES].purpose,
+            context,
+            lengths={s: schemes[s].key_length for s in Suite},
+            access=SECRET_ACCESS,
+        )
+        for group, (rows, bodies) in groups.items():
+            scheme, kid, _ = group
+            found = subkeys.get(kid)
+            if found is None:
+                continue  # not a subject key: the one-key path handles it
+            handled[group] = ok = []
+            if isinstance(found, KeyringError):
+                for r in rows:
+                    failures[r] = found
+                continue
+            suite, sub = found
+            if suite is not scheme.suite:
+                for r in rows:
+                    failures[r] = DecryptionError(row=r)
+                continue
+            one = _one(scheme, sub)
+            if records is None:
+                shared = associated_data(scheme, kid, table, field)
+            for r, body in zip(rows, bodies, strict=True):
+                if records is None:
+                    ad = shared
+                else:
+                    rid = records[r]
+                    if is_null(rid):
+                        raise InvalidArgument(f"record ID is missing for row {r}")
+                    if not encodable(str(rid)):
+                        raise InvalidArgument(
+                            f"record ID of row {r} is not valid Unicode (a lone surrogate)"
+                        )
+                    ad = record_associated_data(scheme, kid, table, field, [str(rid)])[0]
+                try:
+                    if deterministic:
+                        data = one.decrypt(body, (ad,))
+                    else:
+                        data = one.decrypt(body[:NONCE_SIZE], body[NONCE_SIZE:], ad)
+                    plain[r] = decode_value(data)
+                except Exception:  # InvalidTag, DecryptionError, a malformed body: all opaque
+                    failures[r] = DecryptionError(row=r)
+                    continue
+                ok.append(r)
+    return handled

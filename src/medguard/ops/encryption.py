@@ -53,7 +53,7 @@ from medguard.ops._base64 import (
     split_fixed,
     split_rows,
 )
-from medguard.ops._by_subject import seal_by_subject
+from medguard.ops._by_subject import MANY_KEYS, open_by_subject, seal_by_subject
 from medguard.ops._envelope import (
     Scheme,
     associated_data,
@@ -671,9 +671,14 @@ def _open(
     context = _context(table, field)
     items = data.items
     parsed, failures = _parse(items, data.rows)
-    keyring.prefetch(kid for (_, kid, _) in parsed)  # subject keys: one store read
     plain: list[Any] = [None] * len(items)
     done: dict[_GroupKey, list[int]] = {}
+    if len(parsed) > MANY_KEYS:  # a key per subject: one store read, then row by row
+        handled = open_by_subject(parsed, keyring, table, field, records, plain, failures)
+        done.update((group, rows) for group, rows in handled.items() if rows)
+        parsed = {group: v for group, v in parsed.items() if group not in handled}
+    else:
+        keyring.prefetch(kid for (_, kid, _) in parsed)  # subject keys: one store read
     for (scheme, kid, form), (rows, bodies) in parsed.items():
         try:
             if keyring.get(kid).suite is not scheme.suite:
