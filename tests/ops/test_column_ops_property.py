@@ -353,3 +353,55 @@ def test_every_exported_column_operation_is_covered() -> None:
         mask_classes | pseudonymizers | generalizers
     ) - covered
     assert "DateShift" in OPS
+
+
+STRING_KINDS = ("numpy unicode", "pandas string", "pyarrow string")
+
+
+def _typed_strings(values: list[str | None], kind: str) -> Any:
+    import pyarrow as pa
+
+    if kind == "numpy unicode":
+        return np.array([v or "" for v in values], dtype=str)
+    if kind == "pandas string":
+        return pd.Series(values, dtype="string")
+    return pa.array([v if v is None or _encodes(v) else None for v in values], type=pa.string())
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", list(OPS))
+@given(
+    values=st.lists(st.one_of(st.none(), TEXTS, identifiers()), min_size=1, max_size=8),
+    kind=st.sampled_from(STRING_KINDS),
+)
+@settings(
+    max_examples=int(os.environ.get("MEDGUARD_PROPERTY_EXAMPLES", "20")) // 2 or 1,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+def test_column_op_on_string_typed_columns(name: str, kind: str, values: list[Any]) -> None:
+    """The same property on string-typed columns: numpy unicode, pandas ``string`` and pyarrow
+    ``string`` arrays (whose fast paths skip the object-array adapter)."""
+    op, may_stay = OPS[name]
+    column = _typed_strings(values, kind)
+    raws = column.to_pylist() if hasattr(column, "to_pylist") else column.tolist()
+    try:
+        out = op(column)
+    except MedguardError:
+        return
+    except Exception as exc:
+        raise AssertionError(
+            f"{name} on a {kind} column raised {type(exc).__name__}, not a MedguardError"
+        ) from exc
+    items = out.to_pylist() if hasattr(out, "to_pylist") else list(out)
+    assert len(items) == len(raws), f"{name} changed the column length"
+    for row, (raw, result) in enumerate(zip(raws, items, strict=True)):
+        if _protected(raw) and _same(raw, result) and not may_stay(raw):
+            raise AssertionError(f"{name} on a {kind} column returned row {row} unchanged")
