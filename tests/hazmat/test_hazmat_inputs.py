@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 from medguard.errors import InvalidArgument
+from cryptography.hazmat.primitives.ciphers import algorithms
+
 from medguard.hazmat.aead import AesGcm, Sm4Gcm, random_nonces
+from medguard.hazmat.gcm_batch import BatchGcm
 from medguard.hazmat.siv import AesSiv, Sm4Siv
 
 NONCE = b"\x00" * 12
+NONCES = np.zeros((2, 12), np.uint8)
+ROWS = np.zeros((2, 3), np.uint8)
 CASES: dict[str, Callable[[], Any]] = {
     "AesGcm.encrypt str nonce": lambda: AesGcm(b"k" * 32).encrypt("n" * 12, b"p", b""),  # type: ignore[arg-type]
     "AesGcm.encrypt str plaintext": lambda: AesGcm(b"k" * 32).encrypt(NONCE, "p", b""),  # type: ignore[arg-type]
@@ -27,6 +32,14 @@ CASES: dict[str, Callable[[], Any]] = {
     "Sm4Siv.encrypt_rows list": lambda: Sm4Siv(b"k" * 32).encrypt_rows([[1]], ()),  # type: ignore[arg-type]
     "Sm4Siv.decrypt_rows int8": lambda: Sm4Siv(b"k" * 32).decrypt_rows(
         np.zeros((1, 20), np.int8), ()
+    ),
+    "BatchGcm str key": lambda: BatchGcm(algorithms.SM4, "k" * 16),  # type: ignore[arg-type]
+    "BatchGcm str cipher": lambda: BatchGcm("SM4", b"k" * 16),  # type: ignore[arg-type]
+    "BatchGcm.seal str aad": lambda: BatchGcm(algorithms.SM4, b"k" * 16).seal(NONCES, ROWS, "ad"),  # type: ignore[arg-type]
+    "BatchGcm.seal list rows": lambda: BatchGcm(algorithms.SM4, b"k" * 16).seal(NONCES, [[1]], b""),  # type: ignore[arg-type]
+    "BatchGcm.open None aad": lambda: BatchGcm(algorithms.SM4, b"k" * 16).open(NONCES, ROWS, None),  # type: ignore[arg-type]
+    "BatchGcm.seal int64 nonces": lambda: BatchGcm(algorithms.SM4, b"k" * 16).seal(
+        NONCES.astype(np.int64), ROWS, b""
     ),
     "random_nonces negative": lambda: random_nonces(-1),
     "random_nonces str": lambda: random_nonces("2"),  # type: ignore[arg-type]

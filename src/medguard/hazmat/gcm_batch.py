@@ -64,6 +64,10 @@ class BatchGcm:
     __slots__ = ("_ecb", "_hi", "_lo", "key_size")
 
     def __init__(self, cipher: type[algorithms.SM4] | type[algorithms.AES], key: bytes) -> None:
+        if cipher not in (algorithms.SM4, algorithms.AES):
+            raise InvalidArgument("BatchGcm takes algorithms.SM4 or algorithms.AES")
+        if not isinstance(key, bytes):
+            raise InvalidArgument("the GCM key must be bytes")
         try:
             self._ecb = Cipher(cipher(key), modes.ECB())  # noqa: S305 - block function for CTR/GHASH
         except ValueError:
@@ -137,6 +141,12 @@ class BatchGcm:
 
     @staticmethod
     def _check(nonces: U8, rows: U8, aad: bytes | U8) -> None:
+        arrays = (nonces, rows) if isinstance(aad, bytes) else (nonces, rows, aad)
+        if not all(isinstance(a, np.ndarray) and a.dtype == np.uint8 for a in arrays):
+            raise InvalidArgument(
+                "nonces, messages and per-row associated data must be uint8 arrays "
+                "(one associated data for all rows: bytes)"
+            )
         if nonces.ndim != 2 or nonces.shape[1] != 12 or rows.ndim != 2:
             raise InvalidArgument("nonces must be (n, 12) and messages (n, size) uint8 arrays")
         if nonces.shape[0] != rows.shape[0]:
