@@ -8,10 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from medguard.errors import InvalidArgument
 from cryptography.hazmat.primitives.ciphers import algorithms
 
+from medguard.errors import InvalidArgument
 from medguard.hazmat.aead import AesGcm, Sm4Gcm, random_nonces
 from medguard.hazmat.gcm_batch import BatchGcm
 from medguard.hazmat.siv import AesSiv, Sm4Siv
