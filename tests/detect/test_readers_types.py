@@ -128,6 +128,7 @@ def test_binary_that_is_not_text_is_reported_unscanned(tmp_path):
     assert (table, column) == ("", "photo")
     assert "UTF-8" in reason
     assert "PNG" not in reason
+    assert scan_file(path).unscanned == (("", "photo", reason),)  # the scanner passes it on
 
 
 def test_a_column_path_met_twice_keeps_both(tmp_path):
