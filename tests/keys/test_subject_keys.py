@@ -391,3 +391,24 @@ def test_columns_with_many_subject_keys_decrypt_row_by_row(ring: Keyring) -> Non
     moved = rewrap(mixed, ring, field="f", record_ids=[*records, "r80"], errors="keep")
     assert moved.rewrapped == 0
     assert moved.unchanged == 78
+
+
+def test_destroyed_wrapped_bytes_are_zeroed_in_the_sqlite_file(
+    tmp_path: Path, env_key: EnvKeyProvider
+) -> None:
+    """secure_delete: once the write-ahead log is checkpointed, the wrapped key's old bytes are
+    nowhere in the database files."""
+    ring = Keyring.create(tmp_path / "r.keyring", env_key)
+    ring.subject_keys([f"p{i}" for i in range(20)])
+    store = tmp_path / "r.keyring.subjects.db"
+    conn = sqlite3.connect(store)
+    (wrapped,) = conn.execute(
+        "SELECT wrapped FROM medguard_subject_keys WHERE token = ?", (ring.subject_token("p7"),)
+    ).fetchone()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert wrapped in store.read_bytes()
+    ring.destroy_subject("p7")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for path in tmp_path.glob("r.keyring.subjects.db*"):
+        assert wrapped not in path.read_bytes()

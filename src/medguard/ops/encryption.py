@@ -831,8 +831,9 @@ def rewrap(
     out = list(data.items)
     moves: dict[tuple[bool, Output, str], list[int]] = {}
     unchanged = 0
+    targets = keyring.current_keys_for(kid for (_, kid, _) in opened.groups)  # one store read
     for (scheme, kid, form), rows in opened.groups.items():
-        target = keyring.current_key_for(kid).key_id
+        target = targets[kid]
         if kid == target:
             unchanged += len(rows)
             continue
