@@ -176,12 +176,12 @@ def verify_trail(
             # The fast path: the line must be exactly what a writer makes of the expected key,
             # link and sequence number; anything else goes to the diagnosis.
             if not (
-                line[:10] == _HEAD
-                and line[74:84] == _MID
-                and line[148:150] == b'",'
+                line.startswith(_HEAD)
+                and line.startswith(_MID, 74)
+                and line.startswith(b'",', 148)
                 and line.startswith(expect_head, 150)
                 and line.startswith(prev, link_at)
-                and line.startswith(_SEQ + str(count).encode() + b",", link_at + 64)
+                and line.startswith(b'","_seq":%d,' % count, link_at + 64)
             ):
                 parsed = parse_fast(line)
                 mac = keys.mac(parsed[3]) if parsed is not None else None
@@ -194,7 +194,7 @@ def verify_trail(
                 if not (
                     line.startswith(expect_head, 150)
                     and line.startswith(prev, link_at)
-                    and line.startswith(_SEQ + str(count).encode() + b",", link_at + 64)
+                    and line.startswith(b'","_seq":%d,' % count, link_at + 64)
                 ):
                     return _diagnose(trail, keys, count, line, _rest(batch, index, batches),
                                      cps, cos)  # fmt: skip
