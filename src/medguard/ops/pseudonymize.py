@@ -192,7 +192,7 @@ class Pseudonymizer:
     """Base: a keyring, a ``context`` separating pseudonym spaces, and the invalid-input policy.
 
     Subclasses implement ``_transform(values: list[str], inverse) -> list`` that gives a
-    pseudonym, ``None`` (an invalid value) or a refusal (a value whose own domain is too
+    pseudonym, ``None`` (an invalid value) or ``_SMALL`` (a value whose own domain is too
     small) for each value. ``one_way=True`` makes pseudonyms irreversible.
 
     An unusable value is that value's problem: a value that does not validate, is not text
@@ -276,14 +276,16 @@ class Pseudonymizer:
             subset = [subset[i] for i in np.flatnonzero(encodable).tolist()]
         for i in np.flatnonzero(invalid).tolist():
             reasons[i] = _NOT_TEXT
+        results = self._transform(subset, inverse)
         mapped = np.empty(len(subset), dtype=object)
-        mapped[:] = self._transform(subset, inverse)
+        mapped[:] = results
         out = np.empty(n, dtype=object)
         out[rows] = mapped
-        refused = np.fromiter(map(str.__instancecheck__, mapped.tolist()), bool, len(subset))
-        for i, why in zip(rows[~refused].tolist(), mapped[~refused].tolist(), strict=True):
-            invalid[i] = True
-            reasons[i] = why.reason if isinstance(why, _Refusal) else _INVALID
+        if None in results or _SMALL in results:  # C-speed scans; flags only when needed
+            done = np.fromiter(map(str.__instancecheck__, mapped.tolist()), bool, len(subset))
+            for i, why in zip(rows[~done].tolist(), mapped[~done].tolist(), strict=True):
+                invalid[i] = True
+                reasons[i] = why.reason if isinstance(why, _Refusal) else _INVALID
         bad_rows = np.flatnonzero(invalid)
         if self.strict and bad_rows.size:
             row = int(bad_rows[0])
