@@ -281,3 +281,20 @@ def test_postgres_backend(audit_pg_url, ring):
     assert result.checkpoints == 1
     assert [r.actor for r in trail.records(action="tock")] == ["second-writer"]
     assert "secret" not in repr(AuditTrail.open("postgresql://u:secret@h/db", ring))
+    sa = pytest.importorskip("sqlalchemy")
+    engine = sa.create_engine(audit_pg_url)
+    with engine.begin() as db:
+        line = db.execute(sa.text("SELECT line FROM audit_record WHERE seq = 4")).scalar_one()
+        db.execute(
+            sa.text("UPDATE audit_record SET line = :l WHERE seq = 4"),
+            {"l": line.replace('"n":4', '"n":40')},
+        )
+    result = AuditTrail.open(audit_pg_url, ring).verify()
+    assert (result.kind, result.seq) == ("modified", 4)
+    with engine.begin() as db:
+        db.execute(sa.text("UPDATE audit_record SET line = :l WHERE seq = 4"), {"l": line})
+        db.execute(sa.text("DELETE FROM audit_record WHERE seq >= 29"))
+    result = AuditTrail.open(audit_pg_url, ring).verify()
+    assert (result.kind, result.seq) == ("truncated", 29)
+    engine.dispose()
+    assert AuditTrail.open(audit_pg_url, ring).repair() == 0

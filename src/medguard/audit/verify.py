@@ -48,7 +48,6 @@ __all__ = ["KINDS", "VerifyResult", "verify_trail"]
 _HEAD = b'{"_hash":"'
 _MID = b'","_mac":"'
 _PREV = b'","_prev":"'
-_SEQ = b'","_seq":'
 
 
 KINDS = (
