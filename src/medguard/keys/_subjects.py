@@ -148,11 +148,17 @@ def _hash_name(suite: Suite) -> Literal["sha256", "sm3"]:
 
 class _Hmac:
     """HMAC with a fixed key, re-used by copying the keyed hash states (about 3x faster than
-    ``hmac.digest`` per call for short messages). Output is standard HMAC."""
+    ``hmac.digest`` per call for short messages). Output is standard HMAC. Where OpenSSL's
+    hashlib lacks SM3, pyca/cryptography's HMAC-SM3 is used instead (slower, same output)."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_key", "_name", "_outer")
 
     def __init__(self, key: bytes, name: str) -> None:
+        self._key, self._name = key, name
+        self._inner: Any = None
+        self._outer: Any = None
+        if name not in _HASHLIB:
+            return
         block = 64  # SHA-256 and SM3 both have 64-byte blocks
         if len(key) > block:
             key = hashlib.new(name, key).digest()
@@ -161,28 +167,51 @@ class _Hmac:
         self._outer = hashlib.new(name, key.translate(_TRANS_5C))
 
     def digest(self, message: bytes) -> bytes:
+        if self._inner is None:
+            return _slow_hmac(self._key, message, self._name)
         inner = self._inner.copy()
         inner.update(message)
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.digest()
+        return outer.digest()  # type: ignore[no-any-return]
 
 
-_EXTRACT: dict[str, _Hmac] = {}
+def _available(name: str) -> bool:
+    try:
+        hashlib.new(name)
+    except ValueError:  # pragma: no cover - depends on the OpenSSL build
+        return False
+    return True
+
+
+_HASHLIB = {name for name in ("sha256", "sm3") if _available(name)}
+
+
+def _slow_hmac(key: bytes, message: bytes, name: str) -> bytes:  # pragma: no cover - rare
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.hmac import HMAC
+
+    mac = HMAC(key, hashes.SM3() if name == "sm3" else hashes.SHA256())
+    mac.update(message)
+    return mac.finalize()
+
+
+_HASH_NAMES: dict[Suite, Literal["sha256", "sm3"]] = {Suite.AES: "sha256", Suite.SM: "sm3"}
+_EXTRACT = {name: _Hmac(_HKDF_SALT, name) for name in _HASH_NAMES.values()}
 
 
 def fast_hkdf(material: bytes, info: bytes, length: int, suite: Suite) -> bytes:
     """RFC 5869 HKDF (salt ``medguard/keyring/v1``), byte-identical to :func:`hkdf`, cheaper
     per call (the extract step re-uses a keyed hash state; the expand step is one-shot HMAC);
     the keyring derives every subkey with it."""
-    name = _hash_name(suite)
-    extract = _EXTRACT.get(name)
-    if extract is None:
-        extract = _EXTRACT[name] = _Hmac(_HKDF_SALT, name)
-    prk = extract.digest(material)
+    name = _HASH_NAMES[suite]
+    prk = _EXTRACT[name].digest(material)
+    one = hmac.digest if name in _HASHLIB else _slow_hmac
+    if length <= 32:
+        return one(prk, info + b"\x01", name)[:length]
     out, block, counter = b"", b"", 1
     while len(out) < length:
-        block = hmac.digest(prk, block + info + bytes((counter,)), name)
+        block = one(prk, block + info + bytes((counter,)), name)
         out += block
         counter += 1
     return out[:length]

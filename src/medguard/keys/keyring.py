@@ -1209,8 +1209,21 @@ class Keyring:
         ours = 0
         when = time.monotonic()
         with self._lock:
+            if back is None:  # every key is ours (SQLite counted the inserted rows)
+                ours = count
+                out = {row.token: (row, m) for row, m in zip(rows, materials, strict=True)}
+                if len(self._cache) + count >= _CACHE_LIMIT:
+                    self._cache.clear()
+                    self._by_token.clear()
+                if count < _CACHE_LIMIT:
+                    self._cache.update(
+                        (row.key_id, (row, m, when)) for row, m in zip(rows, materials, strict=True)
+                    )
+                    self._by_token.update((row.token, row.key_id) for row in rows)
             for row, material in zip(rows, materials, strict=True):
-                winner = row if back is None else back[row.token]
+                if back is None:
+                    break
+                winner = back[row.token]
                 # key IDs follow from tokens, so a racing creator's row has our key ID: only
                 # the wrapped blob (random nonce and key) tells whose key was committed
                 if winner.key_id == row.key_id and winner.wrapped == row.wrapped:
