@@ -312,3 +312,21 @@ def test_pyarrow_and_numpy_columns_with_unusable_values():
     assert arrow.to_pylist()[1:] == [None, "***"]
     numpy = op.apply(np.array([ID, None, 3], dtype=object))
     assert numpy.tolist()[1:] == [None, "*"]
+
+
+def test_a_column_adapter_that_cannot_compare_pd_na_is_worked_around(monkeypatch):
+    """If the column adapter trips over pd.NA in a plain list, nulls are cleaned first."""
+    import medguard.ops.pseudonymize as ps
+
+    real = ps.as_column
+
+    def picky(values):
+        if any(v is pd.NA for v in values):
+            raise TypeError("boolean value of NA is ambiguous")
+        return real(values)
+
+    monkeypatch.setattr(ps, "as_column", picky)
+    out, report = PseudonymizeResidentID(RING).apply_with_report([ID, pd.NA, pd.NaT])
+    assert out[1:] == [None, None]
+    assert report.nulls == 2
+    assert ps.DateShift(RING).apply(("2025-01-03", pd.NA), ("P1", pd.NA))[1] is None
