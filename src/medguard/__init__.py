@@ -21,6 +21,8 @@ _EXPORTS: dict[str, str] = {
     "scan_file": "medguard.detect",
     "scan_frame": "medguard.detect",
     "scan_paths": "medguard.detect",
+    "deidentify_text": "medguard.detect",
+    "DeidentifyText": "medguard.detect",
     "mask_name": "medguard.ops.mask",
     "mask_resident_id": "medguard.ops.mask",
     "mask_phone": "medguard.ops.mask",

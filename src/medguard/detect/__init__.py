@@ -5,6 +5,8 @@
   matching values and its GB/T 39725 level;
 - :func:`scan_file` / :func:`scan_paths`: CSV/TSV, Excel, Parquet, JSON Lines and text files and
   whole directories, streamed in bounded memory;
+- :func:`deidentify_text` / :class:`DeidentifyText`: notes with what they hold replaced (masks,
+  tags, keyed surrogates consistent with the structured columns, removal), dates shifted;
 - :class:`ScanResult`, :class:`Threshold` and :class:`Baseline`: what fails a scan, and its JSON
   and SARIF forms (the ``medguard scan`` command is built on them).
 
@@ -25,11 +27,21 @@ from medguard.detect.levels import level_of
 from medguard.detect.report import ScanResult, Threshold
 from medguard.detect.text import ENTITY_TYPES, scan_text
 
+# De-identification needs the ops layer (masks, pseudonymizers, keys): loaded on first use, so
+# scanning alone stays as light as before.
+_LAZY = {
+    "DeidentifyReport": "medguard.detect.deidentify",
+    "DeidentifyText": "medguard.detect.deidentify",
+    "deidentify_text": "medguard.detect.deidentify",
+}
+
 __all__ = [
     "ENTITY_TYPES",
     "Baseline",
     "ColumnClassifier",
     "ColumnReport",
+    "DeidentifyReport",
+    "DeidentifyText",
     "FileReport",
     "Finding",
     "FrameReport",
@@ -38,9 +50,21 @@ __all__ = [
     "TableReport",
     "Threshold",
     "classify_column",
+    "deidentify_text",
     "level_of",
     "scan_file",
     "scan_frame",
     "scan_paths",
     "scan_text",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'medguard.detect' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,557 @@
+"""What :mod:`medguard.detect.deidentify` removes beyond the scanner's findings.
+
+Three finders, each returning :class:`Hit` spans over one note:
+
+- :func:`known_hits`: the values the row already holds (its own name, ID, phone, address
+  columns) and their common partial forms (张先生, 老张, the given name alone, the phone's last
+  four digits after 尾号, the ID's birth date and last characters, the address's road part);
+- :func:`date_hits`: dates in the forms notes use (2025-01-03, 2025/1/3, 2025.01.03,
+  2025年1月3日, 20250103 after a date word, 2025年1月, 1月3日);
+- :func:`recall_hits`: possible names for ``recall="high"`` (surname + 1-2 characters before
+  role titles and after context words even when they are ordinary words, speaker names at the
+  start of a line, pinyin names).
+
+Everything works on the text after full-width folding (one character for one), so spans index
+the original note.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import NamedTuple
+
+from medguard.cn import address, names, phone, resident_id
+from medguard.detect import lexicon
+from medguard.errors import InvalidIdentifier
+
+__all__ = ["DateValue", "Hit", "Known", "date_hits", "known_hits", "parse_date", "recall_hits"]
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
+
+class DateValue(NamedTuple):
+    """A date as written: its parts (``0`` where absent) and how to write it back.
+
+    ``style`` is ``"sep"`` (2025-01-03, ``sep`` holds the separator), ``"cn"`` (2025年1月3日,
+    ``sep`` holds the day suffix 日/号 or ""), ``"compact"`` (20250103); ``padded`` says whether
+    month and day are written with two digits; ``assumed`` is the year a date written without
+    one (1月3日) is taken to be in (that of the note's nearest full date before it).
+    """
+
+    year: int
+    month: int
+    day: int
+    style: str
+    sep: str
+    padded: bool
+    assumed: int = 0
+
+
+class Hit(NamedTuple):
+    """One span to replace. ``part`` says what of a known value it holds ("" for all of it);
+    ``value`` is the known value it comes from (for consistent surrogates), ``date`` the parsed
+    date of a date span, ``birth`` whether it is a date of birth (replaced even when dates are
+    kept)."""
+
+    start: int
+    end: int
+    entity_type: str
+    source: str
+    part: str = ""
+    value: str = ""
+    date: DateValue | None = None
+    birth: bool = False
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+_YEAR = r"(?:18|19|20)\d{2}"
+_DATE = re.compile(
+    rf"(?<![0-9])(?P<y>{_YEAR})(?:"
+    r"(?P<sep>[-/.])(?P<m>[01]?\d)(?:(?P=sep)(?P<d>[0-3]?\d))?(?![0-9]|[-/.]\d)"
+    r"|年(?P<cm>[01]?\d)月(?:(?P<cd>[0-3]?\d)(?P<suf>[日号])?)?"
+    r"|(?P<xm>[01]\d)(?P<xd>[0-3]\d)(?![0-9])"
+    r")"
+    r"|(?<![0-9年./-])(?P<mm>[01]?\d)月(?P<md>[0-3]?\d)[日号]"
+)
+_DATE_CONTEXT = re.compile(
+    "日期|时间|出生|生日|生于|入院|出院|手术|就诊|门诊|检查|报告|采样|采集|签字|签名|记录|"
+    "复查|随访|DOB|dob|Date|date|于"
+)
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _padded(month: str, day: str, style: str) -> bool:
+    """The padding style of a written date, as :class:`~medguard.ops.pseudonymize.DateShift`
+    decides it: a leading zero pads, a one-digit field does not, else the usual style."""
+    if month[:1] == "0" or day[:1] == "0":
+        return True
+    if len(month) == 1 or (day and len(day) == 1):
+        return False
+    return style != "cn"
+
+
+def _date_of(m: re.Match[str], text: str) -> DateValue | None:
+    """The :class:`DateValue` of a match of ``_DATE``, or None when it is no real date."""
+    if m.group("y") is None:  # 1月3日: no year
+        month, day = m.group("mm"), m.group("md")
+        value = DateValue(0, int(month), int(day), "cn", m.group()[-1], _padded(month, day, "cn"))
+    elif m.group("sep") is not None:
+        month, day = m.group("m"), m.group("d") or ""
+        if not day and m.group("sep") == ".":
+            return None  # 2019.5 is a number more often than a month
+        value = DateValue(int(m.group("y")), int(month), int(day) if day else 0, "sep",
+                          m.group("sep"), _padded(month, day, "sep"))  # fmt: skip
+    elif m.group("cm") is not None:
+        month, day = m.group("cm"), m.group("cd") or ""
+        value = DateValue(int(m.group("y")), int(month), int(day) if day else 0, "cn",
+                          m.group("suf") or "", _padded(month, day, "cn"))  # fmt: skip
+    else:
+        start = m.start()
+        if not _DATE_CONTEXT.search(text, max(0, start - 8), start):
+            return None  # 8 digits are a date only after a date word
+        value = DateValue(int(m.group("y")), int(m.group("xm")), int(m.group("xd")), "compact",
+                          "", True)  # fmt: skip
+    if not 1 <= value.month <= 12:
+        return None
+    if value.day and value.day > _MONTH_DAYS[value.month]:
+        return None
+    if value.day == 0 and value.style == "compact":
+        return None
+    return value
+
+
+def parse_date(text: str) -> DateValue | None:
+    """The date ``text`` holds as a whole (2025-01-03, 2025年1月3日, 1月3日, ...), or None."""
+    m = _DATE.fullmatch(text)
+    if m is None and text.isdigit() and len(text) == 8:
+        m = _DATE.fullmatch(text)
+    if m is None:
+        return None
+    if m.group("xm") is not None:  # compact: no context needed when the scanner said "date"
+        try:
+            return DateValue(int(text[:4]), int(text[4:6]), int(text[6:8]), "compact", "", True)
+        except ValueError:  # pragma: no cover - the pattern holds digits only
+            return None
+    return _date_of(m, text)
+
+
+def date_hits(
+    text: str, *, birth: Iterable[tuple[int, int, int]] = (), only_birth: bool = False
+) -> list[Hit]:
+    """Dates in ``text``; those equal to a ``birth`` date are marked as dates of birth.
+
+    ``only_birth`` keeps only those (dates are kept, but a known birth date is not).
+    """
+    births = set(birth)
+    hits = []
+    for m in _DATE.finditer(text):
+        value = _date_of(m, text)
+        if value is None:
+            continue
+        is_birth = (value.year, value.month, value.day) in births
+        if only_birth and not is_birth:
+            continue
+        hits.append(Hit(m.start(), m.end(), "DATE_TIME", "date", date=value, birth=is_birth))
+    return hits
+
+
+# -- known values -----------------------------------------------------------------------------
+
+#: Words after a surname that address or name a person (张先生, 王老师).
+HONORIFICS = (
+    "先生", "女士", "小姐", "老师", "阿姨", "叔叔", "伯伯", "大爷", "大妈", "奶奶", "爷爷",
+    "师傅", "同志", "大姐", "大哥", "姐", "哥", "老",
+)  # fmt: skip
+_LAST_DIGITS_CONTEXT = re.compile("尾号|尾数|后四位|后4位|末四位|末4位|后六位|后6位|末六位|末6位")
+# Digit runs with the separators identifiers are written with (138-1234-5678, (010)3204 3421).
+_RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9])*(?:[ \-]?[Xx])?")
+_RUN_SEPARATORS = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015()（）.")
+_ROAD = re.compile(
+    rf"[{_HAN}0-9]{{0,12}}?(?:大道|路|街|巷|道|弄|胡同|村|组|小区|花园|苑|公寓)"
+    r"(?:[0-9]+(?:号院|号|弄|栋|幢|单元|室|组|号楼|楼))*"
+)
+_PREFIX_WORDS_CACHE: list[frozenset[str]] = []
+# Words of 老/小 + a surname character that are not 老张 or 小李 (小时, 小于, 小叶增生).
+_PREFIX_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads best as text
+        "小时 小于 小叶 小米 小便 小心 小方 小白 小儿 小肠 小结 小计 小组 小腿 "
+        "小孩 小学 小区 小康 小麦 小鼠 小满 小寒 小雪 小暑 小量 小关 小全 小和 "
+        "小于等于 老年 老化 老花 老伴 老家 老乡 老是 老于 老成 老练 老实 老汉 老龄 "
+        "老总 老师 老人 老大 小兰"
+    ).split()
+)
+
+
+def _prefix_words() -> frozenset[str]:
+    """Words of three characters starting with 老 or 小 in jieba's dictionary (小关节)."""
+    if not _PREFIX_WORDS_CACHE:
+        dictionary = resources.files("jieba").joinpath("dict.txt").read_text("utf-8")
+        words = {
+            line.split(" ", 1)[0]
+            for line in dictionary.splitlines()
+            if line[:1] in ("老", "小") and len(line.split(" ", 1)[0]) == 3
+        }
+        _PREFIX_WORDS_CACHE.append(frozenset(words) | _PREFIX_WORDS)
+    return _PREFIX_WORDS_CACHE[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _surname_pattern(surname: str) -> re.Pattern[str]:
+    """张先生, 张女士, ... and 老张 / 小张 for one surname (cached: surnames repeat)."""
+    after = "|".join(HONORIFICS)
+    return re.compile(rf"(?:(?<=[老小]){re.escape(surname)}|{re.escape(surname)}(?=(?:{after})))")
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c not in _RUN_SEPARATORS).upper()
+
+
+@dataclass
+class Known:
+    """The forms of one row's known values to look for in its note."""
+
+    # (full name, surname, given name)
+    names: list[tuple[str, str, str]] = field(default_factory=list)
+    # (digits, entity type, part, known value): IDs, phones, cards however grouped
+    digits: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (last four digits, entity type, known value): only after 尾号, 后四位, ...
+    tails: list[tuple[str, str, str]] = field(default_factory=list)
+    births: list[tuple[int, int, int]] = field(default_factory=list)
+    # (text form, entity type, part, known value): names as written, address forms
+    texts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (upper-case form, entity type, known value): passports, e-mails, record numbers
+    upper_texts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.digits or self.tails or self.births or self.texts
+                    or self.upper_texts)  # fmt: skip
+
+    def add(self, kind: str, value: str) -> None:
+        """Add one known value of ``kind`` (``name``, ``resident_id``, ``phone``, ...)."""
+        value = value.strip()
+        if not value:
+            return
+        getattr(self, f"_add_{kind}")(value)
+
+    def _add_name(self, value: str) -> None:
+        full = names.normalize(value)
+        if len(full) < 2:
+            return
+        surname, given = names.split_name(full)
+        self.names.append((full, surname, given))
+        if value != full:
+            self.texts.append((value, "PERSON", "", full))
+
+    def _add_resident_id(self, value: str) -> None:
+        try:
+            number = resident_id.parse(value).number
+        except InvalidIdentifier:
+            number = _digits(value)
+        if len(number) < 6:
+            self.texts.append((value, "CN_RESIDENT_ID", "", value))
+            return
+        self.digits.append((number, "CN_RESIDENT_ID", "", value))
+        if len(number) == 18:
+            legacy = number[:6] + number[8:17]
+            self.digits.append((legacy, "CN_RESIDENT_ID", "", value))
+            self.digits.append((number[-6:], "CN_RESIDENT_ID", "last6", value))
+            self.tails.append((number[-4:], "CN_RESIDENT_ID", value))
+            born = number[6:14]
+            if born.isdigit():
+                date = (int(born[:4]), int(born[4:6]), int(born[6:]))
+                self.births.append(date)
+
+    def _add_phone(self, value: str) -> None:
+        try:
+            parsed = phone.parse(value)
+            number = parsed.number
+        except InvalidIdentifier:
+            number = _digits(value)
+            parsed = None
+        if len(number) < 5:
+            self.texts.append((value, "PHONE_NUMBER", "", value))
+            return
+        self.digits.append((number, "PHONE_NUMBER", "", value))
+        if parsed is not None and parsed.kind == "landline":
+            subscriber = number[len(parsed.prefix) :]
+            self.digits.append((subscriber, "PHONE_NUMBER", "", value))
+        self.tails.append((number[-4:], "PHONE_NUMBER", value))
+
+    def _add_bank_card(self, value: str) -> None:
+        number = _digits(value)
+        self.digits.append((number, "CN_BANK_CARD", "", value))
+        if len(number) >= 8:
+            self.tails.append((number[-4:], "CN_BANK_CARD", value))
+
+    def _add_passport(self, value: str) -> None:
+        self.upper_texts.append((value.upper().replace(" ", ""), "CN_PASSPORT", value))
+
+    def _add_email(self, value: str) -> None:
+        self.upper_texts.append((value.upper(), "EMAIL_ADDRESS", value))
+
+    def _add_record_number(self, value: str) -> None:
+        self.upper_texts.append((value.upper(), "CN_MEDICAL_RECORD_NUMBER", value))
+
+    def _add_address(self, value: str) -> None:
+        full = "".join(value.split())
+        forms = {full}
+        try:
+            parsed = address.parse(full)
+        except InvalidIdentifier:
+            parsed = None
+        if parsed is not None:
+            city, district, rest = parsed.city or "", parsed.district or "", parsed.rest
+            forms.update((city + district + rest, district + rest, rest))
+            road = _ROAD.match(rest)
+            if road is not None:
+                forms.add(road.group())
+        for form in forms:
+            if len(form) >= 4:
+                self.texts.append((form, "LOCATION", "" if form == full else "part", value))
+
+
+#: The kinds of known values, and the entity types that name the same kinds.
+KNOWN_KINDS = {
+    "name": "name", "PERSON": "name",
+    "resident_id": "resident_id", "id": "resident_id", "CN_RESIDENT_ID": "resident_id",
+    "phone": "phone", "mobile": "phone", "PHONE_NUMBER": "phone",
+    "address": "address", "LOCATION": "address",
+    "bank_card": "bank_card", "CN_BANK_CARD": "bank_card",
+    "passport": "passport", "CN_PASSPORT": "passport", "CN_HMT_PERMIT": "passport",
+    "email": "email", "EMAIL_ADDRESS": "email",
+    "record_number": "record_number", "mrn": "record_number",
+    "CN_MEDICAL_RECORD_NUMBER": "record_number",
+}  # fmt: skip
+
+
+def _find_all(text: str, form: str) -> Iterable[int]:
+    start = text.find(form)
+    while start >= 0:
+        yield start
+        start = text.find(form, start + 1)
+
+
+def known_hits(text: str, known: Known) -> list[Hit]:
+    """Every occurrence of the row's known values and their partial forms in ``text``."""
+    hits: list[Hit] = []
+    for full, surname, given in known.names:
+        for start in _find_all(text, full):
+            hits.append(Hit(start, start + len(full), "PERSON", "known", "", full))
+        if len(given) >= 2 and "·" not in full:
+            for start in _find_all(text, given):
+                hits.append(Hit(start, start + len(given), "PERSON", "known", "given", full))
+        for part in full.split("·") if "·" in full else ():
+            if len(part) >= 2:
+                for start in _find_all(text, part):
+                    hits.append(Hit(start, start + len(part), "PERSON", "known", "part", full))
+        if surname and surname in text:
+            prefix_words = None
+            for m in _surname_pattern(surname).finditer(text):
+                start = m.start()
+                if start and text[start - 1] in "老小" and m.end() == start + len(surname):
+                    prefix_words = prefix_words or _prefix_words()
+                    if (text[start - 1 : start + 1] in prefix_words
+                            or text[start - 1 : start + 2] in prefix_words):  # fmt: skip
+                        continue  # 小时, 小于, 小叶增生: words, not 小张
+                hits.append(Hit(start, m.end(), "PERSON", "known", "surname", full))
+    for form, entity, part, value in known.texts:
+        for start in _find_all(text, form):
+            hits.append(Hit(start, start + len(form), entity, "known", part, value))
+    if known.upper_texts:
+        upper = text.upper()
+        for form, entity, value in known.upper_texts:
+            for start in _find_all(upper, form):
+                hits.append(Hit(start, start + len(form), entity, "known", "", value))
+    if known.digits or known.tails:
+        hits.extend(_digit_hits(text, known))
+    if known.births:
+        hits.extend(date_hits(text, birth=known.births, only_birth=True))
+        compact = {f"{y:04d}{m:02d}{d:02d}": (y, m, d) for y, m, d in known.births}
+        for m in re.finditer(r"(?<![0-9])[0-9]{8}(?![0-9])", text):
+            date = compact.get(m.group())
+            if date is not None:
+                born = DateValue(date[0], date[1], date[2], "compact", "", True)
+                hits.append(Hit(m.start(), m.end(), "DATE_TIME", "known", "birth", "", born, True))
+    return hits
+
+
+def _digit_hits(text: str, known: Known) -> list[Hit]:
+    """Known digit identifiers however they are grouped (6-8-4, 3-4-4, +86, (010))."""
+    hits = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        if len(run) < 4:
+            continue
+        digits = _digits(run)
+        positions: list[int] | None = None
+        for number, entity, part, value in known.digits:
+            if len(number) > len(digits):
+                continue
+            if part == "last6" and digits != number:
+                continue  # the ID's last six characters only standing alone
+            start = digits.find(number)
+            while start >= 0:
+                if positions is None:
+                    positions = [i for i, c in enumerate(run) if c not in _RUN_SEPARATORS]
+                first = m.start() + positions[start]
+                last = m.start() + positions[start + len(number) - 1] + 1
+                hits.append(Hit(first, last, entity, "known", part, value))
+                start = digits.find(number, start + 1)
+        if len(digits) == 4:
+            for tail, entity, value in known.tails:
+                if digits == tail and _LAST_DIGITS_CONTEXT.search(
+                    text, max(0, m.start() - 8), m.start()
+                ):
+                    hits.append(Hit(m.start(), m.end(), entity, "known", "last4", value))
+    return hits
+
+
+# -- possible names for recall="high" ---------------------------------------------------------
+
+_ROLE_TITLES = (
+    "主任医师", "副主任医师", "主治医师", "住院医师", "医师", "医生", "大夫", "护士长", "护士",
+    "主任", "教授", "老师", "先生", "女士", "小姐", "阿姨", "师傅", "同志", "院长", "药师",
+)  # fmt: skip
+_CONTEXT = (
+    "姓名", "患者", "患儿", "病人", "家属", "联系人", "代述", "代诉", "委托人", "陪诊人",
+    "陪同人", "陪护", "户名", "开户名", "送检人", "签名", "签字", "记录人", "记录者", "讨论人员",
+    "参加人员", "主刀", "术者", "助手", "其女儿", "其儿子", "其女", "其子", "其妻", "其夫",
+    "其母", "其父", "女儿", "儿子", "丈夫", "妻子", "母亲", "父亲", "爱人", "老伴", "孙子",
+    "孙女", "监护人", "报告人", "审核人", "申请人", "受检者", "就诊人", "收件人", "医师",
+    "医生", "护士", "主任", "查房", "会诊",
+)  # fmt: skip
+_RECALL = re.compile(
+    rf"(?P<role>{'|'.join(_ROLE_TITLES)})"
+    rf"|(?P<ctx>{'|'.join(sorted(_CONTEXT, key=len, reverse=True))})[:：\s]*"
+    rf"(?P<after>[{_HAN}]{{2,4}})"
+    rf"|(?:^|(?<=\n))[ \t]*(?P<speaker>[{_HAN}]{{2,4}})(?=[:：])"
+    r"|(?<![A-Za-z])(?P<py1>[A-Z][a-z]{1,6}|[A-Z]{2,7}),?[ \u00a0]+"
+    r"(?P<py2>[A-Z][a-z]{1,12}(?:[ -][A-Za-z][a-z]{1,8})?|[A-Z]{2,12}(?:[ -][A-Z]{2,8})?)"
+    r"(?![A-Za-z])",
+    re.M,
+)
+# Characters that (nearly) never appear in a given name.
+_NOT_GIVEN = frozenset(
+    "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
+    "诉述称因后前时中内外左右术查治疗见示予给嘱"
+)
+_END = frozenset("，,、。；;：:）)（( \t\n男女")
+_ROLE_NAMES = frozenset(("医生", "患者", "病人", "家属", "护士", "医师", "大夫", "答", "问"))
+_PINYIN_SURNAMES = frozenset(
+    (  # noqa: SIM905 - a word list reads best as text
+        "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo "
+        "zheng liang xie song tang han feng deng cao peng zeng xiao tian dong yuan pan yu jiang "
+        "cai du ye cheng su wei lv lu ding ren shen yao cui zhong tan wan fan jin shi liao jia "
+        "xia fu fang bai zou meng xiong qin qiu yin xue yan duan lei hou long tao gu mao hao "
+        "gong shao qian dai mo kong xiang chang wen kang niu ge xing an qi yi qiao pang ni "
+        "zhuang yue zhai zhan ou geng guan lan jiao zuo gan bao ning shang shu ruan ke ji mei "
+        "tong ling bi shan pei huo tu miao sheng qu weng ran you xin chai hua pu teng rao mu ai "
+        "si zhuo jian che lian mai chu lou dou cen jing dang fei bu leng xi mi zong gui quan "
+        "ying zang min gou bian sui diao sha rong kou sang lang zhen cong ao ming she chi zha "
+        "kuang ouyang situ shangguan zhuge sima dongfang huangfu "
+        # Hong Kong, Macao and Taiwan romanizations
+        "chan wong cheung lee leung lau ng ho chow tsang yeung kwok lam lai fung mak kwan yip "
+        "tse siu choi poon law lo hui tam au tsui chiu chung yuen tsai hsu kuo hsieh tseng "
+        "chiang chou kao hsiao chien chao chu"
+    ).split()
+)
+_PINYIN = re.compile(
+    r"(?:(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
+    r"ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve|a|o|e|i|u|v))+"
+)
+
+
+# Clinical words that follow 患者 and end a clause, yet start with a surname character.
+_CLINICAL = frozenset(
+    (  # noqa: SIM905 - a word list reads best as text
+        "全般 查体 尚可 甘露醇 常规 一般 平素 安静 清醒 明显 好转 同意 要求 拒绝 "
+        "应用 和蔼 和缓 常温 良好 稳定 康复 方可 于今 曾经 经治 管床 主管 值班 "
+        "上级 下级 家属 门诊 急诊"
+    ).split()
+)
+
+
+def _name_like(candidate: str, *, ended: bool) -> str | None:
+    """The longest prefix of ``candidate`` that may be a name (surname + 1-2 characters).
+
+    Where the name clearly ends (``ended``: punctuation or a sex marker after the whole
+    candidate) an ordinary word may be a name (患者王国，男); elsewhere no prefix of the name
+    may be an ordinary word (高血压病史). Clinical words never are.
+    """
+    compound = candidate[:2] in names.COMPOUND_SURNAMES
+    if not compound and candidate[:1] not in names.SURNAMES:
+        return None
+    surname = 2 if compound else 1
+    for length in (surname + 2, surname + 1):
+        if len(candidate) < length:
+            continue
+        name = candidate[:length]
+        if not _NOT_GIVEN.isdisjoint(name[surname:]) or name in _CLINICAL:
+            continue
+        if name[:2] in lexicon.MEDICAL_WORDS or name[:3] in lexicon.MEDICAL_WORDS:
+            return None
+        if ended and length == len(candidate):
+            return name
+        if not lexicon.is_common_word(name):
+            return name
+    return None
+
+
+def recall_hits(text: str) -> list[Hit]:
+    """Possible names a precise scan leaves: the ``recall="high"`` candidate pass."""
+    hits = []
+    for m in _RECALL.finditer(text):
+        kind = m.lastgroup
+        if kind == "role":
+            start = m.start()
+            run = re.search(rf"[{_HAN}]{{1,3}}$", text[max(0, start - 3) : start])
+            if run is None:
+                continue
+            chars = run.group()
+            for k in range(len(chars), 0, -1):
+                candidate = chars[len(chars) - k :]
+                if k == 1:
+                    ok = candidate in names.SURNAMES
+                else:
+                    ok = _name_like(candidate, ended=True) == candidate
+                if ok:
+                    hits.append(Hit(start - k, start, "PERSON", "recall"))
+                    break
+        elif kind in ("after", "speaker"):
+            begin, end = m.start(kind), m.end(kind)
+            candidate = m.group(kind)
+            if kind == "speaker" and candidate in _ROLE_NAMES:
+                continue
+            ended = end >= len(text) or text[end] in _END
+            name = _name_like(candidate, ended=ended)
+            if name is not None:
+                hits.append(Hit(begin, begin + len(name), "PERSON", "recall"))
+                hits.extend(_listed(text, begin + len(name)))
+        elif kind == "py2":
+            first, second = m.group("py1"), m.group("py2")
+            if first.lower() in _PINYIN_SURNAMES or second.split()[0].lower() in _PINYIN_SURNAMES:
+                words = [first, *re.split("[ -]", second)]
+                if all(_PINYIN.fullmatch(w.lower()) for w in words):
+                    hits.append(Hit(m.start("py1"), m.end("py2"), "PERSON", "recall"))
+    return hits
+
+
+def _listed(text: str, end: int) -> Sequence[Hit]:
+    """Names listed after a candidate: 参加讨论人员：王伟、李娜、张强."""
+    found = []
+    while text[end : end + 1] in ("、", "，", ","):
+        run = re.match(rf"[{_HAN}]{{2,4}}", text[end + 1 : end + 6])
+        if run is None:
+            break
+        after = end + 1 + len(run.group())
+        name = _name_like(run.group(), ended=after >= len(text) or text[after] in _END)
+        if name is None:
+            break
+        found.append(Hit(end + 1, end + 1 + len(name), "PERSON", "recall"))
+        end += 1 + len(name)
+    return found

@@ -1,0 +1,867 @@
+"""De-identify free text (clinical notes, messages): :func:`deidentify_text`.
+
+Each note is scanned (:func:`medguard.detect.scan_text`), the values its row already holds
+(``known``: the row's own name, ID, phone, address columns) are found with their common
+partial forms, dates are found when they are shifted or generalized, and with
+``recall="high"`` possible names the precise scanner leaves are flagged too. Overlapping spans
+are merged (a partial value never survives beside its neighbour) and each span is replaced by
+the ``mode``:
+
+=============  =====================================================================
+``mask``       medguard's display masks (:mod:`medguard.ops.mask`): 张*, 138****5678
+``tag``        one Chinese tag per entity type: ``[姓名]``, ``[电话]``, ``[身份证号]``
+``surrogate``  keyed, consistent surrogates from :mod:`medguard.ops.pseudonymize`: the same
+               value gives the same surrogate in every note and in a structured column
+               pseudonymized with the same keyring and context; types without a
+               pseudonymizer get a keyed tag such as ``[地址-K3QZ7A]``
+``redact``     removed (replaced by ``placeholder``, empty by default)
+=============  =====================================================================
+
+Dates: ``dates="shift"`` moves every full date (and month-day and year-month dates) of a
+note by its subject's :class:`~medguard.ops.pseudonymize.DateShift` (same keyring, context and
+``max_days`` as the date columns), written as before; ``"generalize"`` keeps the year or the
+month (``date_precision``); ``"keep"`` keeps them, except dates of birth (found by the scanner
+or equal to a known ID's birth date), which are replaced by the mode.
+
+The configuration is the frozen, picklable :class:`DeidentifyText` (it holds no keys: the
+keyring arrives when it runs); :func:`deidentify_text` is the one-call form. Both take one
+string or a column (list, tuple, numpy, pandas, pyarrow) and give back the same kind with a
+:class:`DeidentifyReport` that counts what was found and replaced per entity type and never
+holds a raw value.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hmac
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal, NamedTuple
+
+import numpy as np
+
+from medguard._column import ColumnData, as_column, encodable, is_column, is_null
+from medguard.cn import names
+from medguard.cn.normalize import to_halfwidth
+from medguard.detect._deid_find import (
+    KNOWN_KINDS,
+    DateValue,
+    Hit,
+    Known,
+    date_hits,
+    known_hits,
+    parse_date,
+    recall_hits,
+)
+from medguard.detect.text import DEFAULT_MIN_SCORE, scan_text
+from medguard.errors import (
+    InvalidArgument,
+    InvalidIdentifier,
+    MedguardError,
+    PolicyError,
+    UnsupportedColumn,
+)
+from medguard.keys import SECRET_ACCESS, Keyring
+from medguard.ops.mask import (
+    KeepEnds,
+    Mask,
+    MaskAddress,
+    MaskBankCard,
+    MaskEmail,
+    MaskName,
+    MaskPassport,
+    MaskPhone,
+    MaskResidentID,
+)
+from medguard.ops.pseudonymize import (
+    MAX_SHIFT_DAYS,
+    DateShift,
+    PseudonymizeBankCard,
+    PseudonymizeDigits,
+    PseudonymizeName,
+    PseudonymizePassport,
+    PseudonymizePhone,
+    Pseudonymizer,
+    PseudonymizeResidentID,
+    PseudonymizeUSCC,
+)
+
+__all__ = [
+    "DEFAULT_TAG",
+    "TAGS",
+    "DeidentifiedSpan",
+    "DeidentifyReport",
+    "DeidentifyText",
+    "deidentify_text",
+    "replacement",
+]
+
+Mode = Literal["mask", "tag", "surrogate", "redact"]
+Dates = Literal["keep", "shift", "generalize"]
+Recall = Literal["precise", "high"]
+
+#: The tag of each entity type in ``mode="tag"`` (and the stem of keyed surrogate tags).
+TAGS: Mapping[str, str] = {
+    "PERSON": "[姓名]",
+    "PHONE_NUMBER": "[电话]",
+    "CN_RESIDENT_ID": "[身份证号]",
+    "CN_BANK_CARD": "[银行卡号]",
+    "CN_PASSPORT": "[护照号]",
+    "CN_HMT_PERMIT": "[通行证号]",
+    "CN_USCC": "[信用代码]",
+    "CN_MEDICAL_RECORD_NUMBER": "[病历号]",
+    "EMAIL_ADDRESS": "[邮箱]",
+    "LOCATION": "[地址]",
+    "IP_ADDRESS": "[IP地址]",
+    "HK_ID_CARD": "[香港身份证号]",
+    "DATE_TIME": "[日期]",
+    "URL": "[网址]",
+    "CN_VEHICLE_PLATE": "[车牌号]",
+    "CN_SOCIAL_ACCOUNT": "[账号]",
+    "MAC_ADDRESS": "[设备号]",
+    "CN_DEVICE_ID": "[设备号]",
+    "CN_ORGANIZATION": "[单位]",
+    "AGE": "[年龄]",
+}
+#: The tag of an entity type :data:`TAGS` does not list.
+DEFAULT_TAG = "[个人信息]"
+
+_MASKS: Mapping[str, Mask] = {
+    "PERSON": MaskName(),
+    "PHONE_NUMBER": MaskPhone(),
+    "CN_RESIDENT_ID": MaskResidentID(),
+    "CN_BANK_CARD": MaskBankCard(),
+    "CN_PASSPORT": MaskPassport(),
+    "CN_HMT_PERMIT": MaskPassport(),
+    "EMAIL_ADDRESS": MaskEmail(),
+    "LOCATION": MaskAddress(),
+}
+_FALLBACK_MASK = KeepEnds(first=1, last=1)
+
+# Entity type -> pseudonymizer class and options; the structured column must use the same.
+_SURROGATES: Mapping[str, tuple[type[Pseudonymizer], dict[str, Any]]] = {
+    "PERSON": (PseudonymizeName, {}),
+    "CN_RESIDENT_ID": (PseudonymizeResidentID, {}),
+    "PHONE_NUMBER": (PseudonymizePhone, {}),
+    "CN_BANK_CARD": (PseudonymizeBankCard, {}),
+    "CN_PASSPORT": (PseudonymizePassport, {}),
+    "CN_HMT_PERMIT": (PseudonymizePassport, {}),
+    "CN_USCC": (PseudonymizeUSCC, {}),
+    "CN_MEDICAL_RECORD_NUMBER": (PseudonymizeDigits, {"keep_prefix": True}),
+}
+_MODES = ("mask", "tag", "surrogate", "redact")
+_DATES = ("keep", "shift", "generalize")
+_RECALLS = ("precise", "high")
+_PRECISIONS = ("month", "year")
+_FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_PRIORITY = {"known": 3, "scan": 2, "date": 1, "recall": 0}
+_TOKEN_PURPOSE = "deidentify:token"  # noqa: S105 - a key-derivation label, not a secret
+
+
+class DeidentifiedSpan(NamedTuple):
+    """Where one replaced span was (``start``/``end`` in the input) and went (``out_start``/
+    ``out_end`` in the output); ``source`` is ``"scan"``, ``"known"``, ``"date"`` or
+    ``"recall"``. It holds no text."""
+
+    start: int
+    end: int
+    entity_type: str
+    source: str
+    out_start: int
+    out_end: int
+
+
+@dataclass(frozen=True)
+class DeidentifyReport:
+    """What one run found and replaced, per entity type; never a raw value.
+
+    ``found`` counts the spans found (after merging overlaps), ``replaced`` those whose text
+    changed (a masked name keeps its surname, a kept date stays). ``invalid`` counts notes
+    that were not text (masked whole); ``repaired`` notes holding lone surrogates (replaced by
+    U+FFFD before de-identification); ``unshifted`` dates masked because their row's subject was
+    null. ``spans`` (with ``spans=True``) gives each row's :class:`DeidentifiedSpan` list.
+    """
+
+    rows: int
+    nulls: int
+    invalid: int
+    repaired: int
+    found: Mapping[str, int]
+    replaced: Mapping[str, int]
+    unshifted: int = 0
+    key_id: str | None = None
+    spans: tuple[tuple[DeidentifiedSpan, ...] | None, ...] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        found = ", ".join(f"{k}={v}" for k, v in sorted(self.found.items()))
+        replaced = sum(self.replaced.values())
+        return (
+            f"DeidentifyReport(rows={self.rows}, nulls={self.nulls}, invalid={self.invalid}, "
+            f"repaired={self.repaired}, found={{{found}}}, replaced={replaced}, "
+            f"unshifted={self.unshifted})"
+        )
+
+
+@dataclass(frozen=True)
+class DeidentifyText:
+    """De-identification of free text as a frozen configuration (a policy's ``deidentify`` op).
+
+    ``mode``: ``"mask"``, ``"tag"``, ``"surrogate"`` or ``"redact"``; ``dates``: ``"keep"``,
+    ``"shift"`` or ``"generalize"`` (to ``date_precision``: ``"month"`` or ``"year"``);
+    ``recall``: ``"precise"`` (the scanner's findings at ``min_score``, default
+    :data:`~medguard.detect.text.DEFAULT_MIN_SCORE`) or ``"high"`` (every finding, plus possible
+    names); ``placeholder``: what ``redact`` leaves (empty: the span is removed);
+    ``max_days``: the :class:`~medguard.ops.pseudonymize.DateShift` range, as for the date
+    columns; ``strict``: a note that is not text raises instead of being masked whole.
+
+    It holds no key: the keyring is passed to :meth:`apply` (needed for ``surrogate`` and
+    ``dates="shift"``). Picklable; :meth:`to_config` / :meth:`from_config` give plain data.
+    """
+
+    mode: Mode = "mask"
+    dates: Dates = "keep"
+    date_precision: Literal["month", "year"] = "month"
+    recall: Recall = "precise"
+    placeholder: str = ""
+    max_days: int = 180
+    min_score: float | None = None
+    strict: bool = False
+
+    op: ClassVar[str] = "deidentify"
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("mode", _MODES), ("dates", _DATES), ("recall", _RECALLS),
+                              ("date_precision", _PRECISIONS)):  # fmt: skip
+            if getattr(self, name) not in allowed:
+                raise InvalidArgument(f"{name} must be one of {', '.join(map(repr, allowed))}")
+        if not isinstance(self.placeholder, str) or not encodable(self.placeholder):
+            raise InvalidArgument("placeholder must be text")
+        if (
+            isinstance(self.max_days, bool)
+            or not isinstance(self.max_days, int)
+            or not 1 <= self.max_days <= MAX_SHIFT_DAYS
+        ):
+            raise InvalidArgument(f"max_days must be an integer from 1 to {MAX_SHIFT_DAYS}")
+        if self.min_score is not None and (
+            isinstance(self.min_score, bool)
+            or not isinstance(self.min_score, (int, float))
+            or not 0.0 <= self.min_score <= 1.0
+        ):
+            raise InvalidArgument("min_score must be None or a number within [0, 1]")
+        if not isinstance(self.strict, bool):
+            raise InvalidArgument("strict must be True or False")
+
+    def apply(
+        self,
+        texts: Any,
+        *,
+        keyring: Keyring | None = None,
+        context: str | None = None,
+        subjects: Any = None,
+        known: Any = None,
+    ) -> Any:
+        """De-identify one note or a column of notes; returns the same kind."""
+        return self.apply_with_report(
+            texts, keyring=keyring, context=context, subjects=subjects, known=known
+        )[0]
+
+    def apply_with_report(
+        self,
+        texts: Any,
+        *,
+        keyring: Keyring | None = None,
+        context: str | None = None,
+        subjects: Any = None,
+        known: Any = None,
+        spans: bool = False,
+    ) -> tuple[Any, DeidentifyReport]:
+        """De-identify and return ``(result, DeidentifyReport)``; arguments as
+        :func:`deidentify_text`."""
+        return _Run(self, keyring, context, subjects, known, spans).run(texts)
+
+    def to_config(self) -> dict[str, Any]:
+        """The configuration as plain data: ``{"op": "deidentify", ...}``."""
+        return {"op": self.op, **asdict(self)}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DeidentifyText:
+        """Build from :meth:`to_config` output; bad options raise
+        :class:`~medguard.errors.PolicyError`."""
+        if not isinstance(config, Mapping):
+            raise PolicyError("a deidentify configuration must be a mapping")
+        options = dict(config)
+        if options.pop("op", cls.op) != cls.op:
+            raise PolicyError("not a deidentify configuration (op must be 'deidentify')")
+        try:
+            return cls(**options)
+        except (InvalidArgument, TypeError) as exc:
+            raise PolicyError(f"bad options for deidentify: {exc}") from None
+
+
+def deidentify_text(
+    texts: Any,
+    *,
+    keyring: Keyring | None = None,
+    context: str | None = None,
+    subjects: Any = None,
+    known: Any = None,
+    mode: Mode = "mask",
+    dates: Dates = "keep",
+    recall: Recall = "precise",
+    spans: bool = False,
+    **options: Any,
+) -> tuple[Any, DeidentifyReport]:
+    """De-identify a note or a column of notes: ``(same kind of result, DeidentifyReport)``.
+
+    ``known`` holds the values each row already has, whose every occurrence (and partial
+    form) is removed whatever the scanner thinks: a mapping of kind to column
+    (``{"name": df.name, "resident_id": df.id, "phone": df.mobile, "address": df.address}``;
+    kinds: ``name``, ``resident_id``, ``phone``, ``address``, ``bank_card``, ``passport``,
+    ``email``, ``record_number``, or their entity types), a DataFrame with such columns, or
+    one mapping per row; a cell may hold several values (a list). ``subjects`` gives each
+    row's patient ID for ``dates="shift"``. ``keyring`` and ``context`` are those of the
+    structured columns (needed for ``mode="surrogate"`` and ``dates="shift"``). Other options
+    (``date_precision``, ``placeholder``, ``max_days``, ``min_score``, ``strict``) as
+    :class:`DeidentifyText`.
+    """
+    config = DeidentifyText(mode=mode, dates=dates, recall=recall, **options)
+    return config.apply_with_report(
+        texts, keyring=keyring, context=context, subjects=subjects, known=known, spans=spans
+    )
+
+
+def replacement(
+    value: str,
+    entity_type: str,
+    *,
+    mode: Mode = "mask",
+    keyring: Keyring | None = None,
+    context: str | None = None,
+    placeholder: str = "",
+) -> str:
+    """What ``mode`` puts in place of one ``value`` of ``entity_type`` (one span's replacement,
+    as :func:`deidentify_text` computes it; used by the Presidio operator)."""
+    config = DeidentifyText(mode=mode, placeholder=placeholder)
+    if not isinstance(value, str):
+        raise UnsupportedColumn(f"expected text to replace, got {type(value).__name__}")
+    run = _Run(config, keyring, context, None, None, False)
+    hit = Hit(0, len(value), str(entity_type), "scan")
+    date = parse_date(value) if entity_type == "DATE_TIME" else None
+    if date is not None:
+        hit = hit._replace(date=date, birth=True)
+    table = run.replacements([(value, [hit], None)])
+    return table[0][0]
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def _null_item(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(is_null(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _column(values: Any) -> ColumnData:
+    """:func:`as_column`, robust to items whose ``==`` misbehaves (``pd.NA`` in a list)."""
+    try:
+        return as_column(values)
+    except MedguardError:
+        raise
+    except (TypeError, ValueError):
+        if not isinstance(values, list | tuple):
+            raise UnsupportedColumn("this column holds items medguard cannot compare") from None
+    return as_column([None if _null_item(v) else v for v in values])
+
+
+def _known_value(value: Any, kind: str, row: int) -> list[str]:
+    """The text forms of one known cell (nulls none; numbers their digits; lists each)."""
+    if _null_item(value):
+        return []
+    if isinstance(value, str):
+        return [value] if encodable(value) else []
+    if isinstance(value, bool | np.bool_):
+        raise UnsupportedColumn(f"known {kind!r}: row {row} holds a boolean, not a value")
+    if isinstance(value, int | np.integer):
+        return [str(int(value))]
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return [str(int(value))]
+    if isinstance(value, list | tuple | np.ndarray):
+        return [v for item in list(value) for v in _known_value(item, kind, row)]
+    raise UnsupportedColumn(f"known {kind!r}: row {row} holds a {type(value).__name__}, not text")
+
+
+def _kind(key: object) -> str:
+    kind = KNOWN_KINDS.get(str(key))
+    if kind is None:
+        raise InvalidArgument(
+            f"unknown kind of known value {str(key)[:40]!r}; use one of "
+            + ", ".join(sorted({k for k in KNOWN_KINDS if k.islower()}))
+        )
+    return kind
+
+
+def _known_rows(known: Any, n: int, scalar: bool) -> list[Known | None]:
+    """One :class:`Known` (or None) per row from a mapping of columns or a list of mappings."""
+    if known is None:
+        return [None] * n
+    rows: list[Known | None] = [None] * n
+
+    def add(i: int, kind: str, value: Any) -> None:
+        for text in _known_value(value, kind, i):
+            if rows[i] is None:
+                rows[i] = Known()
+            rows[i].add(kind, text)  # type: ignore[union-attr]
+
+    if hasattr(known, "items") and not isinstance(known, list | tuple):
+        for key, column in known.items():
+            kind = _kind(key)
+            if scalar:
+                add(0, kind, column)
+                continue
+            if not is_column(column):
+                raise InvalidArgument(
+                    f"known {kind!r} must be a column with one value per note (or a list of "
+                    "mappings, one per note)"
+                )
+            data = _column(column)
+            if len(data) != n:
+                raise InvalidArgument(f"known {kind!r} has {len(data)} values for {n} notes")
+            for i, value in enumerate(data.values.tolist()):
+                if not data.nulls[i]:
+                    add(i, kind, value)
+        return rows
+    if scalar or not isinstance(known, list | tuple):
+        raise InvalidArgument(
+            "known must be a mapping of kind to column, or a list of mappings (one per note)"
+        )
+    if len(known) != n:
+        raise InvalidArgument(f"known has {len(known)} rows for {n} notes")
+    for i, row in enumerate(known):
+        if row is None:
+            continue
+        if not isinstance(row, Mapping):
+            raise InvalidArgument(f"known row {i} is not a mapping of kind to value")
+        for key, value in row.items():
+            add(i, _kind(key), value)
+    return rows
+
+
+def _usable_subject(value: Any) -> bool:
+    if _null_item(value) or isinstance(value, bytes | bytearray | bool | np.bool_):
+        return False
+    return not isinstance(value, str) or encodable(value)
+
+
+class _Run:
+    """One call: the options, the keyring's derived pieces, and the work over the notes."""
+
+    def __init__(
+        self,
+        config: DeidentifyText,
+        keyring: Keyring | None,
+        context: str | None,
+        subjects: Any,
+        known: Any,
+        spans: bool,
+    ) -> None:
+        if context is None:
+            context = ""
+        if not isinstance(context, str):
+            raise InvalidArgument("context must be a string")
+        needs_key = config.mode == "surrogate" or config.dates == "shift"
+        if keyring is not None and not isinstance(keyring, Keyring):
+            raise InvalidArgument("keyring must be a medguard Keyring")
+        if needs_key and keyring is None:
+            raise InvalidArgument(
+                "mode='surrogate' and dates='shift' need the keyring of the structured columns"
+            )
+        if config.dates == "shift" and subjects is None:
+            raise InvalidArgument("dates='shift' needs subjects: the patient ID of each note")
+        self.config = config
+        self.keyring = keyring
+        self.context = context
+        self.subjects = subjects
+        self.known = known
+        self.spans = spans
+        self.key_id: str | None = None
+        self._token_key: bytes | None = None
+        self.unshifted = 0
+
+    # -- driver ------------------------------------------------------------------------------
+    def run(self, texts: Any) -> tuple[Any, DeidentifyReport]:
+        scalar = not is_column(texts)
+        if scalar:
+            if _null_item(texts):
+                return None, DeidentifyReport(1, 1, 0, 0, {}, {})
+            items: list[Any] = [texts]
+            nulls = [False]
+            rebuild: Callable[[list[Any]], Any] = lambda out: out[0]  # noqa: E731
+        else:
+            column = _column(texts)
+            items = column.values.tolist()
+            nulls = column.nulls.tolist()
+            rebuild = column.rebuild
+        n = len(items)
+        knowns = _known_rows(self.known, n, scalar)
+        shifts = self._shifts(n, scalar) if self.config.dates == "shift" else None
+        invalid = repaired = 0
+        work: list[tuple[str, list[Hit], int | None]] = []
+        where: list[int] = []
+        out: list[Any] = [None] * n
+        for i, item in enumerate(items):
+            if nulls[i]:
+                continue
+            if not isinstance(item, str):
+                if self.config.strict:
+                    raise UnsupportedColumn(
+                        f"row {i}: a note must be text, not {type(item).__name__}"
+                    )
+                invalid += 1
+                out[i] = "*" * _length(item)
+                continue
+            text = item
+            if _LONE_SURROGATE.search(text) and not encodable(text):
+                text = _repair(text)
+                repaired += 1
+            work.append((text, self._hits(text, knowns[i]), shifts[i] if shifts else None))
+            where.append(i)
+        results = self.replacements(work, knowns=[knowns[i] for i in where])
+        found: dict[str, int] = {}
+        replaced: dict[str, int] = {}
+        row_spans: list[tuple[DeidentifiedSpan, ...] | None] = [None] * n
+        for i, (text_out, spans, counts) in zip(where, results, strict=True):
+            out[i] = text_out
+            row_spans[i] = spans
+            for entity, changed in counts:
+                found[entity] = found.get(entity, 0) + 1
+                if changed:
+                    replaced[entity] = replaced.get(entity, 0) + 1
+        report = DeidentifyReport(
+            rows=n,
+            nulls=sum(nulls),
+            invalid=invalid,
+            repaired=repaired,
+            found=found,
+            replaced=replaced,
+            unshifted=self.unshifted,
+            key_id=self.key_id,
+            spans=tuple(row_spans) if self.spans else None,
+        )
+        return rebuild(out), report
+
+    def _shifts(self, n: int, scalar: bool) -> list[int | None]:
+        subjects = [self.subjects] if scalar else None
+        if not scalar:
+            if not is_column(self.subjects):
+                raise InvalidArgument("subjects must be a column with one patient ID per note")
+            subjects = _column(self.subjects).values.tolist()
+            if len(subjects) != n:
+                raise InvalidArgument(f"subjects has {len(subjects)} IDs for {n} notes")
+        assert subjects is not None
+        assert self.keyring is not None
+        usable = [i for i, s in enumerate(subjects) if _usable_subject(s)]
+        shift = DateShift(self.keyring, self.context, max_days=self.config.max_days)
+        result: list[int | None] = [None] * n
+        try:
+            values = shift.shifts([subjects[i] for i in usable]).tolist() if usable else []
+        except InvalidIdentifier:  # a subject DateShift cannot use: look at each on its own
+            values = []
+            for i in usable:
+                try:
+                    values.append(int(shift.shifts([subjects[i]])[0]))
+                except InvalidIdentifier:
+                    values.append(None)
+        for i, value in zip(usable, values, strict=True):
+            result[i] = value
+        return result
+
+    # -- finding ---------------------------------------------------------------------------
+    def _hits(self, text: str, known: Known | None) -> list[Hit]:
+        config = self.config
+        high = config.recall == "high"
+        min_score = config.min_score
+        if min_score is None:
+            min_score = 0.0 if high else DEFAULT_MIN_SCORE
+        folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+        hits = []
+        for f in scan_text(text, min_score=min_score):
+            if f.entity_type == "DATE_TIME":
+                date = parse_date(folded[f.start : f.end])
+                hits.append(Hit(f.start, f.end, "DATE_TIME", "scan", date=date, birth=True))
+            else:
+                hits.append(Hit(f.start, f.end, f.entity_type, "scan"))
+        if known:
+            hits.extend(known_hits(folded, known))
+        if config.dates != "keep":
+            hits.extend(date_hits(folded, birth=known.births if known else ()))
+        if high:
+            hits.extend(recall_hits(folded))
+        merged = _merge(hits)
+        if config.dates == "shift":
+            _assume_years(merged)
+        return merged
+
+    # -- replacing -------------------------------------------------------------------------
+    def replacements(
+        self,
+        work: list[tuple[str, list[Hit], int | None]],
+        knowns: list[Known | None] | None = None,
+    ) -> list[tuple[str, tuple[DeidentifiedSpan, ...] | None, list[tuple[str, bool]]]]:
+        """Each note's output, spans and (entity type, changed) per span; values batched per
+        entity type so masks and pseudonymizers run once per column, not once per span."""
+        mode = self.config.mode
+        wanted: dict[str, set[str]] = {}
+        if mode in ("mask", "surrogate"):
+            for text, hits, _ in work:
+                for h in hits:
+                    if h.date is not None or (
+                        mode == "mask" and h.part and h.entity_type != "LOCATION"
+                    ):
+                        continue
+                    value = h.value if (mode == "surrogate" and h.value) else text[h.start : h.end]
+                    wanted.setdefault(h.entity_type, set()).add(value)
+        table = self._mask_table(wanted) if mode == "mask" else self._surrogate_table(wanted)
+        results = []
+        for j, (text, hits, shift) in enumerate(work):
+            parts: list[str] = []
+            spans: list[DeidentifiedSpan] = []
+            counts: list[tuple[str, bool]] = []
+            pos = out_len = 0
+            for h in hits:
+                original = text[h.start : h.end]
+                new = self._replace(h, original, shift, table)
+                parts.append(text[pos : h.start])
+                out_len += h.start - pos
+                parts.append(new)
+                if self.spans:
+                    spans.append(DeidentifiedSpan(h.start, h.end, h.entity_type, h.source,
+                                                  out_len, out_len + len(new)))  # fmt: skip
+                out_len += len(new)
+                counts.append((h.entity_type, new != original))
+                pos = h.end
+            parts.append(text[pos:])
+            result = "".join(parts)
+            known = knowns[j] if knowns else None
+            if known:
+                result = _guard(result, known)
+            results.append((result, tuple(spans) if self.spans else None, counts))
+        return results
+
+    def _replace(
+        self, h: Hit, original: str, shift: int | None, table: Mapping[tuple[str, str], str]
+    ) -> str:
+        config = self.config
+        mode = config.mode
+        tag = TAGS.get(h.entity_type, DEFAULT_TAG)
+        if h.date is not None and (config.dates != "keep" or h.birth):
+            if config.dates == "shift":
+                if shift is None:
+                    self.unshifted += 1
+                    return _mask_digits(original, keep=0)
+                return _shift(h.date, shift) or _mask_digits(original, keep=0)
+            if config.dates == "generalize":
+                return _generalize(h.date, config.date_precision)
+            # dates kept, but a date of birth is personal data
+            if mode == "mask":
+                return _mask_digits(original, keep=4 if h.date.year else 0)
+            if mode == "surrogate":
+                return _generalize(h.date, "year")
+        if mode == "tag":
+            return tag
+        if mode == "redact":
+            return config.placeholder
+        if mode == "mask":
+            if h.part in ("surname",):
+                return original
+            if h.part and h.entity_type != "LOCATION":
+                return "*" * len(original)
+            if h.entity_type == "DATE_TIME":
+                return _mask_digits(original, keep=4)
+            return table.get((h.entity_type, original), "*" * len(original))
+        # surrogate
+        value = h.value or original
+        surrogate = table.get((h.entity_type, value), "")
+        if not h.part or h.entity_type == "LOCATION":
+            return surrogate
+        if h.part == "surname":
+            return names.split_name(surrogate)[0] if _is_name(surrogate) else "*"
+        if h.part == "given":
+            if not _is_name(surrogate):
+                return "*" * len(original)
+            return surrogate[len(names.split_name(surrogate)[0]) :]
+        if h.part in ("last4", "last6"):
+            if surrogate.startswith("["):
+                return "*" * len(original)
+            return surrogate[-len(original) :]
+        return surrogate
+
+    def _mask_table(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+        table: dict[tuple[str, str], str] = {}
+        for entity, values in wanted.items():
+            mask = _MASKS.get(entity, _FALLBACK_MASK)
+            ordered = sorted(values)
+            for value, masked in zip(ordered, mask.apply(ordered), strict=True):
+                table[(entity, value)] = masked
+        return table
+
+    def _surrogate_table(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+        table: dict[tuple[str, str], str] = {}
+        assert self.keyring is not None or not wanted
+        for entity, values in wanted.items():
+            ordered = sorted(values)
+            spec = _SURROGATES.get(entity)
+            if spec is None:
+                for value in ordered:
+                    table[(entity, value)] = self._token(entity, value)
+                continue
+            cls, options = spec
+            pseudonymizer = cls(self.keyring, self.context, **options)  # type: ignore[arg-type]
+            result, report = pseudonymizer.apply_with_report(ordered)
+            self.key_id = report.key_id
+            for value, new in zip(ordered, result, strict=True):
+                if not isinstance(new, str) or not new.strip("*"):  # no valid surrogate
+                    new = self._token(entity, value)
+                table[(entity, value)] = new
+        return table
+
+    def _token(self, entity: str, value: str) -> str:
+        """A keyed tag for a value without a pseudonymizer: ``[地址-K3QZ7A]``."""
+        if self._token_key is None:
+            if self.keyring is None:
+                raise InvalidArgument("mode='surrogate' needs a keyring")
+            derived = self.keyring.derive(
+                _TOKEN_PURPOSE, self.context, length=32, access=SECRET_ACCESS
+            )
+            self._token_key = derived.material
+            self.key_id = self.key_id or derived.key_id
+        canonical = "".join(value.split()).upper()
+        digest = hmac.digest(self._token_key, f"{entity}\0{canonical}".encode(), "sha256")
+        code = base64.b32encode(digest[:5]).decode("ascii")[:6]
+        return f"{TAGS.get(entity, DEFAULT_TAG)[:-1]}-{code}]"
+
+
+def _assume_years(hits: list[Hit]) -> None:
+    """Give dates written without a year (1月3日) the year of the note's nearest full date
+    before them (after them for the first ones), so they shift like their neighbours."""
+    years = [h.date.year for h in hits if h.date is not None and h.date.year]
+    if not years:
+        return
+    year = years[0]
+    for k, h in enumerate(hits):
+        if h.date is None:
+            continue
+        if h.date.year:
+            year = h.date.year
+        else:
+            hits[k] = h._replace(date=h.date._replace(assumed=year))
+
+
+def _is_name(value: str) -> bool:
+    return bool(value) and not value.startswith("[") and "*" not in value
+
+
+def _merge(hits: list[Hit]) -> list[Hit]:
+    """Overlapping spans joined into one; the longest (then the most certain) names it."""
+    if not hits:
+        return hits
+    hits.sort(key=lambda h: (h.start, -h.end))
+    merged: list[Hit] = []
+    for h in hits:
+        if merged and h.start < merged[-1].end:
+            last = merged[-1]
+            best = max(
+                (last, h), key=lambda x: (x.end - x.start, _PRIORITY.get(x.source, 0), x.birth)
+            )
+            start, end = last.start, max(last.end, h.end)
+            if (start, end) != (best.start, best.end):
+                # A value grown by its neighbour: the whole span is replaced as one of its type.
+                best = Hit(start, end, best.entity_type, best.source, "" if best.part == "surname"
+                           else best.part, best.value, None, best.birth)  # fmt: skip
+            merged[-1] = best
+        else:
+            merged.append(h)
+    return merged
+
+
+def _guard(text: str, known: Known) -> str:
+    """Fail closed: a known value a replacement re-created (a surrogate that happens to equal
+    it, two parts joined by an empty placeholder) becomes its tag."""
+    forms = [(full, "PERSON") for full, _, _ in known.names]
+    forms += [(given, "PERSON") for _, _, given in known.names if len(given) >= 2]
+    forms += [(d, e) for d, e, part, _ in known.digits if len(d) >= 7 and not part]
+    for _ in range(4):
+        hit = False
+        for form, entity in forms:
+            if form in text:
+                text = text.replace(form, TAGS.get(entity, DEFAULT_TAG))
+                hit = True
+        if not hit:
+            return text
+    for form, _ in forms:  # pragma: no cover - tags cannot hold names or digits
+        text = text.replace(form, "*" * len(form))
+    return text
+
+
+def _repair(text: str) -> str:
+    """Lone surrogates replaced by U+FFFD, one for one (spans keep their offsets)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _length(value: object) -> int:
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    try:
+        return len(str(value))
+    except Exception:  # a value whose str() fails is still masked
+        return 1
+
+
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+def _mask_digits(text: str, *, keep: int) -> str:
+    """The digits of ``text`` after the first ``keep`` characters as ``*`` (1985-**-**)."""
+    return text[:keep] + _DIGIT.sub("*", text[keep:])
+
+
+def _write(date: DateValue, year: int, month: int, day: int) -> str:
+    m = f"{month:02d}" if date.padded else str(month)
+    d = f"{day:02d}" if date.padded else str(day)
+    if date.style == "compact":
+        return f"{year:04d}{month:02d}{day:02d}"
+    if date.style == "sep":
+        return f"{year:04d}{date.sep}{m}" + (f"{date.sep}{d}" if date.day else "")
+    prefix = f"{year:04d}年" if date.year else ""
+    return f"{prefix}{m}月" + (f"{d}{date.sep}" if date.day else "")
+
+
+def _shift(date: DateValue, days: int) -> str | None:
+    """``date`` moved by ``days``, written as before; None when it cannot be (2月30日)."""
+    # A month-day without a year: the note's year, else a leap year (so 2月29日 exists).
+    year = date.year or date.assumed or 2000
+    try:
+        base = dt.date(year, date.month, date.day or 15)
+        moved = base + dt.timedelta(days=days)
+    except (ValueError, OverflowError):
+        return None
+    if date.year == 0:
+        return _write(date, 0, moved.month, moved.day)
+    return _write(date, moved.year, moved.month, moved.day if date.day else 0)
+
+
+def _generalize(date: DateValue, precision: str) -> str:
+    """``date`` to its month (2025-01, 2025年1月, 1月) or year (2025, 2025年)."""
+    if precision == "month":
+        if date.style == "compact":
+            return f"{date.year:04d}{date.month:02d}"
+        return _write(date._replace(day=0), date.year, date.month, 0)
+    if date.year == 0:
+        return "*月*日"
+    return f"{date.year:04d}年" if date.style == "cn" else f"{date.year:04d}"
