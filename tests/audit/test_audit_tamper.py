@@ -272,3 +272,42 @@ def test_any_byte_changed_anywhere_is_detected(tmp_path_factory, data):
         "forged",
         "torn",
     }
+
+
+@pytest.mark.parametrize(
+    "tamper", ["none", "modify", "delete", "swap", "insert", "truncate", "forge", "torn"]
+)
+def test_parallel_verification_agrees_with_one_process(tmp_path, ring, monkeypatch, tamper):
+    """Several worker processes give the same result as one, for an intact trail and for each
+    kind of tampering (a failure in any range falls back to the one-process diagnosis)."""
+    from medguard.audit import verify as verify_module
+
+    monkeypatch.setattr(verify_module, "PARALLEL_MIN_BYTES", 0)
+    path = tmp_path / "a.jsonl"
+    trail = AuditTrail.open(path, ring, checkpoint_every=40)
+    for start in range(0, 150, 10):
+        trail.append_many(
+            [("tick", {"n": i, "dataset": "visits"}) for i in range(start, start + 10)]
+        )
+    lines = _lines(path)
+    if tamper == "modify":
+        lines[97] = lines[97].replace(b'"n":97', b'"n":98')
+    elif tamper == "delete":
+        del lines[75]
+    elif tamper == "swap":
+        lines[74], lines[75] = lines[75], lines[74]
+    elif tamper == "insert":
+        lines.insert(76, lines[3])
+    elif tamper == "truncate":
+        lines = lines[:110]
+    elif tamper == "forge":
+        lines[110] = lines[110][:84] + b"0" * 64 + lines[110][148:]
+    _write(path, lines)
+    if tamper == "torn":
+        path.write_bytes(path.read_bytes() + b'{"_hash"')
+    one = AuditTrail.open(path, ring).verify()
+    many = AuditTrail.open(path, ring).verify(workers=3)
+    assert many == one
+    assert one.ok == (tamper == "none")
+    if tamper == "none":
+        assert (one.records, one.checkpoints) == (150, 3)

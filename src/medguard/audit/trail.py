@@ -552,6 +552,7 @@ class AuditTrail:
         checkpoints: Sequence[Checkpoint] = (),
         cosigners: Mapping[str, PublicKey | bytes | str] | None = None,
         expected_size: int | None = None,
+        workers: int = 1,
     ) -> Any:
         """Check every record and checkpoint; a :class:`~medguard.audit.verify.VerifyResult`.
 
@@ -559,11 +560,18 @@ class AuditTrail:
         own checkpoint file may have been rewritten too); ``cosigners`` maps co-signer names
         to public keys whose signatures must verify where present; ``expected_size`` is a
         record count known from elsewhere (a shorter trail is reported truncated).
+        ``workers`` > 1 checks the records of a large trail file in that many forked
+        processes (POSIX; only in a process that does not run other threads), falling back
+        to one process, which also diagnoses, whenever something does not verify.
         """
         from medguard.audit.verify import verify_trail
 
         return verify_trail(
-            self, checkpoints=checkpoints, cosigners=cosigners, expected_size=expected_size
+            self,
+            checkpoints=checkpoints,
+            cosigners=cosigners,
+            expected_size=expected_size,
+            workers=workers,
         )
 
     def repair(self) -> int:

@@ -104,6 +104,13 @@ def register(sub: Any) -> None:
         "--expected-size", type=int, metavar="N", help="the number of records known from elsewhere"
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
+    verify.add_argument(
+        "--workers",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="processes checking a large trail file (default: the CPUs, at most 4)",
+    )
 
     show = action("show", "print records (filtered) as a table or JSON")
     show.add_argument("--since", help="from this time on (RFC 3339, or a date)")
@@ -211,7 +218,12 @@ def _verify(trail: Any, args: argparse.Namespace) -> int:
         if not sep or not who or not keyfile:
             raise InvalidArgument("--cosigner takes NAME=KEYFILE")
         cosigners[who] = _read(Path(keyfile))
-    result = trail.verify(checkpoints=kept, cosigners=cosigners, expected_size=args.expected_size)
+    result = trail.verify(
+        checkpoints=kept,
+        cosigners=cosigners,
+        expected_size=args.expected_size,
+        workers=max(1, args.workers),
+    )
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif result.ok:
