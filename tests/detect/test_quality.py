@@ -6,7 +6,7 @@ case passes, strict turns that into a failure, and the mark must be removed.
 """
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, partial
 
 import pytest
 
@@ -38,6 +38,11 @@ THRESHOLDS = {
     "CN_PASSPORT": 0.90, "CN_MEDICAL_RECORD_NUMBER": 0.90, "DATE_TIME": 0.90, "IP_ADDRESS": 0.90,
 }  # fmt: skip
 
+# The corpus labels these types only; the scanner's other types (AGE of 90 and over, accounts,
+# devices, plates, ...) are measured on hand-written text (tests/detect/test_recall_*.py).
+CORPUS_TYPES = tuple(THRESHOLDS)
+_scan = partial(scan_text, entities=CORPUS_TYPES)
+
 # entity -> why the current engine falls short of its threshold (exact span match).
 KNOWN_ENTITY_GAPS: dict[str, str] = {}
 # template -> why the current engine fails it.
@@ -62,7 +67,7 @@ def _notes() -> tuple[LabeledText, ...]:
 
 @cache
 def _report(matching: str) -> QualityReport:
-    return evaluate(_notes(), scan_text, matching=matching)
+    return evaluate(_notes(), _scan, matching=matching)
 
 
 @cache
@@ -74,10 +79,10 @@ def _by_template() -> dict[str, list[LabeledText]]:
 
 
 def test_every_entity_type_has_a_threshold_and_gold_spans():
-    """Each of ENTITY_TYPES has a threshold and at least 20 gold spans in the notes."""
-    assert set(THRESHOLDS) == set(ENTITY_TYPES)
+    """Each type the corpus labels is a scanner type with a threshold and 20 gold spans."""
+    assert set(THRESHOLDS) <= set(ENTITY_TYPES)
     report = _report("exact")
-    thin = {e: report[e].support for e in ENTITY_TYPES if report[e].support < 20}
+    thin = {e: report[e].support for e in CORPUS_TYPES if report[e].support < 20}
     assert not thin, thin
 
 
@@ -99,7 +104,7 @@ def test_f1_per_entity_type(entity):
 )
 def test_each_sentence_template(template):
     """Each template's gold spans are found exactly in 90% of its renderings, with few extras."""
-    report = evaluate(_by_template()[template], scan_text)
+    report = evaluate(_by_template()[template], _scan)
     gold = sum(q.support for q in report.entities.values())
     found = sum(q.true_positives for q in report.entities.values())
     extra = sum(q.false_positives for q in report.entities.values())
@@ -115,7 +120,7 @@ def test_hard_negatives_have_no_findings(template):
     found = [
         (f.entity_type, item.text[f.start : f.end], item.text)
         for item in _by_template()[template]
-        for f in scan_text(item.text)
+        for f in _scan(item.text)
     ]
     assert not found, "\n".join(map(str, found[:8]))
 

@@ -5,6 +5,12 @@ The splitter tries compound surnames first, so 欧阳娜娜 → (欧阳, 娜娜)
 Frequencies are approximate shares of the population (per cent) from published surname
 rankings (the 2020 census household-registration statistics); they drive the generator and the
 scanner's name prior, not any legal decision.
+
+:data:`SURNAMES` and :data:`COMPOUND_SURNAMES` hold the full list: the Hundred Family Surnames
+(百家姓), the surnames of today's population that it lacks, and the traditional-character forms
+of the common ones (``_data/surnames.txt`` names its sources). :data:`GIVEN_NAME_CHARACTERS`
+holds characters common in given names, which tells a name from an ordinary word that starts
+with a rare or word-like surname (和, 应, 全, 查).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import itertools
 import random
 import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 from medguard.cn.normalize import to_halfwidth
@@ -20,6 +27,7 @@ from medguard.errors import InvalidIdentifier
 
 __all__ = [
     "COMPOUND_SURNAMES",
+    "GIVEN_NAME_CHARACTERS",
     "SURNAMES",
     "SURNAME_FREQUENCY",
     "TIBETAN_NAME_PARTS",
@@ -76,14 +84,59 @@ _COMPOUND = (
     "赫连 拓跋 第五 左丘 谷梁 司空 亓官 梁丘 段干 乐正 公羊 仲孙 鲜于"
 )
 
+
+def _listed_surnames() -> tuple[str, ...]:
+    """Every surname of ``_data/surnames.txt`` (comment and section lines skipped)."""
+    text = resources.files("medguard.cn").joinpath("_data/surnames.txt").read_text("utf-8")
+    lines = (line for line in text.splitlines() if line and line[0] not in "#[")
+    return tuple(name for line in lines for name in line.split())
+
+
+_LISTED = _listed_surnames()
 #: Single-character surnames → approximate share of the population (%).
 SURNAME_FREQUENCY: dict[str, float] = {
     item[0]: float(item[1:]) for item in _SINGLE.split()
 } | dict.fromkeys(_COMPOUND.split(), 0.001)
-#: Every known single-character surname.
-SURNAMES: frozenset[str] = frozenset(item[0] for item in _SINGLE.split())
+#: Every known single-character surname (the common ones and the full list).
+SURNAMES: frozenset[str] = frozenset(item[0] for item in _SINGLE.split()) | frozenset(
+    name for name in _LISTED if len(name) == 1
+)
 #: Two-character (compound) surnames, tried before single ones when splitting.
-COMPOUND_SURNAMES: frozenset[str] = frozenset(_COMPOUND.split())
+COMPOUND_SURNAMES: frozenset[str] = frozenset(_COMPOUND.split()) | frozenset(
+    name for name in _LISTED if len(name) == 2
+)
+#: Characters common in given names (simplified and traditional): a candidate whose surname
+#: is rare or doubles as an ordinary word (和, 应, 全) is a name only with given characters
+#: from here (和平 and 全军 may be names; 和家属, 全般 and 应于 are not).
+GIVEN_NAME_CHARACTERS: frozenset[str] = frozenset(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英霞平刚桂兰玉萍红华建国文辉力燕梅玲宇浩凯健俊帆帅"
+    "旭宁龙林欣峰志博晨阳天昊鹏飞鑫波斌琳丹洁颖雪慧倩婷佳怡晶莉璐薇琪瑶雯月蕾兵彬海亮成东晓"
+    "春雷珍凤琴云莲荣新宏德福生祥瑞泽润鸿嘉子涵梓轩诗语思雨悦可馨一诺依彤萱然若菲晗琦瑾璇茜"
+    "蓉芝菊香淑惠贤珊珠翠娥莺琼洪清宸皓睿哲铭远航振乐安康永长庆喜贵发财富全胜利学武彪虎豹鹤"
+    "松柏竹荷芬苹聪智毅坚锋锐钢铁金银珏琨瑜璋琛瑄璟美婉婕媛妍姝娴婧娇妮姗婵嫣蓓蕊芸茹莎芮芷"
+    "苑晴曦昕昱星辰光煌灿耀澜瀚源沛渊翔翼腾跃奇岩山川森树桐杨柳枫桦楠彦书画棋韵音欢愉恬雅致"
+    "向恩仁义礼信忠孝廉正直方圆泰和顺禄寿宝钰锦绣绮彤青蓝紫碧绿黛素白冰霜露霞虹鸾鹃鸣声扬舟"
+    "达越凯兴业功名茂丰秋冬夏立世中大小仲伯叔季元亚少宗家继承光耀祖传友良善仪容贞烈淑"
+    "婉娟妹姣嫦娅婷婧姿媚巧颜桃杏梨枝叶芽蓉菁莹萤滢瑛瑗琰璐琳珂琬瑶璇瑞玮炜烨焕灵秀隽逸"
+    "晖晟晔暄曜朗朝旺昌盛晋景智慧敬钦铮锡镇银锋锐桥梁栋材杉槐榕森淼淳涌浪沁溪滨潇洲湘江河"
+    "湖泉涵润泓澄洁沂汉汝凡帆轩宣宪容宏宇守安定宜富宽实宾寅尧舜禹夏商周殷汤武文成康昭穆"
+    "偉強軍傑濤華輝紅麗燕鳳蘭萍琳玲婷潔瑩穎慧雯霞鳴鵬飛龍鑫豪權順達廣大文明德美"
+    "雁鸥鹰骏驰骁腾彩霓裳绫罗纱绮缘媛嫱婉娉婷姬娆娣姐妹儿童孩仔宝贝蛋妞丫芹琴瑟笙箫笛筝菱萃"
+    "蔚蓬薇藤蕙兰芙蓉茉莉芊芃苒茵荟莘菀菡萌蓁蕴藻蔓雯霏霖霆震霄雳露霁靓静婧竣峻崇嵘巍峨岚峥"
+    "嵩崧巧艺技能才俊英豪杰彦贤哲圣伦理道义勤俭朴淳厚谦逊恭敬温柔刚毅坚韧果敢勇猛威武雄壮"
+    "健壮康泰宁静安逸闲适悠扬远航帆樯桅舰艇锚港湾津渡浦洲渚汀沙滩涧溪泉瀑潭池沼塘泽湖海洋"
+    "超群拔萃卓越非凡伟大宏图鹏程万里锦程似锦前程似锦福寿禄喜吉祥如意平安顺利发达兴旺昌隆"
+    "甜蜜糖香馥郁芬芳馨蕊艳娇媚妩姿态仪表端庄秀丽俏佳丽靖琪瑜瑕璞琢磨砺礪磊砚石坚固钧铎鑫"
+    "淼焱垚森犇骉晶品众伟俊剑锋钊钦镇铖锟锦铄铭钢镭佑佐侃倩傲僖儒允兆光克免兑党兢冉冠冰凝"
+    "凯凌凛函刘则创初劲勋勉励劭勃卉卓博卫卿厚叙可吉名启君含吟咏哲唯善喆嘉圆坤培基堂增士壮"
+    "奕妙姣娜娟婕媛子孜学宇守安宏宗官定宜宝实宣宸家容宾寅富寒宽崇川州巍希帆庭康廷建弘强彤"
+    "彦彬彰征徐德心志忠念怀思恒恩悦惠慈慕懿成戈才振捷敏文斐斌斯新旭昂昆昊昌明星春昭晋晓晖晗"
+    "晨晴晶智暄曦曼月朋朗木杉材杰松林枫柏栋树桐梓梦梧楠欣正武毓民永江池沛泓泽洋津洪浩涵润"
+    "清渊源溢滨漫澜澄然煜熙燕爱玉玮珂珍珊珏琛琦琨瑞瑶璇璐登白皓益盛真睿石磊祥福禧秀秋程穗立"
+    "竣笑筠築紫红纯维绪翔翠翰耀聪育胜舒航良艾芃芳芝苗若英茂茜荣莉莎莹菁萍萌蓉蓓蕾薇虹融行"
+    "裕西訓诚诗语谦豪贝贤赫越跃轩辉辰达迪远逸道邦郁采金鑫铭锦镇长闻阳雅雨雪雯震霖露青靖韵"
+    "顺颖飞香馨驰骏高魁鸣鸿鹏鹤黎"
+)
 #: Two-character parts of Tibetan names, which have no surname: 扎西卓玛 is 扎西 + 卓玛.
 TIBETAN_NAME_PARTS: frozenset[str] = frozenset(
     (  # noqa: SIM905 - a word list reads best as text

@@ -47,7 +47,7 @@ from medguard.cn import (
 )
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
-from medguard.detect.lexicon import is_common_word, is_word
+from medguard.detect.lexicon import MEDICAL_WORDS, is_common_word, is_word
 
 __all__ = ["DEFAULT_MIN_SCORE", "ENTITY_TYPES", "scan_text"]
 
@@ -59,15 +59,28 @@ __all__ = ["DEFAULT_MIN_SCORE", "ENTITY_TYPES", "scan_text"]
 DEFAULT_MIN_SCORE = 0.3
 
 ENTITY_TYPES = (
-    "CN_BANK_CARD", "CN_HMT_PERMIT", "CN_MEDICAL_RECORD_NUMBER", "CN_PASSPORT",
-    "CN_RESIDENT_ID", "CN_USCC", "DATE_TIME", "EMAIL_ADDRESS", "HK_ID_CARD", "IP_ADDRESS",
-    "LOCATION", "PERSON", "PHONE_NUMBER",
+    "ACCOUNT_ID", "AGE", "CN_BANK_CARD", "CN_DRIVING_LICENSE", "CN_HMT_PERMIT",
+    "CN_MEDICAL_RECORD_NUMBER", "CN_MILITARY_ID", "CN_PASSPORT", "CN_RESIDENT_ID",
+    "CN_SOCIAL_SECURITY_CARD", "CN_USCC", "CN_VEHICLE_PLATE", "DATE_TIME", "DEVICE_ID",
+    "EMAIL_ADDRESS", "HK_ID_CARD", "IP_ADDRESS", "LOCATION", "MAC_ADDRESS", "ORGANIZATION",
+    "PERSON", "PHONE_NUMBER", "URL",
 )  # fmt: skip
 
-_HAN = r"\u4e00-\u9fff"
+# Han characters: the basic block, Extension A, compatibility ideographs and Extensions B-H
+# (rare name characters such as 䶮 and 𫖯 live outside the basic block).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 _TIBETAN = names.TIBETAN_NAME_PARTS
 # Surnames common enough that 由李医生 is "Dr Li", not a person named 由李.
 _COMMON_SURNAMES = frozenset(s for s, share in names.SURNAME_FREQUENCY.items() if share >= 0.5)
+# Surnames that are rare, or double as function words (和, 应, 常, 全, 于): a name with one
+# needs given characters common in names (和平, 全军), so 和家属, 全般, 应于 and 查之后 are none.
+_FUNCTION_SURNAMES = frozenset("和应常全时明平来由于相初都信展但干利居於元查向易")
+_PLAIN_SURNAMES = frozenset(
+    s for s, share in names.SURNAME_FREQUENCY.items()
+    if share >= 0.05 and len(s) == 1 and s not in _FUNCTION_SURNAMES
+)  # fmt: skip
+_KINSHIP = ("女儿", "儿子", "丈夫", "妻子", "母亲", "父亲", "爱人", "孙子", "孙女", "姐姐",
+            "哥哥", "弟弟", "妹妹", "儿媳", "女婿", "侄子", "外孙", "老伴")  # fmt: skip
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -79,13 +92,30 @@ _NAME_CONTEXT = (
     "陪同人员", "陪同", "本人签字", "之母", "之父", "之子", "之女", "之妻", "之夫", "其母", "其父",
     "母亲", "父亲", "儿子", "女儿", "丈夫", "妻子", "主管护士", "护士长", "科主任", "护师",
     "主管护师", "药师", "技师",
+    # kinship, representation and forms (其女儿李娟代述, 授权委托人：, 户名：, 送检人：)
+    *(f"其{k}" for k in _KINSHIP), "爱人", "老伴", "授权委托人", "委托人", "代理人",
+    "法定代理人", "陪诊人", "陪诊", "紧急联系人", "户名", "开户名", "持卡人", "送检人",
+    "申请人", "受检者", "被检者", "患儿姓名", "参加讨论人员", "讨论人员", "参加人员",
+    "出席人员", "参会人员", "主持人", "主任", "副主任", "教授", "副教授", "会诊医师",
+    "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
+    # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
+    "先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅",
 )  # fmt: skip
-# Context words that also follow a name (由张三医师主刀): the name may come before them.
-_ROLE_WORDS = frozenset(("医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师"))
+# Context words that also follow a name (由张三医师主刀, 李明主任医师查房, 王芳女士).
+_ROLE_WORDS = frozenset((
+    "医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师", "主任医师", "副主任医师",
+    "主治医师", "住院医师", "主任", "副主任", "护士长", "护师", "主管护师", "药师", "技师",
+    "教授", "副教授", "会诊医师", "住院医生", "主管医生", "值班医生",
+    "先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅",
+))  # fmt: skip
+_TITLES_AFTER = frozenset(("先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅"))
+# Speaker prefixes of dialogues (患者：..., 医生：...): the turn after them is speech, where a
+# name must be followed as after 患者.
+_SPEAKERS = frozenset(("患者", "病人", "医生", "家属", "护士", "患儿", "医师"))
 _NEGATIVE_CONTEXT = ("条码", "标本号", "订单号", "流水号", "批号", "编号规则", "样本号")
 _CONTEXT_WORDS = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "身份证号"),
-    "PHONE_NUMBER": ("电话", "手机", "联系方式", "联系电话", "Tel", "tel"),
+    "PHONE_NUMBER": ("电话", "手机", "联系方式", "联系电话", "Tel", "tel", "座机"),
     "CN_BANK_CARD": ("银行卡", "卡号", "账号", "医保卡"),
     "CN_PASSPORT": ("护照", "通行证"),
     "CN_HMT_PERMIT": ("居住证", "通行证"),
@@ -94,14 +124,18 @@ _CONTEXT_WORDS = {
 _NAME_STOP = frozenset(
     "电话手机因于在的是等男女年岁主诉入院术患查房嘱签字同意及和与称述联系来今昨已未予行"
 )
-# Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行.
+# Characters that (nearly) never appear in a given name: 患者余无特殊, 患者左下肢, 患者曾行,
+# and the function words of speech (患者全般, 检查之后医生说).
 _NOT_IN_GIVEN = frozenset(
     "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
+    "般之后况么吗呢吧啊嗯哦呀着都就还又再才很太更最要让给把往到所而但却并且若则即便些个们什"
+    "怎哪谁几次吃喝痛疼病药看做去说问答您你我他她它咱体"
 )
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显",
-                    "之母", "之父", "之子", "之女", "之妻", "之夫", "本人", "代诉",
-                    "家属", "患者", "医生", "医师", "护士", "配偶")  # fmt: skip
+                    "之母", "之父", "之子", "之女", "之妻", "之夫", "本人", "代诉", "代述",
+                    "家属", "患者", "医生", "医师", "护士", "配偶", "先生", "女士", "主任",
+                    "教授", "查房", "会诊")  # fmt: skip
 
 
 def _words(words: Iterable[str]) -> tuple[str, str]:
@@ -117,58 +151,137 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
-_STREET = (
-    rf"[{_HAN}0-9]{{0,20}}?(?:[{_HAN}]{{1,10}}?(?:路|街|巷|村|道|弄)(?:\d+(?:组|队|弄))?"
-    r"(?:\d+号院?)?|\d+号院?)(?:\d+(?:栋|幢|号楼|楼))?(?:\d+单元)?(?:\d+室?)?"
+# What follows the district in an address, unit by unit: towns, villages and groups (…镇…村
+# 3组), roads and numbers, residential compounds and their buildings (…小区32栋4单元1906),
+# Hong Kong and Taiwan styles (…道700号12楼B座, …路四段216号5楼). Each named unit ends with
+# its kind; the Han run before it is greedy, so 孟家庄村 is one unit, not 孟家庄 + 村.
+_LOCAL_UNIT = (
+    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村|社区|屯|庄|寨|路|街|巷|道|弄|胡同|段|小区|花园|家园"
+    r"|公寓|大厦|新村|新城|苑|城|湾|广场|园|区|里|邨)"
+    r"|\d{1,5}(?:号院|号楼|号|栋|幢|楼|单元|室|组|队|弄|座|层|期|区|巷)|[A-Za-z]座)"
 )
+_STREET = rf"{_LOCAL_UNIT}+(?:\d{{1,5}}室?)?"
 _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
 # An address without its province, after 住址/现住/..., from the city or district down.
 _ADDRESS_CITY = (
     rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|县|旗)(?:[{_HAN}]{{1,8}}?(?:区|县|旗|市))?{_STREET}"
 )
 # After 住址 an address may start at its road: 学府大道984号19栋906室 (a house number is needed).
-_ROAD_ONLY = (
-    rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?(?:\d+(?:栋|幢|号楼|楼))?(?:\d+单元)?(?:\d+室?)?"
-)
-_ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址"))
-_MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号"))
-_DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日"))
+_ROAD_ONLY = rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?{_LOCAL_UNIT}*(?:\d{{1,5}}室?)?"
+# Hong Kong, Macao and Taiwan addresses start with the territory or a Taiwanese city.
+_HMT_PLACES = _words((
+    "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
+    "台北市", "新北市", "桃园市", "桃園市", "台中市", "臺中市", "台南市", "臺南市", "高雄市",
+    "基隆市", "新竹市", "新竹县", "嘉义市", "嘉义县", "臺北市",
+))  # fmt: skip
+_ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址",
+                         "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
+                         "联系地址", "户口所在地", "户籍所在地", "现居住地", "常住地址",
+                         "现居住于", "家在"))  # fmt: skip
+_ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍"))
+_MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号", "登记号", "患者ID",
+                     "病人ID", "床号", "检查号", "MRN", "就诊卡号", "诊疗卡号", "门诊卡号",
+                     "健康卡号", "就诊卡", "影像号", "病理号", "放射号", "住院号码", "门诊号码",
+                     "病案号码", "检验号", "超声号", "Mrn", "mrn"))  # fmt: skip
+_DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
+                     "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
+_PHONE_WORDS = _words(("电话", "座机", "联系电话", "固话", "办公电话", "家庭电话", "宅电",
+                       "手机", "联系方式"))  # fmt: skip
+_DOC_WORDS = _words((
+    "护照", "护照号", "护照号码", "通行证", "通行证号", "通行证号码", "港澳通行证",
+    "往来港澳通行证", "台湾通行证", "回乡证", "回乡证号", "台胞证", "台胞证号", "台胞证号码",
+    "旅行证", "居留证", "永久居留证", "外国人永久居留证", "Passport", "passport",
+    "军官证", "军官证号", "士兵证", "士兵证号", "警官证", "警官证号", "军人证", "文职干部证",
+    "武警警官证", "社保卡号", "社保卡", "社会保障卡号", "社保号", "医保卡号", "医保号",
+    "医疗保险号", "医保账号", "参保号", "社会保障号码", "驾驶证号", "驾驶证", "驾照号", "驾照",
+    "驾驶证档案编号", "驾驶证号码", "QQ", "QQ号", "qq", "微信", "微信号", "微信ID", "WeChat",
+    "wechat", "微博", "支付宝", "支付宝账号", "IMEI", "IMEI号", "MEID", "序列号", "设备序列号",
+    "设备编号", "设备ID", "SN", "S/N", "Serial",
+))  # fmt: skip
+_ORG_WORDS = _words(("工作单位", "就职于", "任职于", "供职于", "就读于", "就读学校", "毕业于",
+                     "工作于", "在职单位", "就业单位", "所在学校", "所在单位", "单位：", "单位:",
+                     "学校：", "学校:"))  # fmt: skip
 _NAME_WORDS = _words(_NAME_CONTEXT)
 _PROVINCE_WORDS = _words(regions.PROVINCES.values())
+_PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_ROMAN = r"[A-Za-z]+(?:-[A-Za-z]+)?"
+_EMAIL_AT = r"(?:@|#| ?\(at\) ?| ?\[at\] ?| at | AT |艾特)"
+_EMAIL_DOT = r"(?:\.| ?\(dot\) ?| ?\[dot\] ?| dot | DOT |点)"
 
 # Each alternative is (class of its first character, the rest). The whole pattern starts with
 # the union of the classes, so the engine skips every other character in a tight loop; the rest
 # checks its own first character with a look-behind. The alternative's last group names it.
 _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z@])(?P<long_digits>)"),
-    (r"0-9", r"(?<![0-9A-Za-z]\d)\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?(?![0-9A-Za-z])"
-             r"(?P<card_groups>)"),
+    # identifiers written in groups: resident IDs 6-8-4, 6-12, 4-4-4-4-2 and 3-3-4-4-4, bank
+    # cards 4-4-4-4(-3) and 6+13 (the ID rule is checked first in the handler)
+    (r"0-9", r"(?<![0-9A-Za-z]\d)(?:\d{5}[ -]\d{8}[ -]\d{3}[\dXx]|\d{5}[ -]\d{11}[\dXx]"
+             r"|\d{3}(?:[ -]\d{4}){3}[ -]\d[\dXx]|\d{2}[ -]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{3}[\dXx]"
+             r"|\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{5}[ -]\d{10,13}|\d{5}[ -]\d{6}[ -]\d{3})"
+             r"(?![0-9A-Za-z])(?P<card_groups>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
     (r"0-9", r"(?<![0-9]\d)\d{3}年\d{1,2}月(?:\d{1,2}日)?(?=出生|生人)(?P<dob_before>)"),
+    (r"0-9A-Fa-f", r"(?<![0-9A-Fa-f:.-][0-9A-Fa-f])[0-9A-Fa-f](?:[:-][0-9A-Fa-f]{2}){5}"
+                   r"(?![0-9A-Za-z:-])(?P<mac>)"),
+    (r"19", r"(?<![0-9.][19])(?:(?<=9)\d|(?<=1)[01]\d)(?:周岁|岁)(?P<age>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
     (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
-    (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{6,7}(?![0-9A-Za-z])(?P<landline>)"),
-    (r"(（", r"0\d{2,3}[)）][ -]?[2-9]\d{6,7}(?![0-9])(?P<landline_paren>)"),
+    (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9A-Za-z])"
+           r"(?:\s?(?:转|分机|ext\.?\s?|EXT\.?\s?|x|#)\d{1,6}(?![0-9]))?(?P<landline>)"),
+    (r"(（", r"86[)）][ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])(?P<mobile_paren>)"),
+    (r"(（", r"0\d{2,3}[)）][ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9])"
+             r"(?:\s?(?:转|分机|ext\.?\s?|EXT\.?\s?|x|#)\d{1,6}(?![0-9]))?(?P<landline_paren>)"),
     (r"0-9ANY", r"(?<![0-9A-Z].)[0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"
                 r"(?P<uscc>)"),
-    (r"EGDSPHM", r"(?<![0-9A-Za-z].)(?:(?<=E)[0-9A-HJ-NP-Z]\d{7}|(?<=[EG])\d{8}"
-                 r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8})(?![0-9A-Za-z])(?P<passport>)"),
+    (r"EGDSPHMC", r"(?<![0-9A-Za-z].)(?:(?<=E)[0-9A-HJ-NP-Z]\d{7}|(?<=[EG])\d{8}"
+                  r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8}(?:\d{2})?|(?<=C)(?:\d{8}|[A-HJ-NP-Z]\d{7}))"
+                  r"(?![0-9A-Za-z])(?P<passport>)"),
     (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}[(（][0-9A][)）](?P<hkid>)"),
     (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
                          r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
+    # e-mail addresses written to dodge harvesters: zhang at 163 dot com, liu#qq.com
+    (r"A-Za-z0-9_", rf"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*{_EMAIL_AT}[A-Za-z0-9\-]+"
+                    rf"(?:{_EMAIL_DOT}[A-Za-z0-9\-]+)*{_EMAIL_DOT}(?:com|cn|net|org|edu|gov)"
+                    r"(?![A-Za-z0-9])(?P<email_obfuscated>)"),
+    (r"hHwW", r"(?<![A-Za-z0-9].)(?:(?<=[hH])[tT][tT][pP][sS]?://|(?<=[wW])[wW][wW]\.)"
+              r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?:[/?#][A-Za-z0-9./?=&_%#:~+\-]*)?(?P<url>)"),
     # IPv6 from its first colon (colons are rare in Chinese text; the handler finds the start).
     (r":", r"(?<=[0-9A-Fa-f:]:)(?:[0-9A-Fa-f]{0,4}:){1,7}(?:[0-9A-Fa-f]{1,4}|(?<=::))"
            r"(?![0-9A-Za-z:.])"
            r"(?P<ipv6>)"),
-    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}[:：\s]*(?P<mrn>[A-Z0-9]{{5,15}})(?![0-9A-Z])"),
-    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*"
-                    r"(?P<dob>\d{4}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}))"),
+    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?[:：\s]*"
+                    r"(?P<mrn>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"),
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*(?P<dob>\d{{4}}(?:年\d{{1,2}}月(?:\d{{1,2}}[日号])?"
+                    r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
+                    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
+                    r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
+                    r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
+    (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s]*"
+                      r"(?P<local_phone>[2-9]\d{2,3}[ -]?\d{4})(?![0-9])"),
+    (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s]*"
+                    rf"(?P<document>[{_HAN}]{{1,2}}字第\d{{5,8}}号|[A-Za-z0-9][A-Za-z0-9_\-]{{3,24}})"
+                    r"(?![0-9A-Za-z_\-])"),
+    (_ORG_WORDS[0], rf"{_ORG_WORDS[1]}[:：\s]*(?P<organization>[{_HAN}0-9（）()]{{1,28}}"
+                    r"(?:有限公司|公司|集团|医院|学校|大学|学院|中学|小学|幼儿园|研究所|研究院|局|厅"
+                    r"|委员会|银行|厂|中心|政府|部队|事务所|协会|派出所|法院|检察院|报社|电视台|超市"
+                    r"|商场|酒店|宾馆|卫生院|卫生室|街道办事处|村委会|居委会))"),
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
-                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,6}})?))"),
+                     rf"(?:(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,8}})?"
+                     rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
+                     rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}})))?(?P<name_ctx>)"),
+    (_HMT_PLACES[0], rf"{_HMT_PLACES[1]}(?:特别行政区)?{_STREET}(?P<addr_hmt>)"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_road>{_ROAD_ONLY})"),
-    (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女]))性?[,，、)）](?P<sex>)"),
+    (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*"
+                       rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|[，,。；;、\s]|$)"),
+    (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
+    (r"系", rf"(?<=系)(?P<addr_xi>[{_HAN}]{{2,14}}?)(?=人[，,。；;\s]|人$)"),
+    (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女])|(?<=\t[男女]))"
+              r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
+    (r"男女", rf"(?<=[{_HAN}][男女])性?[,，\s]?(?=\d{{1,3}}岁)(?P<sex_glued>)"),
+    (_PLATE_PROVINCES, r"[A-HJ-NP-Z][·•・\s-]?(?=[A-HJ-NP-Z0-9]*\d[A-HJ-NP-Z0-9]*\d)"
+                       r"[A-HJ-NP-Z0-9]{5,6}(?![0-9A-Za-z])(?P<plate>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
 )  # fmt: skip
 
@@ -192,9 +305,10 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 _PATTERN = _compile(_ALTERNATIVES)
 _ROAD_ADDRESS = re.compile(_ROAD_ONLY)
 
-# Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding; the
-# full-width punctuation of ordinary text (，：、（）and the ideographic space) is matched as it is.
-_FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
+# Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding, and so
+# does the ideographic space between digit groups; the full-width punctuation of ordinary text
+# (，：、（）) is matched as it is.
+_FULL_WIDTH = re.compile("[\u3000\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
 _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
@@ -211,11 +325,15 @@ _NAME_FOLLOWS = (
         # what staff do right after their names: 药师李娜审核处方, 护师王芳执行医嘱
         "审核", "审阅", "执行", "协助", "指导", "负责", "完成", "处理", "会诊", "询问", "告知",
         "交代", "建议", "主持", "参加", "陪同", "护送", "测量", "给予", "核对", "评估", "宣教",
-        "记录", "书写", "开具",
+        "记录", "书写", "开具", "代述", "陈述", "签字", "同意", "拒绝", "主任", "副主任",
+        "教授", "先生", "女士", "查房", "主治", "住院医", "护士长",
     ) if len(w) > 1)),
     re.compile("[因于在是等男女主入术查嘱签同及和与称述来今昨已未予行诉无不有曾被将或其现经从自对由"
                "头胸腹腰左右双]"),
 )  # fmt: skip
+# What follows a name in a form or a list: punctuation, a space, the end of the text.
+_CLEAR_END = frozenset(",，、;；。.:：)）(（ \t\n\r")
+_SEX_AFTER = re.compile(r"\s?[,，、(（]\s?[男女]")
 
 
 _CONTEXT = {entity: re.compile("|".join(words)) for entity, words in _CONTEXT_WORDS.items()}
@@ -242,6 +360,25 @@ def _tibetan(text: str) -> bool:
     return len(text) == 4 and text[:2] in _TIBETAN and text[2:] in _TIBETAN
 
 
+def _split(text: str) -> tuple[str, str] | None:
+    """(surname, given) of a candidate with a known surname, compound surnames first."""
+    if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
+        return text[:2], text[2:]
+    if text[0] in names.SURNAMES:
+        return text[0], text[1:]
+    return None
+
+
+def _looks_like_name(surname: str, given: str) -> bool:
+    """Given characters a name has: any but function words after a common surname; only
+    characters common in given names after a rare or word-like one (全般, 应于, 和家属)."""
+    if not 1 <= len(given) <= 2 or not _NOT_IN_GIVEN.isdisjoint(given):
+        return False
+    if len(surname) == 2 or surname in _PLAIN_SURNAMES:
+        return True
+    return all(ch in names.GIVEN_NAME_CHARACTERS for ch in given)
+
+
 def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word.
 
@@ -249,30 +386,44 @@ def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     sex marker, a stop word): then only ``text`` as a whole must not be a word (黄海燕 is a name
     although 黄海 is a word); otherwise no prefix may be one (高血压病史).
     """
-    if len(text) >= 3 and text[:2] in names.COMPOUND_SURNAMES:
-        given = text[2:]
-    elif text[0] in names.SURNAMES:
-        given = text[1:]
-    else:
+    parts = _split(text)
+    if parts is None:
         return _tibetan(text)
     if _tibetan(text):
         return True
     word = is_word(text) if ends_here else is_common_word(text)
-    return 1 <= len(given) <= 2 and _NOT_IN_GIVEN.isdisjoint(given) and not word
+    return _looks_like_name(*parts) and not word
+
+
+def _name_as_word(text: str) -> bool:
+    """A name that is also an ordinary word (王国, 高洁, 白天, 苏宁, 成军), accepted where the
+    context leaves no doubt: given characters of names and no clinical word (黄疸, 方案)."""
+    parts = _split(text)
+    if parts is None or len(text) > 3 or text in MEDICAL_WORDS or text[:2] in MEDICAL_WORDS:
+        return False
+    given = parts[1]
+    return (
+        1 <= len(given) <= 2
+        and _NOT_IN_GIVEN.isdisjoint(given)
+        and all(ch in names.GIVEN_NAME_CHARACTERS for ch in given)
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same phrases follow 患者 note after note
-def _name_after(candidate: str, *, followed: bool = False) -> str | None:
+def _name_after(candidate: str, *, followed: bool = False, certain: bool = False) -> str | None:
     """The name at the start of ``candidate`` (up to six Han characters after a context word).
 
     A name followed by what follows names in notes (于, 因, 诉, 既往, 之母, ...) need only not
     be a word itself (黄海燕平素体健). Otherwise the name ends at non-Han text or at a stop
     character or word (男, 电话, 一般, ...) and no prefix of the text may be a word (高血压病史).
     ``followed`` (after 患者, where a drug or a symptom is as likely: 患者雷贝拉唑, 患者张口受限)
-    accepts only a name followed by such words or by non-Han text.
+    accepts only a name followed by such words or by non-Han text. ``certain`` says the context
+    leaves no doubt (姓名：王国␣␣性别, 患者王国，男): the whole run may then be an ordinary word.
     """
     if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
+    if certain and len(candidate) <= 3 and _name_as_word(candidate):
+        return candidate
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
     head = candidate[: end.start()] if end is not None else candidate
     for follows in _NAME_FOLLOWS:
@@ -280,7 +431,16 @@ def _name_after(candidate: str, *, followed: bool = False) -> str | None:
             if (
                 len(head) >= length
                 and follows.match(candidate, length)
-                and _plausible_name(head[:length], ends_here=True)
+                and (
+                    _plausible_name(head[:length], ends_here=True)
+                    # 其女儿王国代述: after a kinship or form label, a word followed by a word
+                    # that follows names is a name too
+                    or (
+                        not followed
+                        and follows is _NAME_FOLLOWS[0]
+                        and _name_as_word(head[:length])
+                    )
+                )
             ):
                 return head[:length]
     ends_here = end is not None or len(candidate) <= 4
@@ -299,6 +459,55 @@ def _name_after(candidate: str, *, followed: bool = False) -> str | None:
                 return None
             return head[:length]
     return None
+
+
+# Romanized surnames: Hanyu Pinyin, and the Cantonese and Wade-Giles spellings of Hong Kong,
+# Macao and Taiwan (CHAN Tai Man, Chan Tai-man, Hsu Chih-ming).
+_ROMAN_SURNAMES = frozenset(
+    (  # noqa: SIM905 - a word list reads best as text
+        "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo "
+        "zheng liang xie song tang han feng deng cao peng zeng xiao tian dong yuan pan yu jiang "
+        "cai du ye cheng su wei lv lu ding ren shen yao cui zhong tan fan jin shi liao jia xia "
+        "fu fang bai zou meng xiong qin qiu yin xue yan duan lei hou long kong gu mao hao gong "
+        "shao wan qian dai mo kang chang wen niu ge xing an qi yi qiao pang ni zhuang nie zhan "
+        "geng guan lan jiao zuo gan bao ning shang shu ruan ke ji mei tong ling bi shan pei huo "
+        "tu miao sheng qu weng ran you xin chai hua pu teng rao mou ai ouyang situ shangguan "
+        "zhuge sima murong dongfang huangfu "
+        "chan cheung wong lee leung lam ho ng tsang lau chow yeung cheng kwok chu chung tse lai "
+        "fung mak yip kwan poon choi yuen siu tsui au ko hui lui lo man mok chiu kwong ting tam "
+        "chau shum sze so kan chin ching hsu hsieh kuo tseng chiang chou hung yeh kao chien "
+        "chuang hsiao tsai tu tai yen hsueh chao shih sung teh leong ieong cheong"
+    ).split()
+)
+_ROMAN_STOP = frozenset(
+    ("male", "female", "sex", "age", "dob", "mrn", "id", "tel", "phone", "name", "patient", "mr",
+     "mrs", "ms", "dr")
+)  # fmt: skip
+
+
+def _romanized(candidate: str) -> str | None:
+    """A romanized name (ZHAO JIAHUI, Liu, Jing, CHAN Tai Man), or None.
+
+    Two to four words of letters, each capitalized or upper-case, the first or the last a
+    surname; words that are not names (Male, DOB, ...) end it.
+    """
+    tokens = list(re.finditer(r"[A-Za-z]+(?:-[A-Za-z]+)?", candidate))
+    kept = []
+    for t in tokens:
+        word = t.group()
+        if word.lower() in _ROMAN_STOP or not (
+            word[0].isupper() and (word.isupper() or word[1:].islower() or "-" in word)
+        ):
+            break
+        kept.append(t)
+    if len(kept) < 2:
+        return None
+    kept = kept[:4]
+    if kept[0].group().lower() not in _ROMAN_SURNAMES and (
+        kept[-1].group().lower() not in _ROMAN_SURNAMES
+    ):
+        return None
+    return candidate[: kept[-1].end()]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -378,7 +587,8 @@ def _ipv6(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _is_mobile(value: str) -> bool:
     # The pattern fixed the shape ([+86] 1[3-9]x xxxx xxxx); the segment must be allocated.
-    return value.replace(" ", "").replace("-", "")[-11:-8] in phone.MOBILE_SEGMENTS
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[-11:-8] in phone.MOBILE_SEGMENTS
 
 
 _Handler = Callable[["re.Match[str]", str, bool], Finding | None]
@@ -397,6 +607,15 @@ def _checked(entity: str, base: float, check: Callable[[str], bool]) -> _Handler
     return handle
 
 
+def _group(entity: str, group: str, score: float, recognizer: str) -> _Handler:
+    """A handler reporting ``group`` of the match as ``entity`` (a value after its label)."""
+
+    def handle(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+        return Finding(m.start(group), m.end(group), entity, score, recognizer)
+
+    return handle
+
+
 def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     found = _long_digits(m.group())
     if found is None:
@@ -408,34 +627,76 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     )
 
 
+def _speaker(text: str, start: int, end: int) -> bool:
+    """The context word at ``start:end`` opens a turn of a dialogue (``\\n患者：``)."""
+    return (start == 0 or text[start - 1] in "\n\r") and text[end : end + 1] in (":", "：")
+
+
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    context_end = m.start("name_ctx")
+    word_end = m.start()
+    while word_end < context_end and text[word_end] not in ":： \t\n\r)）":
+        word_end += 1
+    word = text[m.start() : word_end]
     start = m.start("name")
-    name = _name_after(m.group("name"), followed=text[m.start() : start] in _WEAK_CONTEXT)
-    if name is not None:
-        return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
-    if text[m.start() : start].rstrip(":： \t") in _ROLE_WORDS:  # 由张三医师主刀
+    if start >= 0 and word not in _TITLES_AFTER:
+        candidate = m.group("name")
+        if candidate[0].isascii():
+            roman = _romanized(candidate)
+            if roman is not None:
+                return Finding(start, start + len(roman), "PERSON", 0.75, "name_roman")
+        elif candidate[1].isascii():  # 张Tony: a Chinese surname and an English given name
+            if candidate[0] in names.SURNAMES:
+                return Finding(start, start + len(candidate), "PERSON", 0.7, "name_mixed")
+        else:
+            weak = word in _WEAK_CONTEXT or (
+                word in _SPEAKERS and _speaker(text, m.start(), word_end)
+            )
+            after = start + len(candidate)
+            certain = text[after : after + 1] in _CLEAR_END or after == len(text)
+            if weak:
+                certain = certain and _SEX_AFTER.match(text, after) is not None
+            name = _name_after(candidate, followed=weak, certain=certain)
+            if name is not None:
+                return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
+    if word in _ROLE_WORDS:  # 由张三医师主刀, 李明主任医师查房, 王芳女士
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
         before = _name_before(run.group()) if run is not None else None
+        if before is None and run is not None and word in _TITLES_AFTER:
+            whole = run.group()  # 苏宁女士: before a title, a whole run may be a word-name
+            starts_here = run.start() > max(0, m.start() - 6) or run.start() == 0
+            before = whole if starts_here and _name_as_word(whole) else None
         if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
     return None
 
 
 def _grouped_card(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    card = _bank_card(m.group().replace(" ", "").replace("-", ""))
+    """Digits in groups: a resident ID first (4-4-4-4-2 is an ID, not a card), then a card."""
+    value = m.group().replace(" ", "").replace("-", "")
+    start = m.start()
+    kind = resident_id.kind_of(value.upper()) if len(value) in (15, 18) else None
+    if kind is not None:
+        entity = "CN_HMT_PERMIT" if kind == "hmt_permit" else "CN_RESIDENT_ID"
+        return Finding(start, m.end(), entity, _score(0.85, text, start, entity, negative),
+                       "grouped_id")  # fmt: skip
+    if len(value) == 18 and _id_shaped(value):
+        return None
+    card = _bank_card(value)
     if card is None:
         return None
-    start = m.start()
     return Finding(start, m.end(), card[0], _score(card[1], text, start, card[0], negative),
                    "card_groups")  # fmt: skip
 
 
 def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    value = m.group("addr_ctx")
+    group = m.lastgroup or "addr_ctx"
+    value = m.group(group)
     if address.is_valid(value):
-        return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.75, "address_ctx")
-    if _ROAD_ADDRESS.fullmatch(value):  # 郊区胜利街917号: no known district, but a road and number
-        return Finding(m.start("addr_ctx"), m.end("addr_ctx"), "LOCATION", 0.7, "address_road")
+        return Finding(m.start(group), m.end(group), "LOCATION", 0.75, "address_ctx")
+    road = _ROAD_ADDRESS.search(value)
+    if road is not None and road.end() == len(value):  # 郊区胜利街917号: a road and a number
+        return Finding(m.start(group), m.end(group), "LOCATION", 0.7, "address_road")
     return None
 
 
@@ -443,26 +704,66 @@ def _address_from_road(m: re.Match[str], text: str, negative: bool) -> Finding |
     return Finding(m.start("addr_road"), m.end("addr_road"), "LOCATION", 0.7, "address_road")
 
 
+_PROVINCE_SHORT = tuple(
+    sorted({re.sub("(省|市|自治区|特别行政区|壮族|回族|维吾尔)", "", p) for p in
+            regions.PROVINCES.values()}, key=len, reverse=True)
+)  # fmt: skip
+
+
+def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """A place of origin after 籍贯 or between 系 and 人: a province, city or county."""
+    group = m.lastgroup or ""
+    value = m.group(group)
+    if address.is_valid(value) or (group == "addr_origin" and value.startswith(_PROVINCE_SHORT)):
+        return Finding(m.start(group), m.end(group), "LOCATION", 0.6, "address_origin")
+    return None
+
+
 def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    end = m.start() - (2 if text[m.start() - 1].isspace() else 1)  # the name ends at the comma
+    end = m.start()  # the name ends before the separator: ，男 / ， 男 / \t男 / 男 glued
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    if end > 0 and text[end - 1] in ",，、(（":
+        end -= 1
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
     run = _HAN_RUN_BEFORE.search(text, max(0, end - 6), end)
     if run is None:
         return None
     whole = run.group()
     # A run that begins after non-Han text (谈桂花，男 at the start of a line) is the name itself.
     starts_here = run.start() > max(0, end - 6) or run.start() == 0
-    if starts_here and len(whole) <= 4 and _plausible_name(whole, ends_here=True):
+    glued = m.lastgroup == "sex_glued"  # 李桂芹女59岁: only a run that is the name itself
+    if glued and not starts_here:
+        return None
+    if (
+        starts_here
+        and len(whole) <= 4
+        and (_plausible_name(whole, ends_here=True) or (len(whole) <= 3 and _name_as_word(whole)))
+    ):
         name: str | None = whole
     else:
-        name = _name_before(whole)
+        name = None if glued else _name_before(whole)
     return None if name is None else Finding(end - len(name), end, "PERSON", 0.7, "name_sex")
 
 
 def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    value = m.group("mrn")
+    label = text[m.start() : m.start("mrn")]
+    digits = sum(ch.isdigit() for ch in value)
+    if digits < (1 if label.startswith("床") else 3):
+        return None
     return Finding(m.start("mrn"), m.end("mrn"), "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
 
 
 def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    value = m.group("dob")
+    numbers = [int(n) for n in re.findall(r"\d+", value)]
+    if numbers:
+        year = next((n for n in numbers if n > 31), None)
+        compact_date = len(numbers) == 1 and 18500101 <= numbers[0] <= 21001231
+        if (year is None or not 1850 <= year <= 2100) and not compact_date:
+            return None
     return Finding(m.start("dob"), m.end("dob"), "DATE_TIME", 0.75, "date_of_birth")
 
 
@@ -476,27 +777,126 @@ def _address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     return Finding(m.start(), m.end(), "LOCATION", 0.7, "address")
 
 
+def _address_hmt(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    # 香港九龙旺角弥敦道700号12楼B座: the territory and at least a road or an estate after it
+    return Finding(m.start(), m.end(), "LOCATION", 0.7, "address_hmt")
+
+
+def _local_phone(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    # 电话：5530-9833 (no area code): seven or eight digits after a phone label
+    return Finding(m.start("local_phone"), m.end("local_phone"), "PHONE_NUMBER", 0.6,
+                   "phone_local")  # fmt: skip
+
+
+_MILITARY = ("军官证", "士兵证", "警官证", "军人证", "文职干部证", "武警警官证")
+_SOCIAL = ("社保", "社会保障", "医保", "医疗保险", "参保")
+_DRIVING = ("驾驶证", "驾照")
+_ACCOUNTS = ("QQ", "qq", "微信", "WeChat", "wechat", "微博", "支付宝")
+_DEVICES = ("IMEI", "MEID", "序列号", "设备", "SN", "S/N", "Serial")
+
+
+def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """A document or account number after its label, validated by the label's kind."""
+    label = text[m.start() : m.start("document")]
+    value = m.group("document")
+    compact = value.upper().replace("-", "")
+    start, end = m.start("document"), m.end("document")
+    if compact.isdigit() or (compact[:-1].isdigit() and compact[-1] == "X"):
+        kind = resident_id.kind_of(compact) if len(compact) in (15, 18) else None
+        if kind is not None:  # 社保卡号、驾驶证号 are often the resident ID itself
+            id_type = "CN_HMT_PERMIT" if kind == "hmt_permit" else "CN_RESIDENT_ID"
+            return Finding(start, end, id_type, 0.9, "document_id")
+    entity: str | None = None
+    if label.startswith(_MILITARY):
+        entity = "CN_MILITARY_ID" if sum(c.isdigit() for c in value) >= 5 else None
+    elif label.startswith(_SOCIAL):
+        entity = "CN_SOCIAL_SECURITY_CARD" if sum(c.isdigit() for c in value) >= 6 else None
+    elif label.startswith(_DRIVING):
+        entity = "CN_DRIVING_LICENSE" if compact.isdigit() and len(compact) >= 10 else None
+    elif label.startswith(_ACCOUNTS):
+        if compact.isdigit():
+            if len(compact) == 11 and _is_mobile(compact):
+                entity = "PHONE_NUMBER"
+            elif 5 <= len(compact) <= 11 and compact[0] != "0":
+                entity = "ACCOUNT_ID"
+        elif value[0].isalpha() and 6 <= len(value) <= 20:
+            entity = "ACCOUNT_ID"
+    elif label.startswith(_DEVICES):
+        if label.startswith(("IMEI", "MEID")):
+            ok = len(compact) in (14, 15) and (len(compact) == 14 or bank_card.luhn_valid(compact))
+            entity = "DEVICE_ID" if ok else None
+        elif sum(c.isdigit() for c in value) >= 2 and len(value) >= 6:
+            entity = "DEVICE_ID"
+    elif passport.is_valid(compact):
+        entity = "CN_PASSPORT"
+    if entity is None:
+        return None
+    return Finding(start, end, entity, 0.8, "document")
+
+
+def _organization(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start("organization"), m.end("organization"), "ORGANIZATION", 0.6,
+                   "organization")  # fmt: skip
+
+
+def _age(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    # Ages of 90 and over identify (HIPAA's safe harbor and GB/T 37964 treat them so).
+    return Finding(m.start(), m.end(), "AGE", 0.6, "age")
+
+
+def _mac(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    value = m.group()
+    if value.replace(":", "").replace("-", "").strip("0") == "" or (":" in value and "-" in value):
+        return None
+    return Finding(m.start(), m.end(), "MAC_ADDRESS", 0.7, "mac")
+
+
+def _plate(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    return Finding(m.start(), m.end(), "CN_VEHICLE_PLATE", 0.6, "vehicle_plate")
+
+
+def _landline_checked(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    value = m.group()
+    if not phone.is_landline(value):
+        return None
+    start = m.start()
+    score = _score(0.5, text, start, "PHONE_NUMBER", negative)
+    return Finding(start, m.end(), "PHONE_NUMBER", score, m.lastgroup or "")
+
+
 _mobile = _checked("PHONE_NUMBER", 0.8, _is_mobile)
-_landline = _checked("PHONE_NUMBER", 0.5, phone.is_landline)
 # One handler per alternative of the pattern, by the name of its last group.
 _HANDLERS: dict[str | None, _Handler] = {
     "long_digits": _long_number,
     "card_groups": _grouped_card,
     "addr_ctx": _address_after_context,
     "addr_road": _address_from_road,
+    "addr_zhu": _address_after_context,
+    "addr_hmt": _address_hmt,
+    "addr_origin": _origin,
+    "addr_xi": _origin,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "ipv6": _ipv6,
-    "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile,
-    "landline": _landline, "landline_paren": _landline,
+    "mac": _mac,
+    "age": _age,
+    "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile, "mobile_paren": _mobile,
+    "landline": _landline_checked, "landline_paren": _landline_checked,
+    "local_phone": _local_phone,
     "uscc": _checked("CN_USCC", 0.85, uscc.is_valid),
     "passport": _checked("CN_PASSPORT", 0.5, passport.is_valid),
     "hkid": _checked("HK_ID_CARD", 0.8, hk_id.is_valid),
     "email": _checked("EMAIL_ADDRESS", 0.9, lambda value: True),
+    "email_obfuscated": _checked("EMAIL_ADDRESS", 0.7, lambda value: True),
+    "url": _checked("URL", 0.6, lambda value: True),
     "mrn": _record_number,
     "dob": _birth_date,
     "dob_before": _birth_date_before,
-    "name": _name_context,
+    "document": _document,
+    "organization": _organization,
+    "name_ctx": _name_context,
     "sex": _name_sex,
+    "sex_glued": _name_sex,
+    "plate": _plate,
     "addr": _address,
 }  # fmt: skip
 
@@ -515,19 +915,45 @@ def scan_text(
     negative = _NEGATIVE.search(folded) is not None
     kept: list[Finding] = []
     for m in _PATTERN.finditer(folded):
-        if m.lastgroup == "sex" and kept and kept[-1].end >= m.start() - 2:
+        if m.lastgroup in ("sex", "sex_glued") and kept and kept[-1].end >= m.start() - 2:
             continue  # 患者张三，男: the name before the marker is already found
         f = _HANDLERS[m.lastgroup](m, folded, negative)
-        if f is None or f.score < min_score or (wanted is not None and f.entity_type not in wanted):
+        if f is None:
             continue
-        # Matches never overlap; only a name found before ``，男`` reaches back into the last one.
-        while kept and kept[-1].end > f.start and kept[-1].score < f.score:
-            kept.pop()
-        if not kept or kept[-1].end <= f.start:
-            kept.append(f)
-            if f.recognizer == "name_ctx":
-                kept.extend(_listed_names(folded, f.end))
+        if f.entity_type == "LOCATION" and f.start > 1 and folded[f.start - 1] in ",，":
+            _add(kept, _name_before_address(folded, f.start - 1), min_score, wanted)
+        if f.score < min_score or (wanted is not None and f.entity_type not in wanted):
+            continue
+        if _add(kept, f, min_score, wanted) and f.recognizer == "name_ctx":
+            kept.extend(_listed_names(folded, f.end))
     return kept
+
+
+def _add(kept: list[Finding], f: Finding | None, min_score: float,
+         wanted: frozenset[str] | None) -> bool:  # fmt: skip
+    """Append ``f`` unless it overlaps a stronger finding; a weaker overlapped one is dropped.
+
+    Matches never overlap; only names found before ``，男`` or an address reach back.
+    """
+    if f is None or f.score < min_score or (wanted is not None and f.entity_type not in wanted):
+        return False
+    while kept and kept[-1].end > f.start and kept[-1].score < f.score:
+        kept.pop()
+    if not kept or kept[-1].end <= f.start:
+        kept.append(f)
+        return True
+    return False
+
+
+def _name_before_address(text: str, comma: int) -> Finding | None:
+    """张三，河北省承德市…: a name that is the whole run before the comma of an address."""
+    run = _HAN_RUN_BEFORE.search(text, max(0, comma - 6), comma)
+    if run is None or len(run.group()) > 4:
+        return None
+    starts_here = run.start() > max(0, comma - 6) or run.start() == 0
+    if not starts_here or not _plausible_name(run.group(), ends_here=True):
+        return None
+    return Finding(run.start(), comma, "PERSON", 0.6, "name_address")
 
 
 def _listed_names(text: str, end: int) -> list[Finding]:
