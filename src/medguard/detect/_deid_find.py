@@ -171,9 +171,11 @@ _LAST_DIGITS_CONTEXT = re.compile("尾号|尾数|后四位|后4位|末四位|末
 # Digit runs with the separators identifiers are written with (138-1234-5678, (010)3204 3421).
 _RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9])*(?:[ \-]?[Xx])?")
 _RUN_SEPARATORS = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015()（）.")
-_ROAD = re.compile(
-    rf"[{_HAN}0-9]{{0,12}}?(?:大道|路|街|巷|道|弄|胡同|村|组|小区|花园|苑|公寓)"
-    r"(?:[0-9]+(?:号院|号|弄|栋|幢|单元|室|组|号楼|楼))*"
+# Parts of a known address that name it on their own: 建国路88号, 闹海营村, 阳光花园小区.
+_ADDRESS_PARTS = re.compile(
+    rf"[{_HAN}]{{1,12}}?(?:大道|路|街|巷|弄|胡同)[0-9]+号"
+    rf"|(?<=[镇乡])[{_HAN}]{{2,6}}?村"
+    rf"|(?<![{_HAN}])[{_HAN}]{{2,10}}?(?:小区|花园|公寓|家园|新村|大厦)"
 )
 _PREFIX_WORDS_CACHE: list[frozenset[str]] = []
 # Words of 老/小 + a surname character that are not 老张 or 小李 (小时, 小于, 小叶增生).
@@ -307,9 +309,7 @@ class Known:
         if parsed is not None:
             city, district, rest = parsed.city or "", parsed.district or "", parsed.rest
             forms.update((city + district + rest, district + rest, rest))
-            road = _ROAD.match(rest)
-            if road is not None:
-                forms.add(road.group())
+            forms.update(m.group() for m in _ADDRESS_PARTS.finditer(rest))
         for form in forms:
             if len(form) >= 4:
                 self.texts.append((form, "LOCATION", "" if form == full else "part", value))
@@ -476,6 +476,10 @@ _CLINICAL = frozenset(
 )
 
 
+_COMMON = frozenset(s for s, share in names.SURNAME_FREQUENCY.items() if share >= 0.1)
+_GIVEN = names.GIVEN_NAME_CHARACTERS
+
+
 def _name_like(candidate: str, *, ended: bool) -> str | None:
     """The longest prefix of ``candidate`` that may be a name (surname + 1-2 characters).
 
@@ -491,8 +495,11 @@ def _name_like(candidate: str, *, ended: bool) -> str | None:
         if len(candidate) < length:
             continue
         name = candidate[:length]
-        if not _NOT_GIVEN.isdisjoint(name[surname:]) or name in _CLINICAL:
+        given = name[surname:]
+        if not _NOT_GIVEN.isdisjoint(given) or name in _CLINICAL or name[:2] in _CLINICAL:
             continue
+        if not compound and name[0] not in _COMMON and not set(given) <= _GIVEN:
+            continue  # 全般, 应予, 和家属: a rare surname needs a given name that looks like one
         if name[:2] in lexicon.MEDICAL_WORDS or name[:3] in lexicon.MEDICAL_WORDS:
             return None
         if ended and length == len(candidate):
@@ -500,6 +507,18 @@ def _name_like(candidate: str, *, ended: bool) -> str | None:
         if not lexicon.is_common_word(name):
             return name
     return None
+
+
+def _before_role(chars: str) -> int:
+    """How many of the last characters of ``chars`` name the person of a role title after
+    them (王主任, 李娜护士): a surname alone or a surname and 1-2 characters; 0 if none."""
+    for k in range(min(len(chars), 3), 0, -1):
+        candidate = chars[len(chars) - k :]
+        if k == 1 and candidate in names.SURNAMES:
+            return 1
+        if k > 1 and _name_like(candidate, ended=True) == candidate:
+            return k
+    return 0
 
 
 def recall_hits(text: str) -> list[Hit]:
@@ -510,19 +529,19 @@ def recall_hits(text: str) -> list[Hit]:
         if kind == "role":
             start = m.start()
             run = re.search(rf"[{_HAN}]{{1,3}}$", text[max(0, start - 3) : start])
-            if run is None:
+            k = _before_role(run.group()) if run is not None else 0
+            if k:
+                hits.append(Hit(start - k, start, "PERSON", "recall"))
+            continue
+        if kind == "speaker":  # 张医生： is a role after a surname
+            role = next((r for r in _ROLE_TITLES if m.group(kind).endswith(r)), None)
+            if role is not None:
+                end = m.end(kind) - len(role)
+                k = _before_role(text[m.start(kind) : end])
+                if k:
+                    hits.append(Hit(end - k, end, "PERSON", "recall"))
                 continue
-            chars = run.group()
-            for k in range(len(chars), 0, -1):
-                candidate = chars[len(chars) - k :]
-                if k == 1:
-                    ok = candidate in names.SURNAMES
-                else:
-                    ok = _name_like(candidate, ended=True) == candidate
-                if ok:
-                    hits.append(Hit(start - k, start, "PERSON", "recall"))
-                    break
-        elif kind in ("after", "speaker"):
+        if kind in ("after", "speaker"):
             begin, end = m.start(kind), m.end(kind)
             candidate = m.group(kind)
             if kind == "speaker" and candidate in _ROLE_NAMES:
