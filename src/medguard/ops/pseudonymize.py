@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
-import inspect
 import numbers
 import re
 import sys
@@ -83,14 +82,13 @@ __all__ = [
 U64 = npt.NDArray[np.uint64]
 
 
-_DERIVE_NEEDS_ACCESS = "access" in inspect.signature(Keyring.derive).parameters
+def _derive(keyring: Keyring, purpose: str, context: str, key_id: str | None) -> Any:
+    """A 32-byte subkey for ``purpose`` (ops are the one place allowed to hold its material).
 
-
-def _derive(keyring: Keyring, purpose: str, context: str) -> Any:
-    """A 32-byte subkey for ``purpose`` (ops are the one place allowed to hold its material)."""
-    if _DERIVE_NEEDS_ACCESS:
-        return keyring.derive(purpose, context, length=32, access=SECRET_ACCESS)
-    return keyring.derive(purpose, context, length=32)  # pragma: no cover - older keyrings
+    ``key_id`` pins the keyring key (a dataset key, say); ``None`` takes the primary. A pinned
+    key that was destroyed raises :class:`~medguard.errors.KeyDestroyed`.
+    """
+    return keyring.derive(purpose, context, key_id=key_id, length=32, access=SECRET_ACCESS)
 
 
 @dataclass(frozen=True)
@@ -201,6 +199,11 @@ class Pseudonymizer:
     raises :class:`~medguard.errors.InvalidIdentifier` naming the first such row instead (never
     the value). Options that make *every* domain too small raise
     :class:`~medguard.errors.DomainTooSmall` when the operation is built.
+
+    ``key_id`` pins the keyring key the pseudonyms are made under (e.g. a per-dataset key that
+    :func:`medguard.erase.crypto_shred` can destroy: afterwards :meth:`reverse` raises
+    :class:`~medguard.errors.KeyDestroyed`). Without it the primary key at the time of the call
+    is used, and a pseudonym carries no key ID: after a rotation, reverse with the old key's ID.
     """
 
     keyring: Keyring = field(repr=False)
@@ -209,6 +212,7 @@ class Pseudonymizer:
     strict: bool = False
     allow_small_domain: bool = False
     char: str = "*"
+    key_id: str | None = None
 
     kind: ClassVar[str] = "string"
 
@@ -239,7 +243,7 @@ class Pseudonymizer:
     # -- plumbing --------------------------------------------------------------------------
     def _derived(self) -> tuple[bytes, str, str]:
         purpose = f"pseudonymize:{self.kind}:{'one-way' if self.one_way else 'ff1'}"
-        derived = _derive(self.keyring, purpose, self.context)
+        derived = _derive(self.keyring, purpose, self.context, self.key_id)
         cipher = "sm4" if derived.suite == Suite.SM else "aes"
         key = derived.material[:16] if cipher == "sm4" else derived.material
         return key, cipher, derived.key_id
@@ -1008,6 +1012,7 @@ class DateShift:
     max_days: int = 180
     strict: bool = False
     char: str = "*"
+    key_id: str | None = None  # pins a keyring key, as for the pseudonymizers
 
     kind: ClassVar[str] = "date"
 
@@ -1052,7 +1057,7 @@ class DateShift:
         self, column: ColumnData
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], str]:
         """(shift per row, usable per row, key ID): one HMAC per distinct patient."""
-        derived = _derive(self.keyring, "pseudonymize:date-shift", self.context)
+        derived = _derive(self.keyring, "pseudonymize:date-shift", self.context, self.key_id)
         key = derived.material
         n = len(column)
         items = column.values
