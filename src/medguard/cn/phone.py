@@ -62,7 +62,7 @@ _SEGMENT_TABLE = np.zeros(1000, dtype=bool)
 for _seg in MOBILE_SEGMENTS:
     _SEGMENT_TABLE[int(_seg)] = True
 
-_EXTENSION = re.compile(r"(?:转|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
 _LANDLINE = re.compile(r"^(?P<area>0(?:10|2\d|[3-9]\d{2}))(?P<number>[2-9]\d{6,7})$")
 _PUNCTUATION = str.maketrans("", "", "()（）")
 

@@ -46,6 +46,16 @@ _ENTITY_HELP = {
     "LOCATION": "Postal address",
     "IP_ADDRESS": "IP address",
     "DATE_TIME": "Date of birth",
+    "CN_MILITARY_ID": "Military or police officer's card number",
+    "CN_SOCIAL_SECURITY_CARD": "Social-security or medical-insurance card number",
+    "CN_DRIVING_LICENSE": "Driving licence number",
+    "ACCOUNT_ID": "Account ID (QQ, WeChat, Weibo, Alipay)",
+    "DEVICE_ID": "Device identifier (IMEI, serial number)",
+    "MAC_ADDRESS": "MAC address",
+    "CN_VEHICLE_PLATE": "Vehicle licence plate",
+    "ORGANIZATION": "A person's workplace or school",
+    "AGE": "Age of 90 or over",
+    "URL": "URL",
 }
 
 

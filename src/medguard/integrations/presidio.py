@@ -83,6 +83,15 @@ DEFAULT_MASKS: Mapping[str, Mask] = {
     "EMAIL_ADDRESS": MaskEmail(),
     "LOCATION": MaskAddress(),
     "DATE_TIME": KeepEnds(first=4, last=0),
+    "CN_MILITARY_ID": KeepEnds(first=0, last=2),
+    "CN_SOCIAL_SECURITY_CARD": KeepEnds(first=1, last=2),
+    "CN_DRIVING_LICENSE": KeepEnds(first=0, last=4),
+    "ACCOUNT_ID": KeepEnds(first=1, last=1),
+    "DEVICE_ID": KeepEnds(first=0, last=4),
+    "MAC_ADDRESS": KeepEnds(first=8, last=0),
+    "CN_VEHICLE_PLATE": KeepEnds(first=2, last=0),
+    "ORGANIZATION": KeepEnds(first=0, last=2),
+    "AGE": KeepEnds(first=0, last=1),
 }
 _FALLBACK_MASK = KeepEnds()
 
