@@ -384,8 +384,10 @@ def insert_rows(db: Db, rows: Sequence[SubjectRow]) -> None:
                 "key_id": r.key_id,
                 "token": r.token,
                 "gen": r.gen,
-                "suite": r.suite.value,
-                "status": r.status.value,
+                "suite": str.__str__(
+                    r.suite
+                ),  # the plain str of a StrEnum, without the slow .value
+                "status": str.__str__(r.status),
                 "created": r.created,
                 "destroyed": r.destroyed,
                 "destroy_after": r.destroy_after,
