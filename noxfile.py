@@ -36,10 +36,12 @@ def audit(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common bugs with ruff."""
+    """Check style and common bugs with ruff, and the layer order with import-linter."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    # The layer order of ../shared/ARCHITECTURE.md ([tool.importlinter] in pyproject.toml).
+    session.run("lint-imports", env={"PYTHONPATH": "src"})
 
 
 @nox.session
