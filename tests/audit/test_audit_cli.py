@@ -152,3 +152,16 @@ def test_errors_exit_2(setup, capsys):
         main(["audit", "verify", str(trail), "--keyring", str(ring_path), "--cosigner", "nobody"])
         == 2
     )
+
+
+def test_an_sqlite_trail_through_the_cli(tmp_path, fast_kdf, capsys):
+    """verify and show work on an SQLite trail (*.db) as on a file."""
+    ring_path = tmp_path / "his.keyring"
+    ring = _keyring(ring_path)
+    trail = AuditTrail.open(tmp_path / "audit.db", ring)
+    trail.append_many([("tick", {"n": i}) for i in range(5)])
+    base = ["--keyring", str(ring_path)]
+    assert main(["audit", "verify", str(tmp_path / "audit.db"), *base]) == 0
+    assert main(["audit", "show", str(tmp_path / "audit.db"), *base, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert [r["n"] for r in json.loads(out[out.index("[") :])] == [0, 1, 2, 3, 4]

@@ -191,8 +191,14 @@ def test_a_partner_cosigns_only_consistent_checkpoints(tmp_path, ring):
     trail.append_many([("tick", {"n": i}) for i in range(6)])
     second = trail.checkpoint()
     proof = trail.consistency_proof(first.size, second.size)
-    signed2 = cosign(second, partner, name="hospital-b.example", trail_public_key=pinned,
-                     previous=signed1, proof=proof)  # fmt: skip
+    signed2 = cosign(
+        second,
+        partner,
+        name="hospital-b.example",
+        trail_public_key=pinned,
+        previous=signed1,
+        proof=proof,
+    )
     trail.add_checkpoint(signed2)
     witnesses = {"hospital-b.example": public_key(partner)}
     result = trail.verify(cosigners=witnesses)
@@ -208,8 +214,14 @@ def test_a_partner_cosigns_only_consistent_checkpoints(tmp_path, ring):
     assert forked.origin == second.origin
     assert forked.size == second.size
     with pytest.raises(AuditError, match="fork"):
-        cosign(forked, partner, name="hospital-b.example", trail_public_key=pinned,
-               previous=signed1, proof=fork_ring_trail.consistency_proof(5))  # fmt: skip
+        cosign(
+            forked,
+            partner,
+            name="hospital-b.example",
+            trail_public_key=pinned,
+            previous=signed1,
+            proof=fork_ring_trail.consistency_proof(5),
+        )
     with pytest.raises(AuditError, match="not signed"):
         cosign(second, partner, name="b", trail_public_key=public_key(partner))
     with pytest.raises(AuditError, match="older"):
@@ -255,8 +267,9 @@ def test_sqlite_backend(tmp_path, ring, scheme):
 
     with sqlite3.connect(tmp_path / "audit.db") as db:
         line = db.execute("SELECT line FROM audit_record WHERE seq = 7").fetchone()[0]
-        db.execute("UPDATE audit_record SET line = ? WHERE seq = 7",
-                   (line.replace('"n":7', '"n":8'),))  # fmt: skip
+        db.execute(
+            "UPDATE audit_record SET line = ? WHERE seq = 7", (line.replace('"n":7', '"n":8'),)
+        )
     result = AuditTrail.open(target, ring).verify()
     assert (result.kind, result.seq) == ("modified", 7)
     with sqlite3.connect(tmp_path / "audit.db") as db:
@@ -298,3 +311,24 @@ def test_postgres_backend(audit_pg_url, ring):
     assert (result.kind, result.seq) == ("truncated", 29)
     engine.dispose()
     assert AuditTrail.open(audit_pg_url, ring).repair() == 0
+
+
+def test_an_sm_trail_is_cosigned_with_sm3_proofs(tmp_path):
+    """A partner co-signs an SM-suite trail: consistency is checked with SM3 hashing, and a
+    SHA-256 check of the same proof fails."""
+    ring, partner = Keyring.generate("sm"), Keyring.generate()
+    trail = AuditTrail.open(tmp_path / "a.jsonl", ring)
+    trail.append_many([("tick", {"n": i}) for i in range(3)])
+    first = trail.checkpoint()
+    pinned = trail.public_key()
+    signed = cosign(first, partner, name="b", trail_public_key=pinned, hash="sm3")
+    trail.append_many([("tick", {"n": i}) for i in range(4)])
+    second = trail.checkpoint()
+    proof = trail.consistency_proof(3, 7)
+    again = cosign(
+        second, partner, name="b", trail_public_key=pinned, previous=signed, proof=proof, hash="sm3"
+    )
+    trail.add_checkpoint(again)
+    assert trail.verify(cosigners={"b": public_key(partner)}).cosignatures == 1
+    with pytest.raises(AuditError):
+        cosign(second, partner, name="b", trail_public_key=pinned, previous=signed, proof=proof)
