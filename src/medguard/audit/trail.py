@@ -26,7 +26,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medguard.audit._backend import Backend, Locked, open_backend
 from medguard.audit._chain import GENESIS, Mac, chain_hasher, parse_fast
@@ -36,6 +36,9 @@ from medguard.audit.merkle import Frontier, HashName, consistency_proof, inclusi
 from medguard.audit.signing import PublicKey, derive_key, public_key
 from medguard.errors import AuditError, InvalidArgument, KeyringError
 from medguard.keys import Keyring, Suite
+
+if TYPE_CHECKING:
+    from medguard.audit.verify import VerifyResult
 
 __all__ = ["AuditRecord", "AuditTrail", "InclusionProof"]
 
@@ -553,7 +556,7 @@ class AuditTrail:
         cosigners: Mapping[str, PublicKey | bytes | str] | None = None,
         expected_size: int | None = None,
         workers: int = 1,
-    ) -> Any:
+    ) -> VerifyResult:
         """Check every record and checkpoint; a :class:`~medguard.audit.verify.VerifyResult`.
 
         ``checkpoints`` adds heads kept elsewhere (a partner's co-signed copy: the trail's
