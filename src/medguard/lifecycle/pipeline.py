@@ -84,7 +84,7 @@ class KeyringRef:
 
     def open(self) -> Any:
         """The keyring (opened once per process)."""
-        key = (self.path, id(self.provider))
+        key = (self.path, repr(self.provider))
         ring = _OPENED.get(key)
         if ring is None:
             from medguard.keys import Keyring
@@ -94,7 +94,7 @@ class KeyringRef:
         return ring
 
 
-_OPENED: dict[tuple[str, int], Any] = {}
+_OPENED: dict[tuple[str, str], Any] = {}
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,14 @@ _FIELD: dict[str, str] = {
     "kind": "what the values are; ops without a kind take it from here",
     "description": "free text for people",
 }
+_STAGES: dict[str, str] = {
+    "collection": "the op at intake (classify, validate, keep only what is needed)",
+    "transmission": "the op before data moves inside the organization",
+    "storage": "the op for data at rest",
+    "processing": "the op for use: display, analysis",
+    "sharing": "the op before data leaves for a recipient",
+    "destruction": "what remains when the data is destroyed",
+}
 _ACCEPT: dict[str, str] = {
     "field": "a declared field (or the subject / record-ID column)",
     "risk": "the accepted risk",
@@ -119,7 +127,7 @@ def build_schema() -> dict[str, Any]:
             },
             "kind": {"enum": list(KINDS), "description": _FIELD["kind"]},
             "description": {"type": "string", "description": _FIELD["description"]},
-            **{s: {"$ref": "#/$defs/rule"} for s in stages},
+            **{s: {"$ref": "#/$defs/rule", "description": _STAGES[s]} for s in stages},
         },
         "additionalProperties": False,
     }
@@ -264,7 +272,7 @@ def reference_markdown(schema: dict[str, Any] | None = None) -> str:
         req = "yes" if k in defs["field"]["required"] else "no"
         rows.append([f"`{k}`", req, _allowed(v), v.get("description", "")])
     rows += [
-        [f"`{s.value}`", "no", "an operation (below)", (Stage.__doc__ or "").split(":")[0]]
+        [f"`{s.value}`", "no", "an operation (below)", field_props[s.value]["description"]]
         for s in Stage
     ]
     lines += _table(["key", "required", "allowed", "meaning"], rows)

@@ -44,7 +44,9 @@ class DateShiftOp(BaseOp):
         "max_days": Param(
             "integer", "largest shift in days", default=180, minimum=1, maximum=MAX_SHIFT_DAYS
         ),
-        "context": Param("string", "a namespace for the shifts (the recipient is added)"),
+        "context": Param(
+            "string", "a namespace for the shifts (the recipient is added)", default=""
+        ),
         "strict": Param("boolean", "raise on a value that is not a date", default=False),
         "char": Param("string", "mask character for values that cannot be shifted", default="*"),
     }
