@@ -206,11 +206,16 @@ def _prefix_words() -> frozenset[str]:
 def _surname_pattern(surname: str) -> re.Pattern[str]:
     """张先生, 张女士, ... and 老张 / 小张 for one surname (cached: surnames repeat)."""
     after = "|".join(HONORIFICS)
-    return re.compile(rf"(?:(?<=[老小]){re.escape(surname)}|{re.escape(surname)}(?=(?:{after})))")
+    name = re.escape(surname)
+    # The pattern starts with the surname itself, so the engine skips to it with a fast search.
+    return re.compile(rf"{name}(?:(?<=[老小]{name})|(?=(?:{after})))")
+
+
+_DROP_SEPARATORS = str.maketrans(dict.fromkeys(_RUN_SEPARATORS))
 
 
 def _digits(text: str) -> str:
-    return "".join(c for c in text if c not in _RUN_SEPARATORS).upper()
+    return text.translate(_DROP_SEPARATORS).upper()
 
 
 @dataclass
@@ -370,13 +375,27 @@ def known_hits(text: str, known: Known) -> list[Hit]:
     if known.digits or known.tails:
         hits.extend(_digit_hits(text, known))
     if known.births:
-        hits.extend(date_hits(text, birth=known.births, only_birth=True))
-        compact = {f"{y:04d}{m:02d}{d:02d}": (y, m, d) for y, m, d in known.births}
-        for m in re.finditer(r"(?<![0-9])[0-9]{8}(?![0-9])", text):
-            date = compact.get(m.group())
-            if date is not None:
-                born = DateValue(date[0], date[1], date[2], "compact", "", True)
-                hits.append(Hit(m.start(), m.end(), "DATE_TIME", "known", "birth", "", born, True))
+        hits.extend(_birth_hits(text, known.births))
+        for year, month, day in known.births:
+            compact = f"{year:04d}{month:02d}{day:02d}"
+            for start in _find_all(text, compact):
+                end = start + 8
+                if (start and text[start - 1].isdigit()) or text[end : end + 1].isdigit():
+                    continue  # inside a longer number (the ID itself is found as a whole)
+                born = DateValue(year, month, day, "compact", "", True)
+                hits.append(Hit(start, end, "DATE_TIME", "known", "birth", "", born, True))
+    return hits
+
+
+def _birth_hits(text: str, births: list[tuple[int, int, int]]) -> list[Hit]:
+    """Dates equal to a known birth date, looked for only where its year is written."""
+    hits = []
+    for year, month, day in births:
+        for start in _find_all(text, str(year)):
+            m = _DATE.match(text, start)
+            value = _date_of(m, text) if m is not None else None
+            if value is not None and (value.year, value.month, value.day) == (year, month, day):
+                hits.append(Hit(m.start(), m.end(), "DATE_TIME", "known", "birth", "", value, True))  # type: ignore[union-attr]
     return hits
 
 
@@ -425,16 +444,18 @@ _CONTEXT = (
     "孙女", "监护人", "报告人", "审核人", "申请人", "受检者", "就诊人", "收件人", "医师",
     "医生", "护士", "主任", "查房", "会诊",
 )  # fmt: skip
-_RECALL = re.compile(
-    rf"(?P<role>{'|'.join(_ROLE_TITLES)})"
-    rf"|(?P<ctx>{'|'.join(sorted(_CONTEXT, key=len, reverse=True))})[:：\s]*"
-    rf"(?P<after>[{_HAN}]{{2,4}})"
-    rf"|(?:^|(?<=\n))[ \t]*(?P<speaker>[{_HAN}]{{2,4}})(?=[:：])"
-    r"|(?<![A-Za-z])(?P<py1>[A-Z][a-z]{1,6}|[A-Z]{2,7}),?[ \u00a0]+"
-    r"(?P<py2>[A-Z][a-z]{1,12}(?:[ -][A-Za-z][a-z]{1,8})?|[A-Z]{2,12}(?:[ -][A-Z]{2,8})?)"
-    r"(?![A-Za-z])",
-    re.M,
+# Three patterns, each starting with a literal or a class, so the engine skips ahead fast.
+_ROLE = re.compile("|".join(sorted(_ROLE_TITLES, key=len, reverse=True)))
+_AFTER = re.compile(
+    rf"(?:{'|'.join(sorted(_CONTEXT, key=len, reverse=True))})[:：\s]*(?P<after>[{_HAN}]{{2,4}})"
 )
+_PINYIN_NAME = re.compile(
+    r"[A-Z](?<![A-Za-z][A-Z])(?P<py1>[a-z]{1,6}|[A-Z]{1,6}),?[ \u00a0]+"
+    r"(?P<py2>[A-Z][a-z]{1,12}(?:[ -][A-Za-z][a-z]{1,8})?|[A-Z]{2,12}(?:[ -][A-Z]{2,8})?)"
+    r"(?![A-Za-z])"
+)
+_SPEAKER = re.compile(rf"[ \t]*(?P<speaker>[{_HAN}]{{2,4}})[:：]")
+_HAN_TAIL = re.compile(rf"[{_HAN}]{{1,3}}$")
 # Characters that (nearly) never appear in a given name.
 _NOT_GIVEN = frozenset(
     "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
@@ -523,41 +544,42 @@ def _before_role(chars: str) -> int:
 
 def recall_hits(text: str) -> list[Hit]:
     """Possible names a precise scan leaves: the ``recall="high"`` candidate pass."""
-    hits = []
-    for m in _RECALL.finditer(text):
-        kind = m.lastgroup
-        if kind == "role":
-            start = m.start()
-            run = re.search(rf"[{_HAN}]{{1,3}}$", text[max(0, start - 3) : start])
-            k = _before_role(run.group()) if run is not None else 0
-            if k:
-                hits.append(Hit(start - k, start, "PERSON", "recall"))
-            continue
-        if kind == "speaker":  # 张医生： is a role after a surname
-            role = next((r for r in _ROLE_TITLES if m.group(kind).endswith(r)), None)
-            if role is not None:
-                end = m.end(kind) - len(role)
-                k = _before_role(text[m.start(kind) : end])
-                if k:
-                    hits.append(Hit(end - k, end, "PERSON", "recall"))
-                continue
-        if kind in ("after", "speaker"):
-            begin, end = m.start(kind), m.end(kind)
-            candidate = m.group(kind)
-            if kind == "speaker" and candidate in _ROLE_NAMES:
-                continue
-            ended = end >= len(text) or text[end] in _END
-            name = _name_like(candidate, ended=ended)
-            if name is not None:
-                hits.append(Hit(begin, begin + len(name), "PERSON", "recall"))
-                hits.extend(_listed(text, begin + len(name)))
-        elif kind == "py2":
-            first, second = m.group("py1"), m.group("py2")
-            if first.lower() in _PINYIN_SURNAMES or second.split()[0].lower() in _PINYIN_SURNAMES:
-                words = [first, *re.split("[ -]", second)]
-                if all(_PINYIN.fullmatch(w.lower()) for w in words):
-                    hits.append(Hit(m.start("py1"), m.end("py2"), "PERSON", "recall"))
+    hits: list[Hit] = []
+    for m in _ROLE.finditer(text):  # 王主任, 李娜护士
+        start = m.start()
+        run = _HAN_TAIL.search(text, max(0, start - 3), start)
+        k = _before_role(run.group()) if run is not None else 0
+        if k:
+            hits.append(Hit(start - k, start, "PERSON", "recall"))
+    for m in _AFTER.finditer(text):  # 联系人：王国，参加讨论人员：王伟、李娜
+        _add_candidate(text, m.start("after"), m.end("after"), hits)
+    if "：" in text or ":" in text:  # speakers at the start of a line: 王芳：
+        line = 0
+        while line < len(text):
+            said = _SPEAKER.match(text, line)
+            speaker = said.group("speaker") if said is not None else ""
+            # 张医生： is left to the role pass; 医生： and 患者： are roles, not names
+            if speaker and speaker not in _ROLE_NAMES and not speaker.endswith(_ROLE_TITLES):
+                _add_candidate(text, said.start("speaker"), said.end("speaker"), hits)  # type: ignore[union-attr]
+            nl = text.find("\n", line)
+            line = len(text) if nl < 0 else nl + 1
+    for m in _PINYIN_NAME.finditer(text):  # ZHAO JIAHUI, Liu, Jing
+        first = text[m.start()] + m.group("py1")
+        second = m.group("py2")
+        if first.lower() in _PINYIN_SURNAMES or second.split()[0].lower() in _PINYIN_SURNAMES:
+            words = [first, *re.split("[ -]", second)]
+            if all(_PINYIN.fullmatch(w.lower()) for w in words):
+                hits.append(Hit(m.start(), m.end("py2"), "PERSON", "recall"))
     return hits
+
+
+def _add_candidate(text: str, begin: int, end: int, hits: list[Hit]) -> None:
+    """A name at the start of ``text[begin:end]`` (and names listed after it), if any."""
+    ended = end >= len(text) or text[end] in _END
+    name = _name_like(text[begin:end], ended=ended)
+    if name is not None:
+        hits.append(Hit(begin, begin + len(name), "PERSON", "recall"))
+        hits.extend(_listed(text, begin + len(name)))
 
 
 def _listed(text: str, end: int) -> Sequence[Hit]:

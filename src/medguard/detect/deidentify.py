@@ -352,8 +352,7 @@ def replacement(
     date = parse_date(value) if entity_type == "DATE_TIME" else None
     if date is not None:
         hit = hit._replace(date=date, birth=True)
-    table = run.replacements([(value, [hit], None)])
-    return table[0][0]
+    return run.replacements([(value, [hit], None)])[0][0]
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -515,6 +514,10 @@ class _Run:
         work: list[tuple[str, list[Hit], int | None]] = []
         where: list[int] = []
         out: list[Any] = [None] * n
+        # One encode of the whole column finds whether any note holds a lone surrogate.
+        texts_only = [t for t in items if type(t) is str]
+        clean = encodable("".join(texts_only))
+        hits_of = self._hits
         for i, item in enumerate(items):
             if nulls[i]:
                 continue
@@ -527,22 +530,20 @@ class _Run:
                 out[i] = "*" * _length(item)
                 continue
             text = item
-            if _LONE_SURROGATE.search(text) and not encodable(text):
+            if not clean and not encodable(text):
                 text = _repair(text)
                 repaired += 1
-            work.append((text, self._hits(text, knowns[i]), shifts[i] if shifts else None))
+            work.append((text, hits_of(text, knowns[i]), shifts[i] if shifts else None))
             where.append(i)
-        results = self.replacements(work, knowns=[knowns[i] for i in where])
         found: dict[str, int] = {}
         replaced: dict[str, int] = {}
+        results = self.replacements(
+            work, knowns=[knowns[i] for i in where], found=found, replaced=replaced
+        )
         row_spans: list[tuple[DeidentifiedSpan, ...] | None] = [None] * n
-        for i, (text_out, spans, counts) in zip(where, results, strict=True):
+        for i, (text_out, spans) in zip(where, results, strict=True):
             out[i] = text_out
             row_spans[i] = spans
-            for entity, changed in counts:
-                found[entity] = found.get(entity, 0) + 1
-                if changed:
-                    replaced[entity] = replaced.get(entity, 0) + 1
         report = DeidentifyReport(
             rows=n,
             nulls=sum(nulls),
@@ -589,14 +590,20 @@ class _Run:
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
-        folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-        hits = []
-        for f in scan_text(text, min_score=min_score):
-            if f.entity_type == "DATE_TIME":
-                date = parse_date(folded[f.start : f.end])
-                hits.append(Hit(f.start, f.end, "DATE_TIME", "scan", date=date, birth=True))
-            else:
-                hits.append(Hit(f.start, f.end, f.entity_type, "scan"))
+        findings = scan_text(text, min_score=min_score)
+        more = bool(known) or config.dates != "keep" or high
+        folded = text
+        if more or any(f.entity_type == "DATE_TIME" for f in findings):
+            folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+        hits = [
+            Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
+                True)
+            if f.entity_type == "DATE_TIME"
+            else Hit(f.start, f.end, f.entity_type, "scan")
+            for f in findings
+        ]  # fmt: skip
+        if not more:
+            return hits  # the scanner's findings are sorted and never overlap
         if known:
             hits.extend(known_hits(folded, known))
         if config.dates != "keep":
@@ -613,12 +620,20 @@ class _Run:
         self,
         work: list[tuple[str, list[Hit], int | None]],
         knowns: list[Known | None] | None = None,
-    ) -> list[tuple[str, tuple[DeidentifiedSpan, ...] | None, list[tuple[str, bool]]]]:
-        """Each note's output, spans and (entity type, changed) per span; values batched per
-        entity type so masks and pseudonymizers run once per column, not once per span."""
+        found: dict[str, int] | None = None,
+        replaced: dict[str, int] | None = None,
+    ) -> list[tuple[str, tuple[DeidentifiedSpan, ...] | None]]:
+        """Each note's output and spans, counting found and replaced spans per entity type.
+
+        Values are batched per entity type, so masks and pseudonymizers run once per column,
+        not once per span.
+        """
         mode = self.config.mode
-        wanted: dict[str, set[str]] = {}
+        found = {} if found is None else found
+        replaced = {} if replaced is None else replaced
+        table: dict[tuple[str, str], str] = {}
         if mode in ("mask", "surrogate"):
+            wanted: dict[str, set[str]] = {}
             for text, hits, _ in work:
                 for h in hits:
                     if h.date is not None or (
@@ -627,31 +642,49 @@ class _Run:
                         continue
                     value = h.value if (mode == "surrogate" and h.value) else text[h.start : h.end]
                     wanted.setdefault(h.entity_type, set()).add(value)
-        table = self._mask_table(wanted) if mode == "mask" else self._surrogate_table(wanted)
-        results = []
+            table = self._mask_table(wanted) if mode == "mask" else self._surrogate_table(wanted)
+        # The common span (whole value, no date) in one lookup; the rest in _replace.
+        fixed = self.config.placeholder if mode == "redact" else None
+        results: list[tuple[str, tuple[DeidentifiedSpan, ...] | None]] = []
+        want_spans = self.spans
         for j, (text, hits, shift) in enumerate(work):
+            if not hits:
+                results.append((text, () if want_spans else None))
+                continue
             parts: list[str] = []
             spans: list[DeidentifiedSpan] = []
-            counts: list[tuple[str, bool]] = []
             pos = out_len = 0
             for h in hits:
-                original = text[h.start : h.end]
-                new = self._replace(h, original, shift, table)
-                parts.append(text[pos : h.start])
-                out_len += h.start - pos
+                start, end, entity = h.start, h.end, h.entity_type
+                original = text[start:end]
+                if h.date is None and not h.part and entity != "DATE_TIME":
+                    if mode == "tag":
+                        new = TAGS.get(entity, DEFAULT_TAG)
+                    elif fixed is not None:
+                        new = fixed
+                    elif mode == "mask":
+                        new = table.get((entity, original)) or "*" * len(original)
+                    else:
+                        new = table.get((entity, h.value or original)) or "*" * len(original)
+                else:
+                    new = self._replace(h, original, shift, table)
+                parts.append(text[pos:start])
                 parts.append(new)
-                if self.spans:
-                    spans.append(DeidentifiedSpan(h.start, h.end, h.entity_type, h.source,
-                                                  out_len, out_len + len(new)))  # fmt: skip
-                out_len += len(new)
-                counts.append((h.entity_type, new != original))
-                pos = h.end
+                if want_spans:
+                    out_len += start - pos
+                    spans.append(DeidentifiedSpan(start, end, entity, h.source, out_len,
+                                                  out_len + len(new)))  # fmt: skip
+                    out_len += len(new)
+                found[entity] = found.get(entity, 0) + 1
+                if new != original:
+                    replaced[entity] = replaced.get(entity, 0) + 1
+                pos = end
             parts.append(text[pos:])
             result = "".join(parts)
             known = knowns[j] if knowns else None
             if known:
                 result = _guard(result, known)
-            results.append((result, tuple(spans) if self.spans else None, counts))
+            results.append((result, tuple(spans) if want_spans else None))
         return results
 
     def _replace(

@@ -1,0 +1,156 @@
+"""De-identify clinical notes with ``deidentify_text``; MB/s beside ``scan_text`` and Presidio.
+
+Two corpora, the same as ``bench_scan_text.py`` uses, each note with its row's structured
+values (name, resident ID, phone, address, patient ID) for the row-aware runs:
+
+- admission notes of realistic length (about 2 KB: header with name, resident ID, phone,
+  address and admission number; history with dates and the patient's partial names (张先生,
+  the given name); examination, results, plan; relative and doctors at the end);
+- short notes from :func:`medguard.testing.synthetic.synthetic_extract` (about 170 bytes with
+  two to four identifiers each: the worst case, dominated by per-finding work).
+
+Paths, all in the same run, one column call for medguard (it batches masks and surrogates per
+entity type over the column), one call per note for Presidio:
+
+- ``scan_text`` alone (what finding costs);
+- ``deidentify_text`` in ``mask`` and ``surrogate`` modes, without and with the known values,
+  and with dates shifted by each row's patient;
+- Presidio's ``AnalyzerEngine`` carrying medguard's recognizer (no spaCy model) followed by
+  its ``AnonymizerEngine`` with the default ``replace`` operator: what a Presidio user runs.
+
+Prints MB/s of UTF-8 input and each path's speed relative to ``deidentify_text`` (mask), and
+checks the target of issue 17 (``deidentify_text`` at least 15 MB/s on one core).
+Run: ``python benchmarks/bench_deidentify.py [--admissions 2000] [--n 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from presidio_anonymizer import AnonymizerEngine
+
+from bench_scan_text import _EXAM, _HISTORY, _PLAN
+from medguard.cn import address, names, phone, resident_id
+from medguard.detect import deidentify_text, scan_text
+from medguard.integrations.presidio import analyzer_engine
+from medguard.testing.keyrings import fixed_keyring
+from medguard.testing.synthetic import synthetic_extract
+
+Corpus = tuple[list[str], dict[str, list[str]], list[str]]
+
+
+def _admissions(n: int, seed: int = 7) -> Corpus:
+    """Admission notes (about 2 KB), their rows' known values and patient IDs."""
+    rng = random.Random(seed)
+    notes, known, subjects = [], {"name": [], "resident_id": [], "phone": [], "address": []}, []
+    for i in range(n):
+        patient, doctor, relative = (names.generate(rng) for _ in range(3))
+        rid, mobile, home = resident_id.generate(rng), phone.generate(rng), address.generate(rng)
+        surname, given = names.split_name(patient)
+        header = (
+            f"入院记录\n姓名：{patient}  性别：{rng.choice('男女')}  年龄：{rng.randint(18, 90)}岁"
+            f"  住院号：ZY{2025000000 + i}\n身份证号：{rid}  联系电话：{mobile}\n住址：{home}\n"
+            f"入院日期：2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}\n"
+            f"主诉：反复胸闷{rng.randint(1, 12)}月，加重{rng.randint(1, 7)}天。\n现病史："
+            f"{surname}先生诉"
+        )
+        body = "".join(t.format(d=f"{rng.randint(1, 12)}月") for t in _HISTORY)
+        body += f"{given}于2024年{rng.randint(1, 12)}月{rng.randint(1, 28)}日曾在外院就诊。"
+        body += "\n" + "".join(_EXAM) + "\n" + "".join(_PLAN)
+        footer = (
+            f"\n家属{relative}（{rng.choice(['配偶', '儿子', '女儿'])}）电话{phone.generate(rng)}。"
+            f"\n经治医生：{doctor}  上级医师签名：{names.generate(rng)}\n"
+        )
+        notes.append(header + body + footer)
+        for kind, value in zip(known, (patient, rid, mobile, home), strict=True):
+            known[kind].append(value)
+        subjects.append(f"P{i:06d}")
+    return notes, known, subjects
+
+
+def _short(n: int) -> Corpus:
+    """Short, dense notes with their patients' names, IDs and mobiles as known values."""
+    patients, _, texts = synthetic_extract(n // 3 + 1, seed=20261122)
+    rows = texts.merge(patients, on="patient_id", how="left")
+    rows = rows.iloc[[i % len(rows) for i in range(n)]]
+    known = {
+        "name": rows["name"].tolist(),
+        "resident_id": rows["resident_id"].tolist(),
+        "phone": rows["mobile"].tolist(),
+    }
+    return rows["text"].tolist(), known, rows["patient_id"].tolist()
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    """Build both corpora, time each path, print the table and the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--admissions", type=int, default=2_000, help="admission notes")
+    parser.add_argument("--n", type=int, default=10_000, help="short notes")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args()
+    keyring = fixed_keyring()
+    analyzer = analyzer_engine()
+    anonymizer = AnonymizerEngine()
+
+    def presidio(notes: list[str]) -> list[str]:
+        out = []
+        for text in notes:
+            results = analyzer.analyze(text, language="zh")
+            out.append(anonymizer.anonymize(text=text, analyzer_results=results).text)  # type: ignore[arg-type]
+        return out
+
+    def paths(corpus: Corpus) -> dict[str, Callable[[], Any]]:
+        notes, known, subjects = corpus
+        common: dict[str, Any] = {"keyring": keyring, "context": "bench"}
+        return {
+            "scan_text (find only)": lambda: [scan_text(t) for t in notes],
+            "deidentify mask": lambda: deidentify_text(notes),
+            "deidentify surrogate": lambda: deidentify_text(notes, mode="surrogate", **common),
+            "deidentify mask + known": lambda: deidentify_text(notes, known=known),
+            "deidentify surrogate + known": lambda: deidentify_text(
+                notes, mode="surrogate", known=known, **common
+            ),
+            "deidentify mask + known + dates shifted": lambda: deidentify_text(
+                notes, known=known, dates="shift", subjects=subjects, **common
+            ),
+            "deidentify mask, recall=high": lambda: deidentify_text(notes, recall="high"),
+            "Presidio analyze + anonymize": lambda: presidio(notes),
+        }
+
+    corpora = {
+        "admission notes (~2 KB)": _admissions(args.admissions),
+        "short notes (~170 B)": _short(args.n),
+    }
+    print(f"best of {args.repeat}, one process, one core")
+    print(f"{'corpus':<26} {'path':<42} {'MB/s':>7} {'notes/s':>9} {'vs mask':>8}")
+    for label, corpus in corpora.items():
+        notes = corpus[0]
+        megabytes = sum(len(t.encode("utf-8")) for t in notes) / 1e6
+        deidentify_text(notes[:20], known={k: v[:20] for k, v in corpus[1].items()})  # warm
+        rates = {name: megabytes / _best(fn, args.repeat) for name, fn in paths(corpus).items()}
+        base = rates["deidentify mask"]
+        for name, rate in rates.items():
+            per_s = rate / megabytes * len(notes)
+            print(f"{label:<26} {name:<42} {rate:>7.2f} {per_s:>9,.0f} {rate / base:>7.2f}x")
+        print(
+            f"{'':<26} deidentify_text (mask) is {base / rates['Presidio analyze + anonymize']:.1f}x"
+            f" Presidio, {base / rates['scan_text (find only)']:.2f}x scan_text; target "
+            f">= 15 MB/s {'met' if base >= 15 else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
