@@ -202,3 +202,17 @@ def test_versions_count_keyring_keys_in_order() -> None:
     assert [k.version for k in ring.list()] == [1, 2, 3]
     assert [k.version for k in ring.list(include_subject_keys=True)] == [1, 2, 3, 0]
     assert third.version == 3
+
+
+def test_recording_audit_sink_and_fixed_keyring_audit() -> None:
+    """medguard.testing's RecordingAuditSink satisfies AuditSink and records key operations."""
+    from medguard.testing.keyrings import RecordingAuditSink, fixed_keyring
+    from medguard.typing import AuditSink
+
+    sink = RecordingAuditSink()
+    assert isinstance(sink, AuditSink)
+    ring = fixed_keyring(keys=2, audit=sink)
+    ring.disable("test1")
+    ring.subject_keys(["a", "b"])
+    assert sink.actions() == ["key.disable", "key.subjects_created"]
+    assert sink.records[1][1]["count"] == 2
