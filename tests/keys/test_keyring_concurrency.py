@@ -251,3 +251,15 @@ def test_a_creator_that_lost_the_race_uses_the_committed_key(tmp_path: Path) -> 
     late = encrypt(["b"], loser, field="f", subject=["p1"])
     assert decrypt(column + late, winner, field="f") == ["a", "b"]
     assert decrypt(column + late, loser, field="f") == ["a", "b"]
+
+
+def test_enable_acts_on_the_latest_state(tmp_path: Path) -> None:
+    """A key disabled through one handle is enabled through another that never saw it disabled."""
+    path = tmp_path / "r.keyring"
+    first = Keyring.create(path, _provider())
+    old = first.primary.key_id
+    first.rotate()
+    second = Keyring.open(path, _provider())
+    first.disable(old)
+    assert second.enable(old).status is KeyStatus.ACTIVE
+    assert Keyring.open(path, _provider()).get(old).status is KeyStatus.ACTIVE

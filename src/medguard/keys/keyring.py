@@ -748,10 +748,7 @@ class Keyring:
             if info.status is KeyStatus.PENDING_DESTRUCTION:
                 _check_status(info)
 
-        before = self.get(key_id)
-        if before.status is not KeyStatus.DISABLED:
-            check(before)
-            return before
+        # decided on the latest state (another handle may have disabled it), not this handle's
         info = self._change_status(key_id, KeyStatus.ACTIVE, check, only_from=KeyStatus.DISABLED)
         self._record("key.enable", key_id=key_id)
         return info
