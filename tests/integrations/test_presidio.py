@@ -19,15 +19,19 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
 from medguard.cn import bank_card, names, phone, resident_id
-from medguard.detect import ENTITY_TYPES, scan_text
+from medguard.detect import ENTITY_TYPES, deidentify_text, scan_text
 from medguard.errors import InvalidArgument, MissingDependency
 from medguard.integrations.presidio import (
+    MedguardDeidentify,
     MedguardMask,
     MedguardRecognizer,
     analyzer_engine,
+    deidentify,
     register,
 )
 from medguard.ops.mask import MaskName
+from medguard.ops.pseudonymize import PseudonymizeName, PseudonymizePhone
+from medguard.testing.keyrings import fixed_keyring
 from medguard.testing.synthetic import synthetic_extract
 
 Span = tuple[str, int, int, float]
@@ -242,3 +246,53 @@ def test_import_medguard_does_not_import_presidio() -> None:
         "sys.exit('presidio_analyzer' in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- de-identification operator ---------------------------------------------------------------
+
+_NOTE = "患者李娜，女，电话13812345678，于2025-01-03入院。"
+
+
+def _anonymize(text: str, params: dict) -> str:
+    anonymizer = AnonymizerEngine()
+    anonymizer.add_anonymizer(MedguardDeidentify)
+    results = analyzer_engine().analyze(text, language="zh")
+    operators = {"DEFAULT": OperatorConfig("medguard_deidentify", params)}
+    return anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+@pytest.mark.parametrize("mode", ["mask", "tag", "redact"])
+def test_deidentify_operator_replaces_spans_as_deidentify_text_does(mode):
+    """Presidio with the medguard operator gives the text deidentify_text gives."""
+    assert _anonymize(_NOTE, {"mode": mode}) == deidentify_text(_NOTE, mode=mode)[0]
+
+
+def test_deidentify_operator_surrogates_match_the_columns():
+    """A keyed surrogate from the operator equals the structured column's surrogate."""
+    keyring = fixed_keyring()
+    out = _anonymize(_NOTE, {"mode": "surrogate", "keyring": keyring, "context": "c"})
+    name = PseudonymizeName(keyring, "c").apply("李娜")
+    mobile = PseudonymizePhone(keyring, "c").apply("13812345678")
+    assert out.startswith(f"患者{name}，女，电话{mobile}，")
+    assert out == deidentify_text(_NOTE, mode="surrogate", keyring=keyring, context="c")[0]
+
+
+def test_deidentify_operator_refuses_bad_parameters():
+    """An unknown mode, or surrogates without a keyring, fail at validation."""
+    with pytest.raises(InvalidArgument):
+        MedguardDeidentify().validate({"mode": "erase"})
+    with pytest.raises(InvalidArgument, match="keyring"):
+        MedguardDeidentify().validate({"mode": "surrogate"})
+    MedguardDeidentify().validate({"mode": "tag"})
+
+
+def test_deidentify_helper_runs_the_whole_text():
+    """deidentify() applies known values and gives Presidio's EngineResult with no raw value."""
+    text = "王国，男，电话13812345678。王先生诉头痛。"
+    result = deidentify(text, known={"name": "王国"}, mode="tag")
+    assert result.text == "[姓名]，男，电话[电话]。[姓名]先生诉头痛。"
+    assert [item.entity_type for item in result.items] == ["PERSON", "PHONE_NUMBER", "PERSON"]
+    assert all(result.text[i.start : i.end] == i.text for i in result.items)
+    assert "13812345678" not in repr(result.to_json())
+    with pytest.raises(InvalidArgument):
+        deidentify(["a list"])  # type: ignore[arg-type]

@@ -9,6 +9,10 @@
   (``NoOpNlpEngine``): nothing is downloaded and no spaCy model is loaded.
 - :class:`MedguardMask`: a presidio-anonymizer operator (``"medguard_mask"``) that applies the
   masks of :mod:`medguard.ops.mask` (张*, 138****1234, 110101********1234, ...).
+- :class:`MedguardDeidentify`: an operator (``"medguard_deidentify"``) that replaces each span
+  as :func:`medguard.deidentify_text` does (``mode``: mask, tag, keyed surrogate, redact), and
+  :func:`deidentify`, which runs a whole text through ``deidentify_text`` (known values, date
+  shifts, high recall) and returns a Presidio ``EngineResult``.
 
 The recognizer holds no detection logic of its own: the native engine and the Presidio path
 report the same findings on the same text. Context words are already weighed by medguard, so the
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from medguard.detect import ENTITY_TYPES, scan_text
+from medguard.detect.deidentify import DeidentifyText, deidentify_text, replacement
 from medguard.detect.text import DEFAULT_MIN_SCORE
 from medguard.errors import InvalidArgument, MissingDependency
 from medguard.ops.mask import (
@@ -53,6 +58,7 @@ except ImportError as exc:
         "presidio-analyzer", extra="presidio", feature="medguard.integrations.presidio"
     ) from exc
 try:
+    from presidio_anonymizer.entities import EngineResult, OperatorResult
     from presidio_anonymizer.operators import Operator, OperatorType
 except ImportError as exc:  # pragma: no cover - the extra installs both packages
     raise MissingDependency(
@@ -62,9 +68,11 @@ except ImportError as exc:  # pragma: no cover - the extra installs both package
 __all__ = [
     "DEFAULT_MASKS",
     "LANGUAGE",
+    "MedguardDeidentify",
     "MedguardMask",
     "MedguardRecognizer",
     "analyzer_engine",
+    "deidentify",
     "register",
 ]
 
@@ -277,3 +285,77 @@ def _mask_for(params: Mapping[str, Any]) -> Mask:
     if isinstance(chosen, Mapping):
         return Mask.from_config(dict(chosen))
     raise InvalidArgument("the 'mask' parameter must be a medguard Mask or its to_config() dict")
+
+
+class MedguardDeidentify(Operator):
+    """presidio-anonymizer operator ``"medguard_deidentify"``: one span replaced as
+    :func:`medguard.deidentify_text` replaces it.
+
+    Register it with ``AnonymizerEngine().add_anonymizer(MedguardDeidentify)`` and name it in
+    ``OperatorConfig("medguard_deidentify", {"mode": "surrogate", "keyring": keyring,
+    "context": "study-7"})``. Parameters: ``mode`` (``"mask"`` by default, ``"tag"``,
+    ``"surrogate"``, ``"redact"``), ``keyring`` and ``context`` (for surrogates: the same as the
+    structured columns', so a span's surrogate equals the column's), ``placeholder`` (what
+    ``redact`` leaves). The operator sees one span at a time: known values, their partial forms
+    and date shifts need the whole note, which :func:`deidentify` gives.
+    """
+
+    NAME: ClassVar[str] = "medguard_deidentify"
+
+    def operate(self, text: str, params: dict[str, Any] | None = None) -> str:
+        """The replacement of ``text`` (a span of ``params["entity_type"]``)."""
+        options = _deidentify_options(params or {})
+        entity = str((params or {}).get("entity_type", ""))
+        return replacement(text, entity, **options)
+
+    def validate(self, params: dict[str, Any] | None = None) -> None:
+        """Raise :class:`~medguard.errors.InvalidArgument` for unusable parameters."""
+        options = _deidentify_options(params or {})
+        if options["mode"] == "surrogate" and options["keyring"] is None:
+            raise InvalidArgument("mode='surrogate' needs the 'keyring' parameter")
+
+    def operator_name(self) -> str:
+        """``"medguard_deidentify"``, the name an ``OperatorConfig`` uses."""
+        return self.NAME
+
+    def operator_type(self) -> OperatorType:
+        """An anonymizing operator (surrogates of names are one-way)."""
+        return OperatorType.Anonymize
+
+
+def _deidentify_options(params: Mapping[str, Any]) -> dict[str, Any]:
+    mode = params.get("mode", "mask")
+    placeholder = params.get("placeholder", "")
+    DeidentifyText(mode=mode, placeholder=placeholder)  # checks both
+    return {
+        "mode": mode,
+        "keyring": params.get("keyring"),
+        "context": params.get("context"),
+        "placeholder": placeholder,
+    }
+
+
+def deidentify(text: str, **options: Any) -> EngineResult:
+    """Run ``text`` through :func:`medguard.deidentify_text` and return Presidio's result type.
+
+    Options as :func:`~medguard.deidentify_text` (``known``, ``keyring``, ``context``,
+    ``subjects``, ``mode``, ``dates``, ``recall``, ...). The ``EngineResult`` holds the
+    de-identified text and one ``OperatorResult`` per replaced span (its position in the new
+    text, its entity type and its replacement; never the original value).
+    """
+    if not isinstance(text, str):
+        raise InvalidArgument("deidentify takes one text; use deidentify_text for columns")
+    options.pop("spans", None)
+    out, report = deidentify_text(text, spans=True, **options)
+    result = EngineResult(text=out)
+    for span in (report.spans or ((),))[0] or ():
+        result.add_item(
+            OperatorResult(
+                start=span.out_start,
+                end=span.out_end,
+                entity_type=span.entity_type,
+                text=out[span.out_start : span.out_end],
+                operator=MedguardDeidentify.NAME,
+            )
+        )
+    return result
