@@ -263,3 +263,15 @@ def test_enable_acts_on_the_latest_state(tmp_path: Path) -> None:
     first.disable(old)
     assert second.enable(old).status is KeyStatus.ACTIVE
     assert Keyring.open(path, _provider()).get(old).status is KeyStatus.ACTIVE
+
+
+def test_cancel_through_a_handle_that_never_saw_the_key(tmp_path: Path) -> None:
+    """A pending key scheduled through one handle is cancelled through another by its ID."""
+    path = tmp_path / "r.keyring"
+    first = Keyring.create(path, _provider())
+    first.rotate()
+    second = Keyring.open(path, _provider())
+    added = first.add_key()
+    first.destroy(added.key_id, grace=dt.timedelta(days=1))
+    assert second.cancel_destruction(added.key_id).status is KeyStatus.ACTIVE
+    assert Keyring.open(path, _provider()).get(added.key_id).status is KeyStatus.ACTIVE

@@ -877,8 +877,11 @@ class Keyring:
             if info.status is not KeyStatus.PENDING_DESTRUCTION:
                 raise KeyStateError(f"key {info.key_id!r} is not pending destruction")
 
-        if target in self._state.keys or target in self:
+        try:  # a key ID first (looked up in the file's latest state, then the store)
             info = self._change_status(target, KeyStatus.ACTIVE, check, destroy_after=None)
+        except KeyNotFound:
+            pass
+        else:
             self._drop_cached(target)
             self._record("key.cancel_destruction", key_id=info.key_id)
             return info
