@@ -21,14 +21,24 @@ entity type over the column), one call per note for Presidio:
 Prints MB/s of UTF-8 input and each path's speed relative to ``deidentify_text`` (mask), and
 checks the target of issue 17 (``deidentify_text`` at least 15 MB/s on one core).
 Run: ``python benchmarks/bench_deidentify.py [--admissions 2000] [--n 10000]``.
+
+``--leaks`` measures instead the leak rate on ``tests/vectors/real_text_pii.jsonl`` (public
+medical text with identifiers planted in it, written by no one here; see
+``tests/vectors/README.md``): the share of planted values still in the output (verbatim, or for
+values holding digits, their digits with separators removed), per entity type, for the precise
+and high-recall scans, without and with the row's known values (taken from the planted spans of
+the kinds ``known`` accepts).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from presidio_anonymizer import AnonymizerEngine
@@ -94,13 +104,60 @@ def _best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+_KINDS = {
+    "PERSON": "name", "PHONE_NUMBER": "phone", "CN_RESIDENT_ID": "resident_id",
+    "LOCATION": "address", "CN_MEDICAL_RECORD_NUMBER": "record_number",
+    "EMAIL_ADDRESS": "email", "CN_PASSPORT": "passport", "CN_BANK_CARD": "bank_card",
+}  # fmt: skip
+_SEPARATORS = re.compile(r"[\s\-()（）.+]")
+
+
+def _survives(value: str, out: str) -> bool:
+    """``value`` is still in ``out``: verbatim, or (holding digits) its digits."""
+    if value in out:
+        return True
+    digits = _SEPARATORS.sub("", value)
+    return sum(c.isdigit() for c in digits) >= 5 and digits in _SEPARATORS.sub("", out)
+
+
+def leaks(path: Path) -> None:
+    """Print the leak rate of deidentify_text (tag mode) on the labeled real-text set."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    print(f"{len(rows)} notes, {sum(len(r['spans']) for r in rows)} planted values ({path})")
+    print(f"{'setting':<28} {'leaked':>7} {'planted':>8} {'leak rate':>10}   worst types")
+    for recall in ("precise", "high"):
+        for with_known in (False, True):
+            planted: dict[str, int] = {}
+            leaked: dict[str, int] = {}
+            for row in rows:
+                text, spans = row["text"], row["spans"]
+                known: dict[str, list[str]] = {}
+                for start, end, entity in spans:
+                    if with_known and entity in _KINDS:
+                        known.setdefault(_KINDS[entity], []).append(text[start:end])
+                out, _ = deidentify_text(text, mode="tag", recall=recall, known=known or None)
+                for start, end, entity in spans:
+                    planted[entity] = planted.get(entity, 0) + 1
+                    if _survives(text[start:end], out):
+                        leaked[entity] = leaked.get(entity, 0) + 1
+            total, lost = sum(planted.values()), sum(leaked.values())
+            worst = sorted(leaked, key=lambda e: -leaked[e] / planted[e])[:5]
+            detail = ", ".join(f"{e} {leaked[e]}/{planted[e]}" for e in worst)
+            label = f"recall={recall}{' + known' if with_known else ''}"
+            print(f"{label:<28} {lost:>7} {total:>8} {lost / total:>9.1%}   {detail}")
+
+
 def main() -> None:
     """Build both corpora, time each path, print the table and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--admissions", type=int, default=2_000, help="admission notes")
     parser.add_argument("--n", type=int, default=10_000, help="short notes")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--leaks", action="store_true", help="measure the leak rate instead")
     args = parser.parse_args()
+    if args.leaks:
+        leaks(Path(__file__).parent.parent / "tests" / "vectors" / "real_text_pii.jsonl")
+        return
     keyring = fixed_keyring()
     analyzer = analyzer_engine()
     anonymizer = AnonymizerEngine()
@@ -145,8 +202,9 @@ def main() -> None:
         for name, rate in rates.items():
             per_s = rate / megabytes * len(notes)
             print(f"{label:<26} {name:<42} {rate:>7.2f} {per_s:>9,.0f} {rate / base:>7.2f}x")
+        presidio_rate = rates["Presidio analyze + anonymize"]
         print(
-            f"{'':<26} deidentify_text (mask) is {base / rates['Presidio analyze + anonymize']:.1f}x"
+            f"{'':<26} deidentify_text (mask) is {base / presidio_rate:.1f}x"
             f" Presidio, {base / rates['scan_text (find only)']:.2f}x scan_text; target "
             f">= 15 MB/s {'met' if base >= 15 else 'NOT met'}"
         )
