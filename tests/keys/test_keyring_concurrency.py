@@ -275,3 +275,14 @@ def test_cancel_through_a_handle_that_never_saw_the_key(tmp_path: Path) -> None:
     first.destroy(added.key_id, grace=dt.timedelta(days=1))
     assert second.cancel_destruction(added.key_id).status is KeyStatus.ACTIVE
     assert Keyring.open(path, _provider()).get(added.key_id).status is KeyStatus.ACTIVE
+
+
+def test_a_handle_finds_keys_added_elsewhere(tmp_path: Path) -> None:
+    """Values encrypted by another process after its rotation decrypt through an older handle
+    (a key ID it has not seen makes it re-read the file once)."""
+    path = tmp_path / "r.keyring"
+    Keyring.create(path, _provider())
+    old_handle = Keyring.open(path, _provider())
+    (tokens,) = _run_all(_rotate, [(str(path), 2)])
+    assert decrypt(tokens, old_handle, field="f") == ["value 0", "value 1"]
+    assert len(old_handle) == 3

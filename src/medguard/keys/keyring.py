@@ -629,7 +629,25 @@ class Keyring:
         key = self._state.keys.get(key_id)
         if key is not None:
             return key.info
-        return self._subject_row(key_id)[0].info()
+        try:
+            return self._subject_row(key_id)[0].info()
+        except KeyNotFound:
+            key = self._newer_key(key_id)
+            if key is None:
+                raise
+            return key.info
+
+    def _newer_key(self, key_id: str) -> _Key | None:
+        """A keyring key this handle has not seen (added through another handle or process):
+        re-read the file once and take its state (a read, no lock needed: files are replaced
+        whole)."""
+        if self._path is None or not isinstance(key_id, str):
+            return None
+        with self._lock:
+            state = self._read()
+            if key_id in state.keys:
+                self._state = state
+            return self._state.keys.get(key_id)
 
     @property
     def primary(self) -> KeyInfo:
@@ -1559,8 +1577,14 @@ class Keyring:
             key = self._state.keys[key_id]
             info, material = key.info, key.material
         else:
-            row, material = self._subject_row(key_id)
-            info = row.info()
+            try:
+                row, material = self._subject_row(key_id)
+                info = row.info()
+            except KeyNotFound:
+                newer = self._newer_key(key_id)
+                if newer is None:
+                    raise
+                info, material = newer.info, newer.material
         _check_status(info)
         subkeys_of = self._derived.get(info.key_id)
         cached = None if subkeys_of is None else subkeys_of.get((purpose, context, length))
