@@ -286,3 +286,21 @@ def test_a_handle_finds_keys_added_elsewhere(tmp_path: Path) -> None:
     (tokens,) = _run_all(_rotate, [(str(path), 2)])
     assert decrypt(tokens, old_handle, field="f") == ["value 0", "value 1"]
     assert len(old_handle) == 3
+
+
+def test_a_destroy_elsewhere_reaches_an_open_handle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyring key destroyed through one handle stops decrypting through another once that
+    handle's copy of the file is over its refresh period (here made zero)."""
+    path = tmp_path / "r.keyring"
+    first = Keyring.create(path, _provider())
+    old = first.primary.key_id
+    token = encrypt("x", first, field="f")
+    first.rotate()
+    second = Keyring.open(path, _provider())
+    assert decrypt(token, second, field="f") == "x"
+    first.destroy(old)
+    monkeypatch.setattr("medguard.keys.keyring._SUBJECT_CACHE_SECONDS", 0.0)
+    with pytest.raises(KeyDestroyed):
+        decrypt(token, second, field="f")

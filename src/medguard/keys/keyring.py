@@ -388,6 +388,7 @@ class Keyring:
         self._path: Path | None = None
         self._provider: KeyProvider | None = None
         self._allow_insecure = False
+        self._read_at = 0.0
         self._store_override: str | None = None
         self._lock = threading.RLock()
         # Derived subkeys by (key ID, purpose, context, length): HKDF costs microseconds,
@@ -492,7 +493,26 @@ class Keyring:
         assert self._path is not None
         assert self._provider is not None
         payload = read_keyring_file(self._path, self._provider, allow_insecure=self._allow_insecure)
-        return _State.from_payload(payload)
+        state = _State.from_payload(payload)
+        self._read_at = time.monotonic()
+        return state
+
+    def _refresh_if_old(self) -> None:
+        """Re-read the keyring file when this handle's copy is over a second old, so a key
+        destroyed or disabled through another handle stops working here too. A file that
+        cannot be read now (e.g. its wrapping key's variable was unset) leaves the copy."""
+        if self._path is None or time.monotonic() - self._read_at <= _SUBJECT_CACHE_SECONDS:
+            return
+        with self._lock:
+            try:
+                state = self._read()
+            except MedguardError:
+                self._read_at = time.monotonic()
+                return
+            self._state = state
+            for kid, key in state.keys.items():
+                if key.info.status not in (KeyStatus.PRIMARY, KeyStatus.ACTIVE):
+                    self._derived.pop(kid, None)
 
     def _write(self, state: _State) -> None:
         assert self._path is not None
@@ -1570,6 +1590,7 @@ class Keyring:
             raise InvalidArgument("derive() context must be a string")
         if not isinstance(length, int) or not 1 <= length <= 255 * 32:
             raise InvalidArgument("derive() length must be between 1 and 8160")
+        self._refresh_if_old()
         if key_id is None:
             info = self.primary
             material = self._state.keys[info.key_id].material
