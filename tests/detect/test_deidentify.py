@@ -451,3 +451,25 @@ def test_high_recall_speaker_names_at_line_starts():
         deidentify_text(note, recall="high", mode="tag")[0]
         == "[姓名]：医生你好\n医生：请讲\n患者：头痛"
     )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        f"{ID[:6]} {ID[6:10]} {ID[10:14]} {ID[14:]}",
+        f"{ID[:6]}-{ID[6:14]}-{ID[14:]}",
+        f"{ID[:3]} {ID[3:6]} {ID[6:10]} {ID[10:14]} {ID[14:]}",
+    ],
+)
+def test_ids_in_any_grouping_are_removed_without_known_values(written):
+    """An ID the writer grouped their own way is found by its check character."""
+    out, report = deidentify_text(f"身份证{written}，电话+86 139 1234 5678。", mode="tag")
+    assert out == "身份证[身份证号]，电话[电话]。"
+    assert report.found["CN_RESIDENT_ID"] == 1
+
+
+def test_a_known_birth_date_column():
+    """known={'birth_date': ...} removes the date of birth in its written forms."""
+    notes = ["生于1985年3月14日，2025-01-03入院", "DOB 1985.03.14"]
+    out, _ = deidentify_text(notes, known={"birth_date": ["1985-03-14", "19850314"]}, mode="tag")
+    assert out == ["生于[日期]，2025-01-03入院", "DOB [日期]"]

@@ -28,7 +28,16 @@ from medguard.cn import address, names, phone, resident_id
 from medguard.detect import lexicon
 from medguard.errors import InvalidIdentifier
 
-__all__ = ["DateValue", "Hit", "Known", "date_hits", "known_hits", "parse_date", "recall_hits"]
+__all__ = [
+    "DateValue",
+    "Hit",
+    "Known",
+    "date_hits",
+    "grouped_hits",
+    "known_hits",
+    "parse_date",
+    "recall_hits",
+]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 
@@ -304,6 +313,11 @@ class Known:
     def _add_record_number(self, value: str) -> None:
         self.upper_texts.append((value.upper(), "CN_MEDICAL_RECORD_NUMBER", value))
 
+    def _add_birth_date(self, value: str) -> None:
+        date = parse_date(value.strip()) or parse_date(value.strip().split(" ")[0])
+        if date is not None and date.year and date.day:
+            self.births.append((date.year, date.month, date.day))
+
     def _add_address(self, value: str) -> None:
         full = "".join(value.split())
         forms = {full}
@@ -330,6 +344,7 @@ KNOWN_KINDS = {
     "passport": "passport", "CN_PASSPORT": "passport", "CN_HMT_PERMIT": "passport",
     "email": "email", "EMAIL_ADDRESS": "email",
     "record_number": "record_number", "mrn": "record_number",
+    "birth_date": "birth_date", "dob": "birth_date",
     "CN_MEDICAL_RECORD_NUMBER": "record_number",
 }  # fmt: skip
 
@@ -384,6 +399,29 @@ def known_hits(text: str, known: Known) -> list[Hit]:
                     continue  # inside a longer number (the ID itself is found as a whole)
                 born = DateValue(year, month, day, "compact", "", True)
                 hits.append(Hit(start, end, "DATE_TIME", "known", "birth", "", born, True))
+    return hits
+
+
+def grouped_hits(text: str) -> list[Hit]:
+    """Resident IDs and mobiles written in groups (110105 1985 0314 1234, 138-1234-5678,
+    +86 138 1234 5678) that validate: their check character or their mobile segment says what
+    they are, whatever grouping the writer chose."""
+    hits = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        if len(run) < 12:
+            continue
+        digits = _digits(run)
+        if digits == run:
+            continue  # ungrouped numbers are the scanner's
+        if len(digits) in (15, 18) and resident_id.is_valid(digits):
+            hits.append(Hit(m.start(), m.end(), "CN_RESIDENT_ID", "grouped"))
+        elif (
+            len(digits) in (11, 13)
+            and phone.is_mobile(digits[-11:])
+            and (len(digits) == 11 or digits.startswith("86"))
+        ):
+            hits.append(Hit(m.start(), m.end(), "PHONE_NUMBER", "grouped"))
     return hits
 
 

@@ -51,6 +51,7 @@ from medguard.detect._deid_find import (
     Hit,
     Known,
     date_hits,
+    grouped_hits,
     known_hits,
     parse_date,
     recall_hits,
@@ -157,14 +158,15 @@ _RECALLS = ("precise", "high")
 _PRECISIONS = ("month", "year")
 _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_PRIORITY = {"known": 3, "scan": 2, "date": 1, "recall": 0}
+_PRIORITY = {"known": 4, "scan": 3, "grouped": 2, "date": 1, "recall": 0}
 _TOKEN_PURPOSE = "deidentify:token"  # noqa: S105 - a key-derivation label, not a secret
 
 
 class DeidentifiedSpan(NamedTuple):
     """Where one replaced span was (``start``/``end`` in the input) and went (``out_start``/
-    ``out_end`` in the output); ``source`` is ``"scan"``, ``"known"``, ``"date"`` or
-    ``"recall"``. It holds no text."""
+    ``out_end`` in the output); ``source`` is ``"scan"``, ``"known"``, ``"date"``,
+    ``"grouped"`` (an ID or mobile written in groups that validates) or ``"recall"``. It holds
+    no text."""
 
     start: int
     end: int
@@ -320,10 +322,11 @@ def deidentify_text(
     form) is removed whatever the scanner thinks: a mapping of kind to column
     (``{"name": df.name, "resident_id": df.id, "phone": df.mobile, "address": df.address}``;
     kinds: ``name``, ``resident_id``, ``phone``, ``address``, ``bank_card``, ``passport``,
-    ``email``, ``record_number``, or their entity types), a DataFrame with such columns, or
-    one mapping per row; a cell may hold several values (a list). ``subjects`` gives each
-    row's patient ID for ``dates="shift"``. ``keyring`` and ``context`` are those of the
-    structured columns (needed for ``mode="surrogate"`` and ``dates="shift"``). Other options
+    ``email``, ``record_number``, ``birth_date``, or their entity types), a DataFrame with
+    such columns, or one mapping per row; a cell may hold several values (a list).
+    ``subjects`` gives each row's patient ID for ``dates="shift"``. ``keyring`` and
+    ``context`` are those of the structured columns (needed for ``mode="surrogate"`` and
+    ``dates="shift"``). Other options
     (``date_precision``, ``placeholder``, ``max_days``, ``min_score``, ``strict``) as
     :class:`DeidentifyText`.
     """
@@ -591,10 +594,9 @@ class _Run:
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
         findings = scan_text(text, min_score=min_score)
-        more = bool(known) or config.dates != "keep" or high
-        folded = text
-        if more or any(f.entity_type == "DATE_TIME" for f in findings):
-            folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+        folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
+        grouped = grouped_hits(folded)
+        more = bool(known) or config.dates != "keep" or high or bool(grouped)
         hits = [
             Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
                 True)
@@ -604,6 +606,7 @@ class _Run:
         ]  # fmt: skip
         if not more:
             return hits  # the scanner's findings are sorted and never overlap
+        hits.extend(grouped)
         if known:
             hits.extend(known_hits(folded, known))
         if config.dates != "keep":
