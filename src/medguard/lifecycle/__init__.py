@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from medguard.lifecycle import text_ops  # noqa: F401 - registers the deidentify op
 from medguard.lifecycle.classification import KINDS, LEVELS, RISKS, Category
 from medguard.lifecycle.pipeline import (
     CompiledPlan,

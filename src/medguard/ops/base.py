@@ -61,6 +61,7 @@ LEAKS: Mapping[str, str] = {
     "intervals": "the intervals between one subject's dates",
     "key_id": "which key processed the value",
     "nullness": "which rows were null",
+    "residual": "whatever the recognizers did not find in free text",
 }
 
 #: What an operation may need from its :class:`OpContext`.
@@ -350,8 +351,8 @@ class BaseOp:
 _REGISTRY: dict[str, type[Any]] = {}
 _UNAVAILABLE: dict[str, str] = {
     "deidentify": (
-        "free-text de-identification (medguard.detect.deidentify.DeidentifyText) is not "
-        "part of this version of medguard"
+        "free-text de-identification builds on medguard.detect: it is registered when "
+        "medguard.lifecycle is imported"
     ),
 }
 
