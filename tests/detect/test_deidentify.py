@@ -473,3 +473,12 @@ def test_a_known_birth_date_column():
     notes = ["生于1985年3月14日，2025-01-03入院", "DOB 1985.03.14"]
     out, _ = deidentify_text(notes, known={"birth_date": ["1985-03-14", "19850314"]}, mode="tag")
     assert out == ["生于[日期]，2025-01-03入院", "DOB [日期]"]
+
+
+def test_high_recall_names_before_kinship_words():
+    """张杰龙之女代诉 and 常青之女 (a word-name) are flagged before 之女, 代诉."""
+    note = "张杰龙之女代诉病史。常青之子代述。"
+    assert (
+        deidentify_text(note, recall="high", mode="tag")[0]
+        == "[姓名]之女代诉病史。[姓名]之子代述。"
+    )
