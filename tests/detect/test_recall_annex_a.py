@@ -63,7 +63,7 @@ def test_an_imei_with_a_bad_check_digit_is_not_reported():
         ("车牌号京A12345，停B2层", "京A12345"),
         ("车牌：粤B·D12345（新能源）", "粤B·D12345"),
         ("肇事车辆冀H·3K52Q逃逸", "冀H·3K52Q"),
-        ("苏E-A8H36", "苏E-A8H36"),
+        ("车牌号苏E-A8H36", "苏E-A8H36"),
     ],
 )  # fmt: skip
 def test_vehicle_plates(text, value):

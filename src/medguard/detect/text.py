@@ -94,21 +94,20 @@ _NAME_CONTEXT = (
     "主管护师", "药师", "技师",
     # kinship, representation and forms (其女儿李娟代述, 授权委托人：, 户名：, 送检人：)
     *(f"其{k}" for k in _KINSHIP), "爱人", "老伴", "授权委托人", "委托人", "代理人",
-    "法定代理人", "陪诊人", "陪诊", "紧急联系人", "户名", "开户名", "持卡人", "送检人",
-    "申请人", "受检者", "被检者", "患儿姓名", "参加讨论人员", "讨论人员", "参加人员",
-    "出席人员", "参会人员", "主持人", "主任", "副主任", "教授", "副教授", "会诊医师",
+    "陪诊人", "陪诊", "紧急联系人", "户名", "持卡人", "送检人",
+    "患儿姓名", "参加讨论人员", "讨论人员", "参加人员", "出席人员", "参会人员", "主持人",
+    "主任", "副主任", "教授", "副教授",
     "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
-    "先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅",
+    "先生", "女士", "老师",
 )  # fmt: skip
 # Context words that also follow a name (由张三医师主刀, 李明主任医师查房, 王芳女士).
 _ROLE_WORDS = frozenset((
     "医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师", "主任医师", "副主任医师",
     "主治医师", "住院医师", "主任", "副主任", "护士长", "护师", "主管护师", "药师", "技师",
-    "教授", "副教授", "会诊医师", "住院医生", "主管医生", "值班医生",
-    "先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅",
+    "教授", "副教授", "住院医生", "主管医生", "值班医生", "先生", "女士", "老师",
 ))  # fmt: skip
-_TITLES_AFTER = frozenset(("先生", "女士", "小姐", "老师", "同志", "阿姨", "师傅"))
+_TITLES_AFTER = frozenset(("先生", "女士", "老师"))
 # Speaker prefixes of dialogues (患者：..., 医生：...): the turn after them is speech, where a
 # name must be followed as after 患者.
 _SPEAKERS = frozenset(("患者", "病人", "医生", "家属", "护士", "患儿", "医师"))
@@ -141,13 +140,23 @@ _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", 
 def _words(words: Iterable[str]) -> tuple[str, str]:
     """``words`` as a (first-character class, rest) pair for :func:`_compile`.
 
-    The first character is consumed by the pattern's leading class; each word's rest starts
-    with its second character as a literal (rejected in one comparison) and only then checks
-    the first two characters with a look-behind. Longer words come first, so they win.
+    The first character is consumed by the pattern's leading class. The rest branches on the
+    second character, a literal the engine rejects in one comparison; only the few words that
+    share it check their first character with a look-behind. Longer words come first, so they
+    win.
     """
-    ordered = sorted(set(words), key=lambda w: (-len(w), w))
-    rest = "|".join(f"{re.escape(w[1])}(?<={re.escape(w[:2])}){re.escape(w[2:])}" for w in ordered)
-    return "".join(dict.fromkeys(w[0] for w in ordered)), f"(?:{rest})"
+    by_second: dict[str, list[str]] = {}
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        by_second.setdefault(word[1], []).append(word)
+    branches = "|".join(
+        re.escape(second)
+        + "(?:"
+        + "|".join(f"(?<={re.escape(w[:2])}){re.escape(w[2:])}" for w in group)
+        + ")"
+        for second, group in by_second.items()
+    )
+    firsts = "".join(dict.fromkeys(w[0] for group in by_second.values() for w in group))
+    return firsts, f"(?:{branches})"
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
@@ -171,37 +180,34 @@ _ROAD_ONLY = rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?{_LOCAL_UNIT}*(?:\
 # Hong Kong, Macao and Taiwan addresses start with the territory or a Taiwanese city.
 _HMT_PLACES = _words((
     "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
-    "台北市", "新北市", "桃园市", "桃園市", "台中市", "臺中市", "台南市", "臺南市", "高雄市",
+    "台北市", "新北市", "桃园市", "桃園市", "台中市", "臺中市", "台南市", "臺南市",
     "基隆市", "新竹市", "新竹县", "嘉义市", "嘉义县", "臺北市",
 ))  # fmt: skip
 _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址",
                          "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
-                         "联系地址", "户口所在地", "户籍所在地", "现居住地", "常住地址",
+                         "联系地址", "户口所在地", "户籍所在地", "现居住地",
                          "现居住于", "家在"))  # fmt: skip
 _ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号", "登记号", "患者ID",
-                     "病人ID", "床号", "检查号", "MRN", "就诊卡号", "诊疗卡号", "门诊卡号",
-                     "健康卡号", "就诊卡", "影像号", "病理号", "放射号", "住院号码", "门诊号码",
-                     "病案号码", "检验号", "超声号", "Mrn", "mrn"))  # fmt: skip
+                     "病人ID", "床号", "检查号", "MRN", "就诊卡号", "门诊卡号", "就诊卡", "病理号",
+                     "住院号码", "门诊号码", "病案号码", "检验号", "Mrn", "mrn"))  # fmt: skip
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
                      "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
-_PHONE_WORDS = _words(("电话", "座机", "联系电话", "固话", "办公电话", "家庭电话", "宅电",
-                       "手机", "联系方式"))  # fmt: skip
+_PHONE_WORDS = _words(("电话", "座机", "联系电话", "办公电话", "家庭电话", "宅电"))
 _DOC_WORDS = _words((
-    "护照", "护照号", "护照号码", "通行证", "通行证号", "通行证号码", "港澳通行证",
-    "往来港澳通行证", "台湾通行证", "回乡证", "回乡证号", "台胞证", "台胞证号", "台胞证号码",
-    "旅行证", "居留证", "永久居留证", "外国人永久居留证", "Passport", "passport",
+    "护照", "护照号", "护照号码", "通行证", "通行证号", "通行证号码", "港澳通行证", "台湾通行证", "回乡证", "回乡证号", "台胞证", "台胞证号", "台胞证号码",
+    "旅行证", "居留证", "永久居留证", "Passport", "passport",
     "军官证", "军官证号", "士兵证", "士兵证号", "警官证", "警官证号", "军人证", "文职干部证",
     "武警警官证", "社保卡号", "社保卡", "社会保障卡号", "社保号", "医保卡号", "医保号",
     "医疗保险号", "医保账号", "参保号", "社会保障号码", "驾驶证号", "驾驶证", "驾照号", "驾照",
     "驾驶证档案编号", "驾驶证号码", "QQ", "QQ号", "qq", "微信", "微信号", "微信ID", "WeChat",
-    "wechat", "微博", "支付宝", "支付宝账号", "IMEI", "IMEI号", "MEID", "序列号", "设备序列号",
-    "设备编号", "设备ID", "SN", "S/N", "Serial",
+    "wechat", "微博", "IMEI", "IMEI号", "MEID", "序列号", "设备序列号", "设备编号", "设备ID",
+    "SN", "S/N", "Serial", "车牌", "车牌号", "车牌号码", "车号", "车辆", "牌照",
 ))  # fmt: skip
 _ORG_WORDS = _words(("工作单位", "就职于", "任职于", "供职于", "就读于", "就读学校", "毕业于",
-                     "工作于", "在职单位", "就业单位", "所在学校", "所在单位", "单位：", "单位:",
-                     "学校：", "学校:"))  # fmt: skip
+                     "工作于", "就业单位", "单位：", "单位:", "学校：", "学校:"))  # fmt: skip
 _NAME_WORDS = _words(_NAME_CONTEXT)
+_ROLE_WORDS_RE = _words(_ROLE_WORDS)
 _PROVINCE_WORDS = _words(regions.PROVINCES.values())
 _PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _ROMAN = r"[A-Za-z]+(?:-[A-Za-z]+)?"
@@ -238,10 +244,10 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                   r"|(?<=[DSP])E\d{7}|(?<=[HM])\d{8}(?:\d{2})?|(?<=C)(?:\d{8}|[A-HJ-NP-Z]\d{7}))"
                   r"(?![0-9A-Za-z])(?P<passport>)"),
     (r"A-Z", r"(?<![0-9A-Za-z].)[A-Z]?\d{6}[(（][0-9A][)）](?P<hkid>)"),
-    (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*@"
+    (r"A-Za-z0-9_", r"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*+@"
                          r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?P<email>)"),
     # e-mail addresses written to dodge harvesters: zhang at 163 dot com, liu#qq.com
-    (r"A-Za-z0-9_", rf"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*{_EMAIL_AT}[A-Za-z0-9\-]+"
+    (r"A-Za-z0-9_", rf"(?<![A-Za-z0-9._%+\-].)[A-Za-z0-9._%+\-]*+{_EMAIL_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_EMAIL_DOT}[A-Za-z0-9\-]+)*{_EMAIL_DOT}(?:com|cn|net|org|edu|gov)"
                     r"(?![A-Za-z0-9])(?P<email_obfuscated>)"),
     (r"hHwW", r"(?<![A-Za-z0-9].)(?:(?<=[hH])[tT][tT][pP][sS]?://|(?<=[wW])[wW][wW]\.)"
@@ -260,16 +266,19 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s]*"
                       r"(?P<local_phone>[2-9]\d{2,3}[ -]?\d{4})(?![0-9])"),
     (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s]*"
-                    rf"(?P<document>[{_HAN}]{{1,2}}字第\d{{5,8}}号|[A-Za-z0-9][A-Za-z0-9_\-]{{3,24}})"
+                    rf"(?P<document>[{_HAN}]{{1,2}}字第\d{{5,8}}号|[A-Za-z0-9][A-Za-z0-9_\-]{{3,24}}"
+                    rf"|[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ -]?[A-HJ-NP-Z0-9]{{5,6}})"
                     r"(?![0-9A-Za-z_\-])"),
     (_ORG_WORDS[0], rf"{_ORG_WORDS[1]}[:：\s]*(?P<organization>[{_HAN}0-9（）()]{{1,28}}"
                     r"(?:有限公司|公司|集团|医院|学校|大学|学院|中学|小学|幼儿园|研究所|研究院|局|厅"
                     r"|委员会|银行|厂|中心|政府|部队|事务所|协会|派出所|法院|检察院|报社|电视台|超市"
                     r"|商场|酒店|宾馆|卫生院|卫生室|街道办事处|村委会|居委会))"),
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
-                     rf"(?:(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,8}})?"
+                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,8}})?"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
-                     rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}})))?(?P<name_ctx>)"),
+                     rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}}))(?P<name_ctx>)"),
+    # a role word or title with no name after it: the name may come before (李明主任查房)
+    (_ROLE_WORDS_RE[0], rf"{_ROLE_WORDS_RE[1]}(?P<name_ctx_role>)"),
     (_HMT_PLACES[0], rf"{_HMT_PLACES[1]}(?:特别行政区)?{_STREET}(?P<addr_hmt>)"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_road>{_ROAD_ONLY})"),
@@ -280,8 +289,6 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女])|(?<=\t[男女]))"
               r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
     (r"男女", rf"(?<=[{_HAN}][男女])性?[,，\s]?(?=\d{{1,3}}岁)(?P<sex_glued>)"),
-    (_PLATE_PROVINCES, r"[A-HJ-NP-Z][·•・\s-]?(?=[A-HJ-NP-Z0-9]*\d[A-HJ-NP-Z0-9]*\d)"
-                       r"[A-HJ-NP-Z0-9]{5,6}(?![0-9A-Za-z])(?P<plate>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
 )  # fmt: skip
 
@@ -298,8 +305,10 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
         return chars.replace("(", r"\(").replace("+", r"\+")
 
     union = escaped("".join(first for first, _ in groups))
-    body = "|".join(f"(?<=[{escaped(first)}])(?:{'|'.join(rests)})" for first, rests in groups)
-    return re.compile(f"[{union}](?:{body})")
+    body = "|".join(f"[{escaped(first)}](?:{'|'.join(rests)})" for first, rests in groups)
+    # Each branch starts with a class or a literal, which the engine tests in one step before
+    # entering the branch; the look-ahead lets the search skip all other characters fast.
+    return re.compile(f"(?=[{union}])(?:{body})")
 
 
 _PATTERN = _compile(_ALTERNATIVES)
@@ -587,8 +596,10 @@ def _ipv6(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _is_mobile(value: str) -> bool:
     # The pattern fixed the shape ([+86] 1[3-9]x xxxx xxxx); the segment must be allocated.
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return digits[-11:-8] in phone.MOBILE_SEGMENTS
+    return value.translate(_NOT_DIGITS)[-11:-8] in phone.MOBILE_SEGMENTS
+
+
+_NOT_DIGITS = str.maketrans("", "", " -()（）+")
 
 
 _Handler = Callable[["re.Match[str]", str, bool], Finding | None]
@@ -633,12 +644,11 @@ def _speaker(text: str, start: int, end: int) -> bool:
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    context_end = m.start("name_ctx")
-    word_end = m.start()
-    while word_end < context_end and text[word_end] not in ":： \t\n\r)）":
-        word_end += 1
-    word = text[m.start() : word_end]
-    start = m.start("name")
+    role_only = m.lastgroup == "name_ctx_role"
+    context_end = m.end()
+    word = text[m.start() : context_end].rstrip(":： \t\n\r)）")
+    word_end = m.start() + len(word)
+    start = -1 if role_only else m.start("name")
     if start >= 0 and word not in _TITLES_AFTER:
         candidate = m.group("name")
         if candidate[0].isascii():
@@ -791,7 +801,8 @@ def _local_phone(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 _MILITARY = ("军官证", "士兵证", "警官证", "军人证", "文职干部证", "武警警官证")
 _SOCIAL = ("社保", "社会保障", "医保", "医疗保险", "参保")
 _DRIVING = ("驾驶证", "驾照")
-_ACCOUNTS = ("QQ", "qq", "微信", "WeChat", "wechat", "微博", "支付宝")
+_ACCOUNTS = ("QQ", "qq", "微信", "WeChat", "wechat", "微博")
+_PLATE = re.compile(rf"[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ -]?[A-HJ-NP-Z0-9]{{5,6}}")
 _DEVICES = ("IMEI", "MEID", "序列号", "设备", "SN", "S/N", "Serial")
 
 
@@ -821,6 +832,9 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
                 entity = "ACCOUNT_ID"
         elif value[0].isalpha() and 6 <= len(value) <= 20:
             entity = "ACCOUNT_ID"
+    elif label.startswith(("车", "号牌", "牌照")):
+        plate = _PLATE.fullmatch(value)
+        entity = "CN_VEHICLE_PLATE" if plate and sum(c.isdigit() for c in value) >= 2 else None
     elif label.startswith(_DEVICES):
         if label.startswith(("IMEI", "MEID")):
             ok = len(compact) in (14, 15) and (len(compact) == 14 or bank_card.luhn_valid(compact))
@@ -849,10 +863,6 @@ def _mac(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     if value.replace(":", "").replace("-", "").strip("0") == "" or (":" in value and "-" in value):
         return None
     return Finding(m.start(), m.end(), "MAC_ADDRESS", 0.7, "mac")
-
-
-def _plate(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    return Finding(m.start(), m.end(), "CN_VEHICLE_PLATE", 0.6, "vehicle_plate")
 
 
 def _landline_checked(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -894,9 +904,9 @@ _HANDLERS: dict[str | None, _Handler] = {
     "document": _document,
     "organization": _organization,
     "name_ctx": _name_context,
+    "name_ctx_role": _name_context,
     "sex": _name_sex,
     "sex_glued": _name_sex,
-    "plate": _plate,
     "addr": _address,
 }  # fmt: skip
 
