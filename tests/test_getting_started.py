@@ -22,7 +22,7 @@ def test_extras_table_matches_pyproject() -> None:
         "optional-dependencies"
     ]
     text = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `([a-z]+)` \| ([^|]*) \|", text, flags=re.MULTILINE))
+    rows = dict(re.findall(r"^\| `([a-z][a-z0-9-]*)` \| ([^|]*) \|", text, flags=re.MULTILINE))
     assert set(rows) == set(extras)
     for extra, requirements in extras.items():
         if extra == "all":
