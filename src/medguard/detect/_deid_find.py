@@ -570,13 +570,35 @@ def _name_like(candidate: str, *, ended: bool) -> str | None:
     return None
 
 
+_TWO_CHAR_WORDS: list[frozenset[str]] = []
+
+
+def _two_char_words() -> frozenset[str]:
+    """Two-character words of jieba's dictionary (之后, 午后): a surname alone before a role
+    title must not end one."""
+    if not _TWO_CHAR_WORDS:
+        dictionary = resources.files("jieba").joinpath("dict.txt").read_text("utf-8")
+        words = set()
+        for line in dictionary.splitlines():
+            parts = line.split(" ")
+            if (
+                len(parts) >= 2
+                and len(parts[0]) == 2
+                and parts[1].isdigit()
+                and int(parts[1]) >= 20
+            ):
+                words.add(parts[0])
+        _TWO_CHAR_WORDS.append(frozenset(words))
+    return _TWO_CHAR_WORDS[0]
+
+
 def _before_role(chars: str) -> int:
     """How many of the last characters of ``chars`` name the person of a role title after
     them (王主任, 李娜护士): a surname alone or a surname and 1-2 characters; 0 if none."""
     for k in range(min(len(chars), 3), 0, -1):
         candidate = chars[len(chars) - k :]
         if k == 1 and candidate in names.SURNAMES:
-            return 1
+            return 0 if chars[-2:] in _two_char_words() else 1  # 之后医生: no Mr 后
         if k > 1 and _name_like(candidate, ended=True) == candidate:
             return k
     return 0
