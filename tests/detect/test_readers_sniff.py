@@ -176,8 +176,10 @@ _ROWS = [
 def test_the_delimiter_of_a_csv_is_sniffed(tmp_path, csv_reader, delimiter):
     """A .csv separated by ; | or tab is split on it, a comma inside a field kept."""
     path = tmp_path / "t.csv"
+
     def quote(v):
         return f'"{v}"' if "," in v and delimiter == "," else v
+
     path.write_text("\n".join(delimiter.join(map(quote, r)) for r in _ROWS) + "\n", "utf-8")
     values = _values(read_table(path, "csv"))
     assert list(values) == _ROWS[0]
