@@ -225,3 +225,44 @@ def test_bad_stage_and_recipient() -> None:
         Pipeline(policy, stage="publishing")
     with pytest.raises(InvalidArgument, match="recipient"):
         Pipeline(policy, stage="sharing", recipient="cdc; drop table")
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.records: list[tuple[str, dict[str, Any]]] = []
+
+    def append(self, action: str, /, **fields: Any) -> dict[str, Any]:
+        self.records.append((action, fields))
+        return fields
+
+
+def test_run_records_counts_and_accepted_risks(ring: Keyring) -> None:
+    """run() writes one audit record: counts per column and the accepts it used, no values."""
+    policy = Policy.from_dict(
+        {
+            "medguard_policy": 1,
+            "dataset": "cards",
+            "fields": {
+                "card_no": {
+                    "category": "personal_attribute",
+                    "level": 4,
+                    "storage": {"op": "encrypt_deterministically"},
+                }
+            },
+            "accept": [
+                {"field": "card_no", "risk": "equality", "stage": "storage", "reason": "join"}
+            ],
+        }
+    )
+    sink = _Sink()
+    pipeline = Pipeline(policy, stage="storage", keyring=ring, audit=sink)
+    frame = pd.DataFrame({"card_no": ["6222021234567890128", "6222021234567890128"]})
+    out = pipeline.run(frame).frame
+    assert out["card_no"][0] == out["card_no"][1]
+    [(action, fields)] = sink.records
+    assert action == "policy.run"
+    assert fields["rows"] == 2
+    assert fields["accepted"] == [
+        {"field": "card_no", "risk": "equality", "stage": "storage", "reason": "join"}
+    ]
+    assert "6222021234567890128" not in repr(fields)

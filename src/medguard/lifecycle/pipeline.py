@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from medguard.errors import MissingDependency, PolicyError
-from medguard.lifecycle.policy import Policy
+from medguard.lifecycle.policy import Acceptance, Policy
 from medguard.lifecycle.stages import Stage
 from medguard.ops.base import OpContext, OpReport, op_from_config
-from medguard.typing import Operation
+from medguard.typing import AuditSink, Operation
 
 __all__ = [
     "CompiledPlan",
@@ -146,6 +146,7 @@ class Plan:
     stage: Stage
     recipient: str | None
     steps: tuple[PlanStep, ...]
+    accepted: tuple[Acceptance, ...] = ()
 
     def step(self, column: str) -> PlanStep:
         """The step of ``column`` (KeyError when the data has no such column)."""
@@ -201,6 +202,7 @@ class Plan:
             "stage": self.stage.value,
             "recipient": self.recipient,
             "steps": [s.to_dict() for s in self.steps],
+            "accepted": [a.to_dict() for a in self.accepted],
         }
 
 
@@ -341,7 +343,9 @@ class Pipeline:
 
     ``keyring``: the in-memory keyring keyed ops use (kept here, never in the compiled plan);
     ``keyring_ref``: a keyring file reference workers open themselves. ``recipient``: who the
-    output is for (part of every keyed op's context).
+    output is for (part of every keyed op's context). ``audit``: where :meth:`run` records
+    what it did (an :class:`~medguard.typing.AuditSink` such as an ``AuditTrail``): dataset,
+    stage, recipient, counts per column and the accepted risks it used; never a value.
     """
 
     def __init__(
@@ -352,7 +356,9 @@ class Pipeline:
         keyring: Any = None,
         recipient: str | None = None,
         keyring_ref: KeyringRef | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
+        self.audit = audit
         self.policy = policy if isinstance(policy, Policy) else Policy.load(policy)
         try:
             self.stage = Stage.parse(stage)
@@ -430,7 +436,23 @@ class Pipeline:
                     None if arrow_type is None else str(arrow_type),
                 )
             )
-        return Plan(policy.dataset, self.stage, self.recipient, tuple(steps))
+        return Plan(policy.dataset, self.stage, self.recipient, tuple(steps), self._accepted(steps))
+
+    def _accepted(self, steps: list[PlanStep]) -> tuple[Acceptance, ...]:
+        """The policy's accept entries this plan relies on."""
+        used = []
+        for step in steps:
+            rule = self.policy.fields.get(step.column)
+            risks = []
+            if step.op.name == "encrypt_deterministically":
+                risks.append("equality")
+            if rule is not None and rule.level == 5 and self.stage is Stage.SHARING:
+                risks.append("release")
+            for risk in risks:
+                entry = self.policy.accepted(step.column, risk, self.stage)
+                if entry is not None:
+                    used.append(entry)
+        return tuple(used)
 
     def _key_id(self, op: Operation) -> str | None:
         if "keyring" not in op.needs:
@@ -472,6 +494,13 @@ class Pipeline:
             )
         compiled = self.compile(table.schema)
         out, report = compiled(table, keyring=self.keyring)
+        if self.audit is not None:
+            self.audit.append(
+                "policy.run",
+                **report.to_dict(),
+                accepted=[a.to_dict() for a in compiled.plan.accepted],
+                policy=self.policy.source,
+            )
         frame = out.to_pandas() if is_pandas else out
         return PipelineResult(frame, report, compiled.plan)
 
