@@ -265,3 +265,23 @@ def test_deeply_nested_json_is_read_to_the_bottom(tmp_path):
     assert got == ["13812345678"]
     assert name.endswith(".b.phone")
     assert name.count("[]") == 125
+
+
+def test_excel_number_cells_are_read_as_digits(tmp_path):
+    """Numbers Excel stores as floats (a phone typed in, 13812345678.0) read as their digits;
+    other numbers as written; booleans hold nothing."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["电话", "体温", "复诊"])
+    for phone in _MOBILES:
+        sheet.append([float(phone), 36.5, True])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    values, rows = _values(read_table(path, "xlsx"))
+    assert rows == 3
+    assert values["电话"] == [str(m) for m in _MOBILES]
+    assert values["体温"] == ["36.5"] * 3
+    assert values["复诊"] == [None] * 3
+    assert _types(path)["电话"] == "PHONE_NUMBER"
