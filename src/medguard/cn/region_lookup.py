@@ -65,8 +65,11 @@ def _indexes() -> tuple[_Index, _Index, _Index, int]:
         else:
             districts.setdefault(name, []).append((code, current))
     longest = max(map(len, (*provinces, *cities, *districts)))
-    freeze = lambda index: {k: tuple(v) for k, v in index.items()}  # noqa: E731
-    return freeze(provinces), freeze(cities), freeze(districts), longest
+    return _freeze(provinces), _freeze(cities), _freeze(districts), longest
+
+
+def _freeze(index: dict[str, list[tuple[str, bool]]]) -> _Index:
+    return {name: tuple(codes) for name, codes in index.items()}
 
 
 def _match(
