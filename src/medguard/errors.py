@@ -21,6 +21,7 @@
     ├── ScanError
     │   └── UnreadableInput                       a file that cannot be read or decoded
     ├── AuditError                                an audit trail cannot be opened, written or proved
+    │   └── SQLRefused                            the SQL guard refused a statement before it ran
     ├── ErasureError                              a destruction that cannot be done as asked
     │   ├── RefusedTarget                         a symlink or special file erase_file won't touch
     │   └── InvalidCertificate                    a destruction certificate that does not verify
@@ -53,6 +54,7 @@ __all__ = [
     "PolicyError",
     "PrivacyError",
     "RefusedTarget",
+    "SQLRefused",
     "ScanError",
     "UnreadableInput",
     "UnsupportedColumn",
@@ -222,6 +224,18 @@ class AuditError(MedguardError):
     A trail that fails verification is not an exception: :meth:`medguard.audit.AuditTrail.verify`
     returns a result naming the first bad record.
     """
+
+
+class SQLRefused(AuditError):
+    """The SQL guard (:func:`medguard.audit.sql.guarded`) refused a statement before it ran.
+
+    ``findings`` holds the :class:`medguard.audit.sql.Finding` objects that refused it; the
+    message names the statement by its fingerprint and the rule ids, never a literal value.
+    """
+
+    def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
+        self.findings = findings
+        super().__init__(message)
 
 
 class MissingDependency(MedguardError, ImportError):
