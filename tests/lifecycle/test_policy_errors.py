@@ -429,3 +429,10 @@ def test_yaml_alias_bomb_is_refused() -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
     with pytest.raises(InvalidPolicy, match="too many"):
         Policy.loads("\n".join(lines) + "\n")
+
+
+def test_characters_yaml_forbids_are_a_policy_error() -> None:
+    """A raw control character (DEL) in a YAML policy is an InvalidPolicy with its line."""
+    with pytest.raises(InvalidPolicy, match="not valid YAML") as info:
+        Policy.loads("medguard_policy: 1\ndataset: a\x7fb\nfields: {}\n", source="p.yaml")
+    assert info.value.line == 2

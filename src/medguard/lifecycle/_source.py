@@ -53,7 +53,12 @@ def parse_yaml(text: str) -> Located:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
         raise MissingDependency("pyyaml", extra="all", feature="YAML policies") from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow (a raw DEL, a NUL...)
+        mark = getattr(exc, "position", None)
+        line = None if mark is None else text.count("\n", 0, mark) + 1
+        raise SourceError(line, "not valid YAML: a character YAML does not allow") from None
     try:
         try:
             node = loader.get_single_node()
@@ -179,6 +184,38 @@ def parse_toml(text: str) -> Located:
     return Located(data, _toml_lines(text))
 
 
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def json_dumps(data: Any) -> str:
+    """JSON that YAML readers accept too (characters YAML forbids raw are escaped)."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def yaml_dumps(data: Any) -> str:
+    """YAML (block style, Unicode kept) that reads back equal.
+
+    Strings holding characters YAML treats as line breaks or forbids raw (NEL, U+2028, DEL...)
+    are written double-quoted, where they are escaped: PyYAML's plain and single-quoted
+    styles would fold a NEL into a space.
+    """
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = '"' if _NOT_YAML_PRINTABLE.search(value) or "\x85" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    dumped: str = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
+    return dumped
+
+
 def toml_dumps(data: dict[str, Any]) -> str:
     """Write plain policy data as TOML (tables for mappings, ``[[...]]`` for lists of them)."""
     out: list[str] = []
@@ -198,8 +235,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # TOML basic strings escape like JSON, DEL included
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

@@ -26,14 +26,21 @@ The reference of every key is ``docs/policies.md`` (generated from :func:`policy
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 from medguard.errors import PolicyError
-from medguard.lifecycle._source import Located, SourceError, parse_toml, parse_yaml, toml_dumps
+from medguard.lifecycle._source import (
+    Located,
+    SourceError,
+    json_dumps,
+    parse_toml,
+    parse_yaml,
+    toml_dumps,
+    yaml_dumps,
+)
 from medguard.lifecycle.classification import (
     KINDS,
     RISKS,
@@ -355,12 +362,9 @@ class Policy:
         if format == "toml":
             return toml_dumps(data)
         if format == "json":
-            return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+            return json_dumps(data)
         if format == "yaml":
-            import yaml
-
-            dumped: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-            return dumped
+            return yaml_dumps(data)
         raise InvalidPolicy(f"unknown format {format!r}", allowed=("yaml", "toml", "json"))
 
     def dump(self, path: str | Path) -> None:
