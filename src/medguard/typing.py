@@ -116,6 +116,11 @@ class Operation(Protocol):
         """The operation as plain data: ``{"op": name, options...}``."""
         ...
 
+    @classmethod
+    def from_config(cls, config: Config) -> Operation:
+        """Build the operation from :meth:`to_config` output (a ``PolicyError`` if unusable)."""
+        ...
+
 
 @runtime_checkable
 class Step(Protocol):

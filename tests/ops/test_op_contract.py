@@ -109,6 +109,7 @@ def test_every_registered_op_has_an_example() -> None:
 def test_config_round_trip(config: dict[str, Any], values: list[Any]) -> None:
     """to_config gives plain JSON data that from_config turns back into an equal op."""
     op = op_from_config(config)
+    assert isinstance(op, Operation)
     data = op.to_config()
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     assert data["op"] == op.name
