@@ -509,6 +509,10 @@ def _tree_rules(st: _Statement, dialect: str, levels: _Levels, hits: list[Findin
     names = tuple(dict.fromkeys(_table_name(t) for t in tables))
     cols = tuple(dict.fromkeys(c.name for c in found.get(exp.Column, ()) if c.name))
     base: dict[str, Any] = {"tables": names, "columns": cols}
+    if not isinstance(tree, _statement_types()):  # FLUSH PRIVILEGES parses as "FLUSH AS PRIVILEGES"
+        hits.append(_finding("parse-error", "the text is not a statement sqlglot understands: "
+                             "refused"))  # fmt: skip
+        return
     if isinstance(tree, exp.Command):
         word = str(tree.this).lower()
         if word not in ("grant", "revoke"):  # those the token rules read whole
@@ -550,6 +554,18 @@ def _tree_rules(st: _Statement, dialect: str, levels: _Levels, hits: list[Findin
                              + ", ".join(sys_names), **base))  # fmt: skip
     for select in found.get(exp.Select, ()):
         _select_rules(select, levels, hits)
+
+
+@lru_cache(maxsize=1)
+def _statement_types() -> tuple[type, ...]:
+    """The node types a whole statement may be (anything else is not understood)."""
+    from sqlglot import exp
+
+    names = ("Query", "Insert", "Update", "Delete", "Create", "Drop", "Alter", "TruncateTable",
+             "Grant", "Revoke", "Copy", "Command", "Execute", "Use", "Set", "Show", "Describe",
+             "Merge", "Transaction", "Commit", "Rollback", "Pragma", "Analyze", "LoadData",
+             "Cache", "Uncache", "Comment", "Refresh", "Kill", "Declare")  # fmt: skip
+    return tuple(getattr(exp, n) for n in names if hasattr(exp, n))
 
 
 def _conditions(found: Mapping[type, list[Any]]) -> Iterator[Any]:
@@ -701,7 +717,7 @@ def _single_patient(select: Any, levels: _Levels) -> bool:
 
     limit = select.args.get("limit")
     if limit is not None:
-        value = _literal(limit.args.get("expression") or limit.this)
+        value = _literal(limit.args.get("expression") or limit.args.get("count") or limit.this)
         if value is not None and value[0] == "n" and 1 <= value[1] <= _SMALL_LIMIT:
             return True
     where = select.args.get("where")
