@@ -106,9 +106,9 @@ def test_the_usual_partial_forms_of_a_known_name():
 
 def test_words_starting_with_xiao_or_lao_are_not_surnames():
     """A known surname 时 or 于 does not eat 小时 or 小于."""
-    note = "每2小时复查，血钾小于3.5mmol/L，时先生同意。"
+    note = "每2小时复查，血钾小于3.5mmol/L，对于老年人，时先生同意。"
     out, _ = deidentify_text(note, known={"name": ["时磊", "于洋"]}, mode="tag")
-    assert out == "每2小时复查，血钾小于3.5mmol/L，[姓名]先生同意。"
+    assert out == "每2小时复查，血钾小于3.5mmol/L，对于老年人，[姓名]先生同意。"
 
 
 def test_surname_kept_by_masks_but_replaced_by_surrogates():

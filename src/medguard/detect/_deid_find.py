@@ -174,7 +174,7 @@ def date_hits(
 #: Words after a surname that address or name a person (张先生, 王老师).
 HONORIFICS = (
     "先生", "女士", "小姐", "老师", "阿姨", "叔叔", "伯伯", "大爷", "大妈", "奶奶", "爷爷",
-    "师傅", "同志", "大姐", "大哥", "姐", "哥", "老",
+    "师傅", "同志", "大姐", "大哥", "姐", "哥",
 )  # fmt: skip
 _LAST_DIGITS_CONTEXT = re.compile("尾号|尾数|后四位|后4位|末四位|末4位|后六位|后6位|末六位|末6位")
 # Digit runs with the separators identifiers are written with (138-1234-5678, (010)3204 3421).
