@@ -266,3 +266,62 @@ def test_run_records_counts_and_accepted_risks(ring: Keyring) -> None:
         {"field": "card_no", "risk": "equality", "stage": "storage", "reason": "join"}
     ]
     assert "6222021234567890128" not in repr(fields)
+
+
+def test_deidentify_removes_the_rows_own_values(ring: Keyring) -> None:
+    """known: fields gives deidentify each row's declared name and phone, found in its note."""
+    policy = Policy.from_dict(
+        {
+            "medguard_policy": 1,
+            "dataset": "notes",
+            "subject": "patient_id",
+            "undeclared": "keep",
+            "fields": {
+                "patient_name": {"category": "personal_attribute", "level": 4, "kind": "name"},
+                "mobile": {"category": "personal_attribute", "level": 4, "kind": "phone"},
+                "note": {
+                    "category": "health_status",
+                    "level": 3,
+                    "kind": "free_text",
+                    "sharing": {"op": "deidentify", "mode": "tag", "known": "fields"},
+                },
+            },
+        }
+    )
+    notes = pd.DataFrame(
+        {
+            "patient_id": ["p1", "p2"],
+            "patient_name": ["欧阳娜娜", "李四"],
+            "mobile": ["13800138000", None],
+            "note": ["娜娜今日复诊，联系电话138 0013 8000。", "李四无不适。"],
+        }
+    )
+    pipeline = Pipeline(policy, stage="sharing", keyring=ring)
+    step = pipeline.plan(notes).step("note")
+    assert step.op.known_columns == {"patient_name": "name", "mobile": "phone"}  # type: ignore[attr-defined]
+    out = pipeline.run(notes).frame["note"].tolist()
+    assert "娜娜" not in out[0]
+    assert "8000" not in out[0]
+    assert "李四" not in out[1]
+    error = _refusal(policy, notes.drop(columns=["mobile"]), ring)
+    assert error.field == "mobile"
+
+
+def test_deidentify_known_must_name_declared_fields() -> None:
+    """A known column the policy does not declare is an InvalidPolicy at its path."""
+    with pytest.raises(PolicyError) as info:
+        Policy.from_dict(
+            {
+                "medguard_policy": 1,
+                "dataset": "notes",
+                "fields": {
+                    "note": {
+                        "category": "health_status",
+                        "level": 3,
+                        "kind": "free_text",
+                        "sharing": {"op": "deidentify", "known": {"nom": "name"}},
+                    }
+                },
+            }
+        )
+    assert info.value.path == "fields.note.sharing.known"  # type: ignore[attr-defined]

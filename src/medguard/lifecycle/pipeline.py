@@ -20,6 +20,7 @@ absent, and a keyed op without a keyring.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import sys
 from collections.abc import Mapping, Sequence
@@ -300,6 +301,7 @@ class CompiledPlan:
             ring = self.keyring_ref.open()
         subjects = batch.column(self.subject) if self.subject in names else None
         records = batch.column(self.record_id) if self.record_id in names else None
+        raw = {name: batch.column(name) for name in names}
         arrays: list[Any] = []
         out_names: list[str] = []
         reports: dict[str, ColumnReport] = {}
@@ -314,6 +316,7 @@ class CompiledPlan:
                 subjects=subjects if "subject" in op.needs else None,
                 record_ids=records if "record_id" in op.needs else None,
                 recipient=self.plan.recipient,
+                columns=raw if "columns" in op.needs else None,
             )
             column = batch.column(step.column)
             result, counts = op.apply(column, ctx)
@@ -405,7 +408,7 @@ class Pipeline:
                 op = op_from_config({"op": policy.undeclared})
                 step = PlanStep(name, op, "undeclared", f"undeclared: {policy.undeclared}")
             else:
-                op = rule.op
+                op = self._resolve(rule.op, names)
                 reason = rule.reason
                 if rule.line is not None:
                     reason = f"{policy.source or 'policy'}:{rule.line} {rule.path}"
@@ -415,6 +418,13 @@ class Pipeline:
                 raise PlanError(
                     f"does not accept a column of type {arrow_type}", field=name, op=op.name
                 )
+            for known in getattr(op, "known_columns", {}):
+                if known not in names:
+                    raise PlanError(
+                        f"needs the column {known!r} (known values), which the data does not have",
+                        field=name,
+                        op=op.name,
+                    )
             for need, column in (("subject", policy.subject), ("record_id", policy.record_id)):
                 if need in op.needs and (column is None or column not in names):
                     raise PlanError(
@@ -453,6 +463,20 @@ class Pipeline:
                 if entry is not None:
                     used.append(entry)
         return tuple(used)
+
+    def _resolve(self, op: Operation, names: list[str]) -> Operation:
+        """``deidentify`` with ``known: fields``: the declared identifier fields in the data."""
+        if op.name != "deidentify" or getattr(op, "known", None) != "fields":
+            return op
+        from medguard.lifecycle.text_ops import KNOWN_FIELD_KINDS
+
+        known = tuple(
+            (name, rule.kind)
+            for name, rule in self.policy.fields.items()
+            if rule.kind in KNOWN_FIELD_KINDS and name in names
+        )
+        resolved: Operation = dataclasses.replace(op, known=known or None)  # type: ignore[type-var]
+        return resolved
 
     def _key_id(self, op: Operation) -> str | None:
         if "keyring" not in op.needs:

@@ -504,6 +504,10 @@ class Policy:
                 f"encrypt_deterministically leaks which values are equal: add an accept entry "
                 f"{{field: {name}, risk: equality, stage: {stage.value}, reason: ...}}",
             )
+        known_path = (*path[:-1], "known")
+        for column in getattr(op, "known_columns", {}):
+            if column not in self.fields and column != self.subject:
+                c.fail(known_path, f"unknown field {column!r}", sorted(self.fields))
         for need, column in (("subject", self.subject), ("record_id", self.record_id)):
             if need in op.needs and column is None:
                 c.fail(

@@ -74,7 +74,9 @@ _K_ANON: dict[str, str] = {
 
 def _param(p: Param) -> dict[str, Any]:
     out: dict[str, Any] = {"description": p.description}
-    if p.type == "number":
+    if "|" in p.type:
+        out["type"] = p.type.split("|")
+    elif p.type == "number":
         out["type"] = "number"
     elif p.type == "string" and p.enum is None:
         out["type"] = ["string", "null"] if p.default is None else "string"

@@ -69,6 +69,7 @@ NEEDS: Mapping[str, str] = {
     "keyring": "a keyring (the context's ``keyring``)",
     "subject": "the subject (person) of each row (the context's ``subjects``)",
     "record_id": "the record ID of each row (the context's ``record_ids``)",
+    "columns": "the row's other columns, before any op ran (the context's ``columns``)",
 }
 
 #: Every op name a policy can write, registered or not (``deidentify`` arrives with the
@@ -119,7 +120,9 @@ class OpContext:
     ``field``: bound into ciphertexts and used in messages. ``subjects``: the person each row
     is about (one value for a scalar, else a column of the same length). ``record_ids``: one
     per row, bound into ciphertexts when an operation asks. ``recipient``: who the output is
-    for; part of every keyed operation's context (``None``: internal use).
+    for; part of every keyed operation's context (``None``: internal use). ``columns``: the
+    row's other columns by name, as they were before any operation ran (``deidentify`` removes
+    a note's own patient name, ID and phone found there).
     """
 
     keyring: Any = dataclasses.field(default=None, repr=False, compare=False)
@@ -128,6 +131,7 @@ class OpContext:
     subjects: Any = dataclasses.field(default=None, repr=False)
     record_ids: Any = dataclasses.field(default=None, repr=False)
     recipient: str | None = None
+    columns: Mapping[str, Any] | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.table, str) or not isinstance(self.field, str):
@@ -159,7 +163,8 @@ class OpContext:
         where = f" (field {self.field!r})" if self.field else ""
         if "keyring" in op.needs and self.keyring is None:
             raise InvalidArgument(f"{op.name} needs a keyring in its context{where}")
-        for need, given in (("subject", self.subjects), ("record_id", self.record_ids)):
+        needed = (("subject", self.subjects), ("record_id", self.record_ids))
+        for need, given in needed:
             if need not in op.needs:
                 continue
             if given is None:
@@ -169,6 +174,8 @@ class OpContext:
                     f"{op.name}: give one {need} per value: a column for a column, "
                     f"a scalar for a scalar{where}"
                 )
+        if "columns" in op.needs and self.columns is None:
+            raise InvalidArgument(f"{op.name} needs the row's other columns{where}")
 
 
 @dataclass(frozen=True)
