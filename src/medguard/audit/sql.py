@@ -762,6 +762,7 @@ class GuardedConnection:
     ) -> None:
         self._connection = connection
         self._levels = _Levels(policy)
+        self._strict = _Strict(self._levels)
         self._trail = trail
         self._dialect = _dialect_name(dialect)
         self._refuse = refuse
@@ -784,12 +785,12 @@ class GuardedConnection:
             self._record("sql.refused", fp, refused)
             rules = ", ".join(sorted({f.rule for f in refused}))
             raise SQLRefused(f"statement {fp} refused ({rules})", tuple(refused))
-        if self._trail is not None and self._reads_sensitive(statement):
-            self._record("sql.sensitive_read", fp, findings)
+        if self._trail is not None:
+            # Single-patient lookups pass the rules but are sensitive reads all the same.
+            reads = [f for f in _check(statement, self._dialect, self._strict) if f.fields]
+            if reads:
+                self._record("sql.sensitive_read", fp, reads)
         return findings
-
-    def _reads_sensitive(self, statement: str) -> bool:
-        return any(f.fields for f in _check(statement, self._dialect, _Strict(self._levels)))
 
     def _record(self, action: str, fp: str, findings: Sequence[Finding]) -> None:
         if self._trail is None:
