@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("sqlglot")
 
-from medguard.audit import AuditTrail  # noqa: E402
-from medguard.audit.sql import guarded  # noqa: E402
-from medguard.errors import AuditError, InvalidArgument, SQLRefused  # noqa: E402
-from medguard.keys import Keyring  # noqa: E402
+from medguard.audit import AuditTrail
+from medguard.audit.sql import guarded
+from medguard.errors import AuditError, InvalidArgument, SQLRefused
+from medguard.keys import Keyring
 
 POLICY = {"patients": {"patient_id": 4, "resident_id": 4, "name": 4, "dept": 2}}
 SECRET = "110105194912310021"
@@ -105,7 +105,7 @@ def test_executescript_stacked_refused() -> None:
     """sqlite3's executescript with stacked statements is refused as a whole."""
     raw = _sqlite()
     conn = guarded(raw)
-    with pytest.raises(SQLRefused, match="MG.INJ.001"):
+    with pytest.raises(SQLRefused, match=r"MG\.INJ\.001"):
         conn.executescript(
             "UPDATE patients SET dept = 'x' WHERE patient_id = 1; DROP TABLE patients"
         )
