@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import medguard.lifecycle  # noqa: F401 - registers deidentify (it builds on medguard.detect)
-from medguard.errors import InvalidArgument, PolicyError, UnsupportedColumn
+from medguard.errors import InvalidArgument, MedguardError, PolicyError, UnsupportedColumn
 from medguard.keys import SECRET_ACCESS, Keyring
 from medguard.ops.base import OP_NAMES, OpContext, OpReport, op_from_config, registry
 from medguard.typing import Operation
@@ -269,3 +271,34 @@ def test_bad_config_is_a_policy_error(config: dict[str, Any]) -> None:
     with pytest.raises(PolicyError) as info:
         op_from_config(config)
     assert getattr(info.value, "key", None) in set(config) | {"op"}
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(max_size=24),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.binary(max_size=8),
+    st.dates(),
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(CELLS, max_size=6))
+@pytest.mark.parametrize(("config", "values"), EXAMPLES, ids=IDS)
+def test_any_cells_fail_closed(
+    ring: Keyring, config: dict[str, Any], values: list[Any], cells: list[Any]
+) -> None:
+    """Arbitrary cells give a same-length column with nulls kept, or a MedguardError: never a
+    bare exception, never an unchanged non-null value from a transforming op."""
+    op = op_from_config(config)
+    try:
+        out, report = op.apply(cells, _ctx(ring, op, cells))
+    except MedguardError:
+        return
+    assert len(out) == len(cells)
+    assert report.total == len(cells)
+    for before, after in zip(cells, out, strict=True):
+        if before is None:
+            assert after is None
