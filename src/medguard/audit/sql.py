@@ -45,11 +45,16 @@ __all__ = [
     "RULES",
     "Finding",
     "GuardedConnection",
+    "LogEntry",
+    "LogFinding",
     "Rule",
+    "audit_log",
     "check",
     "fingerprint",
     "guarded",
+    "read_log",
     "severity_at_least",
+    "to_sarif",
 ]
 
 #: Dialect names accepted (sqlglot's names; ``sqlserver`` and ``postgresql`` are aliases).
@@ -895,3 +900,115 @@ def guarded(
     medguard.errors.SQLRefused: statement ... refused (CLA.014)
     """
     return GuardedConnection(connection, policy, trail=trail, dialect=dialect, refuse=refuse)
+
+
+# ----------------------------------------------------------------------------- statement logs
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One statement of a log: the line it starts on, its text and its dialect (or None)."""
+
+    line: int
+    sql: str
+    dialect: str | None = None
+
+
+def read_log(text: str) -> list[LogEntry]:
+    """The statements of a log: JSON Lines with a ``sql`` field, or plain SQL.
+
+    Plain SQL is one statement per line, or, when lines end with ``;``, statements ending in a
+    ``;`` at a line's end (so they may span lines). A ``;`` inside a line leaves two statements
+    in one entry: stacked, as one call would send them. A JSON line without ``sql`` (or not
+    JSON) is an :class:`~medguard.errors.InvalidArgument` naming the line.
+    """
+    import json
+
+    lines = text.splitlines()
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    entries: list[LogEntry] = []
+    if first.startswith("{"):
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                raise InvalidArgument(f"line {number}: not a JSON object") from None
+            sql = data.get("sql") if isinstance(data, dict) else None
+            if not isinstance(sql, str):
+                raise InvalidArgument(f"line {number}: no 'sql' text field")
+            dialect = data.get("dialect")
+            entries.append(LogEntry(number, sql, dialect if isinstance(dialect, str) else None))
+        return entries
+    by_semicolon = any(ln.rstrip().endswith(";") for ln in lines)
+    start, buffer = 0, list[str]()
+    for number, line in enumerate(lines, 1):
+        if not buffer and not line.strip():
+            continue
+        if not buffer:
+            start = number
+        buffer.append(line)
+        if not by_semicolon or line.rstrip().endswith(";"):
+            entries.append(LogEntry(start, "\n".join(buffer).strip()))
+            buffer = []
+    if buffer and "\n".join(buffer).strip():
+        entries.append(LogEntry(start, "\n".join(buffer).strip()))
+    return entries
+
+
+@dataclass(frozen=True)
+class LogFinding:
+    """A finding of one log entry: the entry's line and the finding."""
+
+    line: int
+    finding: Finding
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (the finding's fields and ``line``)."""
+        return {"line": self.line, **self.finding.to_dict()}
+
+
+def audit_log(
+    entries: Iterable[LogEntry], dialect: str = "mysql", policy: object = None
+) -> list[LogFinding]:
+    """:func:`check` over every entry of a log (an entry's own dialect wins)."""
+    levels = _Levels(policy)
+    default = _dialect_name(dialect)
+    out: list[LogFinding] = []
+    for entry in entries:
+        name = _dialect_name(entry.dialect) if entry.dialect else default
+        out += [LogFinding(entry.line, f) for f in _check(entry.sql, name, levels)]
+    return out
+
+
+def to_sarif(findings: Sequence[LogFinding], uri: str, fail_on: str) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of ``findings`` in the file at ``uri``; errors at/over ``fail_on``."""
+    from medguard import __version__
+
+    ids = sorted(RULES)
+    rules = [
+        {"id": r, "name": r.replace(".", "").replace("-", ""),
+         "shortDescription": {"text": RULES[r].title},
+         "properties": {"likelihood": RULES[r].likelihood, "severity": RULES[r].severity,
+                        "risk": RULES[r].risk, "band": RULES[r].band,
+                        "tags": ["security", "sql"]}}
+        for r in ids
+    ]  # fmt: skip
+    results = [
+        {"ruleId": f.finding.rule, "ruleIndex": ids.index(f.finding.rule),
+         "level": "error" if severity_at_least(f.finding, fail_on) else "warning",
+         "message": {"text": f"{f.finding.message} (R={f.finding.risk}, {f.finding.severity})"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri},
+                                             "region": {"startLine": f.line}}}],
+         "partialFingerprints": {"statement/v1": f.finding.fingerprint},
+         "properties": {"statement": f.finding.statement, "tables": list(f.finding.tables)}}
+        for f in findings
+    ]  # fmt: skip
+    driver = {"name": "medguard sql-audit", "version": __version__,
+              "semanticVersion": __version__, "rules": rules}  # fmt: skip
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }

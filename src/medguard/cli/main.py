@@ -26,7 +26,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "scan", "keys", "erase", "audit")
+COMMANDS: tuple[str, ...] = ("demo", "scan", "keys", "erase", "audit", "sql_audit", "assess")
 
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.
