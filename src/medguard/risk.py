@@ -134,8 +134,8 @@ class RiskRegister:
         return [i.name for i in self.items]
 
     def get(self, name: str) -> RiskItem | None:
-        """The item named ``name`` (or starting with ``name:``), or None."""
-        return next((i for i in self.items if i.name == name or i.name.startswith(name + ":")),
+        """The first (highest) item whose name starts with ``name``, or None."""
+        return next((i for i in self.items if i.name.startswith(name)),
                     None)  # fmt: skip
 
     def counts(self) -> dict[str, int]:
@@ -330,7 +330,8 @@ def _sharing_op(policy: Any, name: str) -> Any:
 def _keyring_items(keyring: Any, now: dt.datetime, period: int) -> list[RiskItem]:
     items = []
     try:
-        primary = keyring.primary()
+        primary = keyring.primary
+        primary = primary() if callable(primary) else primary
     except Exception:
         primary = None
     if primary is None:
