@@ -25,8 +25,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
-#: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "scan", "keys", "erase", "audit", "sql_audit", "assess")
+#: Subcommands, in the order ``--help`` lists them (module ``medguard.cli.<name>``, - as _).
+COMMANDS: tuple[str, ...] = ("demo", "scan", "keys", "erase", "audit", "sql-audit", "assess")
 
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"medguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
     for name in COMMANDS:
-        module = importlib.import_module(f"medguard.cli.{name}")
+        module = importlib.import_module(f"medguard.cli.{name.replace('-', '_')}")
         module.register(sub)
     return parser
 
