@@ -164,6 +164,9 @@ class Hierarchy:
     kind: str
     level_names: tuple[str, ...]
     functions: tuple[LevelFunction, ...] = field(repr=False, compare=False)
+    chained: bool = False
+    """When True, each function after the first reads the labels of the level below (district
+    codes → city codes), not the raw values: cheaper, and nested by construction."""
 
     def __post_init__(self) -> None:
         if len(self.level_names) != len(self.functions) + 2:
@@ -261,14 +264,14 @@ class Hierarchy:
         """A GB/T 2260 code, a resident ID, an address or a region name → district code →
         city code → province code → ``*``; unknown places are suppressed."""
         return cls("region", ("as is", "district", "city", "province", SUPPRESSED),
-                   tuple(_region_level(d) for d in (6, 4, 2)))  # fmt: skip
+                   tuple(_region_level(d) for d in (6, 4, 2)), chained=True)  # fmt: skip
 
     @classmethod
     def icd10(cls) -> Hierarchy:
         """ICD-10 codes: code → category (``E11``) → WHO chapter (``IV``) → ``*``."""
         return cls("icd10", ("code", "category", "chapter", SUPPRESSED),
                    tuple(_generalizer_level(GeneralizeICD10(to=to))
-                         for to in ("category", "chapter")))  # fmt: skip
+                         for to in ("category", "chapter")), chained=True)  # fmt: skip
 
     @classmethod
     def sex(cls) -> Hierarchy:
@@ -328,7 +331,10 @@ class Hierarchy:
         labels: list[npt.NDArray[np.object_]] = [distinct]
         cards = [n0]
         for index, function in enumerate(self.functions, start=1):
-            out = self._apply(function, distinct, nulls, index)
+            chain = self.chained and index >= 2
+            source = labels[-1] if chain else distinct
+            source_nulls = null_mask(source) if chain and source.size else nulls
+            out = self._apply(function, source, source_nulls, index)
             codes, uniques = pd.factorize(out, use_na_sentinel=True)
             codes = codes.astype(np.int64)
             width = len(uniques)
@@ -337,6 +343,8 @@ class Hierarchy:
             if (codes < 0).any():
                 codes[codes < 0] = width
                 width += 1
+            if chain:
+                codes = codes[maps[-1]]
             self._check_nested(maps[-1], cards[-1], codes, width, index)
             maps.append(codes)
             labels.append(label[:width])
