@@ -33,6 +33,7 @@ __all__ = [
     "Hit",
     "Known",
     "date_hits",
+    "digit_runs",
     "grouped_hits",
     "known_hits",
     "parse_date",
@@ -247,15 +248,28 @@ class Known:
         return bool(self.names or self.digits or self.tails or self.births or self.texts
                     or self.upper_texts)  # fmt: skip
 
-    def add(self, kind: str, value: str) -> None:
-        """Add one known value of ``kind`` (``name``, ``resident_id``, ``phone``, ...)."""
+    def add(self, kind: str, value: str, cache: dict[tuple[str, str], Known] | None = None) -> None:
+        """Add one known value of ``kind`` (``name``, ``resident_id``, ``phone``, ...).
+
+        ``cache`` (one per call, never kept) saves the work for values that repeat (the same
+        patient's notes): the forms of a value are computed once.
+        """
         value = value.strip()
         if not value:
             return
-        getattr(self, f"_add_{kind}")(value)
+        forms = cache.get((kind, value)) if cache is not None else None
+        if forms is None:
+            forms = Known()
+            getattr(forms, f"_add_{kind}")(value)
+            if cache is not None:
+                cache[(kind, value)] = forms
+        for name in _FIELDS:
+            found = getattr(forms, name)
+            if found:
+                getattr(self, name).extend(found)
 
     def _add_name(self, value: str) -> None:
-        full = names.normalize(value)
+        full = value if value.isalnum() and not value.isascii() else names.normalize(value)
         if len(full) < 2:
             return
         surname, given = names.split_name(full)
@@ -264,10 +278,13 @@ class Known:
             self.texts.append((value, "PERSON", "", full))
 
     def _add_resident_id(self, value: str) -> None:
-        try:
-            number = resident_id.parse(value).number
-        except InvalidIdentifier:
-            number = _digits(value)
+        if len(value) == 18 and value.isascii() and value[:17].isdigit():
+            number = value.upper()  # the common case, without a full parse
+        else:
+            try:
+                number = resident_id.parse(value).number
+            except InvalidIdentifier:
+                number = _digits(value)
         if len(number) < 6:
             self.texts.append((value, "CN_RESIDENT_ID", "", value))
             return
@@ -283,12 +300,15 @@ class Known:
                 self.births.append(date)
 
     def _add_phone(self, value: str) -> None:
-        try:
-            parsed = phone.parse(value)
-            number = parsed.number
-        except InvalidIdentifier:
-            number = _digits(value)
-            parsed = None
+        parsed: phone.Phone | None = None
+        if len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1":
+            number = value  # a compact mobile, without a full parse
+        else:
+            try:
+                parsed = phone.parse(value)
+                number = parsed.number
+            except InvalidIdentifier:
+                number = _digits(value)
         if len(number) < 5:
             self.texts.append((value, "PHONE_NUMBER", "", value))
             return
@@ -334,6 +354,8 @@ class Known:
                 self.texts.append((form, "LOCATION", "" if form == full else "part", value))
 
 
+_FIELDS = ("names", "digits", "tails", "births", "texts", "upper_texts")
+
 #: The kinds of known values, and the entity types that name the same kinds.
 KNOWN_KINDS = {
     "name": "name", "PERSON": "name",
@@ -356,7 +378,7 @@ def _find_all(text: str, form: str) -> Iterable[int]:
         start = text.find(form, start + 1)
 
 
-def known_hits(text: str, known: Known) -> list[Hit]:
+def known_hits(text: str, known: Known, runs: list[Run] | None = None) -> list[Hit]:
     """Every occurrence of the row's known values and their partial forms in ``text``."""
     hits: list[Hit] = []
     for full, surname, given in known.names:
@@ -388,7 +410,7 @@ def known_hits(text: str, known: Known) -> list[Hit]:
             for start in _find_all(upper, form):
                 hits.append(Hit(start, start + len(form), entity, "known", "", value))
     if known.digits or known.tails:
-        hits.extend(_digit_hits(text, known))
+        hits.extend(_digit_hits(text, known, digit_runs(text) if runs is None else runs))
     if known.births:
         hits.extend(_birth_hits(text, known.births))
         for year, month, day in known.births:
@@ -402,26 +424,36 @@ def known_hits(text: str, known: Known) -> list[Hit]:
     return hits
 
 
-def grouped_hits(text: str) -> list[Hit]:
+Run = tuple[int, str, str]
+
+
+def digit_runs(text: str) -> list[Run]:
+    """(start, run, digits) of each run of four or more digits with the separators
+    identifiers are written with; one pass serves :func:`grouped_hits` and the known values."""
+    runs = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        if len(run) >= 4:
+            runs.append((m.start(), run, _digits(run) if not run.isdigit() else run))
+    return runs
+
+
+def grouped_hits(text: str, runs: list[Run] | None = None) -> list[Hit]:
     """Resident IDs and mobiles written in groups (110105 1985 0314 1234, 138-1234-5678,
     +86 138 1234 5678) that validate: their check character or their mobile segment says what
     they are, whatever grouping the writer chose."""
     hits = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if len(run) < 12:
-            continue
-        digits = _digits(run)
-        if digits == run:
+    for start, run, digits in digit_runs(text) if runs is None else runs:
+        if len(run) < 12 or digits == run:
             continue  # ungrouped numbers are the scanner's
         if len(digits) in (15, 18) and resident_id.is_valid(digits):
-            hits.append(Hit(m.start(), m.end(), "CN_RESIDENT_ID", "grouped"))
+            hits.append(Hit(start, start + len(run), "CN_RESIDENT_ID", "grouped"))
         elif (
             len(digits) in (11, 13)
             and phone.is_mobile(digits[-11:])
             and (len(digits) == 11 or digits.startswith("86"))
         ):
-            hits.append(Hit(m.start(), m.end(), "PHONE_NUMBER", "grouped"))
+            hits.append(Hit(start, start + len(run), "PHONE_NUMBER", "grouped"))
     return hits
 
 
@@ -437,14 +469,10 @@ def _birth_hits(text: str, births: list[tuple[int, int, int]]) -> list[Hit]:
     return hits
 
 
-def _digit_hits(text: str, known: Known) -> list[Hit]:
+def _digit_hits(text: str, known: Known, runs: list[Run]) -> list[Hit]:
     """Known digit identifiers however they are grouped (6-8-4, 3-4-4, +86, (010))."""
     hits = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if len(run) < 4:
-            continue
-        digits = _digits(run)
+    for run_start, run, digits in runs:
         positions: list[int] | None = None
         for number, entity, part, value in known.digits:
             if len(number) > len(digits):
@@ -455,16 +483,18 @@ def _digit_hits(text: str, known: Known) -> list[Hit]:
             while start >= 0:
                 if positions is None:
                     positions = [i for i, c in enumerate(run) if c not in _RUN_SEPARATORS]
-                first = m.start() + positions[start]
-                last = m.start() + positions[start + len(number) - 1] + 1
+                first = run_start + positions[start]
+                last = run_start + positions[start + len(number) - 1] + 1
                 hits.append(Hit(first, last, entity, "known", part, value))
                 start = digits.find(number, start + 1)
         if len(digits) == 4:
             for tail, entity, value in known.tails:
                 if digits == tail and _LAST_DIGITS_CONTEXT.search(
-                    text, max(0, m.start() - 8), m.start()
+                    text, max(0, run_start - 8), run_start
                 ):
-                    hits.append(Hit(m.start(), m.end(), entity, "known", "last4", value))
+                    hits.append(
+                        Hit(run_start, run_start + len(run), entity, "known", "last4", value)
+                    )
     return hits
 
 

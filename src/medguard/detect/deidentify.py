@@ -51,6 +51,7 @@ from medguard.detect._deid_find import (
     Hit,
     Known,
     date_hits,
+    digit_runs,
     grouped_hits,
     known_hits,
     parse_date,
@@ -384,6 +385,8 @@ def _column(values: Any) -> ColumnData:
 
 def _known_value(value: Any, kind: str, row: int) -> list[str]:
     """The text forms of one known cell (nulls none; numbers their digits; lists each)."""
+    if type(value) is str:
+        return [value] if value.isascii() or encodable(value) else []
     if _null_item(value):
         return []
     if isinstance(value, str):
@@ -414,12 +417,13 @@ def _known_rows(known: Any, n: int, scalar: bool) -> list[Known | None]:
     if known is None:
         return [None] * n
     rows: list[Known | None] = [None] * n
+    cache: dict[tuple[str, str], Known] = {}  # this call's values only, dropped after it
 
     def add(i: int, kind: str, value: Any) -> None:
         for text in _known_value(value, kind, i):
             if rows[i] is None:
                 rows[i] = Known()
-            rows[i].add(kind, text)  # type: ignore[union-attr]
+            rows[i].add(kind, text, cache)  # type: ignore[union-attr]
 
     if hasattr(known, "items") and not isinstance(known, list | tuple):
         for key, column in known.items():
@@ -595,7 +599,8 @@ class _Run:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
         findings = scan_text(text, min_score=min_score)
         folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-        grouped = grouped_hits(folded)
+        runs = digit_runs(folded)
+        grouped = grouped_hits(folded, runs)
         more = bool(known) or config.dates != "keep" or high or bool(grouped)
         hits = [
             Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
@@ -608,7 +613,7 @@ class _Run:
             return hits  # the scanner's findings are sorted and never overlap
         hits.extend(grouped)
         if known:
-            hits.extend(known_hits(folded, known))
+            hits.extend(known_hits(folded, known, runs))
         if config.dates != "keep":
             hits.extend(date_hits(folded, birth=known.births if known else ()))
         if high:
