@@ -30,3 +30,14 @@ def test_extras_table_matches_pyproject() -> None:
             continue
         named = {re.sub(r"\[.*\]|\s*<.*", "", p).strip().lower() for p in rows[extra].split(",")}
         assert named == {_name(r) for r in requirements}, extra
+
+
+def test_core_dependencies_sentence_matches_pyproject() -> None:
+    """The install section names exactly the core dependencies."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
+    text = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    sentence = re.search(r"depends only on (.*?)\. Extras", text, flags=re.DOTALL)
+    assert sentence is not None
+    assert set(re.findall(r"`([^`]+)`", sentence.group(1))) == {_name(d) for d in deps}
