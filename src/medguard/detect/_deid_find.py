@@ -150,6 +150,23 @@ def parse_date(text: str) -> DateValue | None:
     return _date_of(m, text)
 
 
+_DIGIT_RUN = re.compile("[0-9]+")
+
+
+def _date_matches(text: str) -> Iterable[re.Match[str]]:
+    """The matches of ``_DATE`` in ``text``, tried only where a run of digits starts (every
+    date starts there; twice as fast as letting the engine try every position)."""
+    end = 0
+    for digits in _DIGIT_RUN.finditer(text):
+        start = digits.start()
+        if start < end:
+            continue
+        m = _DATE.match(text, start)
+        if m is not None:
+            yield m
+            end = m.end()
+
+
 def date_hits(
     text: str, *, birth: Iterable[tuple[int, int, int]] = (), only_birth: bool = False
 ) -> list[Hit]:
@@ -159,7 +176,7 @@ def date_hits(
     """
     births = set(birth)
     hits = []
-    for m in _DATE.finditer(text):
+    for m in _date_matches(text):
         value = _date_of(m, text)
         if value is None:
             continue
