@@ -366,3 +366,22 @@ def test_region_hierarchy_reads_addresses():
         ["440300", "440300"],
         ["440000", "440000"],
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.text(alphabet="北京市朝阳区广东省深圳南山县州自治0123456789X", max_size=20),
+        st.integers(),
+        st.floats(),
+        st.none(),
+        st.binary(max_size=8),
+    )
+)
+def test_region_code_never_raises_and_gives_known_codes(value):
+    """Any value gives None or a six-digit GB/T 2260 code that the table knows."""
+    from medguard.cn import regions
+
+    code = region_code(value)
+    assert code is None or (len(code) == 6 and regions.is_known(code))

@@ -305,16 +305,13 @@ def _search(lat: _Lattice) -> tuple[list[tuple[int, ...]], int]:
                 hi = mid - 1
             else:
                 lo = mid + 1
-    minimal = []
-    for i in np.flatnonzero(status == 1):
-        node = grid[i]
-        below = [
-            index(tuple(int(v) for v in node - np.eye(len(node), dtype=np.int64)[c]))
-            for c in range(len(node))
-            if node[c] > lat.low[c]
-        ]
-        if all(status[j] == -1 for j in below):
-            minimal.append(tuple(int(v) for v in node))
+    minimal_mask = status == 1  # and every node one level below (in one column) fails
+    everyone = np.arange(len(grid))
+    for col, stride in enumerate(strides):
+        has_below = grid[:, col] > lat.low[col]
+        below = status[np.where(has_below, everyone - stride, 0)]
+        minimal_mask &= ~has_below | (below == -1)
+    minimal = [tuple(int(v) for v in grid[i]) for i in np.flatnonzero(minimal_mask)]
     return minimal, evaluated
 
 
