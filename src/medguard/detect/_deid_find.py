@@ -197,6 +197,7 @@ HONORIFICS = (
 _LAST_DIGITS_CONTEXT = re.compile("尾号|尾数|后四位|后4位|末四位|末4位|后六位|后6位|末六位|末6位")
 # Digit runs with the separators identifiers are written with (138-1234-5678, (010)3204 3421).
 _RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9])*(?:[ \-]?[Xx])?")
+_LONG_RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9]){10,}(?:[ \-]?[Xx])?")
 _RUN_SEPARATORS = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015()（）.")
 # Parts of a known address that name it on their own: 建国路88号, 闹海营村, 阳光花园小区.
 _ADDRESS_PARTS = re.compile(
@@ -444,11 +445,15 @@ def known_hits(text: str, known: Known, runs: list[Run] | None = None) -> list[H
 Run = tuple[int, str, str]
 
 
-def digit_runs(text: str) -> list[Run]:
+def digit_runs(text: str, *, long_only: bool = False) -> list[Run]:
     """(start, run, digits) of each run of four or more digits with the separators
-    identifiers are written with; one pass serves :func:`grouped_hits` and the known values."""
+    identifiers are written with; one pass serves :func:`grouped_hits` and the known values.
+
+    ``long_only`` keeps only runs of eleven digits or more (all :func:`grouped_hits` needs),
+    which the engine finds without stopping at every short number.
+    """
     runs = []
-    for m in _RUN.finditer(text):
+    for m in (_LONG_RUN if long_only else _RUN).finditer(text):
         run = m.group()
         if len(run) >= 4:
             runs.append((m.start(), run, _digits(run) if not run.isdigit() else run))

@@ -599,7 +599,7 @@ class _Run:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
         findings = scan_text(text, min_score=min_score)
         folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-        runs = digit_runs(folded)
+        runs = digit_runs(folded, long_only=not known)
         grouped = grouped_hits(folded, runs)
         more = bool(known) or config.dates != "keep" or high or bool(grouped)
         hits = [
