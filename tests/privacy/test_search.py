@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medguard.cn.region_lookup import region_code, region_codes
-from medguard.errors import InvalidArgument, MedguardError, PrivacyError
+from medguard.errors import InvalidArgument, MedguardError, PrivacyError, UnsupportedColumn
 from medguard.privacy import (
     GeneralizationResult,
     Hierarchy,
@@ -273,6 +273,8 @@ def test_arguments_are_checked():
         search_generalization(df.assign(pid=None), H, k=2, subject="pid")
     with pytest.raises(NoSolution):
         search_generalization(df.iloc[:0], H, k=2)
+    with pytest.raises(UnsupportedColumn, match="unhashable"):
+        search_generalization(pd.DataFrame({"a": [[1], [2]]}), {"a": "sex"}, k=1)
 
 
 def test_result_repr_and_html_show_levels_not_values():

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from medguard._column import null_mask
 from medguard.cn.region_lookup import region_codes
-from medguard.errors import InvalidArgument
+from medguard.errors import InvalidArgument, UnsupportedColumn
 from medguard.privacy.generalize import SUPPRESSED, AgeBand, GeneralizeDate, GeneralizeICD10
 from medguard.privacy.risk import _codes
 
@@ -315,12 +315,16 @@ class Hierarchy:
     def encode(self, column: Any, name: str = "column") -> EncodedColumn:
         """Codes of ``column`` at every level, each level computed once on distinct values.
 
-        Raises :class:`InvalidArgument` when a custom level fails or the levels do not nest.
+        Raises :class:`InvalidArgument` when a custom level fails or the levels do not nest,
+        :class:`UnsupportedColumn` when cells are unhashable (lists, dicts).
         """
         import pandas as pd
 
         series = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
-        base, n0 = _codes(series)
+        try:
+            base, n0 = _codes(series)
+        except TypeError as exc:  # unhashable cells (lists, dicts): no value to group by
+            raise UnsupportedColumn(f"column {name!r} holds unhashable values") from exc
         rows = np.arange(base.size, dtype=np.int64)
         first = np.zeros(n0, dtype=np.int64)
         first[base[::-1]] = rows[::-1]  # the first row of each level-0 code

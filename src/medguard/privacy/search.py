@@ -85,7 +85,7 @@ class GeneralizationResult:
 
     levels: dict[str, int]
     level_names: dict[str, str]
-    data: Any = field(repr=False)
+    data: Any = field(repr=False, compare=False)
     k: int
     k_required: int
     rows: int
