@@ -66,6 +66,7 @@ EXAMPLES: list[tuple[dict[str, Any], list[Any]]] = [
     ({"op": "generalize", "kind": "icd10", "to": "chapter"}, ["E11.9", "I10"]),
     ({"op": "generalize", "kind": "number", "width": 10, "top": 90}, [73.5, 95]),
     ({"op": "date_shift", "max_days": 30}, ["2025-01-03", "2025-02-01"]),
+    ({"op": "pseudonymize", "kind": "phone", "key_id": "test1"}, ["13800138000", "13912345678"]),
     ({"op": "deidentify"}, ["患者张三，电话13800138000。", "复诊，无特殊。"]),
     ({"op": "deidentify", "mode": "surrogate", "dates": "shift"}, ["张三于2025-01-03就诊", "无"]),
 ]
@@ -77,7 +78,9 @@ ODD_TYPE = pa.list_(pa.int64())
 
 @pytest.fixture(scope="module")
 def ring() -> Keyring:
-    return Keyring.generate()
+    ring = Keyring.generate()
+    ring.add_key(key_id="test1")  # a second (active) key that ops can pin with key_id
+    return ring
 
 
 def _ctx(ring: Keyring, op: Operation, values: Any, **extra: Any) -> OpContext:

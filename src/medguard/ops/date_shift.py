@@ -34,6 +34,7 @@ class DateShiftOp(BaseOp):
     context: str = ""
     strict: bool = False
     char: str = "*"
+    key_id: str | None = None
 
     name: ClassVar[str] = "date_shift"
     leaks: ClassVar[tuple[str, ...]] = ("intervals", "coarse_value")
@@ -49,6 +50,7 @@ class DateShiftOp(BaseOp):
         ),
         "strict": Param("boolean", "raise on a value that is not a date", default=False),
         "char": Param("string", "mask character for values that cannot be shifted", default="*"),
+        "key_id": Param("string", "pin this keyring key (shredding it stops the shifts)"),
     }
 
     def __post_init__(self) -> None:
@@ -56,14 +58,20 @@ class DateShiftOp(BaseOp):
             self._primitive(None, self.context)
         except InvalidArgument as exc:
             text = str(exc)
-            key = next((k for k in ("max_days", "context", "char", "strict") if k in text), "op")
+            names = ("max_days", "context", "char", "strict", "key_id")
+            key = next((k for k in names if k in text), "op")
             raise OpConfigError(self.name, key, text) from None
         if not isinstance(self.strict, bool):
             raise OpConfigError(self.name, "strict", "must be true or false")
 
     def _primitive(self, keyring: Any, context: str) -> DateShift:
         return DateShift(
-            keyring, context=context, max_days=self.max_days, strict=self.strict, char=self.char
+            keyring,
+            context=context,
+            max_days=self.max_days,
+            strict=self.strict,
+            char=self.char,
+            key_id=self.key_id,
         )
 
     def apply(self, column: Column, ctx: OpContext) -> tuple[Column, OpReport]:
@@ -91,9 +99,11 @@ class DateShiftOp(BaseOp):
             config["strict"] = True
         if self.char != "*":
             config["char"] = self.char
+        if self.key_id is not None:
+            config["key_id"] = self.key_id
         return config
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DateShiftOp:
         """Build from :meth:`to_config` output; problems are :class:`OpConfigError`."""
-        return cls(**cls._options(config, ("max_days", "context", "strict", "char")))
+        return cls(**cls._options(config, ("max_days", "context", "strict", "char", "key_id")))

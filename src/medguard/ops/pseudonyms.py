@@ -100,6 +100,12 @@ class _KeyedSurrogate(BaseOp):
         return cls(kind, tuple(options.items()))
 
     @property
+    def key_id(self) -> str | None:
+        """The pinned keyring key (the ``key_id`` option), or None for the primary."""
+        value = dict(self.options).get("key_id")
+        return None if value is None else str(value)
+
+    @property
     def reversible(self) -> bool:
         """True for reversible pseudonyms (not names, not tokens)."""
         return not self.one_way and self.kind != "name"
