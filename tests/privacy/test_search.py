@@ -116,8 +116,8 @@ def test_k_in_subjects_matches_an_independent_groupby():
     by_class = result.data.groupby(qi, dropna=False)["pid"].nunique()
     assert int(by_class.min()) == result.k >= 4
     assert len(result.data) == len(df) - result.suppressed_rows
-    lost = set(df["pid"]) - set(result.data["pid"])
-    assert result.suppressed_subjects >= len(lost)
+    gone = df.loc[~df.index.isin(result.data.index), "pid"]
+    assert result.suppressed_subjects == gone.nunique()
 
 
 def test_visits_of_one_patient_count_once():
@@ -387,3 +387,23 @@ def test_region_code_never_raises_and_gives_known_codes(value):
 
     code = region_code(value)
     assert code is None or (len(code) == 6 and regions.is_known(code))
+
+
+def test_entropy_loss_matches_its_definition():
+    """Non-uniform entropy: -log2(count of original / count of generalized) over kept cells,
+    suppressed rows counted as '*', divided by the all-'*' table's."""
+    df = _visits(n=150, seed=11)
+    result = search_generalization(df, H, k=3, subject="pid", loss="entropy", max_suppressed=0.1)
+    kept = df.index.isin(result.data.index)
+    total = top = 0.0
+    for name, hierarchy in H.items():
+        enc = hierarchy.encode(df[name], name)
+        level = result.levels[name]
+        original = pd.Series(enc.codes[0]).map(pd.Series(enc.codes[0]).value_counts())
+        general = pd.Series(enc.codes[level]).map(pd.Series(enc.codes[level]).value_counts())
+        cells = np.log2(general.to_numpy() / original.to_numpy())
+        stars = np.log2(len(df) / original.to_numpy())
+        total += float(np.where(kept, cells, stars).sum())
+        top += float(stars.sum())
+    assert result.loss == pytest.approx(total / top)
+    assert result.suppressed_rows > 0
