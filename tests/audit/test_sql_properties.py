@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("sqlglot")
 
-from medguard.audit.sql import DIALECTS, check, fingerprint, read_log  # noqa: E402
+from medguard.audit.sql import DIALECTS, check, fingerprint, read_log
 
 SQLISH = st.lists(
     st.sampled_from(
@@ -40,7 +40,7 @@ SQLISH = st.lists(
             "TABLE",
             "x",
         ]
-    ),  # fmt: skip
+    ),
     max_size=20,
 ).map(" ".join)
 
