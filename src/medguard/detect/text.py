@@ -389,6 +389,7 @@ def _looks_like_name(surname: str, given: str) -> bool:
     return all(ch in names.GIVEN_NAME_CHARACTERS for ch in given)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word.
 
@@ -405,6 +406,7 @@ def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     return _looks_like_name(*parts) and not word
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _name_as_word(text: str) -> bool:
     """A name that is also an ordinary word (王国, 高洁, 白天, 苏宁, 成军), accepted where the
     context leaves no doubt: given characters of names and no clinical word (黄疸, 方案)."""
@@ -645,11 +647,8 @@ def _speaker(text: str, start: int, end: int) -> bool:
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    role_only = m.lastgroup == "name_ctx_role"
-    context_end = m.end()
-    word = text[m.start() : context_end].rstrip(":： \t\n\r)）")
-    word_end = m.start() + len(word)
-    start = -1 if role_only else m.start("name")
+    word = m.group().rstrip(":： \t\n\r)）")
+    start = -1 if m.lastgroup == "name_ctx_role" else m.start("name")
     if start >= 0 and word not in _TITLES_AFTER:
         candidate = m.group("name")
         if candidate[0].isascii():
@@ -661,12 +660,14 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
                 return Finding(start, start + len(candidate), "PERSON", 0.7, "name_mixed")
         else:
             weak = word in _WEAK_CONTEXT or (
-                word in _SPEAKERS and _speaker(text, m.start(), word_end)
+                word in _SPEAKERS and _speaker(text, m.start(), m.start() + len(word))
             )
-            after = start + len(candidate)
-            certain = text[after : after + 1] in _CLEAR_END or after == len(text)
-            if weak:
-                certain = certain and _SEX_AFTER.match(text, after) is not None
+            certain = False
+            if len(candidate) <= 3:  # the Han run ends here: is it a whole field or a name?
+                after = start + len(candidate)
+                certain = text[after : after + 1] in _CLEAR_END or after == len(text)
+                if weak and certain:
+                    certain = _SEX_AFTER.match(text, after) is not None
             name = _name_after(candidate, followed=weak, certain=certain)
             if name is not None:
                 return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
@@ -760,9 +761,11 @@ def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     value = m.group("mrn")
-    label = text[m.start() : m.start("mrn")]
-    digits = sum(ch.isdigit() for ch in value)
-    if digits < (1 if label.startswith("床") else 3):
+    if not value.isdigit():  # letters and dashes: at least three digits (床号 labels beds: one)
+        digits = sum(ch.isdigit() for ch in value)
+        if digits < (1 if text[m.start()] == "床" else 3):
+            return None
+    elif len(value) < 3 and text[m.start()] != "床":
         return None
     return Finding(m.start("mrn"), m.end("mrn"), "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
 
@@ -935,17 +938,19 @@ def scan_text(
             _add(kept, _name_before_address(folded, f.start - 1), min_score, wanted)
         if f.score < min_score or (wanted is not None and f.entity_type not in wanted):
             continue
-        if _add(kept, f, min_score, wanted) and f.recognizer == "name_ctx":
-            kept.extend(_listed_names(folded, f.end))
+        # Matches never overlap; only names found before ``，男`` or an address reach back.
+        while kept and kept[-1].end > f.start and kept[-1].score < f.score:
+            kept.pop()
+        if not kept or kept[-1].end <= f.start:
+            kept.append(f)
+            if f.recognizer == "name_ctx" and folded[f.end : f.end + 1] == "、":
+                kept.extend(_listed_names(folded, f.end))
     return kept
 
 
 def _add(kept: list[Finding], f: Finding | None, min_score: float,
          wanted: frozenset[str] | None) -> bool:  # fmt: skip
-    """Append ``f`` unless it overlaps a stronger finding; a weaker overlapped one is dropped.
-
-    Matches never overlap; only names found before ``，男`` or an address reach back.
-    """
+    """Append ``f`` unless it overlaps a stronger finding; a weaker overlapped one is dropped."""
     if f is None or f.score < min_score or (wanted is not None and f.entity_type not in wanted):
         return False
     while kept and kept[-1].end > f.start and kept[-1].score < f.score:
