@@ -402,3 +402,16 @@ def test_bad_dialect_and_input() -> None:
         check(b"SELECT 1", "mysql")  # type: ignore[arg-type]
     assert check("SELECT 1", "sqlserver") == []
     assert check("SELECT 1", "postgresql") == []
+
+
+def test_department_key_is_not_a_patient() -> None:
+    """An equality on dept_id pins a department, not a patient: the bulk read is flagged."""
+    rules = {f.rule for f in check("SELECT name, phone FROM patients WHERE dept_id = 3")}
+    assert "MG.PII.001" in rules
+    assert check("SELECT name, phone FROM patients WHERE id = 3") == []
+
+
+def test_comment_before_where_is_not_a_cut() -> None:
+    """A comment before WHERE, even one that reads like a condition, cuts nothing after WHERE."""
+    text = "SELECT dept FROM visits /* and x = 1 */ WHERE visit_id = 1"
+    assert "MG.INJ.003" not in {f.rule for f in check(text)}

@@ -210,7 +210,12 @@ def _dialect_name(dialect: str) -> str:
 _TABLE_HINTS = ("patient", "person", "member", "customer", "user", "visit", "admission", "emr",
                 "record", "contact", "患者", "病人", "病历", "就诊", "住院", "门诊")  # fmt: skip
 # Column names of keys that pin one patient: an equality on one is a single-patient lookup.
-_KEY = re.compile(r"(^|_)(id|no|num|number|mrn|key|uuid|code)$|^id|号$|编号$", re.IGNORECASE)
+# (dept_id = 3 pins a department, not a patient: a key names a person, a visit or a record.)
+_KEY = re.compile(
+    r"^(id|uuid|pk)$|patient|person|subject|member|visit|admission|encounter|record|mrn|"
+    r"case_no|病人|患者|就诊|住院|门诊|病历|病案",
+    re.IGNORECASE,
+)
 _SMALL_LIMIT = 10
 
 
@@ -483,7 +488,7 @@ def _token_rules(st: _Statement, hits: list[Finding]) -> None:
     # A comment after WHERE that reads like a condition cuts the statement short.
     where_at = next((i for i, k in enumerate(kinds) if k == TokenType.WHERE), None)
     if where_at is not None:
-        for token in st.tokens[max(0, where_at - 1) :]:
+        for token in st.tokens[where_at:]:  # a comment attaches to the token before it
             if any(_CONDITION.search(c) for c in token.comments):
                 hits.append(_finding("MG.INJ.003", "a comment after WHERE holds a condition: "
                                      "the rest of the statement is cut off"))  # fmt: skip
