@@ -200,6 +200,10 @@ def test_sql_findings_raised_and_cleared(tmp_path: Path) -> None:
     assert item is not None
     assert item.severity == 4
     assert assess(sql_findings=[], now=NOW).get("risky SQL") is None
+    from medguard.audit.sql import audit_log, read_log
+
+    logged = audit_log(read_log("DELETE FROM visits\nTRUNCATE TABLE visits\n"))
+    assert assess(sql_findings=logged, now=NOW).get("risky SQL").severity == 4  # type: ignore[union-attr]
     trail = _trail(tmp_path)
     trail.append("sql.refused", fingerprint="abc", rules=["CLA.014"])
     assert assess(trail=trail, now=NOW).get("risky SQL") is not None

@@ -441,6 +441,7 @@ def _sql_items(
     source = "sql guard findings"
     if findings is not None:
         for f in findings:
+            f = getattr(f, "finding", f)  # a LogFinding of audit_log holds the Finding
             impact = getattr(f, "impact", None)
             if impact is None and isinstance(f, Mapping):
                 impact = f.get("impact")
