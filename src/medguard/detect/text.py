@@ -825,6 +825,9 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     if label.startswith(_MILITARY):
         entity = "CN_MILITARY_ID" if sum(c.isdigit() for c in value) >= 5 else None
     elif label.startswith(_SOCIAL):
+        card = _bank_card(compact)  # a social-security card with a bank function: its card
+        if card is not None:
+            return Finding(start, end, card[0], 0.8, "document_card")
         entity = "CN_SOCIAL_SECURITY_CARD" if sum(c.isdigit() for c in value) >= 6 else None
     elif label.startswith(_DRIVING):
         entity = "CN_DRIVING_LICENSE" if compact.isdigit() and len(compact) >= 10 else None
