@@ -149,3 +149,13 @@ def test_postgres_refuses_before_execution(audit_pg_url: str, trail: AuditTrail)
         assert len(list(trail.records(action="sql.sensitive_read"))) == 1
     finally:
         raw.close()
+
+
+def test_cursor_from_connection_execute_is_guarded() -> None:
+    """The cursor connection.execute returns cannot run a refused statement either."""
+    raw = _sqlite()
+    cur = guarded(raw).execute("SELECT dept FROM patients WHERE patient_id = 1")
+    assert cur.fetchall() == [("ER",)]
+    with pytest.raises(SQLRefused):
+        cur.execute("DELETE FROM patients")
+    assert _rows(raw) == 2

@@ -816,19 +816,25 @@ class GuardedConnection:
         return _GuardedCursor(self, self._connection.cursor(*args, **kwargs))
 
     def execute(self, statement: str, *args: Any, **kwargs: Any) -> Any:
-        """``connection.execute`` (sqlite3, psycopg) after the check."""
+        """``connection.execute`` (sqlite3, psycopg) after the check; its cursor is guarded."""
         self.check(statement)
-        return self._connection.execute(statement, *args, **kwargs)
+        return self._wrap(self._connection.execute(statement, *args, **kwargs))
 
     def executemany(self, statement: str, *args: Any, **kwargs: Any) -> Any:
-        """``connection.executemany`` after the check."""
+        """``connection.executemany`` after the check; its cursor is guarded."""
         self.check(statement)
-        return self._connection.executemany(statement, *args, **kwargs)
+        return self._wrap(self._connection.executemany(statement, *args, **kwargs))
 
     def executescript(self, script: str) -> Any:
         """sqlite3's ``executescript`` after the check (stacked statements are refused)."""
         self.check(script)
-        return self._connection.executescript(script)
+        return self._wrap(self._connection.executescript(script))
+
+    def _wrap(self, result: Any) -> Any:
+        """The cursor a connection-level call returns, guarded too (it can execute again)."""
+        if hasattr(result, "execute") and result is not self._connection:
+            return _GuardedCursor(self, result)
+        return result
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
