@@ -180,7 +180,7 @@ def test_a_fingerprint_tells_nothing_the_masked_sample_does_not(middle, other):
 
 def test_text_is_read_in_chunks_with_correct_line_numbers(tmp_path, monkeypatch):
     """Line numbers stay right across chunk boundaries."""
-    import medguard.detect.readers as readers
+    import medguard.io.text as readers
 
     monkeypatch.setattr(readers, "_TEXT_CHUNK_CHARS", 64)
     path = tmp_path / "long.txt"
@@ -250,7 +250,7 @@ def test_encoding_detection_round_trips(tmp_path_factory, text, encoding):
 
 def test_a_huge_single_line_is_cut_with_correct_columns(tmp_path, monkeypatch):
     """A line longer than a chunk is read in pieces; columns still point at the value."""
-    import medguard.detect.readers as readers
+    import medguard.io.text as readers
 
     monkeypatch.setattr(readers, "_TEXT_CHUNK_CHARS", 100)
     line = "，".join(["检验结果正常"] * 60) + "，联系电话13800138000，" + "，".join(["复查"] * 50)

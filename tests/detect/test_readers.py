@@ -131,7 +131,7 @@ def test_a_character_cut_off_at_the_end_reads_as_a_replacement(
     tmp_path_factory, text, encoding, block, data
 ):
     """A file cut inside its last character reads with U+FFFD there and everything else intact."""
-    import medguard.detect.readers as readers
+    import medguard.io.text as readers
 
     raw = text.encode(encoding)
     cut = data.draw(st.integers(1, len(raw)))
@@ -222,7 +222,7 @@ def test_detection_reads_a_big_ascii_file_at_most_once(tmp_path, monkeypatch):
 )  # fmt: skip
 def test_a_readers_error_reason_never_quotes_a_value(value, message):
     """A library's message shortened for a report drops quoted cells and value-like text."""
-    from medguard.detect.readers import _reason
+    from medguard.io._common import _reason
 
     assert value not in _reason(ValueError(message.format(v=value)))
 

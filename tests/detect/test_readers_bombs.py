@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import medguard.detect.readers as readers
+import medguard.io.limits as readers
 from medguard.detect import scan_file
 from medguard.detect.readers import read_table
 from medguard.errors import UnreadableInput

@@ -1,0 +1,4 @@
+"""Readers and writers of tables and text, in bounded memory.
+
+TODO
+"""
