@@ -102,6 +102,35 @@ def test_names_as_people_really_write_them(text, expected):
     assert persons(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("姓名：赵建国\t性别：男\t年龄：58岁", "赵建国"),
+        ("家属（儿子）王磊电话13512345678", "王磊"),
+        ("主刀医师：陈志刚，术后返回病房", "陈志刚"),
+        ("麻醉医师：欧阳娜娜", "欧阳娜娜"),
+        ("患者黄建华于2023年5月3日行手术", "黄建华"),
+        ("今日由吴建军主任医师查房", "吴建军"),
+        ("上级医师何志明查看病人后指示", "何志明"),
+        ("患儿之母李娟代诉：", "李娟"),
+        ("病人：我叫陈静，今年35岁。", "陈静"),
+        ("检查者：林海", "林海"),
+        ("签字人：胡建平", "胡建平"),
+        ("手术者：谢军", "谢军"),
+        ("患者家属王建华表示理解", "王建华"),
+        ("患者配偶李春梅陪护", "李春梅"),
+        ("\n查文斌女士到护士站", "查文斌"),
+        ("\n苏宁副主任医师查房", "苏宁"),
+        ("由商雪医师主刀", "商雪"),
+        ("家属：叫豆豆，大名张子轩。", "张子轩"),
+    ],
+)  # fmt: skip
+def test_more_contexts_from_forms_and_notes(text, name):
+    """Names in table fields, after family, staff and signature labels, before titles at the
+    start of a line (a whole run there is the name), and after 由 (which is no part of it)."""
+    assert persons(text) == [name]
+
+
 def test_a_table_pasted_as_text():
     """A row of a table pasted as text (tab-separated) gives its name."""
     text = "姓名\t性别\t年龄\n李桂芹\t女\t67\n"

@@ -98,6 +98,8 @@ _NAME_CONTEXT = (
     "患儿姓名", "参加讨论人员", "讨论人员", "参加人员", "出席人员", "参会人员", "主持人",
     "主任", "副主任", "教授", "副教授",
     "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
+    "大名", "检查者", "签字人", "签收人", "手术者", "一助", "二助", "审核者", "负责人", "经办人",
+    "就诊人", "被保险人", "投保人",
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
     "先生", "女士", "老师",
 )  # fmt: skip
@@ -108,6 +110,11 @@ _ROLE_WORDS = frozenset((
     "教授", "副教授", "住院医生", "主管医生", "值班医生", "先生", "女士", "老师",
 ))  # fmt: skip
 _TITLES_AFTER = frozenset(("先生", "女士", "老师"))
+# Words that often open a run before a name (由张三医师主刀, 请李四主任会诊): such a run is not
+# the name itself, although 由 and 于 are surnames too.
+_PREPOSITIONS = frozenset("由于和与及请经被让给对向跟同把将从在")
+# Titles after which a whole run starting the line may be a name that is also a word.
+_TITLES = _TITLES_AFTER | {"主任医师", "副主任医师", "主治医师", "护士长", "主任", "教授"}
 # Speaker prefixes of dialogues (患者：..., 医生：...): the turn after them is speech, where a
 # name must be followed as after 患者.
 _SPEAKERS = frozenset(("患者", "病人", "医生", "家属", "护士", "患儿", "医师"))
@@ -165,7 +172,7 @@ _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
 # Hong Kong and Taiwan styles (…道700号12楼B座, …路四段216号5楼). Each named unit ends with
 # its kind; the Han run before it is greedy, so 孟家庄村 is one unit, not 孟家庄 + 村.
 _LOCAL_UNIT = (
-    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村|社区|屯|庄|寨|路|街|巷|道|弄|胡同|段|小区|花园|家园"
+    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段|小区|花园|家园"
     r"|公寓|大厦|新村|新城|苑|城|湾|广场|园|区|里|邨)"
     r"|\d{1,5}(?:号院|号楼|号|栋|幢|楼|单元|室|组|队|弄|座|层|期|区|巷)|[A-Za-z]座)"
 )
@@ -390,7 +397,7 @@ def _looks_like_name(surname: str, given: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
+def _plausible_name(text: str, *, ends_here: bool = False, strict: bool = False) -> bool:
     """A known surname, a one- or two-character given name, and not an ordinary word.
 
     ``ends_here`` says the text after ``text`` is no longer part of it (punctuation, a space, a
@@ -403,6 +410,8 @@ def _plausible_name(text: str, *, ends_here: bool = False) -> bool:
     if _tibetan(text):
         return True
     word = is_word(text) if ends_here else is_common_word(text)
+    if strict and not all(ch in names.GIVEN_NAME_CHARACTERS for ch in parts[1]):
+        return False  # in speech (患者：何时复查) only given characters of names
     return _looks_like_name(*parts) and not word
 
 
@@ -422,7 +431,9 @@ def _name_as_word(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same phrases follow 患者 note after note
-def _name_after(candidate: str, *, followed: bool = False, certain: bool = False) -> str | None:
+def _name_after(
+    candidate: str, *, followed: bool = False, certain: bool = False, speech: bool = False
+) -> str | None:
     """The name at the start of ``candidate`` (up to six Han characters after a context word).
 
     A name followed by what follows names in notes (于, 因, 诉, 既往, 之母, ...) need only not
@@ -431,6 +442,8 @@ def _name_after(candidate: str, *, followed: bool = False, certain: bool = False
     ``followed`` (after 患者, where a drug or a symptom is as likely: 患者雷贝拉唑, 患者张口受限)
     accepts only a name followed by such words or by non-Han text. ``certain`` says the context
     leaves no doubt (姓名：王国␣␣性别, 患者王国，男): the whole run may then be an ordinary word.
+    ``speech`` (a dialogue turn: 患者：何时复查) takes only given characters of names, followed by
+    a word that follows names or by non-Han text.
     """
     if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
         return candidate if names.is_valid(candidate, require_known_surname=False) else None
@@ -438,13 +451,13 @@ def _name_after(candidate: str, *, followed: bool = False, certain: bool = False
         return candidate
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
     head = candidate[: end.start()] if end is not None else candidate
-    for follows in _NAME_FOLLOWS:
+    for follows in _NAME_FOLLOWS[:1] if speech else _NAME_FOLLOWS:
         for length in (4, 3, 2):
             if (
                 len(head) >= length
                 and follows.match(candidate, length)
                 and (
-                    _plausible_name(head[:length], ends_here=True)
+                    _plausible_name(head[:length], ends_here=True, strict=speech)
                     # 其女儿王国代述: after a kinship or form label, a word followed by a word
                     # that follows names is a name too
                     or (
@@ -465,7 +478,7 @@ def _name_after(candidate: str, *, followed: bool = False, certain: bool = False
         return None
     for length in (4, 3, 2):
         if len(head) >= length and _plausible_name(
-            head[:length], ends_here=ends_here and length == len(head)
+            head[:length], ends_here=ends_here and length == len(head), strict=speech
         ):
             if followed and length != len(candidate):
                 return None
@@ -659,25 +672,37 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
             if candidate[0] in names.SURNAMES:
                 return Finding(start, start + len(candidate), "PERSON", 0.7, "name_mixed")
         else:
-            weak = word in _WEAK_CONTEXT or (
-                word in _SPEAKERS and _speaker(text, m.start(), m.start() + len(word))
-            )
+            speech = word in _SPEAKERS and _speaker(text, m.start(), m.start() + len(word))
+            weak = speech or word in _WEAK_CONTEXT
             certain = False
             if len(candidate) <= 3:  # the Han run ends here: is it a whole field or a name?
                 after = start + len(candidate)
                 certain = text[after : after + 1] in _CLEAR_END or after == len(text)
                 if weak and certain:
                     certain = _SEX_AFTER.match(text, after) is not None
-            name = _name_after(candidate, followed=weak, certain=certain)
+            name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
             if name is not None:
                 return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
     if word in _ROLE_WORDS:  # 由张三医师主刀, 李明主任医师查房, 王芳女士
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
-        before = _name_before(run.group()) if run is not None else None
-        if before is None and run is not None and word in _TITLES_AFTER:
-            whole = run.group()  # 苏宁女士: before a title, a whole run may be a word-name
-            starts_here = run.start() > max(0, m.start() - 6) or run.start() == 0
-            before = whole if starts_here and _name_as_word(whole) else None
+        if run is None:
+            return None
+        whole = run.group()
+        # A run that begins after non-Han text (\n查文斌女士) is the name itself, if it can be
+        # one; before a title, even a word-name (苏宁女士, 白天护士长).
+        starts_here = run.start() > max(0, m.start() - 6) or run.start() == 0
+        before: str | None = None
+        if (
+            starts_here
+            and len(whole) <= 4
+            and whole[0] not in _PREPOSITIONS
+            and (
+                _plausible_name(whole, ends_here=True) or (word in _TITLES and _name_as_word(whole))
+            )
+        ):
+            before = whole
+        if before is None:
+            before = _name_before(whole)
         if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
     return None
@@ -856,6 +881,8 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _organization(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    if m.group("organization").startswith(("当地", "本地", "附近", "某", "一所", "一家", "外地")):
+        return None  # 就读于当地小学: no particular school
     return Finding(m.start("organization"), m.end("organization"), "ORGANIZATION", 0.6,
                    "organization")  # fmt: skip
 
