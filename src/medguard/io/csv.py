@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -175,6 +175,33 @@ def _csv_arrow(
     path: Path, encoding: str, layout: _Layout, batch_rows: int
 ) -> Iterator[tuple[str, Columns]]:
     import pyarrow as pa
+
+    unique = _unique(layout.names)
+    ragged: list[str] = []  # rows with too many or too few fields: read by the csv module
+    types = dict.fromkeys(unique, pa.string())
+    for batch in _arrow_batches(path, encoding, layout, batch_rows, types, ragged.append):
+        if batch is None:  # read as the csv module path reads them
+            yield "", _ragged_columns(path, unique, ragged, layout.delimiter)
+            continue
+        columns = {name: batch.column(i) for i, name in enumerate(unique)}
+        yield "", Columns(columns, batch.num_rows)
+
+
+def _arrow_batches(
+    path: Path,
+    encoding: str,
+    layout: _Layout,
+    batch_rows: int,
+    types: dict[str, Any],
+    on_ragged: Callable[[str], None],
+) -> Iterator[Any]:
+    """The file's rows as Arrow record batches of at most ``batch_rows`` rows, columns of the
+    given ``types``, read in blocks by pyarrow (transcoding from ``encoding`` as it streams).
+
+    A row with more or fewer fields than the header goes to ``on_ragged`` (as its text); after
+    each block holding such rows a ``None`` is yielded (and once more at the end if any are
+    left), so the caller can handle them in order or refuse them.
+    """
     from pyarrow import csv as pacsv
 
     unique = _unique(layout.names)
@@ -182,19 +209,21 @@ def _csv_arrow(
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         column_names=unique, skip_rows=1 if layout.header else 0,
-        block_size=max(1 << 20, batch_rows * 64),
+        block_size=max(1 << 20, min(batch_rows * 64, limits.MAX_BATCH_BYTES)),
     )  # fmt: skip
-    ragged: list[str] = []  # rows with too many or too few fields: read by the csv module
+    pending = False
 
     def keep_ragged(row: Any) -> str:
-        ragged.append(row.text)
+        nonlocal pending
+        pending = True
+        on_ragged(row.text)
         return "skip"
 
     parse = pacsv.ParseOptions(
         delimiter=layout.delimiter, newlines_in_values=True, invalid_row_handler=keep_ragged
     )
     convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(unique, pa.string()), strings_can_be_null=True,
+        column_types=types, strings_can_be_null=True,
         null_values=[""], quoted_strings_can_be_null=True,
     )  # fmt: skip
     source = _source(path, encoding)
@@ -203,13 +232,12 @@ def _csv_arrow(
     ) as r:
         for block in r:
             for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
-                batch = block.slice(start, batch_rows)
-                columns = {name: batch.column(i) for i, name in enumerate(unique)}
-                yield "", Columns(columns, batch.num_rows)
-            if ragged:  # read as the csv module path reads them
-                yield "", _ragged_columns(path, unique, ragged, layout.delimiter)
-    if ragged:  # when every row is ragged, Arrow yields no block at all
-        yield "", _ragged_columns(path, unique, ragged, layout.delimiter)
+                yield block.slice(start, batch_rows)
+            if pending:
+                pending = False
+                yield None
+    if pending:  # when every row is ragged, Arrow yields no block at all
+        yield None
 
 
 def _ragged_columns(path: Path, names: list[str], ragged: list[str], delimiter: str) -> Columns:

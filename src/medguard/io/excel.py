@@ -27,20 +27,8 @@ from medguard.io.csv import _headerless
 def _xlsx(
     path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
 ) -> Iterator[tuple[str, Columns]]:
-    try:
-        import openpyxl
-    except ImportError:
-        raise UnreadableInput(
-            str(path), "reading Excel needs openpyxl (pip install 'medguard[excel]')"
-        ) from None
-    _check_archive(path)
     with path.open("rb") as f:  # ours to close: openpyxl leaves its archive open when it fails
-        try:
-            book = openpyxl.load_workbook(f, read_only=True, data_only=True)
-        except Exception as exc:
-            if not _corrupt_excel(exc):
-                raise
-            raise UnreadableInput(str(path), f"corrupt Excel file ({_excel_reason(exc)})") from None
+        book = _open_workbook(path, f)
         try:
             yield from _sheets(path, book, batch_rows)
         finally:
@@ -124,7 +112,20 @@ def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
 
 
 def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, Columns]]:
+    for title, names, rows in _sheet_batches(path, book, batch_rows):
+        yield title, _columns(path, names, [[_cell_text(v) for v in row] for row in rows])
+
+
+def _sheet_batches(
+    path: Path, book: Any, batch_rows: int, only: str | None = None
+) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
+    """``(sheet title, column names, rows)`` batches of cell values as openpyxl gives them,
+    sheet by sheet (``only``: that sheet), empty rows left out; a wide sheet gets fewer rows
+    per batch. A first row that looks like data (see :func:`~medguard.io.csv.looks_like_data`)
+    is data, and the columns are ``column_1`` .. ``column_n``."""
     for sheet in book.worksheets:
+        if only is not None and sheet.title != only:
+            continue
         with contextlib.suppress(AttributeError):
             sheet.reset_dimensions()  # rows as wide as their cells, not a declared range
         rows = (row for row in _sheet_rows(path, sheet) if any(v is not None for v in row))
@@ -132,10 +133,10 @@ def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, Colum
         if first is None:
             continue
         header = [_cell_text(v) for v in first]
-        batch: list[list[Any]] = []
+        batch: list[tuple[Any, ...]] = []
         if _headerless(header):
             names = [f"column_{i + 1}" for i in range(len(header))]
-            batch.append(header)
+            batch.append(first)
         else:
             names = _unique([
                 h.strip() if h is not None and h.strip() else f"column_{i + 1}"
@@ -144,13 +145,30 @@ def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, Colum
         _check_width(path, len(names))
         cells = len(header)
         for row in rows:
-            batch.append([_cell_text(v) for v in row])
+            batch.append(row)
             cells += len(row)
             if len(batch) >= batch_rows or cells >= limits._BATCH_CELLS:
-                yield sheet.title, _columns(path, names, batch)
+                yield sheet.title, names, batch
                 batch, cells = [], 0
         if batch:
-            yield sheet.title, _columns(path, names, batch)
+            yield sheet.title, names, batch
+
+
+def _open_workbook(path: Path, f: Any) -> Any:
+    """openpyxl's read-only workbook over the open file ``f``, after the archive's checks."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise UnreadableInput(
+            str(path), "reading Excel needs openpyxl (pip install 'medguard[excel]')"
+        ) from None
+    _check_archive(path)
+    try:
+        return openpyxl.load_workbook(f, read_only=True, data_only=True)
+    except Exception as exc:
+        if not _corrupt_excel(exc):
+            raise
+        raise UnreadableInput(str(path), f"corrupt Excel file ({_excel_reason(exc)})") from None
 
 
 def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[Any, ...]]:

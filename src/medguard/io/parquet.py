@@ -6,21 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from medguard.io import limits
 from medguard.io._common import Columns, _check_width, _need_arrow, _Note
 
 
 def _parquet(
     path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
 ) -> Iterator[tuple[str, Columns]]:
-    pa, pq = _need_arrow(path)
-    parquet = pq.ParquetFile(path)
-    # One row group at a time: iter_batches over the whole file keeps what it has read until
-    # the end (memory grew with the file: 2 GB for a 9-million-row file).
-    batches = (
-        batch
-        for group in range(parquet.num_row_groups)
-        for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[group])
-    )
+    pa, _ = _need_arrow(path)
+    batches = _parquet_batches(path, batch_rows)
     for batch in batches:
         columns: dict[str, Any] = {}
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
@@ -28,6 +22,30 @@ def _parquet(
                 _put(pa, columns, column_path, values)
         _check_width(path, len(columns))
         yield "", Columns(columns, batch.num_rows)
+
+
+def _open_parquet(path: Path) -> Any:
+    """The file, opened to read with bounded buffering: ``pre_buffer`` off (pyarrow's default
+    reads a whole row group's column chunks ahead, so memory grows with the row group) and a
+    buffered stream of 1 MB per column."""
+    _, pq = _need_arrow(path)
+    return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+
+
+def _parquet_batches(path: Path, batch_rows: int, parquet: Any = None) -> Iterator[Any]:
+    """The file's record batches, one row group at a time, each at most ``batch_rows`` rows
+    and about :data:`~medguard.io.limits.MAX_BATCH_BYTES` of decoded data: an oversized row
+    group (a writer's choice, sometimes the whole file) is read in several smaller batches.
+
+    One row group at a time because ``iter_batches`` over the whole file keeps what it has
+    read until the end (memory grew with the file: 2 GB for a 9-million-row file).
+    """
+    parquet = parquet if parquet is not None else _open_parquet(path)
+    for group in range(parquet.num_row_groups):
+        meta = parquet.metadata.row_group(group)
+        per_row = meta.total_byte_size / max(meta.num_rows, 1)
+        rows = max(1, min(batch_rows, int(limits.MAX_BATCH_BYTES // max(per_row, 1.0))))
+        yield from parquet.iter_batches(batch_size=rows, row_groups=[group], use_threads=False)
 
 
 def _put(pa: Any, columns: dict[str, Any], name: str, values: Any) -> None:
