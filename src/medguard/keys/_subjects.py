@@ -18,6 +18,7 @@ visible only after its durable commit, and a failure changes nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -41,6 +42,7 @@ __all__ = [
     "SubjectCrypto",
     "SubjectRow",
     "fast_hkdf",
+    "hkdf_many",
     "open_store",
 ]
 
@@ -166,6 +168,12 @@ class _Hmac:
         self._inner = hashlib.new(name, key.translate(_TRANS_36))
         self._outer = hashlib.new(name, key.translate(_TRANS_5C))
 
+    def prefixed(self, prefix: bytes) -> Any:
+        """The inner hash state with ``prefix`` absorbed (for messages sharing it)."""
+        state = self._inner.copy()
+        state.update(prefix)
+        return state
+
     def digest(self, message: bytes) -> bytes:
         if self._inner is None:
             return _slow_hmac(self._key, message, self._name)
@@ -217,6 +225,32 @@ def fast_hkdf(material: bytes, info: bytes, length: int, suite: Suite) -> bytes:
     return out[:length]
 
 
+def hkdf_many(
+    materials: Sequence[bytes], infos: Sequence[bytes], length: int, suite: Suite
+) -> list[bytes]:
+    """:func:`fast_hkdf` of many (material, info) pairs in one tight loop: the extract step
+    copies the salt-keyed hash states, the expand step (one HMAC block for ``length`` <= 32)
+    is computed from the PRK's pads with two one-shot hashes."""
+    name = _HASH_NAMES[suite]
+    if length > 32 or name not in _HASHLIB:
+        return [fast_hkdf(m, i, length, suite) for m, i in zip(materials, infos, strict=True)]
+    extract = _EXTRACT[name]
+    inner0, outer0 = extract._inner, extract._outer
+    new = hashlib.sha256 if name == "sha256" else functools.partial(hashlib.new, name)
+    pad, t36, t5c = b"\0" * 32, _TRANS_36, _TRANS_5C
+    out: list[bytes] = []
+    append = out.append
+    for material, info in zip(materials, infos, strict=True):
+        a = inner0.copy()
+        a.update(material)
+        b = outer0.copy()
+        b.update(a.digest())
+        prk = b.digest() + pad  # 32 bytes: zero-padded to the 64-byte block
+        okm = new(prk.translate(t5c) + new(prk.translate(t36) + info + b"\x01").digest())
+        append(okm.digest()[:length])
+    return out
+
+
 class SubjectCrypto:
     """The store's two keys, derived from the keyring's store key: the index key (subject
     tokens) and the key-encryption key (wrapping subject keys)."""
@@ -248,8 +282,28 @@ class SubjectCrypto:
         return self._index.digest(b"subject\x00" + data)[:TOKEN_BYTES].hex()
 
     def tokens(self, subjects: Sequence[str]) -> list[str]:
-        """:meth:`token` of many subjects."""
-        return [self.token(s) for s in subjects]
+        """:meth:`token` of many subjects (a tight loop over copies of the keyed hash state,
+        with ``subject\\x00`` already absorbed)."""
+        index = self._index
+        if index._inner is None:  # pragma: no cover - no hashlib SM3 in this OpenSSL build
+            return [self.token(s) for s in subjects]
+        inner, outer = index.prefixed(b"subject\x00"), index._outer
+        out: list[str] = []
+        append = out.append
+        for subject in subjects:
+            if type(subject) is not str or not subject:
+                self.token(subject)  # raises the specific error
+            try:
+                data = subject.encode("utf-8")
+            except UnicodeEncodeError:
+                self.token(subject)
+                raise  # pragma: no cover - token() raised
+            a = inner.copy()
+            a.update(data)
+            b = outer.copy()
+            b.update(a.digest())
+            append(b.digest()[:TOKEN_BYTES].hex())
+        return out
 
     def wrap(self, key_ids: Sequence[str], materials: Sequence[bytes]) -> list[bytes]:
         """``nonce || AEAD(kek, material, key_id)`` for each key."""
@@ -262,6 +316,21 @@ class SubjectCrypto:
             assert self._sm4 is not None
             bodies = list(map(self._sm4.encrypt, nonces, materials, ads))
         return [n + b for n, b in zip(nonces, bodies, strict=True)]
+
+    def unwrap_many(self, key_ids: Sequence[str], wrapped: Sequence[bytes]) -> list[bytes]:
+        """:meth:`unwrap` of many keys (one AEAD object, a tight loop)."""
+        decrypt = self._aes.decrypt if self._aes is not None else None
+        if decrypt is None:
+            return [self.unwrap(k, w) for k, w in zip(key_ids, wrapped, strict=True)]
+        out: list[bytes] = []
+        append = out.append
+        try:
+            for kid, blob in zip(key_ids, wrapped, strict=True):
+                append(decrypt(blob[:NONCE], blob[NONCE:], kid.encode()))
+        except Exception:  # the same opaque error as unwrap(), naming the key
+            self.unwrap(key_ids[len(out)], wrapped[len(out)])
+            raise  # pragma: no cover - unwrap raised
+        return out
 
     def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
         """The material of one wrapped key; :class:`KeyringError` if it does not authenticate."""
@@ -375,8 +444,18 @@ def newest(rows: Sequence[SubjectRow]) -> dict[str, SubjectRow]:
     return best
 
 
+INSERT_POSITIONAL = (
+    f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+    " ON CONFLICT DO NOTHING"
+)
+
+
 def insert_rows(db: Db, rows: Sequence[SubjectRow]) -> None:
     """``INSERT ... ON CONFLICT DO NOTHING`` (the caller reads back what won)."""
+    if db.dialect == "sqlite":
+        # the rows themselves are the parameters: SQLite binds the str enums as their text
+        db.many(INSERT_POSITIONAL, rows)  # type: ignore[arg-type]
+        return
     db.many(
         INSERT,
         [
@@ -384,9 +463,7 @@ def insert_rows(db: Db, rows: Sequence[SubjectRow]) -> None:
                 "key_id": r.key_id,
                 "token": r.token,
                 "gen": r.gen,
-                "suite": str.__str__(
-                    r.suite
-                ),  # the plain str of a StrEnum, without the slow .value
+                "suite": str.__str__(r.suite),  # the plain str of a StrEnum
                 "status": str.__str__(r.status),
                 "created": r.created,
                 "destroyed": r.destroyed,

@@ -65,6 +65,7 @@ MASTER_KEY_SIZE = 32
 _PAYLOAD_VERSION = 2
 _SUBJECT_CACHE_SECONDS = 1.0  # how long a handle trusts what it read from the subject store
 _CACHE_LIMIT = 200_000  # subject keys a handle keeps (about 100 MB at most)
+_BULK = 10_000  # batches of subject keys larger than this are not cached
 T = TypeVar("T")
 
 
@@ -1081,15 +1082,26 @@ class Keyring:
     ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
         """Unwrap the active ones, cache them all; key ID -> (row, material or None)."""
         crypto = self._subject_crypto()
-        when = time.monotonic()
-        out = {}
-        for row in rows:
-            material = None
-            if row.wrapped is not None and row.status is KeyStatus.ACTIVE:
-                material = crypto.unwrap(row.key_id, row.wrapped)
-            self._remember(row, material, when)
-            out[row.key_id] = (row, material)
+        rows = list(rows)
+        active = [r for r in rows if r.wrapped is not None and r.status is KeyStatus.ACTIVE]
+        materials = crypto.unwrap_many(
+            [r.key_id for r in active],
+            [r.wrapped for r in active],  # type: ignore[misc]
+        )
+        unwrapped = dict(zip([r.key_id for r in active], materials, strict=True))
+        out = {r.key_id: (r, unwrapped.get(r.key_id)) for r in rows}
+        self._cache_rows(out.values())
         return out
+
+    def _cache_rows(self, entries: Iterable[tuple[sk.SubjectRow, bytes | None]]) -> None:
+        """Remember rows read or written just now; a batch over :data:`_BULK` rows is not
+        cached (the cache is trusted for a second: a column that big is read again later)."""
+        entries = list(entries)
+        if len(entries) > _BULK:
+            return
+        when = time.monotonic()
+        for row, material in entries:
+            self._remember(row, material, when)
 
     def _fresh(self, key_id: str) -> tuple[sk.SubjectRow, bytes | None] | None:
         entry = self._cache.get(key_id)
@@ -1230,8 +1242,9 @@ class Keyring:
         wrapped = crypto.wrap(key_ids, materials)
         created = _now()
         active = KeyStatus.ACTIVE
-        rows = [
-            sk.SubjectRow(k, t, 1, suite, active, created, None, None, w)
+        new = tuple.__new__  # a SubjectRow without a Python-level __new__ call per row
+        rows: list[sk.SubjectRow] = [
+            new(sk.SubjectRow, (k, t, 1, suite, active, created, None, None, w))
             for k, t, w in zip(key_ids, tokens, wrapped, strict=True)
         ]
         with self._store().transaction() as db:
@@ -1243,33 +1256,25 @@ class Keyring:
             back = None
             if before is None or after is None or after - before != count:
                 back = sk.newest(sk.select_where_in(db, "token", tokens))
-        out: dict[str, tuple[sk.SubjectRow, bytes | None]] = {}
+        out: dict[str, tuple[sk.SubjectRow, bytes | None]]
         ours = 0
-        when = time.monotonic()
         with self._lock:
             if back is None:  # every key is ours (SQLite counted the inserted rows)
                 ours = count
-                out = {row.token: (row, m) for row, m in zip(rows, materials, strict=True)}
-                if len(self._cache) + count >= _CACHE_LIMIT:
-                    self._cache.clear()
-                    self._by_token.clear()
-                if count < _CACHE_LIMIT:
-                    self._cache.update(
-                        (row.key_id, (row, m, when)) for row, m in zip(rows, materials, strict=True)
-                    )
-                    self._by_token.update((row.token, row.key_id) for row in rows)
-            for row, material in zip(rows, materials, strict=True):
-                if back is None:
-                    break
-                winner = back[row.token]
-                # key IDs follow from tokens, so a racing creator's row has our key ID: only
-                # the wrapped blob (random nonce and key) tells whose key was committed
-                if winner.key_id == row.key_id and winner.wrapped == row.wrapped:
-                    ours += 1
-                    self._remember(row, material, when)
-                    out[row.token] = (row, material)
-                else:
-                    out[row.token] = self._load_rows([winner])[winner.key_id]
+                out = dict(zip(tokens, zip(rows, materials, strict=True), strict=True))
+                self._cache_rows(out.values())
+            else:
+                out = {}
+                for row, material in zip(rows, materials, strict=True):
+                    winner = back[row.token]
+                    # key IDs follow from tokens, so a racing creator's row has our key ID:
+                    # only the wrapped blob (random nonce and key) tells whose key was committed
+                    if winner.key_id == row.key_id and winner.wrapped == row.wrapped:
+                        ours += 1
+                        self._remember(row, material)
+                        out[row.token] = (row, material)
+                    else:
+                        out[row.token] = self._load_rows([winner])[winner.key_id]
         if ours:
             self._record("key.subjects_created", count=ours, suite=suite.value)
         return out
@@ -1477,36 +1482,23 @@ class Keyring:
         """
         if access is not SECRET_ACCESS:
             raise InvalidArgument("subject_encryption_keys needs medguard.keys.SECRET_ACCESS")
-        found = self._subject_rows(list(subjects), create=True)
-        derived: dict[str, tuple[str, Suite, bytes]] = {}
-        cache = self._derived
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        head = encode_info("medguard", purpose, context)  # the info of derive(), in 3 parts
-        tails = {suite: encode_info(suite.value) for suite in Suite}
-        for subject, (row, material) in found.items():
+        names = subjects if isinstance(subjects, list) else list(subjects)
+        distinct = list(dict.fromkeys(names))
+        found = self._subject_rows(distinct, create=True)
+        entries = [found[s] for s in distinct]
+        for row, material in entries:
             if material is None:
                 _check_status(row.info())
                 raise KeyStateError(f"key {row.key_id!r} is {row.status.value}")
-            suite, kid = row.suite, row.key_id
-            length = lengths[suite]
-            subkeys_of = cache.get(kid)
-            if subkeys_of is None:
-                subkeys_of = cache[kid] = {}
-            sub = subkeys_of.get((purpose, context, length))
-            if sub is None:
-                info = head + len(kid).to_bytes(4, "big") + kid.encode("ascii") + tails[suite]
-                sub = subkeys_of[(purpose, context, length)] = sk.fast_hkdf(
-                    material, info, length, suite
-                )
-            derived[subject] = (kid, suite, sub)
-        key_ids, suites, subkeys = [], [], []
-        for subject in subjects:
-            kid, suite, sub = derived[subject]
-            key_ids.append(kid)
-            suites.append(suite)
-            subkeys.append(sub)
-        return key_ids, suites, subkeys
+        key_ids = [row.key_id for row, _ in entries]
+        suites = [row.suite for row, _ in entries]
+        materials = [m for _, m in entries]
+        subkeys = _subkeys(key_ids, suites, materials, purpose, context, lengths)  # type: ignore[arg-type]
+        if len(distinct) == len(names):
+            return key_ids, suites, subkeys
+        at = {s: i for i, s in enumerate(distinct)}
+        index = [at[s] for s in names]
+        return [key_ids[i] for i in index], [suites[i] for i in index], [subkeys[i] for i in index]
 
     def subject_subkeys(
         self,
@@ -1525,21 +1517,20 @@ class Keyring:
         if access is not SECRET_ACCESS:
             raise InvalidArgument("subject_subkeys needs medguard.keys.SECRET_ACCESS")
         own = self._state.keys
-        wanted = {k for k in key_ids if isinstance(k, str) and k.startswith("s") and k not in own}
         found: dict[str, tuple[sk.SubjectRow, bytes | None]] = {}
         stale = []
-        for kid in wanted:
-            entry = self._fresh(kid)
-            if entry is None:
+        cache, now = self._cache, time.monotonic()
+        for kid in set(key_ids):
+            if type(kid) is not str or kid[:1] != "s" or kid in own:
+                continue
+            entry = cache.get(kid)
+            if entry is None or now - entry[2] > _SUBJECT_CACHE_SECONDS:
                 stale.append(kid)
             else:
-                found[kid] = entry
+                found[kid] = (entry[0], entry[1])
         found.update(self._fetch(sorted(stale)))
-        head = encode_info("medguard", purpose, context)
-        cache = self._derived
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
         out: dict[str, tuple[Suite, bytes] | KeyringError] = {}
+        usable: list[tuple[sk.SubjectRow, bytes]] = []
         for kid, (row, material) in found.items():
             if material is None or row.status is not KeyStatus.ACTIVE:
                 try:
@@ -1547,19 +1538,12 @@ class Keyring:
                     raise KeyStateError(f"key {kid!r} has no material")
                 except KeyringError as exc:
                     out[kid] = exc
-                continue
-            length = lengths[row.suite]
-            subkeys_of = cache.get(kid)
-            if subkeys_of is None:
-                subkeys_of = cache[kid] = {}
-            sub = subkeys_of.get((purpose, context, length))
-            if sub is None:
-                info = head + len(kid).to_bytes(4, "big") + kid.encode("ascii")
-                info += encode_info(row.suite.value)
-                sub = subkeys_of[(purpose, context, length)] = sk.fast_hkdf(
-                    material, info, length, row.suite
-                )
-            out[kid] = (row.suite, sub)
+            else:
+                usable.append((row, material))
+        key_ids_ = [row.key_id for row, _ in usable]
+        suites = [row.suite for row, _ in usable]
+        subkeys = _subkeys(key_ids_, suites, [m for _, m in usable], purpose, context, lengths)
+        out.update(zip(key_ids_, zip(suites, subkeys, strict=True), strict=True))
         return out
 
     def derive(
@@ -1668,3 +1652,37 @@ class _Skip(Exception):
 def _skip_destroyed(info: KeyInfo) -> None:
     if info.status is KeyStatus.DESTROYED:
         raise _Skip
+
+
+_LENGTHS = [n.to_bytes(4, "big") for n in range(256)]
+
+
+def _subkeys(
+    key_ids: Sequence[str],
+    suites: Sequence[Suite],
+    materials: Sequence[bytes],
+    purpose: str,
+    context: str,
+    lengths: Mapping[Suite, int],
+) -> list[bytes]:
+    """The subkeys :meth:`Keyring.derive` gives for ``purpose`` and ``context`` under many
+    keys (byte for byte), in one tight loop per suite (no per-key cache entries)."""
+    head = encode_info("medguard", purpose, context)  # the info of derive(), in 3 parts
+    tails = {suite: encode_info(suite.value) for suite in Suite}
+    table = _LENGTHS
+    if len(set(suites)) <= 1:
+        if not suites:
+            return []
+        suite = suites[0]
+        tail = tails[suite]
+        infos = [head + table[len(k)] + k.encode("ascii") + tail for k in key_ids]
+        return sk.hkdf_many(materials, infos, lengths[suite], suite)
+    out: list[bytes] = [b""] * len(key_ids)
+    for suite in set(suites):
+        pick = [i for i, s in enumerate(suites) if s is suite]
+        infos = [head + table[len(key_ids[i])] + key_ids[i].encode("ascii") + tails[suite]
+                 for i in pick]  # fmt: skip
+        derived = sk.hkdf_many([materials[i] for i in pick], infos, lengths[suite], suite)
+        for i, sub in zip(pick, derived, strict=True):
+            out[i] = sub
+    return out
