@@ -53,7 +53,7 @@ from medguard.ops._base64 import (
     split_fixed,
     split_rows,
 )
-from medguard.ops._by_subject import MANY_KEYS, open_by_subject, seal_by_subject
+from medguard.ops._by_subject import MANY_KEYS, open_by_subject, paused_gc, seal_by_subject
 from medguard.ops._envelope import (
     Scheme,
     associated_data,
@@ -638,16 +638,22 @@ def _parse(
                 add_text(header, text_rows, bodies)
         else:
             leftover = text_rows
-        by_head: dict[str, list[int]] = {}
-        for r in leftover:
-            by_head.setdefault(items[r].rpartition(".")[0], []).append(r)
-        for other_head, head_rows in by_head.items():
+        # many heads (a key per subject): every body decoded in one call, then grouped
+        parts = [items[r].rpartition(".") for r in leftover]
+        all_bodies, _ = b64decode_rows([p[2] for p in parts])
+        by_head: dict[str, tuple[list[int], list[bytes | None]]] = {}
+        for r, p, body in zip(leftover, parts, all_bodies, strict=True):
+            found = by_head.get(p[0])
+            if found is None:
+                found = by_head[p[0]] = ([], [])
+            found[0].append(r)
+            found[1].append(body)
+        for other_head, (head_rows, bodies) in by_head.items():
             other = parse_text_header(other_head)
             if other is None:
                 for r in head_rows:
                     bad(r)
                 continue
-            bodies, _ = b64decode_rows([items[r].rpartition(".")[2] for r in head_rows])
             add_text(other, head_rows, bodies)
     for r in rows:
         value = items[r]
@@ -675,8 +681,12 @@ def _open(
     done: dict[_GroupKey, list[int]] = {}
     if len(parsed) > MANY_KEYS:  # a key per subject: one store read, then row by row
         handled = open_by_subject(parsed, keyring, table, field, records, plain, failures)
-        done.update((group, rows) for group, rows in handled.items() if rows)
-        parsed = {group: v for group, v in parsed.items() if group not in handled}
+        done.update((group, rows) for group, rows in handled if rows)
+        if len(handled) == len(parsed):
+            parsed = {}
+        else:
+            taken = {group for group, _ in handled}
+            parsed = {group: v for group, v in parsed.items() if group not in taken}
     else:
         keyring.prefetch(kid for (_, kid, _) in parsed)  # subject keys: one store read
     for (scheme, kid, form), (rows, bodies) in parsed.items():
@@ -756,7 +766,8 @@ def _decrypt_all(
 ) -> tuple[_Rows, _Opened]:
     data = _Rows(values)
     records = _side_column("record_ids", record_ids, len(data.items))
-    return data, _open(data, keyring, table, field, records)
+    with paused_gc():  # a key per subject allocates per row: no full collections meanwhile
+        return data, _open(data, keyring, table, field, records)
 
 
 def decrypt(
