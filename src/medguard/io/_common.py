@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from medguard.errors import UnreadableInput
 from medguard.io import limits
@@ -119,3 +119,23 @@ def _need_arrow(path: Path) -> tuple[Any, Any]:
             str(path), "reading Parquet needs pyarrow (pip install 'medguard[arrow]')"
         ) from None
     return pa, pq
+
+
+_T = TypeVar("_T")
+
+
+def _guarded(path: Path, fmt: str, batches: Iterator[_T]) -> Iterator[_T]:
+    """``batches``, with every failure to read turned into :class:`UnreadableInput` naming the
+    file and a reason that quotes no data."""
+    try:
+        yield from batches
+    except UnreadableInput:
+        raise
+    except RecursionError:
+        raise UnreadableInput(str(path), f"cannot read as {fmt} (nested too deeply)") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, EOFError, csv.Error) as exc:
+        raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+    except Exception as exc:  # pyarrow and openpyxl raise their own types on corrupt files
+        if type(exc).__module__.split(".")[0] in ("pyarrow", "openpyxl", "zipfile"):
+            raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
+        raise

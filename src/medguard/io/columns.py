@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from medguard.errors import UnreadableInput
 from medguard.io import limits
-from medguard.io._common import Columns, UnscannedColumn, _Note, _reason
+from medguard.io._common import Columns, UnscannedColumn, _guarded, _Note
 from medguard.io.csv import _csv
 from medguard.io.excel import _xlsx
 from medguard.io.formats import _is_empty
@@ -47,19 +45,7 @@ class TableStream:
         return next(self._batches)
 
     def _guarded(self, batches: Iterator[tuple[str, Columns]]) -> Iterator[tuple[str, Columns]]:
-        path, fmt = self._path, self._fmt
-        try:
-            yield from batches
-        except UnreadableInput:
-            raise
-        except RecursionError:
-            raise UnreadableInput(str(path), f"cannot read as {fmt} (nested too deeply)") from None
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, EOFError, csv.Error) as exc:
-            raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
-        except Exception as exc:  # pyarrow and openpyxl raise their own types on corrupt files
-            if type(exc).__module__.split(".")[0] in ("pyarrow", "openpyxl", "zipfile"):
-                raise UnreadableInput(str(path), f"cannot read as {fmt} ({_reason(exc)})") from None
-            raise
+        return _guarded(self._path, self._fmt, batches)
 
 
 def read_table(

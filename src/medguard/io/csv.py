@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -194,7 +194,7 @@ def _arrow_batches(
     batch_rows: int,
     types: dict[str, Any],
     on_ragged: Callable[[str], None],
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """The file's rows as Arrow record batches of at most ``batch_rows`` rows, columns of the
     given ``types``, read in blocks by pyarrow (transcoding from ``encoding`` as it streams).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,23 @@ from medguard.io.formats import detect_encoding
 def _jsonl(
     path: Path, *, fmt: str, encoding: str | None, batch_rows: int, note: _Note
 ) -> Iterator[tuple[str, Columns]]:
-    encoding = encoding or detect_encoding(path)
     batch: list[dict[str, Any]] = []
     gathered: set[str] = set()  # paths holding several values in some record of the batch
     names: set[str] = set()
+    for _, record in _json_records(path, encoding):
+        flat = _flatten(record, gathered)
+        _check_width(path, len(flat))
+        batch.append(flat)
+        if len(batch) >= batch_rows:
+            yield "", _records(path, batch, gathered, names)
+            batch, gathered = [], set()
+    if batch:
+        yield "", _records(path, batch, gathered, names)
+
+
+def _json_records(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` for each non-blank line, one line in memory at a time."""
+    encoding = encoding or detect_encoding(path)
     with path.open(encoding=encoding) as f:
         for line_no, line in enumerate(_lines(f, path), start=1):
             if not line.strip():
@@ -29,14 +43,103 @@ def _jsonl(
                 raise UnreadableInput(str(path), f"line {line_no}: not JSON ({exc.msg})") from None
             except RecursionError:
                 raise UnreadableInput(str(path), f"line {line_no}: nested too deeply") from None
-            flat = _flatten(record, gathered)
-            _check_width(path, len(flat))
-            batch.append(flat)
-            if len(batch) >= batch_rows:
-                yield "", _records(path, batch, gathered, names)
-                batch, gathered = [], set()
-    if batch:
-        yield "", _records(path, batch, gathered, names)
+            yield line_no, record
+
+
+def _jsonl_table(
+    path: Path, encoding: str | None, batch_rows: int, schema: Any, all_strings: bool
+) -> tuple[Any, Iterator[Any]]:
+    """The schema and the record batches of a JSON Lines file, read with a fixed schema.
+
+    Each line's object is a row, its keys the columns (nested objects and arrays stay nested:
+    structs and lists); a line holding another value is a row with one column ``value``. The
+    schema is ``schema`` when given, else inferred from the first batch (pyarrow's inference:
+    ``1`` and ``2.5`` in one column unify to ``float64``; values that do not unify, such as a
+    number and a string, make the column a string column holding each value's JSON text).
+    Later batches are built to that schema: a key it does not have, or a value that does not
+    fit its column's type, raises :class:`UnreadableInput` naming the column and line.
+    ``all_strings``: every value is text (a string as is, anything else as its JSON text).
+    """
+    import pyarrow as pa
+
+    records = _json_records(path, encoding)
+    first = list(itertools.islice(records, batch_rows))
+    if not first:
+        return pa.schema([]), iter(())
+    if schema is None:
+        schema = _infer_schema(path, first, all_strings)
+
+    def batches() -> Iterator[Any]:
+        batch = first
+        while batch:
+            yield _record_batch(path, schema, batch, all_strings)
+            batch = list(itertools.islice(records, batch_rows))
+
+    return schema, batches()
+
+
+def _rows(batch: list[tuple[int, Any]]) -> list[dict[str, Any]]:
+    return [record if type(record) is dict else {"value": record} for _, record in batch]
+
+
+def _json_text_value(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _infer_schema(path: Path, batch: list[tuple[int, Any]], all_strings: bool) -> Any:
+    import pyarrow as pa
+
+    rows = _rows(batch)
+    names = list(dict.fromkeys(key for row in rows for key in row))
+    _check_width(path, len(names))
+    fields = []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if all_strings:
+            kind = pa.string()
+        else:
+            try:
+                kind = pa.array(values).type
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                kind = pa.string()  # values that do not unify: their JSON text
+            if pa.types.is_null(kind):
+                kind = pa.string()
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
+def _record_batch(path: Path, schema: Any, batch: list[tuple[int, Any]], all_strings: bool) -> Any:
+    import pyarrow as pa
+
+    rows = _rows(batch)
+    known = set(schema.names)
+    for (line_no, _), row in zip(batch, rows, strict=True):
+        for key in row:
+            if key not in known:
+                raise UnreadableInput(
+                    str(path),
+                    f"line {line_no}: a column {key!r} that the first rows did not have (the "
+                    "schema is fixed from the first batch: give it in schema=, or read with a "
+                    "larger batch_rows)",
+                )
+    arrays = []
+    for field in schema:
+        values = [row.get(field.name) for row in rows]
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            values = [_json_text_value(v) for v in values]
+        try:
+            arrays.append(pa.array(values, type=field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            first, last = batch[0][0], batch[-1][0]
+            raise UnreadableInput(
+                str(path),
+                f"lines {first}-{last}: a value of column {field.name!r} is not {field.type} "
+                "(the type the first rows gave it: give its type in schema=, or read with "
+                "all_strings=True)",
+            ) from None
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 _DEEP = 100  # nesting past which a value is walked with a stack, not recursion

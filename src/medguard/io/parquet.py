@@ -141,3 +141,31 @@ def _binary_text(pa: Any, pc: Any, array: Any) -> Any:
         )
     except UnicodeDecodeError:
         return None
+
+
+def _text_column(kind: Any) -> bool:
+    """Whether ``all_strings`` reads a column of this type as text: scalars (numbers, booleans,
+    dates, times, durations, strings, dictionaries of them); not nested, binary or union
+    columns, which stay as they are."""
+    import pyarrow as pa
+
+    types = pa.types
+    if types.is_dictionary(kind):
+        return _text_column(kind.value_type)
+    if isinstance(kind, pa.ExtensionType):
+        return _text_column(kind.storage_type)
+    return not (types.is_nested(kind) or _is_binary(types, kind) or types.is_union(kind))
+
+
+def _scalar_text(array: Any) -> Any:
+    """A column of scalars as text, rendered as the scanner reads it (an integral float as its
+    digits, a decimal without its zero fraction)."""
+    import pyarrow as pa
+
+    def refuse(table: str, column: str, reason: str) -> None:
+        raise TypeError(reason)
+
+    paths = list(_arrow_paths(pa, "", array, refuse))
+    if not paths:  # a column of nulls only
+        return pa.nulls(len(array), pa.string())
+    return paths[0][1].cast(pa.string())
