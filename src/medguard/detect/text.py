@@ -229,7 +229,8 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0-9", r"(?<![0-9A-Za-z]\d)\d{14,18}[Xx]?(?![0-9A-Za-z@])(?P<long_digits>)"),
     # identifiers written in groups: resident IDs 6-8-4, 6-12, 4-4-4-4-2 and 3-3-4-4-4, bank
     # cards 4-4-4-4(-3) and 6+13 (the ID rule is checked first in the handler)
-    (r"0-9", r"(?<![0-9A-Za-z]\d)(?=\d{1,5}[ -]\d)(?:\d{5}[ -]\d{8}[ -]\d{3}[\dXx]|\d{5}[ -]\d{11}[\dXx]"
+    (r"0-9", r"(?<![0-9A-Za-z]\d)(?=\d{1,5}[ -]\d)"
+             r"(?:\d{5}[ -]\d{8}[ -]\d{3}[\dXx]|\d{5}[ -]\d{11}[\dXx]"
              r"|\d{3}(?:[ -]\d{4}){3}[ -]\d[\dXx]|\d{2}[ -]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{3}[\dXx]"
              r"|\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{5}[ -]\d{10,13}|\d{5}[ -]\d{6}[ -]\d{3})"
              r"(?![0-9A-Za-z])(?P<card_groups>)"),
