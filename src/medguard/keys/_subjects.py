@@ -41,6 +41,7 @@ __all__ = [
     "MemoryDb",
     "SubjectCrypto",
     "SubjectRow",
+    "checkpoint",
     "fast_hkdf",
     "hkdf_many",
     "open_store",
@@ -411,6 +412,32 @@ def _precreate_private(path: str) -> None:
 
 
 AnyDb = Store | MemoryDb
+
+
+def checkpoint(store: AnyDb) -> None:
+    """Move every committed page of a SQLite store from its write-ahead log into the database
+    file and truncate the log to zero bytes (``PRAGMA wal_checkpoint(TRUNCATE)``), so the
+    bytes of keys destroyed just now (zeroed in the database by ``secure_delete``) are no
+    longer in the ``-wal`` file either. It waits (up to a minute) for readers of older
+    snapshots. A no-op for in-memory and server stores (PostgreSQL recycles its WAL itself).
+    """
+    if not isinstance(store, Store) or store.path is None:
+        return
+    try:
+        conn = sqlite3.connect(store.path, timeout=60, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise KeyringError(f"the subject-key store could not be checkpointed: {exc}") from None
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        raise KeyringError(f"the subject-key store could not be checkpointed: {exc}") from None
+    finally:
+        conn.close()
+    if busy is not None and busy[0]:
+        raise KeyringError(
+            "the keys are destroyed, but the subject-key store's log could not be checkpointed "
+            "(a reader held it for a minute): run the destruction again to retry"
+        )
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

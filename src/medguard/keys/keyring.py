@@ -870,35 +870,76 @@ class Keyring:
 
         Returns the subject's newest key. With ``grace`` the keys become
         ``pending_destruction`` (see :meth:`destroy`). The store keeps a tombstone holding
-        the subject's token, never its ID; a destroyed subject never gets a new key.
+        the subject's token, never its ID; a destroyed subject never gets a new key. Once the
+        destruction commits, the SQLite store is checkpointed so the wrapped key bytes leave
+        its write-ahead log as well as its database file.
         """
+        if not isinstance(subject, str):
+            raise InvalidArgument("destroy_subject takes one subject (destroy_subjects: many)")
+        return self.destroy_subjects([subject], grace=grace)[0]
+
+    def destroy_subjects(
+        self, subjects: Iterable[str], *, grace: dt.timedelta | None = None
+    ) -> list[KeyInfo]:
+        """:meth:`destroy_subject` of many subjects in one store transaction: all or nothing.
+
+        A subject without a key raises :class:`~medguard.errors.KeyNotFound` and nothing
+        changes. Returns each subject's newest key, in order; subjects already destroyed are
+        left as they are. One audit record covers the batch (``key.subjects_destroyed`` or,
+        with ``grace``, ``key.schedule_destruction``, listing the subject tokens).
+        """
+        if isinstance(subjects, str):
+            raise InvalidArgument("destroy_subjects takes a sequence of subjects")
+        names = list(subjects)
         until = _grace_until(grace)
-        token = self._subject_crypto().token(subject)
+        tokens = self._subject_crypto().tokens(names)
+        distinct = list(dict.fromkeys(tokens))
+        if not distinct:
+            return []
         if until is None:
-            rows, changed = self._update_subject_keys(
+            rows, updated = self._update_subject_keys(
                 "token",
-                [token],
+                distinct,
                 KeyStatus.DESTROYED,
                 _skip_destroyed,
+                require_all=True,
                 destroyed=_now(),
                 destroy_after=None,
             )
         else:
-            rows, changed = self._update_subject_keys(
+            rows, updated = self._update_subject_keys(
                 "token",
-                [token],
+                distinct,
                 KeyStatus.PENDING_DESTRUCTION,
                 _skip_destroyed,
+                require_all=True,
                 destroy_after=until,
             )
-        if not rows:
-            raise KeyNotFound(f"subject:{token}")
-        newest = sk.newest(rows)[token]
-        if changed:
+        newest = sk.newest(rows)
+        if updated:
+            changed = list(dict.fromkeys(r.token for r in updated))
             action = "key.subject_destroyed" if until is None else "key.schedule_destruction"
-            extra = {} if until is None else {"destroy_after": until}
-            self._record(action, key_id=newest.key_id, subject_token=token, keys=changed, **extra)
-        return newest.info(subject)
+            extra: dict[str, Any] = {} if until is None else {"destroy_after": until}
+            if len(distinct) == 1:
+                token = distinct[0]
+                self._record(
+                    action,
+                    key_id=newest[token].key_id,
+                    subject_token=token,
+                    keys=len(updated),
+                    **extra,
+                )
+            else:
+                if until is None:
+                    action = "key.subjects_destroyed"
+                self._record(
+                    action,
+                    key_ids=[newest[t].key_id for t in changed],
+                    subject_tokens=changed,
+                    keys=len(updated),
+                    **extra,
+                )
+        return [newest[t].info(s) for s, t in zip(names, tokens, strict=True)]
 
     def cancel_destruction(self, key_id_or_subject: str) -> KeyInfo:
         """Restore a ``pending_destruction`` key (or every pending key of a subject).
@@ -932,9 +973,10 @@ class Keyring:
             if info.status is not KeyStatus.PENDING_DESTRUCTION:
                 raise _Skip
 
-        rows, changed = self._update_subject_keys(
+        rows, updated = self._update_subject_keys(
             "token", [token], KeyStatus.ACTIVE, check_subject, destroy_after=None
         )
+        changed = len(updated)
         if not rows:
             raise KeyNotFound(f"subject:{token}")
         newest = sk.newest(rows)[token]
@@ -982,6 +1024,8 @@ class Keyring:
                     sk.DESTROY_DUE,
                     [{"when": when, "key_id": r.key_id} for r in rows],
                 )
+            if rows:
+                sk.checkpoint(self._store())
             for row in rows:
                 self._drop_cached(row.key_id)
                 done.append(
@@ -1287,21 +1331,30 @@ class Keyring:
         check: Callable[[KeyInfo], None],
         *,
         only_from: KeyStatus | None = None,
+        require_all: bool = False,
         **changes: Any,
-    ) -> tuple[list[sk.SubjectRow], int]:
+    ) -> tuple[list[sk.SubjectRow], list[sk.SubjectRow]]:
         """Set ``status`` (and ``changes``) on the store rows whose ``column`` is in ``values``
-        after ``check`` approves each (``_Skip`` leaves a row alone). Returns every selected
-        row as it is now, and how many changed."""
+        after ``check`` approves each (``_Skip`` leaves a row alone), in one transaction.
+        Returns every selected row as it is now, and the rows that changed. With
+        ``require_all`` a value without rows raises :class:`KeyNotFound` and nothing changes.
+        Destroyed keys are zeroed in the SQLite file and checkpointed out of its log."""
         if self._path is not None and not self._has_store():
-            if column == "key_id":
-                raise KeyNotFound(values[0])
-            return [], 0
-        with self._store().transaction() as db:
+            if column == "key_id" or require_all:
+                raise KeyNotFound(values[0] if column == "key_id" else f"subject:{values[0]}")
+            return [], []
+        store = self._store()
+        with store.transaction() as db:
             if db.dialect == "sqlite":
                 db.rows("PRAGMA secure_delete = ON")  # freed bytes of destroyed keys are zeroed
             rows = sk.select_where_in(db, column, values, db.lock)
             if column == "key_id" and not rows:
                 raise KeyNotFound(values[0])
+            if require_all:
+                seen = {r.token for r in rows}
+                for value in values:
+                    if value not in seen:  # raised inside the transaction: it rolls back
+                        raise KeyNotFound(f"subject:{value}")
             updated: list[sk.SubjectRow] = []
             for row in rows:
                 try:
@@ -1328,8 +1381,10 @@ class Keyring:
                 ],
             )
         self._drop_rows(rows)
+        if status is KeyStatus.DESTROYED and rows:  # also on a retry of a destroyed subject
+            sk.checkpoint(store)
         by_id = {r.key_id: r for r in updated}
-        return [by_id.get(r.key_id, r) for r in rows], len(updated)
+        return [by_id.get(r.key_id, r) for r in rows], updated
 
     def rotate_subject(self, subject: str) -> KeyInfo:
         """Give ``subject`` a new key (the old one decrypts only); returns the new key."""
