@@ -151,6 +151,7 @@ def test_sqlite_key_store_failure_rolls_rows_back(sqlite_db, monkeypatch) -> Non
         raise OSError("key store unreachable")
 
     monkeypatch.setattr(Keyring, "destroy_subject", broken)
+    monkeypatch.setattr(Keyring, "destroy_subjects", broken)
     with pytest.raises(ErasureError):
         erase_subject(VICTIM, conn, _policy(""), keyring=ring, actor="dpo")
     assert _sqlite_tables(conn) == before

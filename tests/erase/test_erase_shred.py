@@ -188,27 +188,31 @@ def test_dry_run_changes_nothing(ring: Keyring) -> None:
     assert sink.entries == []
 
 
-def test_a_key_store_failure_midway_is_recorded_and_raised(
+def test_a_key_store_failure_destroys_nothing_and_is_recorded(
     ring: Keyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If the store fails on the third subject, the record counts two and ErasureError says so."""
-    _column(ring)
-    real = Keyring.destroy_subject
-    calls = []
+    """Subjects are shredded in one store transaction: a failure in it destroys no key, and
+    the record and the ErasureError say that none of the six was reached."""
+    randomized, tokens = _column(ring)
+    real = Keyring._update_subject_keys
 
-    def flaky(self: Keyring, subject: str, *, grace: object = None):
-        calls.append(subject)
-        if len(calls) == 3:
+    def failing(self: Keyring, *args: object, **kwargs: object) -> object:
+        # the store fails after the rows are selected and checked, before the commit
+        def broken_check(info: object) -> None:
             raise OSError("disk full")
-        return real(self, subject, grace=grace)
 
-    monkeypatch.setattr(Keyring, "destroy_subject", flaky)
+        return real(self, args[0], args[1], args[2], broken_check, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Keyring, "_update_subject_keys", failing)
     sink = FakeSink()
-    with pytest.raises(ErasureError, match="after 2 of 6"):
+    with pytest.raises(ErasureError, match="after 0 of 6"):
         crypto_shred(SUBJECTS, ring, actor="dpo", audit=sink)
     (entry,) = sink.entries
-    assert entry[1]["record"]["counts"]["keys_destroyed"] == 2
-    assert entry[1]["record"]["counts"]["keys_failed"] == 4
+    assert entry[1]["record"]["counts"]["keys_destroyed"] == 0
+    assert entry[1]["record"]["counts"]["keys_failed"] == 6
+    monkeypatch.undo()
+    assert _failures(ring, randomized, tokens) == set()
+    assert all(k.status is KeyStatus.ACTIVE for k in ring.subject_keys(SUBJECTS, create=False))
 
 
 def test_bad_arguments(ring: Keyring) -> None:

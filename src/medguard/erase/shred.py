@@ -142,12 +142,6 @@ def _plan(target: ShredTarget, keyring: Keyring) -> tuple[str, list[_Planned]]:
     return "subject keys", planned
 
 
-def _destroy(keyring: Keyring, item: _Planned, grace: dt.timedelta | None) -> KeyInfo:
-    if item.subject is not None:
-        return keyring.destroy_subject(item.subject, grace=grace)
-    return keyring.destroy(item.key_id, grace=grace)
-
-
 def _check_grace(grace: dt.timedelta | None) -> None:
     if grace is not None and (not isinstance(grace, dt.timedelta) or grace <= dt.timedelta(0)):
         raise InvalidArgument("grace must be a positive datetime.timedelta (or None)")
@@ -197,12 +191,15 @@ def crypto_shred(
         )
     done: list[KeyInfo] = []
     failure: Exception | None = None
-    for item in todo:
-        try:
-            done.append(_destroy(keyring, item, grace))
-        except Exception as exc:  # recorded, then re-raised as ErasureError
-            failure = exc
-            break
+    subjects = [item.subject for item in todo if item.subject is not None]
+    try:
+        if subjects:  # one store transaction for every subject: all or nothing
+            done = keyring.destroy_subjects(subjects, grace=grace)
+        else:
+            for item in todo:
+                done.append(keyring.destroy(item.key_id, grace=grace))
+    except Exception as exc:  # recorded, then re-raised as ErasureError
+        failure = exc
     pending = [info for info in done if info.status is not KeyStatus.DESTROYED]
     counts = {
         "keys_destroyed": len(done) - len(pending),
