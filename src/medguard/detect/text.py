@@ -663,35 +663,16 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     )
 
 
-def _speaker(text: str, start: int, end: int) -> bool:
-    """The context word at ``start:end`` opens a turn of a dialogue (``\\n患者：``)."""
-    return (start == 0 or text[start - 1] in "\n\r") and text[end : end + 1] in (":", "：")
-
-
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     word = m.group().rstrip(":： \t\n\r)）")
     start = -1 if m.lastgroup == "name_ctx_role" else m.start("name")
-    if start >= 0 and word not in _TITLES_AFTER:
+    if start >= 0:
         candidate = m.group("name")
-        if candidate[0].isascii():
-            roman = _romanized(candidate)
-            if roman is not None:
-                return Finding(start, start + len(roman), "PERSON", 0.75, "name_roman")
-        elif candidate[1].isascii():  # 张Tony: a Chinese surname and an English given name
-            if candidate[0] in names.SURNAMES:
-                return Finding(start, start + len(candidate), "PERSON", 0.7, "name_mixed")
-        else:
-            speech = word in _SPEAKERS and _speaker(text, m.start(), m.start() + len(word))
-            weak = speech or word in _WEAK_CONTEXT
-            certain = False
-            if len(candidate) <= 3:  # the Han run ends here: is it a whole field or a name?
-                after = start + len(candidate)
-                certain = text[after : after + 1] in _CLEAR_END or after == len(text)
-                if weak and certain:
-                    certain = _SEX_AFTER.match(text, after) is not None
-            name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
-            if name is not None:
-                return Finding(start, start + len(name), "PERSON", 0.85, "name_ctx")
+        after = start + len(candidate)
+        line_start = m.start() == 0 or text[m.start() - 1] in "\n\r"
+        found = _name_in_context(word, m.group(), candidate, text[after : after + 4], line_start)
+        if found is not None:
+            return Finding(start, start + found[0], "PERSON", found[1], found[2])
     if word in _ROLE_WORDS:  # 由张三医师主刀, 李明主任医师查房, 王芳女士
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
         if run is None:
@@ -715,6 +696,31 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
         if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same labels and names recur note after note
+def _name_in_context(
+    word: str, context: str, candidate: str, following: str, line_start: bool
+) -> tuple[int, float, str] | None:
+    """(length, score, recognizer) of the name ``candidate`` starts with, after the context
+    ``word`` (written ``context`` with its separators), given the characters that follow the
+    candidate and whether the context opens a line (a speaker prefix of a dialogue)."""
+    if word in _TITLES_AFTER:
+        return None
+    if candidate[0].isascii():
+        roman = _romanized(candidate)
+        return None if roman is None else (len(roman), 0.75, "name_roman")
+    if candidate[1].isascii():  # 张Tony: a Chinese surname and an English given name
+        return (len(candidate), 0.7, "name_mixed") if candidate[0] in names.SURNAMES else None
+    speech = word in _SPEAKERS and line_start and context[len(word) : len(word) + 1] in (":", "：")
+    weak = speech or word in _WEAK_CONTEXT
+    certain = False
+    if len(candidate) <= 3:  # the Han run ends here: is it a whole field or a name?
+        certain = following[:1] in _CLEAR_END or following == ""
+        if weak and certain:
+            certain = _SEX_AFTER.match(following) is not None
+    name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
+    return None if name is None else (len(name), 0.85, "name_ctx")
 
 
 def _grouped_card(m: re.Match[str], text: str, negative: bool) -> Finding | None:
