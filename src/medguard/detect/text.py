@@ -664,15 +664,15 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    word = m.group().rstrip(":： \t\n\r)）")
-    start = -1 if m.lastgroup == "name_ctx_role" else m.start("name")
-    if start >= 0:
+    if m.lastgroup == "name_ctx":
+        start = m.start("name")
         candidate = m.group("name")
         after = start + len(candidate)
         line_start = m.start() == 0 or text[m.start() - 1] in "\n\r"
-        found = _name_in_context(word, m.group(), candidate, text[after : after + 4], line_start)
+        found = _name_in_context(m.group(), candidate, text[after : after + 4], line_start)
         if found is not None:
             return Finding(start, start + found[0], "PERSON", found[1], found[2])
+    word = m.group().rstrip(":： \t\n\r)）")
     if word in _ROLE_WORDS:  # 由张三医师主刀, 李明主任医师查房, 王芳女士
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
         if run is None:
@@ -700,11 +700,12 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
 
 @functools.lru_cache(maxsize=1 << 16)  # the same labels and names recur note after note
 def _name_in_context(
-    word: str, context: str, candidate: str, following: str, line_start: bool
+    context: str, candidate: str, following: str, line_start: bool
 ) -> tuple[int, float, str] | None:
     """(length, score, recognizer) of the name ``candidate`` starts with, after the context
-    ``word`` (written ``context`` with its separators), given the characters that follow the
+    word (written ``context`` with its separators), given the characters that follow the
     candidate and whether the context opens a line (a speaker prefix of a dialogue)."""
+    word = context.rstrip(":： \t\n\r)）")
     if word in _TITLES_AFTER:
         return None
     if candidate[0].isascii():
