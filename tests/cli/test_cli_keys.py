@@ -163,3 +163,62 @@ def test_rotate_subjects_and_destroy_with_grace(
     assert _ring(keyring_path).get(old).status is KeyStatus.PENDING_DESTRUCTION
     assert main(["keys", "cancel", "--keyring", str(keyring_path), old]) == 0
     assert _ring(keyring_path).get(old).status is KeyStatus.ACTIVE
+
+
+def _option_strings(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["keys", "list"],
+        ["audit", "verify"],
+        ["audit", "public-key"],
+        ["erase", "subject"],
+        ["erase", "due"],
+        ["erase", "file"],
+    ],
+)
+def test_every_keyring_command_takes_the_same_keyring_options(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """keys, audit and erase declare their keyring options in one place (cli._keyring)."""
+    text = _option_strings(argv, capsys)
+    for option in ("--keyring", "--passphrase-env", "--key-env", "--allow-insecure"):
+        assert option in text
+
+
+def test_shared_keyring_helpers() -> None:
+    """days() bounds the grace period, grace() converts it, open_keyring() needs a keyring."""
+    import argparse
+    import datetime as dt
+
+    from medguard.cli import _keyring
+    from medguard.errors import InvalidArgument
+
+    assert _keyring.days("1.5") == 1.5
+    for bad in ("0", "-1", "3651", "nan", "inf", "soon"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _keyring.days(bad)
+    assert _keyring.grace(argparse.Namespace(grace=2.0)) == dt.timedelta(days=2)
+    assert _keyring.grace(argparse.Namespace(grace=None)) is None
+    with pytest.raises(InvalidArgument, match="--keyring"):
+        _keyring.open_keyring(argparse.Namespace(keyring=None))
+
+
+def test_erase_and_keys_open_the_same_env_keyring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An env keyring made by `keys create --protect env` opens in `erase due` and `audit
+    public-key` through the shared options (--key-env names the variable)."""
+    monkeypatch.setenv("MY_WRAP_KEY", "C" * 43 + "=")
+    path = str(tmp_path / "env.keyring")
+    common = ["--keyring", path, "--key-env", "MY_WRAP_KEY"]
+    assert main(["keys", "create", "--protect", "env", *common]) == 0
+    assert main(["erase", "due", *common]) == 0
+    assert main(["audit", "public-key", *common]) == 0
+    assert "PUBLIC KEY" in capsys.readouterr().out

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from medguard.cli._keyring import add_keyring_options, open_keyring
+
 __all__ = ["register"]
 
 DESCRIPTION = """\
@@ -58,30 +60,7 @@ def register(sub: Any) -> None:
             p.add_argument("path", metavar="PATH", help="the trail: file, *.db or database URL")
         if not keyring:
             return p
-        p.add_argument(
-            "--keyring",
-            type=Path,
-            default=os.environ.get("MEDGUARD_KEYRING"),
-            required="MEDGUARD_KEYRING" not in os.environ,
-            help="keyring file (default: $MEDGUARD_KEYRING)",
-        )
-        p.add_argument(
-            "--passphrase-env",
-            default="MEDGUARD_KEYRING_PASSPHRASE",
-            metavar="VAR",
-            help="variable holding the keyring passphrase (prompted for when unset)",
-        )
-        p.add_argument(
-            "--key-env",
-            default="MEDGUARD_KEYRING_KEY",
-            metavar="VAR",
-            help="variable holding a base64 wrapping key for env keyrings",
-        )
-        p.add_argument(
-            "--allow-insecure",
-            action="store_true",
-            help="open a keyring file that group/others can access (not recommended)",
-        )
+        add_keyring_options(p)
         return p
 
     verify = action("verify", "check every record and checkpoint (exit 1 names the first bad one)")
@@ -175,9 +154,8 @@ def register(sub: Any) -> None:
 
 def _trail(args: argparse.Namespace, *, hash: Any = None) -> Any:
     from medguard.audit import AuditTrail
-    from medguard.cli.keys import _open
 
-    return AuditTrail.open(args.path, _open(args), hash=hash, create=False)
+    return AuditTrail.open(args.path, open_keyring(args), hash=hash, create=False)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -186,9 +164,8 @@ def _run(args: argparse.Namespace) -> int:
         return _repair(args)
     if name == "public-key":
         from medguard.audit.signing import public_key
-        from medguard.cli.keys import _open
 
-        key = public_key(_open(args))
+        key = public_key(open_keyring(args))
         print(key.pem() if args.format == "pem" else key.raw_base64(), end="")
         if args.format == "base64":
             print()

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-# the keyring options' readers and the grace-period parser are shared with `medguard keys`
-from medguard.cli.keys import _days, _grace, _open
+from medguard.cli._keyring import add_grace_option, add_keyring_options, open_keyring
+from medguard.cli._keyring import grace as grace_of
 
 __all__ = ["register"]
 
@@ -46,34 +45,6 @@ exit codes: 0 done, 1 refused (no --yes, or not confirmed), 2 usage or input err
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
-
-
-def _keyring_options(p: argparse.ArgumentParser, *, required: bool) -> None:
-    """The same keyring options as ``medguard keys`` (read by cli.keys._open)."""
-    p.add_argument(
-        "--keyring",
-        type=Path,
-        default=os.environ.get("MEDGUARD_KEYRING"),
-        required=required and "MEDGUARD_KEYRING" not in os.environ,
-        help="keyring file (default: $MEDGUARD_KEYRING)",
-    )
-    p.add_argument(
-        "--passphrase-env",
-        default="MEDGUARD_KEYRING_PASSPHRASE",
-        metavar="VAR",
-        help="variable holding the passphrase (default: MEDGUARD_KEYRING_PASSPHRASE)",
-    )
-    p.add_argument(
-        "--key-env",
-        default="MEDGUARD_KEYRING_KEY",
-        metavar="VAR",
-        help="variable holding a base64 wrapping key for env keyrings",
-    )
-    p.add_argument(
-        "--allow-insecure",
-        action="store_true",
-        help="open a keyring file that group/others can access (not recommended)",
-    )
 
 
 def _record_options(p: argparse.ArgumentParser, *, destroys: bool = True) -> None:
@@ -138,7 +109,7 @@ def register(sub: Any) -> None:
         "null their rows and tokens in one transaction.",
     )
     _subject_options(subject)
-    _keyring_options(subject, required=True)
+    add_keyring_options(subject, required=True)
     subject.add_argument(
         "--database", metavar="URL", help="SQLAlchemy URL or SQLite file holding the subject's rows"
     )
@@ -148,12 +119,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="erasure policy (JSON or TOML) naming the tables; with --database",
     )
-    subject.add_argument(
-        "--grace",
-        type=_days,
-        metavar="DAYS",
-        help="destroy after DAYS (pending, cancellable) instead of now",
-    )
+    add_grace_option(subject)
     _record_options(subject)
     subject.set_defaults(func=_run_subject)
 
@@ -163,13 +129,8 @@ def register(sub: Any) -> None:
         description="Destroy one keyring key: everything encrypted under it becomes unreadable.",
     )
     dataset.add_argument("key_id", help="the dataset's key ID")
-    _keyring_options(dataset, required=True)
-    dataset.add_argument(
-        "--grace",
-        type=_days,
-        metavar="DAYS",
-        help="destroy after DAYS (pending, cancellable) instead of now",
-    )
+    add_keyring_options(dataset, required=True)
+    add_grace_option(dataset)
     _record_options(dataset)
     dataset.set_defaults(func=_run_dataset)
 
@@ -181,7 +142,7 @@ def register(sub: Any) -> None:
     )
     files.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     files.add_argument("--passes", type=int, default=1, help="overwrite passes (default 1)")
-    _keyring_options(files, required=False)
+    add_keyring_options(files, required=False)
     _record_options(files)
     files.set_defaults(func=_run_file)
 
@@ -192,7 +153,7 @@ def register(sub: Any) -> None:
     )
     _subject_options(cancel)
     cancel.add_argument("--key", metavar="KEY_ID", help="a pending dataset key instead")
-    _keyring_options(cancel, required=True)
+    add_keyring_options(cancel, required=True)
     _record_options(cancel, destroys=False)
     cancel.set_defaults(func=_run_cancel)
 
@@ -201,20 +162,12 @@ def register(sub: Any) -> None:
         help="destroy the keys whose grace period is over (run from a scheduler)",
         description="Destroy every pending key whose grace period has ended.",
     )
-    _keyring_options(due, required=True)
+    add_keyring_options(due, required=True)
     _record_options(due, destroys=False)
     due.set_defaults(func=_run_due)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _open_keyring(args: argparse.Namespace) -> Any:
-    from medguard.errors import InvalidArgument
-
-    if args.keyring is None:
-        raise InvalidArgument("this needs --keyring (or $MEDGUARD_KEYRING)")
-    return _open(args)
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -353,8 +306,8 @@ def _run_subject(args: argparse.Namespace) -> int:
     subjects = _subjects(args)
     if (args.database is None) != (args.policy is None):
         raise InvalidArgument("--database and --policy go together")
-    grace = _grace(args)
-    keyring = _open_keyring(args)
+    grace = grace_of(args)
+    keyring = open_keyring(args)
     policy = None if args.policy is None else _load_policy(args.policy)
     if not _confirmed(args, f"the keys of {len(subjects)} subject(s)"):
         return EXIT_REFUSED
@@ -391,8 +344,8 @@ def _run_dataset(args: argparse.Namespace) -> int:
     from medguard.erase import DatasetKey, crypto_shred
 
     target = DatasetKey(args.key_id)
-    grace = _grace(args)
-    keyring = _open_keyring(args)
+    grace = grace_of(args)
+    keyring = open_keyring(args)
     if not _confirmed(args, f"key {args.key_id} and everything encrypted under it"):
         return EXIT_REFUSED
     record = crypto_shred(
@@ -414,7 +367,7 @@ def _run_file(args: argparse.Namespace) -> int:
         raise InvalidArgument("--certificate takes one PATH per run (one record, one certificate)")
     args.json_lines = len(args.paths) > 1  # several records: one JSON document per line
     needs_keyring = args.certificate is not None or args.audit is not None
-    keyring = _open_keyring(args) if needs_keyring else None
+    keyring = open_keyring(args) if needs_keyring else None
     # refuse symlinks and special files (and show the plan) before asking
     plans = [erase_file(p, passes=args.passes, dry_run=True, **_who(args)) for p in args.paths]
     count = sum(len(plan.files) for plan in plans)
@@ -444,7 +397,7 @@ def _run_cancel(args: argparse.Namespace) -> int:
     if args.key is not None and (args.subjects or args.subjects_from):
         raise InvalidArgument("give subjects or --key, not both")
     target: Any = DatasetKey(args.key) if args.key is not None else _subjects(args)
-    keyring = _open_keyring(args)
+    keyring = open_keyring(args)
     record = cancel_shred(target, keyring, audit=_audit(args, keyring), **_who(args))
     return _finish(args, record, keyring, [])
 
@@ -452,7 +405,7 @@ def _run_cancel(args: argparse.Namespace) -> int:
 def _run_due(args: argparse.Namespace) -> int:
     from medguard.erase import complete_due
 
-    keyring = _open_keyring(args)
+    keyring = open_keyring(args)
     record = complete_due(keyring, audit=_audit(args, keyring), **_who(args))
     if record is None:
         print("nothing is due")

@@ -10,14 +10,22 @@ printed: listing shows IDs, suites, statuses and dates only.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from medguard.cli._keyring import (
+    add_grace_option,
+    add_keyring_options,
+    grace,
+    open_keyring,
+    provider,
+)
+
 __all__ = ["register"]
+
+# cli.assess opens keyrings through this name; new code imports medguard.cli._keyring
+_open = open_keyring
 
 DESCRIPTION = """\
 Manage a medguard keyring file. Choose the file with --keyring (or $MEDGUARD_KEYRING). A
@@ -56,32 +64,7 @@ def register(sub: Any) -> None:
 
     def action(name: str, help_text: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
-        p.add_argument(
-            "--keyring",
-            type=Path,
-            default=os.environ.get("MEDGUARD_KEYRING"),
-            required="MEDGUARD_KEYRING" not in os.environ,
-            help="keyring file (default: $MEDGUARD_KEYRING)",
-        )
-        p.add_argument(
-            "--passphrase-env",
-            default="MEDGUARD_KEYRING_PASSPHRASE",
-            metavar="VAR",
-            help="variable holding the passphrase (default: MEDGUARD_KEYRING_PASSPHRASE; "
-            "prompted for when unset)",
-        )
-        p.add_argument(
-            "--key-env",
-            default="MEDGUARD_KEYRING_KEY",
-            metavar="VAR",
-            help="variable holding a base64 wrapping key for env keyrings "
-            "(default: MEDGUARD_KEYRING_KEY)",
-        )
-        p.add_argument(
-            "--allow-insecure",
-            action="store_true",
-            help="open a keyring file that group/others can access (not recommended)",
-        )
+        add_keyring_options(p)
         p.set_defaults(func=_run, action_name=name)
         return p
 
@@ -151,51 +134,12 @@ def _count(text: str) -> int:
     return value
 
 
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
-    if not 0 < value <= 3650:
-        raise argparse.ArgumentTypeError("the grace period is more than 0 and at most 3650 days")
-    return value
-
-
 def _destroy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="confirm the destruction")
-    parser.add_argument(
-        "--grace",
-        type=_days,
-        metavar="DAYS",
-        help="destroy only after DAYS days; until then the key is pending and `keys cancel` "
-        "restores it",
+    add_grace_option(
+        parser,
+        "destroy only after DAYS days; until then the key is pending and `keys cancel` restores it",
     )
-
-
-def _provider(args: argparse.Namespace, kind: str, *, confirm: bool = False) -> Any:
-    from medguard.errors import InvalidArgument
-    from medguard.keys import EnvKeyProvider, PassphraseProvider
-
-    if kind == "env":
-        return EnvKeyProvider(args.key_env)
-    if kind != "passphrase":
-        raise InvalidArgument(f"keyring uses provider {kind!r}, which the CLI cannot open")
-    secret = os.environ.get(args.passphrase_env)
-    if not secret:
-        if not sys.stdin.isatty():
-            raise InvalidArgument(f"set {args.passphrase_env} or run in a terminal to be prompted")
-        secret = getpass.getpass("keyring passphrase: ")
-        if confirm and getpass.getpass("repeat passphrase: ") != secret:
-            raise InvalidArgument("passphrases do not match")
-    return PassphraseProvider(secret)
-
-
-def _open(args: argparse.Namespace) -> Any:
-    from medguard.keys import Keyring
-    from medguard.keys.providers import read_provider_name
-
-    kind = read_provider_name(args.keyring)
-    return Keyring.open(args.keyring, _provider(args, kind), allow_insecure=args.allow_insecure)
 
 
 def _row(info: Any) -> dict[str, Any]:
@@ -216,12 +160,6 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
     for r in rows:
         print("  ".join(str(r[c] or "").ljust(widths[c]) for c in columns).rstrip())
-
-
-def _grace(args: argparse.Namespace) -> Any:
-    import datetime as dt
-
-    return None if args.grace is None else dt.timedelta(days=args.grace)
 
 
 def _confirm(args: argparse.Namespace, what: str) -> None:
@@ -281,17 +219,16 @@ def _run(args: argparse.Namespace) -> int:
             raise InvalidArgument(
                 f"directory {args.keyring.parent} does not exist: create it first"
             )
-        provider = _provider(args, args.protect, confirm=True)
         ring = Keyring.create(
             args.keyring,
-            provider,
+            provider(args, args.protect, confirm=True),
             suite=args.suite,
             key_id=args.key_id,
             subject_store=args.subject_store,
         )
         print(f"created {args.keyring} with primary key {ring.primary.key_id} ({args.suite})")
         return 0
-    ring = _open(args)
+    ring = open_keyring(args)
     if name == "list":
         return _list(ring, args)
     if name == "rotate":
@@ -303,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
             info = ring.rotate_subject(args.subject)
         elif args.destroy:
             _confirm(args, "this subject's keys")
-            info = ring.destroy_subject(args.subject, grace=_grace(args))
+            info = ring.destroy_subject(args.subject, grace=grace(args))
         else:
             if args.yes or args.grace is not None:
                 raise InvalidArgument("--yes and --grace go with --destroy")
@@ -328,7 +265,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if name == "destroy":
         _confirm(args, args.key_id)
-        info = ring.destroy(args.key_id, grace=_grace(args))
+        info = ring.destroy(args.key_id, grace=grace(args))
         print(f"key {info.key_id}: {info.status.value}")
         return 0
     method = {
