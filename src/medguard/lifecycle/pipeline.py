@@ -23,14 +23,17 @@ from __future__ import annotations
 import dataclasses
 import html
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medguard.errors import MissingDependency, PolicyError
+from medguard.lifecycle.checks import SharingChecks
 from medguard.lifecycle.policy import Acceptance, Policy
 from medguard.lifecycle.stages import Stage
+from medguard.lifecycle.summary import RunSummary
 from medguard.ops.base import OpContext, OpReport, op_from_config
 from medguard.typing import AuditSink, Operation
 
@@ -266,6 +269,8 @@ class PipelineResult:
     frame: Any
     report: PipelineReport
     plan: Plan
+    summary: Any = None
+    """The :class:`~medguard.lifecycle.summary.RunSummary` (table / HTML), with the checks."""
 
 
 @dataclass(frozen=True)
@@ -516,17 +521,50 @@ class Pipeline:
             raise PlanError(
                 f"expected a pandas DataFrame or a pyarrow Table, got {type(data).__name__}"
             )
+        started = time.perf_counter()
         compiled = self.compile(table.schema)
+        checks = None
+        if SharingChecks.applies(self.policy, self.stage):  # k per subject, search, re-scan
+            checks = SharingChecks(self.policy, compiled.plan)
         out, report = compiled(table, keyring=self.keyring)
-        if self.audit is not None:
-            self.audit.append(
-                "policy.run",
-                **report.to_dict(),
-                accepted=[a.to_dict() for a in compiled.plan.accepted],
-                policy=self.policy.source,
-            )
+        if checks is not None and checks.needs_first_pass:
+            checks.collect(table.select(checks.columns_needed()), out)
+            checks.decide()
+        if checks is not None:
+            out = checks.apply(out, 0)
+        summary = RunSummary.build(
+            self, compiled.plan, report, checks=None if checks is None else checks.outcome,
+            rows_in=table.num_rows, rows_out=out.num_rows,
+            seconds=time.perf_counter() - started,
+        )  # fmt: skip
+        summary.record(self.audit)
         frame = out.to_pandas() if is_pandas else out
-        return PipelineResult(frame, report, compiled.plan)
+        return PipelineResult(frame, report, compiled.plan, summary)
+
+    def run_file(
+        self,
+        src: str | Path,
+        dst: str | Path,
+        *,
+        format: str | None = None,
+        input_format: str | None = None,
+        batch_rows: int = 65_536,
+        progress: bool | None = None,
+    ) -> Any:
+        """Stream the file ``src`` through the stage into ``dst``, written atomically.
+
+        CSV/TSV (UTF-8, GBK/GB18030), Parquet and JSON Lines, read in batches of at most
+        ``batch_rows`` rows (bounded memory); ``dst`` gets ``format`` (default: by its suffix,
+        else the input's). Nothing is written when a check refuses or the run fails. Returns
+        the :class:`~medguard.lifecycle.summary.RunSummary`; records it in ``audit`` with the
+        files' SHA-256 fingerprints. ``progress``: a tqdm bar (None: on a terminal).
+        """
+        from medguard.lifecycle.stream import run_file
+
+        return run_file(
+            self, src, dst, format=format, input_format=input_format,
+            batch_rows=batch_rows, progress=progress,
+        )  # fmt: skip
 
 
 def _from_pandas(pa: Any, frame: Any) -> Any:
