@@ -25,30 +25,6 @@ DAY = dt.timedelta(days=1)
 SALT = b"medguard/keyring/v1"
 
 
-class FakeSink:
-    """An AuditSink that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def append(self, action: str, /, **fields: Any) -> dict[str, Any]:
-        self.records.append((action, fields))
-        return fields
-
-
-@pytest.fixture
-def env_key(monkeypatch: pytest.MonkeyPatch) -> EnvKeyProvider:
-    monkeypatch.setenv("MG_SUBJECT_BATCH_KEY", "B" * 43 + "=")
-    return EnvKeyProvider("MG_SUBJECT_BATCH_KEY")
-
-
-@pytest.fixture(params=["memory", "file"])
-def ring(request: pytest.FixtureRequest, tmp_path: Path, env_key: EnvKeyProvider) -> Keyring:
-    if request.param == "memory":
-        return Keyring.generate()
-    return Keyring.create(tmp_path / "his.keyring", env_key)
-
-
 # ----------------------------------------------------------------------------- crypto
 
 
@@ -163,11 +139,10 @@ def test_destroy_subjects_shreds_exactly_those_subjects(ring: Keyring) -> None:
     assert [i.status for i in again] == [KeyStatus.DESTROYED] * 2
 
 
-def test_destroy_subjects_with_an_unknown_subject_changes_nothing(ring: Keyring) -> None:
+def test_destroy_subjects_with_an_unknown_subject_changes_nothing(ring: Keyring, sink: Any) -> None:
     """All or nothing: one subject without a key raises KeyNotFound and no key is destroyed."""
     patients = ["p1", "p2", "p3"]
     column = encrypt(patients, ring, field="f", subject=patients)
-    sink = FakeSink()
     ring.audit = sink
     with pytest.raises(KeyNotFound, match=ring.subject_token("nobody")):
         ring.destroy_subjects(["p1", "nobody", "p2"])
@@ -177,11 +152,10 @@ def test_destroy_subjects_with_an_unknown_subject_changes_nothing(ring: Keyring)
         ring.destroy_subjects("p1")
 
 
-def test_destroy_subjects_with_grace_and_one_audit_record(ring: Keyring) -> None:
+def test_destroy_subjects_with_grace_and_one_audit_record(ring: Keyring, sink: Any) -> None:
     """With grace the keys are pending (cancellable); one audit record lists the tokens."""
     patients = [f"p{i}" for i in range(4)]
     column = encrypt(patients, ring, field="f", subject=patients)
-    sink = FakeSink()
     ring.audit = sink
     infos = ring.destroy_subjects(["p0", "p1"], grace=DAY)
     assert {i.status for i in infos} == {KeyStatus.PENDING_DESTRUCTION}

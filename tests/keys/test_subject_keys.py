@@ -24,35 +24,6 @@ from medguard.ops.lookup import tokens_for
 DAY = dt.timedelta(days=1)
 
 
-class FakeSink:
-    """An AuditSink that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def append(self, action: str, /, **fields: Any) -> dict[str, Any]:
-        self.records.append((action, fields))
-        return fields
-
-    def actions(self) -> list[str]:
-        return [a for a, _ in self.records]
-
-
-@pytest.fixture
-def env_key(monkeypatch: pytest.MonkeyPatch) -> EnvKeyProvider:
-    """An environment wrapping key (fast, unlike a passphrase)."""
-    monkeypatch.setenv("MG_SUBJECT_TEST_KEY", "A" * 43 + "=")
-    return EnvKeyProvider("MG_SUBJECT_TEST_KEY")
-
-
-@pytest.fixture(params=["memory", "file"])
-def ring(request: pytest.FixtureRequest, tmp_path: Path, env_key: EnvKeyProvider) -> Keyring:
-    """An in-memory keyring and a file keyring with its SQLite subject store."""
-    if request.param == "memory":
-        return Keyring.generate()
-    return Keyring.create(tmp_path / "his.keyring", env_key)
-
-
 def test_destroy_subject_shreds_exactly_that_subjects_values(ring: Keyring) -> None:
     """After destroy_subject, that subject's values fail with KeyDestroyed; all others decrypt."""
     patients = ["p1", "p2", "p1", "p3", "p2"] * 10
@@ -217,9 +188,10 @@ def test_deterministic_by_subject_and_records(ring: Keyring) -> None:
         encrypt(["a", "b"], ring, field="f", subject=["p1", None])
 
 
-def test_audit_records_each_operation_after_commit(tmp_path: Path, env_key: EnvKeyProvider) -> None:
+def test_audit_records_each_operation_after_commit(
+    tmp_path: Path, env_key: EnvKeyProvider, sink: Any
+) -> None:
     """Every key operation appends one record; subject records carry the token, never the ID."""
-    sink = FakeSink()
     ring = Keyring.create(tmp_path / "r.keyring", env_key, audit=sink)
     first = ring.primary.key_id
     ring.rotate()

@@ -106,54 +106,40 @@ def seal_by_subject(
     key of ``subjects[r]``; missing subject keys are created."""
     if not len(rows):
         return [None] * len(items)
-    with paused_gc():
-        return _seal_by_subject(
-            items, rows, subjects, keyring, deterministic, table, field, records, output
+    with paused_gc():  # many small objects per row, no cycles: no full collections
+        names = _subjects_of(subjects, rows)
+        schemes = {s: scheme_for(s, deterministic=deterministic) for s in Suite}
+        context = f"{len(table)}:{table}.{field}"
+        purpose = schemes[Suite.AES].purpose
+        key_ids, suites, subkeys = keyring.subject_encryption_keys(
+            names,
+            purpose,
+            context,
+            lengths={s: schemes[s].key_length for s in Suite},
+            access=SECRET_ACCESS,
         )
-
-
-def _seal_by_subject(
-    items: Sequence[Any],
-    rows: Sequence[int],
-    subjects: Sequence[Any],
-    keyring: Keyring,
-    deterministic: bool,
-    table: str,
-    field: str,
-    records: Sequence[Any] | None,
-    output: str,
-) -> list[Any]:
-    names = _subjects_of(subjects, rows)
-    schemes = {s: scheme_for(s, deterministic=deterministic) for s in Suite}
-    context = f"{len(table)}:{table}.{field}"
-    purpose = schemes[Suite.AES].purpose
-    key_ids, suites, subkeys = keyring.subject_encryption_keys(
-        names,
-        purpose,
-        context,
-        lengths={s: schemes[s].key_length for s in Suite},
-        access=SECRET_ACCESS,
-    )
-    if len(set(suites)) > 1:  # keys of two suites (the primary's suite changed): one at a time
-        mixed: list[Any] = [None] * len(items)
-        for suite in set(suites):
-            pick = [i for i, s in enumerate(suites) if s is suite]
-            chosen = [rows[i] for i in pick]
-            part = _seal(
-                items,
-                chosen,
-                [key_ids[i] for i in pick],
-                [subkeys[i] for i in pick],
-                schemes[suite],
-                table,
-                field,
-                records,
-                output,
-            )
-            for r in chosen:
-                mixed[r] = part[r]
-        return mixed
-    return _seal(items, rows, key_ids, subkeys, schemes[suites[0]], table, field, records, output)
+        if len(set(suites)) > 1:  # keys of two suites (the primary's suite changed): one at a time
+            mixed: list[Any] = [None] * len(items)
+            for suite in set(suites):
+                pick = [i for i, s in enumerate(suites) if s is suite]
+                chosen = [rows[i] for i in pick]
+                part = _seal(
+                    items,
+                    chosen,
+                    [key_ids[i] for i in pick],
+                    [subkeys[i] for i in pick],
+                    schemes[suite],
+                    table,
+                    field,
+                    records,
+                    output,
+                )
+                for r in chosen:
+                    mixed[r] = part[r]
+            return mixed
+        return _seal(
+            items, rows, key_ids, subkeys, schemes[suites[0]], table, field, records, output
+        )
 
 
 def _seal(
