@@ -26,7 +26,16 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 #: Subcommands, in the order ``--help`` lists them (module ``medguard.cli.<name>``, - as _).
-COMMANDS: tuple[str, ...] = ("demo", "scan", "keys", "erase", "audit", "sql-audit", "assess")
+COMMANDS: tuple[str, ...] = (
+    "demo",
+    "scan",
+    "protect",
+    "keys",
+    "erase",
+    "audit",
+    "sql-audit",
+    "assess",
+)
 
 DESCRIPTION = """\
 medguard: protect Chinese healthcare data through its whole life cycle.
