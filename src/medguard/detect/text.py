@@ -621,10 +621,8 @@ def _ipv6(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _is_mobile(value: str) -> bool:
     # The pattern fixed the shape ([+86] 1[3-9]x xxxx xxxx); the segment must be allocated.
-    return value.translate(_NOT_DIGITS)[-11:-8] in phone.MOBILE_SEGMENTS
-
-
-_NOT_DIGITS = str.maketrans("", "", " -()（）+")
+    # A prefix ((86), +86, 0086) comes first: the last eleven digits are the number.
+    return value.replace(" ", "").replace("-", "")[-11:-8] in phone.MOBILE_SEGMENTS
 
 
 _Handler = Callable[["re.Match[str]", str, bool], Finding | None]
@@ -801,14 +799,13 @@ def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    value = m.group("mrn")
-    if not value.isdigit():  # letters and dashes: at least three digits (床号 labels beds: one)
-        digits = sum(ch.isdigit() for ch in value)
+    start, end = m.span("mrn")
+    # At least three digits (床号 labels beds: one); most values end with them.
+    if not text[end - 3 : end].isdigit() or end - start < 3:
+        digits = sum(map(str.isdigit, text[start:end]))
         if digits < (1 if text[m.start()] == "床" else 3):
             return None
-    elif len(value) < 3 and text[m.start()] != "床":
-        return None
-    return Finding(m.start("mrn"), m.end("mrn"), "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
+    return Finding(start, end, "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn")
 
 
 def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -864,12 +861,12 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
             return Finding(start, end, id_type, 0.9, "document_id")
     entity: str | None = None
     if label.startswith(_MILITARY):
-        entity = "CN_MILITARY_ID" if sum(c.isdigit() for c in value) >= 5 else None
+        entity = "CN_MILITARY_ID" if sum(map(str.isdigit, value)) >= 5 else None
     elif label.startswith(_SOCIAL):
         card = _bank_card(compact)  # a social-security card with a bank function: its card
         if card is not None:
             return Finding(start, end, card[0], 0.8, "document_card")
-        entity = "CN_SOCIAL_SECURITY_CARD" if sum(c.isdigit() for c in value) >= 6 else None
+        entity = "CN_SOCIAL_SECURITY_CARD" if sum(map(str.isdigit, value)) >= 6 else None
     elif label.startswith(_DRIVING):
         entity = "CN_DRIVING_LICENSE" if compact.isdigit() and len(compact) >= 10 else None
     elif label.startswith(_ACCOUNTS):
@@ -882,12 +879,12 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
             entity = "ACCOUNT_ID"
     elif label.startswith(("车", "号牌", "牌照")):
         plate = _PLATE.fullmatch(value)
-        entity = "CN_VEHICLE_PLATE" if plate and sum(c.isdigit() for c in value) >= 2 else None
+        entity = "CN_VEHICLE_PLATE" if plate and sum(map(str.isdigit, value)) >= 2 else None
     elif label.startswith(_DEVICES):
         if label.startswith(("IMEI", "MEID")):
             ok = len(compact) in (14, 15) and (len(compact) == 14 or bank_card.luhn_valid(compact))
             entity = "DEVICE_ID" if ok else None
-        elif sum(c.isdigit() for c in value) >= 2 and len(value) >= 6:
+        elif sum(map(str.isdigit, value)) >= 2 and len(value) >= 6:
             entity = "DEVICE_ID"
     elif passport.is_valid(compact):
         entity = "CN_PASSPORT"
