@@ -30,6 +30,9 @@ def sharing_extract(patients: int = 300, *, seed: int = 20261207) -> Any:
             "visit_date", "department", "icd10", "fee",
         ]
     ].copy()  # fmt: skip
+    # a hospital-wide patient number (ten digits): a short one would share its small format
+    # domain with its own tokens, which then equal other patients' numbers by chance
+    out["patient_id"] = "P2026" + out["patient_id"].str.slice(1).str.zfill(6)
     for column in ("birth_date", "visit_date"):
         out[column] = out[column].astype(str)
     out["fee"] = out["fee"].map(lambda v: f"{v:.2f}")

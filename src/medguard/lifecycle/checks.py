@@ -242,8 +242,8 @@ class SharingChecks:
             if name in steps and rule.level >= 3 and rule.kind in DIRECT_KINDS
         )
         self._hash_key = secrets.token_hex(8)  # 16 characters: pandas' siphash key
-        self._hashes: list[npt.NDArray[np.uint64]] = []
-        self._known: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
+        self._hashes: dict[str, list[npt.NDArray[np.uint64]]] = {}
+        self._known: dict[str, npt.NDArray[np.uint64]] = {}
         self._frames: list[Any] = []
         self._suppressed: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._levels: dict[str, int] = {}
@@ -311,7 +311,8 @@ class SharingChecks:
             self._frames.append(pd.DataFrame(data))
         if self.rescan:
             for name in self.identifiers:
-                self._hashes.append(self._hash(batch.column(name).to_pylist()))
+                hashed = self._hash(batch.column(name).to_pylist())
+                self._hashes.setdefault(name, []).append(hashed)
 
     def _hash(self, values: Iterable[Any]) -> npt.NDArray[np.uint64]:
         import pandas as pd
@@ -329,9 +330,11 @@ class SharingChecks:
         """Run the k check and the search on what :meth:`collect` gathered; refuse or decide."""
         import pandas as pd
 
-        if self._hashes:
-            self._known = np.unique(np.concatenate(self._hashes))
-            self._hashes = []
+        for name, parts in self._hashes.items():
+            self._known[name] = np.unique(np.concatenate(parts))
+        self._hashes = {}
+        if self._known:
+            self._known[""] = np.unique(np.concatenate(list(self._known.values())))
         if self.k_check is None:
             return self.outcome
         frame = (
@@ -418,7 +421,7 @@ class SharingChecks:
         if self._suppressed.size:
             keep = ~self._suppressed[start : start + n]
             out = out.filter(pa.array(keep))
-        if self.rescan and self._known.size:
+        if self.rescan and self._known:
             self._rescan(out)
         return out
 
@@ -430,7 +433,7 @@ class SharingChecks:
             if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
                 continue
             values = [v for v in column.to_pylist() if v is not None]
-            if self._hits(values):
+            if self._hits(values, self._against(name)):
                 raise CheckFailed(
                     "re-scan", f"column {name!r} holds a value equal to an input identifier"
                 )
@@ -439,18 +442,33 @@ class SharingChecks:
             text = (step is not None and step.op.name in _TEXT_OPS) or (
                 rule is not None and rule.kind == "free_text"
             )
-            if text and self._hits(_pieces(values)):
+            if text and self._hits(_pieces(values), [self._known[""]]):
                 raise CheckFailed(
                     "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
                 )
 
-    def _hits(self, values: list[str]) -> bool:
+    def _against(self, name: str) -> list[npt.NDArray[np.uint64]]:
+        """The input values a column's cells must not equal: every identifier's, except that
+        a column the plan gave surrogates is not compared with its own input (a format-preserving
+        pseudonym of a short record number may equal another person's number by chance, and
+        says nothing about that person)."""
+        step = self._steps.get(name)
+        if step is None or not _pseudonym(step.op) or name not in self._known:
+            return [self._known[""]]
+        return [v for k, v in self._known.items() if k not in ("", name)]
+
+    def _hits(self, values: list[str], known: list[npt.NDArray[np.uint64]]) -> bool:
         hashed = self._hash(values)
         if not hashed.size:
             return False
-        where = np.searchsorted(self._known, hashed)
-        where[where == self._known.size] = 0
-        return bool(np.any(self._known[where] == hashed))
+        for array in known:
+            if not array.size:
+                continue
+            where = np.searchsorted(array, hashed)
+            where[where == array.size] = 0
+            if np.any(array[where] == hashed):
+                return True
+        return False
 
 
 def _pieces(texts: Iterable[str]) -> list[str]:
