@@ -110,3 +110,27 @@ def test_no_checks_outside_sharing(ring: Keyring, extract: pd.DataFrame) -> None
     result = Pipeline(sharing_policy(), stage="processing", keyring=ring).run(extract)
     assert result.summary.k is None
     assert len(result.frame) == len(extract)
+
+
+def test_levels_fixed_by_the_policy(ring: Keyring, extract: pd.DataFrame) -> None:
+    """generalize: fixed applies the policy's levels (no search); k is still checked."""
+    data = sharing_policy().to_dict()
+    data["checks"]["sharing"]["k_anonymity"].update(
+        {"generalize": "fixed", "levels": {"birth_date": "5y", "address": "*"}}
+    )
+    result = Pipeline(Policy.from_dict(data), stage="sharing", keyring=ring).run(extract)
+    assert result.summary.checks["levels"]["birth_date"] == "5y"
+    assert result.summary.checks["levels"]["address"] == "*"
+    assert all(re.fullmatch(r"\d{4}-\d{4}", v) for v in result.frame["birth_date"])
+    assert set(result.frame["address"]) == {"*"}
+    data["checks"]["sharing"]["k_anonymity"]["levels"] = {"birth_date": "5y", "address": "city"}
+    with pytest.raises(CheckFailed, match="k=3"):  # too precise for 300 people: refused
+        Pipeline(Policy.from_dict(data), stage="sharing", keyring=ring).run(extract)
+
+
+def test_hierarchy_names_are_checked() -> None:
+    """An unknown hierarchy is a policy error naming the path and the allowed names."""
+    data = sharing_policy().to_dict()
+    data["checks"]["sharing"]["k_anonymity"]["hierarchies"] = {"address": "postcode"}
+    with pytest.raises(Exception, match=r"hierarchies\.address.*region"):
+        Policy.from_dict(data)

@@ -81,7 +81,17 @@ TOP_KEYS = (
 FIELD_KEYS = ("category", "level", "kind", "description")
 ACCEPT_KEYS = ("field", "risk", "stage", "reason")
 CHECK_KEYS = ("k_anonymity", "rescan")
-K_ANONYMITY_KEYS = ("quasi_identifiers", "k", "max_suppressed")
+K_ANONYMITY_KEYS = (
+    "quasi_identifiers",
+    "k",
+    "max_suppressed",
+    "hierarchies",
+    "generalize",
+    "levels",
+)
+#: The generalization hierarchies a k-anonymity check can name per quasi-identifier.
+HIERARCHIES = ("date", "age", "region", "icd10", "sex")
+GENERALIZE = ("search", "fixed")
 UNDECLARED = ("error", "drop", "keep")
 STAGES = tuple(s.value for s in Stage)
 _KIND_OPS = ("mask", "pseudonymize", "tokenize", "generalize")
@@ -248,14 +258,27 @@ class KAnonymityCheck:
     quasi_identifiers: tuple[str, ...]
     k: int = 5
     max_suppressed: float = 0.0
+    hierarchies: Mapping[str, str] = field(default_factory=dict)
+    """The hierarchy the search may use per quasi-identifier (default: from the field's kind)."""
+    generalize: str = "search"
+    """``search`` (the least general levels reaching k) or ``fixed`` (``levels``, else as is)."""
+    levels: Mapping[str, int | str] = field(default_factory=dict)
+    """Levels fixed by hand per quasi-identifier (index or level name)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return {
+        data: dict[str, Any] = {
             "quasi_identifiers": list(self.quasi_identifiers),
             "k": self.k,
             "max_suppressed": self.max_suppressed,
         }
+        if self.hierarchies:
+            data["hierarchies"] = dict(self.hierarchies)
+        if self.generalize != "search":
+            data["generalize"] = self.generalize
+        if self.levels:
+            data["levels"] = dict(self.levels)
+        return data
 
 
 @dataclass(frozen=True)
@@ -619,5 +642,19 @@ def _stage_checks(spec: Any, path: PathT, c: _Checker) -> StageChecks:
         share = kdata.get("max_suppressed", 0.0)
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
             c.fail((*kpath, "max_suppressed"), f"must be a number from 0 to 1, not {share!r}")
-        k_anon = KAnonymityCheck(tuple(qis), k, float(share))
+        hier = kdata.get("hierarchies", {})
+        hpath = (*kpath, "hierarchies")
+        for name, value in c.mapping(hier, hpath).items():
+            if name not in qis:
+                c.fail((*hpath, name), "not one of the quasi_identifiers", qis)
+            c.choice(value, (*hpath, name), HIERARCHIES)
+        how = c.choice(kdata.get("generalize", "search"), (*kpath, "generalize"), GENERALIZE)
+        fixed = kdata.get("levels", {})
+        lpath = (*kpath, "levels")
+        for name, value in c.mapping(fixed, lpath).items():
+            if name not in qis:
+                c.fail((*lpath, name), "not one of the quasi_identifiers", qis)
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                c.fail((*lpath, name), "a level is an index or a level name")
+        k_anon = KAnonymityCheck(tuple(qis), k, float(share), dict(hier), how, dict(fixed))
     return StageChecks(k_anon, rescan)

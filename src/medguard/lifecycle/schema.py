@@ -19,6 +19,8 @@ from typing import Any
 from medguard.lifecycle.classification import KINDS, LEVELS, RISKS, Category
 from medguard.lifecycle.policy import (
     ACCEPT_KEYS,
+    GENERALIZE,
+    HIERARCHIES,
     K_ANONYMITY_KEYS,
     UNDECLARED,
     VERSION,
@@ -69,6 +71,9 @@ _K_ANON: dict[str, str] = {
     "quasi_identifiers": "columns an attacker may know",
     "k": "smallest class size (at least 2)",
     "max_suppressed": "largest share of rows that may be suppressed to reach k (0..1)",
+    "hierarchies": "the generalization hierarchy per quasi-identifier (default: from its kind)",
+    "generalize": "search: the least general levels reaching k; fixed: the levels given",
+    "levels": "levels fixed by hand per quasi-identifier (index or level name)",
 }
 
 
@@ -169,6 +174,21 @@ def build_schema() -> dict[str, Any]:
                         "maximum": 1,
                         "default": 0,
                         "description": _K_ANON["max_suppressed"],
+                    },
+                    "hierarchies": {
+                        "type": "object",
+                        "additionalProperties": {"enum": list(HIERARCHIES)},
+                        "description": _K_ANON["hierarchies"],
+                    },
+                    "generalize": {
+                        "enum": list(GENERALIZE),
+                        "default": "search",
+                        "description": _K_ANON["generalize"],
+                    },
+                    "levels": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["integer", "string"]},
+                        "description": _K_ANON["levels"],
                     },
                 },
                 "additionalProperties": False,
