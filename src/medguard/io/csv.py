@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from medguard.io.formats import _SNIFF_BYTES, detect_encoding
 
 __all__ = ["looks_like_data"]
 
+#: The bytes pyarrow parses at a time: batches are cut from blocks (zero-copy), so a batch
+#: holds at most a block's rows; memory holds a few blocks.
+_BLOCK_BYTES = 1 << 20
 _DELIMITERS = (",", ";", "|", "\t")
 _SNIFF_LINES = 20
 _SNIFF_FIELD = 64 * 1024
@@ -209,7 +213,8 @@ def _arrow_batches(
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         column_names=unique, skip_rows=1 if layout.header else 0,
-        block_size=max(1 << 20, min(batch_rows * 64, limits.MAX_BATCH_BYTES)),
+        block_size=_BLOCK_BYTES,
+        use_threads=False,  # threads read blocks ahead of a slow consumer: memory grew 80 MB
     )  # fmt: skip
     pending = False
 
@@ -227,17 +232,75 @@ def _arrow_batches(
         null_values=[""], quoted_strings_can_be_null=True,
     )  # fmt: skip
     source = _source(path, encoding)
-    with pacsv.open_csv(
-        source, read_options=read, parse_options=parse, convert_options=convert
-    ) as r:
-        for block in r:
-            for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
-                yield block.slice(start, batch_rows)
-            if pending:
-                pending = False
-                yield None
+    paced = _Paced(source.open("rb") if isinstance(source, Path) else source)
+    try:
+        with pacsv.open_csv(
+            paced, read_options=read, parse_options=parse, convert_options=convert
+        ) as r:
+            try:
+                for block in r:
+                    paced.allow(1)
+                    for start in range(0, block.num_rows, batch_rows):  # zero-copy slices
+                        yield block.slice(start, batch_rows)
+                    if pending:
+                        pending = False
+                        yield None
+            finally:  # before the reader closes: it waits for its thread, which may wait here
+                paced.stop()
+    finally:
+        paced.close()
     if pending:  # when every row is ragged, Arrow yields no block at all
         yield None
+
+
+class _Paced(io.RawIOBase):
+    """A binary stream read no more than a few reads ahead of the batches taken.
+
+    pyarrow's CSV reader reads its input on a background thread up to 32 blocks ahead of the
+    consumer (whatever ``use_threads`` says): 130 MB held for a slow consumer of a 150 MB file.
+    Each read here waits for a credit; the consumer grants one per block it takes
+    (:meth:`allow`). A wait gives up after a while, so a reader that needs more reads than
+    expected is slowed, never stuck.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._credits = threading.Semaphore(self.AHEAD)
+        self._stopped = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._credits.acquire(timeout=1.0)
+        if self._stopped:
+            return 0
+        count: int = self._raw.readinto(buffer) or 0
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (one copy: pyarrow calls this, not :meth:`readinto`)."""
+        self._credits.acquire(timeout=1.0)
+        if self._stopped:
+            return b""
+        data: bytes = self._raw.read(size)
+        return data
+
+    def stop(self) -> None:
+        """Read nothing more (end of file from now on) and never make the reader wait."""
+        self._stopped = True
+        self._credits.release(1 << 16)
+
+    def allow(self, blocks: int) -> None:
+        """Let the reader read ``blocks`` more blocks."""
+        self._credits.release(blocks)
+
+    def close(self) -> None:
+        self.stop()
+        self._raw.close()
+        super().close()
 
 
 def _ragged_columns(path: Path, names: list[str], ragged: list[str], delimiter: str) -> Columns:

@@ -113,6 +113,8 @@ def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
 
 def _sheets(path: Path, book: Any, batch_rows: int) -> Iterator[tuple[str, Columns]]:
     for title, names, rows in _sheet_batches(path, book, batch_rows):
+        if not rows:
+            continue
         yield title, _columns(path, names, [[_cell_text(v) for v in row] for row in rows])
 
 
@@ -121,7 +123,8 @@ def _sheet_batches(
 ) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
     """``(sheet title, column names, rows)`` batches of cell values as openpyxl gives them,
     sheet by sheet (``only``: that sheet), empty rows left out; a wide sheet gets fewer rows
-    per batch. A first row that looks like data (see :func:`~medguard.io.csv.looks_like_data`)
+    per batch (a sheet holding only a header yields one empty batch). A first row that looks
+    like data (see :func:`~medguard.io.csv.looks_like_data`)
     is data, and the columns are ``column_1`` .. ``column_n``."""
     for sheet in book.worksheets:
         if only is not None and sheet.title != only:
@@ -144,13 +147,14 @@ def _sheet_batches(
             ])  # fmt: skip
         _check_width(path, len(names))
         cells = len(header)
+        seen = False
         for row in rows:
             batch.append(row)
             cells += len(row)
             if len(batch) >= batch_rows or cells >= limits._BATCH_CELLS:
                 yield sheet.title, names, batch
-                batch, cells = [], 0
-        if batch:
+                batch, cells, seen = [], 0, True
+        if batch or not seen:  # a sheet holding a header only yields its names
             yield sheet.title, names, batch
 
 
