@@ -153,3 +153,33 @@ def test_usage_without_output_is_argparse_exit_2(files: tuple[Path, Path]) -> No
     with pytest.raises(SystemExit) as exc:
         main(["protect", str(src), "--policy", str(policy), "--stage", "sharing"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".toml"])
+def test_emit_policy_drafts_a_policy_protect_can_run(
+    tmp_path: Path, keyring_path: Path, extract: pd.DataFrame, suffix: str, capsys
+) -> None:
+    """scan --emit-policy writes a commented policy that loads, and protect runs it."""
+    src = tmp_path / "visits.csv"
+    extract.to_csv(src, index=False)
+    drafted = tmp_path / f"drafted{suffix}"
+    assert main(["scan", "--no-progress", "--emit-policy", str(drafted), str(src)]) == 0
+    text = drafted.read_text(encoding="utf-8")
+    assert "# resident_id: CN_RESIDENT_ID in" in text
+    policy = Policy.load(drafted)
+    assert policy.subject == "patient_id"
+    assert policy.fields["resident_id"].level == 4
+    assert policy.fields["note"].kind == "free_text"
+    assert policy.checks  # the sharing checks are on
+    out = tmp_path / "shared.csv"
+    assert _protect(src, out, drafted, keyring_path) == 0
+    assert out.exists()
+
+
+def test_emit_policy_without_a_table_is_exit_2(tmp_path: Path, capsys) -> None:
+    """Only text files: no columns to draft from (exit 2, no file)."""
+    (tmp_path / "a.txt").write_text("患者张三，电话13800138000\n", encoding="utf-8")
+    drafted = tmp_path / "drafted.yaml"
+    code = main(["scan", "--no-progress", "--emit-policy", str(drafted), str(tmp_path / "a.txt")])
+    assert code == 2
+    assert not drafted.exists()

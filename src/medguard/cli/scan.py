@@ -126,6 +126,13 @@ def register(sub: Any) -> None:
         action="store_true",
         help="no progress bar (it only shows on a terminal anyway)",
     )
+    parser.add_argument(
+        "--emit-policy",
+        type=Path,
+        metavar="POLICY",
+        help="draft a policy (YAML or TOML by suffix) from the tables found, a comment on "
+        "each field saying why; exit 0 once written",
+    )
     parser.set_defaults(func=_run)  # fmt: skip
 
 
@@ -168,6 +175,8 @@ def _run(args: argparse.Namespace) -> int:
             reports.append(report)
             progress.file_done(report.path)
     result = ScanResult(reports, threshold, baseline, allow_empty=args.allow_empty)
+    if args.emit_policy is not None:
+        return _emit_policy(args.emit_policy, reports, args.paths)
     if args.write_baseline is not None:
         count = Baseline.write(args.write_baseline, reports)
         print(f"medguard: wrote {count} accepted finding(s) to {args.write_baseline}",
@@ -182,6 +191,28 @@ def _run(args: argparse.Namespace) -> int:
     for line in result.messages():
         print(f"medguard: {line}", file=sys.stderr)
     return result.exit_code
+
+
+def _emit_policy(path: Path, reports: list[Any], sources: list[Any]) -> int:
+    """Write a drafted policy for the columns of every table scanned (the first of a name)."""
+    from medguard._atomic import write_atomically
+    from medguard.errors import InvalidArgument
+    from medguard.lifecycle.draft import draft_policy_text
+
+    columns: dict[str, Any] = {}
+    for report in reports:
+        for table in report.tables:
+            for column in table.columns:
+                columns.setdefault(str(column.column), column)
+    if not columns:
+        raise InvalidArgument("--emit-policy needs a table (CSV, TSV, Excel, Parquet, JSON Lines)")
+    from medguard.detect.files import masked_path
+
+    source = ", ".join(masked_path(str(s)) for s in sources)
+    write_atomically(path, draft_policy_text(columns.values(), path, source=source))
+    print(f"medguard: drafted a policy of {len(columns)} field(s) to {path}: read it, correct "
+          "it, keep it", file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def _emit(text: str, output: Path | None) -> None:
