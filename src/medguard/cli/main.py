@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "scan",
     "protect",
+    "trace",
     "keys",
     "erase",
     "audit",

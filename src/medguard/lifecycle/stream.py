@@ -28,7 +28,7 @@ from typing import Any
 from medguard._atomic import replacing
 from medguard.errors import InvalidArgument, UnreadableInput
 
-__all__ = ["FORMATS", "file_format", "read_batches", "run_file", "write_batches"]
+__all__ = ["FORMATS", "file_format", "input_schema", "read_batches", "run_file", "write_batches"]
 
 #: The formats :func:`run_file` reads and writes.
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -289,7 +289,7 @@ def run_file(
         raise UnreadableInput(str(source), "no such file")
     if source.resolve() == target.resolve():
         raise InvalidArgument("the output must not be the input file")
-    schema = _schema(source, in_fmt, batch_rows)
+    schema = input_schema(source, in_fmt, batch_rows)
     compiled = pipeline.compile(schema)
     ring = pipeline.keyring
     checks = (
@@ -358,7 +358,7 @@ def run_file(
     return summary
 
 
-def _schema(source: Path, fmt: str, batch_rows: int) -> Any:
+def input_schema(source: Path, fmt: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> Any:
     """The input's Arrow schema (the plan is compiled against it before any row moves)."""
     if fmt == "parquet":
         import pyarrow.parquet as pq
