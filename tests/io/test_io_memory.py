@@ -20,7 +20,10 @@ _MEASURE = textwrap.dedent(
     import pyarrow as pa
     from medguard.io import open_table
     path, mode = sys.argv[1], sys.argv[2]
-    def peak():
+    def peak():  # this process's peak (VmHWM): ru_maxrss keeps the parent's peak across exec
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     pool = pa.default_memory_pool()
     with open_table(path, batch_rows=32_768) as table:
