@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
         description=(
             "Generate a synthetic hospital extract (patients, visits, clinical notes; no real "
             "person) and show what medguard does with it: validation, masking, encryption, "
-            "pseudonymization, scanning, differential privacy and re-identification risk."
+            "pseudonymization, scanning, differential privacy and re-identification risk, then "
+            "the life cycle of a research extract under one policy: scan, drafted policy, "
+            "storage, processing, sharing (checked), verification scan and audit."
         ),
     )
     parser.add_argument(

@@ -35,6 +35,7 @@ STEPS: list[str] = [
     "encryption",
     "risk",
     "privacy",
+    "sharing",
 ]
 
 
