@@ -482,3 +482,11 @@ def test_high_recall_names_before_kinship_words():
         deidentify_text(note, recall="high", mode="tag")[0]
         == "[姓名]之女代诉病史。[姓名]之子代述。"
     )
+
+
+def test_what_is_glued_to_a_known_value_is_read_as_after_its_removal():
+    """An age glued to a known ID (…597290岁) is found in the first pass, so tag mode is stable."""
+    known = {"resident_id": "451228196711055972"}
+    once, _ = deidentify_text("451228196711055972" + "90岁", known=known, mode="tag")
+    assert once == "[身份证号][年龄]"
+    assert deidentify_text(once, known=known, mode="tag")[0] == once

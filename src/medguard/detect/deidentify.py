@@ -597,10 +597,14 @@ class _Run:
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
-        findings = scan_text(text, min_score=min_score)
         folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
         runs = digit_runs(folded, long_only=not known)
         grouped = grouped_hits(folded, runs)
+        own = known_hits(folded, known, runs) if known else []
+        # The scanner reads the note with the row's own values blanked out (same length, so
+        # offsets hold): what stood glued to them (an ID then 90岁) is read as it will be once
+        # they are replaced, and a second pass over the output finds nothing new.
+        findings = scan_text(_blank(text, own) if own else text, min_score=min_score)
         more = bool(known) or config.dates != "keep" or high or bool(grouped)
         hits = [
             Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
@@ -612,8 +616,7 @@ class _Run:
         if not more:
             return hits  # the scanner's findings are sorted and never overlap
         hits.extend(grouped)
-        if known:
-            hits.extend(known_hits(folded, known, runs))
+        hits.extend(own)
         if config.dates != "keep":
             hits.extend(date_hits(folded, birth=known.births if known else ()))
         if high:
@@ -806,6 +809,14 @@ def _assume_years(hits: list[Hit]) -> None:
 
 def _is_name(value: str) -> bool:
     return bool(value) and not value.startswith("[") and "*" not in value
+
+
+def _blank(text: str, hits: list[Hit]) -> str:
+    """``text`` with each hit's span replaced by spaces of the same length."""
+    chars = list(text)
+    for h in hits:
+        chars[h.start : h.end] = " " * (h.end - h.start)
+    return "".join(chars)
 
 
 def _merge(hits: list[Hit]) -> list[Hit]:
