@@ -1,0 +1,546 @@
+"""medguard on Spark: the same policy, compiled once, run by every executor on Arrow batches.
+
+::
+
+    import medguard.integrations.spark as mgspark
+    from medguard.lifecycle import KeyringRef, Pipeline
+    from medguard.keys import EnvKeyProvider
+
+    ref = KeyringRef("/shared/keys/visits.mgk", EnvKeyProvider("MEDGUARD_KEY"))
+    pipeline = Pipeline("policy.yaml", stage="sharing", keyring_ref=ref, recipient="cdc")
+    shared = mgspark.protect(visits_sdf, pipeline)          # a lazy Spark DataFrame
+    job = mgspark.protect_job(visits_sdf, pipeline)         # the same, with the job's counts
+    job.write_parquet("s3://bucket/shared/")                # runs it; one audit record per job
+
+:func:`protect` runs the pipeline's compiled plan (:meth:`Pipeline.compile
+<medguard.lifecycle.Pipeline.compile>`) through ``DataFrame.mapInArrow``: each executor gets the
+plan (operations and a key *reference*, never keys), opens the keyring file itself with the
+reference's provider (an environment variable set on the executors: ``spark.executorEnv.VAR``)
+once per Python worker, and applies the very ops a pandas run applies, so pseudonyms, tokens,
+date shifts, masks and generalizations are byte-identical to the single-machine output for the
+same rows; randomized encryption decrypts to the same values. An in-memory keyring
+(``Keyring.generate()``) cannot reach an executor and is refused (:class:`SparkKeyError`), saying
+what to use.
+
+Whole-dataset steps: a policy with sharing checks gets the k-anonymity check counted in people
+as one Spark ``groupBy`` over the plan's quasi-identifier outputs (:func:`k_per_subject`); the
+run goes on only when the data already reaches k as the plan leaves it (the single-machine search
+then generalizes nothing and suppresses nothing, so the outputs agree); otherwise it is refused
+with :class:`~medguard.lifecycle.checks.CheckFailed` (generalization search and suppression run on
+one machine: :meth:`Pipeline.run_file <medguard.lifecycle.Pipeline.run_file>`).
+
+:func:`scan` classifies the columns of a Spark DataFrame from a sample Spark takes
+(:func:`medguard.detect.scan_frame` on the collected sample). :func:`dp_count` and
+:func:`dp_sum` give DP aggregates with per-subject contribution bounding done by Spark
+(:func:`bounded_contributions`: a window over the subject in a keyed random order) and the
+noise added on the driver, charged to the same :class:`~medguard.privacy.BudgetLedger` as
+on one machine.
+
+Importing this module needs ``pyspark`` (``pip install medguard[spark]``) and registers nothing
+else; ``import medguard`` does not import it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from medguard.errors import InvalidArgument, KeyringError, MissingDependency, PolicyError
+
+try:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as sf
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+except ImportError:  # pragma: no cover - exercised without the extra
+    raise MissingDependency("pyspark", extra="spark", feature="medguard on Spark") from None
+
+__all__ = [
+    "SparkJob",
+    "SparkKeyError",
+    "bounded_contributions",
+    "dp_count",
+    "dp_sum",
+    "k_per_subject",
+    "protect",
+    "protect_job",
+    "scan",
+]
+
+
+class SparkKeyError(KeyringError, PolicyError):
+    """The pipeline's keys cannot reach the executors (an in-memory keyring, an unpicklable
+    provider); the message says what to use instead."""
+
+
+_IN_MEMORY = (
+    "an in-memory keyring cannot reach Spark executors (a keyring is never pickled): keep the "
+    "keyring in a file, e.g. Keyring.create(path, EnvKeyProvider('MEDGUARD_KEY')), and build the "
+    "pipeline with keyring_ref=KeyringRef(path, EnvKeyProvider('MEDGUARD_KEY')); the file must be "
+    "readable on every executor and the variable set there (spark.executorEnv.MEDGUARD_KEY)"
+)
+
+
+def _keyring_ref(pipeline: Any) -> Any:
+    """The pipeline's key reference, refusing what cannot travel to an executor."""
+    from medguard.keys import EnvKeyProvider
+    from medguard.lifecycle import KeyringRef
+
+    ref = pipeline.keyring_ref
+    ring = pipeline.keyring
+    if ref is None and ring is not None:
+        path = getattr(ring, "path", None)
+        provider = getattr(ring, "_provider", None)
+        if path is None:
+            raise SparkKeyError(_IN_MEMORY)
+        if not isinstance(provider, EnvKeyProvider):
+            raise SparkKeyError(
+                f"the keyring {path} is protected by a {type(provider).__name__}, which cannot "
+                "travel to executors (it holds a secret): protect it with an EnvKeyProvider and "
+                "pass keyring_ref=KeyringRef(path, EnvKeyProvider('VAR')) with VAR set on every "
+                "executor (spark.executorEnv.VAR)"
+            )
+        ref = KeyringRef(str(path), EnvKeyProvider(provider.variable))
+    if ref is not None:
+        import pickle
+
+        try:
+            pickle.dumps(ref.provider)
+        except Exception:  # any pickling failure means the same thing here
+            raise SparkKeyError(
+                f"the key provider {type(ref.provider).__name__} of the keyring reference cannot "
+                "travel to executors: use EnvKeyProvider('VAR') with VAR set on every executor"
+            ) from None
+    return ref
+
+
+def _arrow_schema(sdf: DataFrame) -> Any:
+    return to_arrow_schema(sdf.schema)
+
+
+def _small_types(schema: Any) -> Any:
+    """Large string/binary types as their plain forms (Spark maps both to one SQL type)."""
+    fields = []
+    for f in schema:
+        t = f.type
+        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            t = pa.string()
+        elif pa.types.is_large_binary(t):
+            t = pa.binary()
+        fields.append(pa.field(f.name, t, nullable=True))
+    return pa.schema(fields)
+
+
+def _output_schema(compiled: Any, in_schema: Any, ring: Any) -> Any:
+    """The output's Arrow schema: the plan run on an empty batch of the input's schema."""
+    empty = pa.RecordBatch.from_arrays(
+        [pa.array([], type=f.type) for f in in_schema], schema=in_schema
+    )
+    out, _ = compiled(empty, keyring=ring)
+    fields = []
+    for f in out.schema:
+        t = f.type
+        if pa.types.is_null(t):  # an all-null output column keeps the input's type
+            t = in_schema.field(f.name).type
+        fields.append(pa.field(f.name, t))
+    return _small_types(pa.schema(fields))
+
+
+class _ReportParam:
+    """Accumulator parameter adding :class:`~medguard.lifecycle.PipelineReport` objects."""
+
+    def zero(self, value: Any) -> Any:
+        return None
+
+    def addInPlace(self, a: Any, b: Any) -> Any:  # noqa: N802 - Spark's name
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return a + b
+
+
+@dataclass(frozen=True)
+class _BatchRunner:
+    """The function each executor runs: the compiled plan over the partition's Arrow batches."""
+
+    compiled: Any
+    schema: Any
+    accumulator: Any
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        total = None
+        for batch in batches:
+            out, report = self.compiled(batch)
+            total = report if total is None else total + report
+            arrays = []
+            for f in self.schema:
+                column = out.column(f.name)
+                if column.type != f.type:
+                    column = column.cast(f.type)
+                arrays.append(column)
+            yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        if total is not None and self.accumulator is not None:
+            self.accumulator.add(total)
+
+
+@dataclass
+class SparkJob:
+    """A protected Spark DataFrame (``frame``, lazy) and the counts of the job that runs it.
+
+    The counts (:meth:`report`) are summed from every batch through a Spark accumulator once an
+    action ran; :meth:`write_parquet` runs the job and records one audit record for the whole
+    job in the pipeline's ``audit`` sink (never one per partition).
+    """
+
+    frame: DataFrame
+    pipeline: Any
+    plan: Any
+    _accumulator: Any = dataclasses.field(repr=False)
+    checks: Any = None
+
+    def report(self) -> Any:
+        """The :class:`~medguard.lifecycle.PipelineReport` summed over the batches processed.
+
+        ``None`` before an action ran. A DataFrame computed twice counts twice: run one action
+        (:meth:`write_parquet`, or ``cache()`` first).
+        """
+        return self._accumulator.value
+
+    def write_parquet(self, path: str, *, mode: str = "errorifexists") -> Any:
+        """Write the protected frame as a Parquet directory; record the job; return the report."""
+        import time
+
+        started = time.perf_counter()
+        self.frame.write.mode(mode).parquet(path)
+        report = self.report()
+        self.record(report, seconds=time.perf_counter() - started)
+        return report
+
+    def record(self, report: Any = None, *, seconds: float = 0.0) -> Any:
+        """Record the job (one audit record, counts summed) in the pipeline's audit sink."""
+        from medguard.lifecycle.summary import RunSummary
+
+        report = report if report is not None else self.report()
+        if report is None:
+            from medguard.lifecycle.pipeline import PipelineReport
+
+            report = PipelineReport(self.plan.dataset, self.plan.stage, self.plan.recipient, 0, {})
+        summary = RunSummary.build(
+            self.pipeline, self.plan, report, checks=self.checks,
+            rows_in=report.rows, rows_out=report.rows, seconds=seconds,
+        )  # fmt: skip
+        summary.record(self.pipeline.audit)
+        return summary
+
+
+def protect_job(sdf: DataFrame, pipeline: Any) -> SparkJob:
+    """Plan ``pipeline`` against ``sdf``'s schema and build the Spark job (nothing runs yet).
+
+    Refused before any row moves: the plan's own refusals (:class:`~medguard.lifecycle.PlanError`),
+    keys that cannot reach executors (:class:`SparkKeyError`) and, for a policy with sharing
+    checks, a k-anonymity check the data fails as the plan leaves it
+    (:class:`~medguard.lifecycle.checks.CheckFailed`; this runs one Spark job).
+    """
+    from medguard.lifecycle import Pipeline
+
+    if not isinstance(sdf, DataFrame):
+        raise InvalidArgument(f"expected a Spark DataFrame, got {type(sdf).__name__}")
+    if not isinstance(pipeline, Pipeline):
+        raise InvalidArgument(f"expected a medguard Pipeline, got {type(pipeline).__name__}")
+    ref = _keyring_ref(pipeline)
+    in_schema = _arrow_schema(sdf)
+    plain = Pipeline(
+        pipeline.policy, stage=pipeline.stage, recipient=pipeline.recipient, keyring_ref=ref
+    )
+    compiled = plain.compile(in_schema)
+    if ref is not None:
+        compiled = dataclasses.replace(compiled, keyring_ref=ref)
+    checks = _sharing_checks(sdf, pipeline, compiled, ref)
+    driver_ring = None if ref is None else ref.open()
+    out_schema = _output_schema(compiled, in_schema, driver_ring)
+    accumulator = sdf.sparkSession.sparkContext.accumulator(None, _ReportParam())  # type: ignore[arg-type]
+    runner = _BatchRunner(compiled, out_schema, accumulator)
+    frame = sdf.mapInArrow(runner, from_arrow_schema(out_schema, prefer_timestamp_ntz=False))
+    return SparkJob(frame, pipeline, compiled.plan, accumulator, checks)
+
+
+def protect(sdf: DataFrame, pipeline: Any) -> DataFrame:
+    """``sdf`` protected by ``pipeline`` (a lazy Spark DataFrame); see :func:`protect_job`."""
+    return protect_job(sdf, pipeline).frame
+
+
+# -- whole-dataset steps ------------------------------------------------------------------------
+
+
+def k_per_subject(sdf: DataFrame, quasi_identifiers: Sequence[str], subject: str) -> int:
+    """The smallest class of ``quasi_identifiers`` counted in distinct ``subject`` values.
+
+    One ``groupBy`` (a shuffle of the quasi-identifier and subject columns only); nulls form
+    their own class, as in :func:`medguard.privacy.k_anonymity`. 0 for an empty frame.
+    """
+    if not quasi_identifiers:
+        raise InvalidArgument("k needs at least one quasi-identifier")
+    cols = [
+        sf.coalesce(sf.col(q).cast("string"), sf.lit("\0null")).alias(q) for q in quasi_identifiers
+    ]
+    grouped = (
+        sdf.select(*cols, sf.col(subject).alias("__subject"))
+        .groupBy(*quasi_identifiers)
+        .agg(sf.countDistinct("__subject").alias("__k"))
+    )
+    row = grouped.agg(sf.min("__k").alias("k")).collect()[0]
+    return 0 if row["k"] is None else int(row["k"])
+
+
+def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any, ref: Any) -> Any:
+    """Run the policy's sharing checks that Spark can decide; refuse the rest (fail closed)."""
+    from medguard.lifecycle.checks import CheckFailed, CheckOutcome, SharingChecks
+
+    if not SharingChecks.applies(pipeline.policy, pipeline.stage):
+        return None
+    checks = SharingChecks(pipeline.policy, compiled.plan)  # refuses direct identifiers kept
+    if checks.rescan and checks.identifiers:
+        raise CheckFailed(
+            "re-scan",
+            "the re-scan of a sharing run is not distributed yet: run it on one machine "
+            "(Pipeline.run_file or medguard protect), or set rescan: false for the Spark run",
+        )
+    if checks.k_check is None:
+        return CheckOutcome(rescanned=False)
+    if checks.derived:
+        raise CheckFailed(
+            "k-anonymity",
+            "quasi-identifiers derived from pseudonymized resident IDs "
+            f"({', '.join(checks.derived)}) are not counted on Spark yet: run on one machine",
+        )
+    quasi = list(checks.quasi)
+    subject = pipeline.policy.subject
+    k = checks.k_check.k
+    if quasi:
+        sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
+        names = [s.column for s in sub.plan.steps]
+        selected = sdf.select(*names)
+        in_schema = _arrow_schema(selected)
+        ring = None if ref is None else ref.open()
+        schema = _output_schema(sub, in_schema, ring)
+        runner = _BatchRunner(sub, schema, None)
+        quasi_out = selected.mapInArrow(
+            runner, from_arrow_schema(schema, prefer_timestamp_ntz=False)
+        )
+        reached = k_per_subject(quasi_out, quasi, subject)
+    else:
+        reached = int(sdf.select(subject).distinct().count())
+    if reached < k:
+        raise CheckFailed(
+            "k-anonymity",
+            f"the data reaches k={reached} (distinct subjects) over {', '.join(quasi)} as the plan "
+            f"leaves them, under k={k}; the generalization search and suppression run on one "
+            "machine (Pipeline.run_file or medguard protect)",
+        )
+    return CheckOutcome(k=reached, k_required=k, quasi_identifiers=tuple(quasi), rescanned=False)
+
+
+def scan(sdf: DataFrame, *, sample: int = 10_000, seed: int = 0) -> Any:
+    """Classify ``sdf``'s columns from a sample of about ``sample`` rows taken by Spark.
+
+    The sample is collected to the driver and classified by :func:`medguard.detect.scan_frame`
+    (a report of kinds and counts, never values).
+    """
+    from medguard.detect.classify import scan_frame
+
+    if not isinstance(sample, int) or sample < 1:
+        raise InvalidArgument("sample must be a positive number of rows")
+    total = sdf.count()
+    part = (
+        sdf if total <= sample else sdf.sample(fraction=min(1.0, 1.2 * sample / total), seed=seed)
+    )
+    frame = part.limit(sample).toPandas()
+    return scan_frame(frame, sample=sample, full=True)
+
+
+# -- DP aggregates ------------------------------------------------------------------------------
+
+
+def bounded_contributions(
+    sdf: DataFrame, *, subject: str, max_rows: int, key: bytes, row_id: str | None = None
+) -> DataFrame:
+    """At most ``max_rows`` rows per subject, chosen by a keyed random order (no shuffle bias).
+
+    A window over ``subject`` ordered by ``sha2(key || row id)``: which rows are kept cannot be
+    predicted without ``key`` (keep it secret, one per release). ``row_id``: a column unique per
+    row (default: all columns joined, so identical rows tie and are kept or dropped together).
+    """
+    from pyspark.sql import Window
+
+    if not isinstance(max_rows, int) or max_rows < 1:
+        raise InvalidArgument("max_rows must be a positive integer")
+    if not isinstance(key, bytes) or len(key) < 16:
+        raise InvalidArgument("key must be at least 16 random bytes")
+    ident = (
+        sf.col(row_id).cast("string")
+        if row_id is not None
+        else sf.to_json(sf.struct(*[sf.col(c) for c in sdf.columns]))
+    )
+    order = sf.sha2(sf.concat(sf.lit(key.hex()), sf.lit("|"), ident), 256)
+    window = Window.partitionBy(subject).orderBy(order)
+    ranked = sdf.withColumn("__mg_rank", sf.row_number().over(window))
+    return ranked.where(sf.col("__mg_rank") <= max_rows).drop("__mg_rank")
+
+
+def _bound_key(key: bytes | None) -> bytes:
+    import os
+
+    if key is None:
+        return os.urandom(32)
+    if not isinstance(key, bytes) or len(key) < 16:
+        raise InvalidArgument("bound_key must be at least 16 random bytes")
+    return key
+
+
+def _group_totals(
+    sdf: DataFrame, cols: list[str], keys: Sequence[Any] | None, total: Any
+) -> tuple[Any, Any]:
+    """``(index, totals)``: per public key (zeros for absent keys, other keys ignored)."""
+    import numpy as np
+    import pandas as pd
+
+    if not cols:
+        row = sdf.agg(total.alias("__t")).collect()[0]
+        return None, np.array([int(row["__t"] or 0)], dtype=np.int64)
+    if keys is None:
+        raise InvalidArgument(
+            "grouped releases need a list of keys (keys=...): declare the public ones"
+        )
+    if isinstance(keys, (str, bytes)):
+        raise InvalidArgument("keys is a list of public keys, not a single string")
+    index = (
+        pd.Index(list(keys), name=cols[0])
+        if len(cols) == 1
+        else pd.MultiIndex.from_tuples([tuple(k) for k in keys], names=cols)
+    )
+    if index.has_duplicates:
+        raise InvalidArgument("the public keys contain duplicates")
+    rows = sdf.groupBy(*cols).agg(total.alias("__t")).collect()
+    found = {
+        (r[cols[0]] if len(cols) == 1 else tuple(r[c] for c in cols)): int(r["__t"] or 0)
+        for r in rows
+    }
+    totals = np.array([found.get(k, 0) for k in index], dtype=np.int64)
+    return index, totals
+
+
+def dp_count(
+    sdf: DataFrame,
+    *,
+    subject: str,
+    epsilon: float,
+    max_rows_per_patient: int,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: Any = None,
+    bound_key: bytes | None = None,
+) -> Any:
+    """Count rows per public key, each subject contributing at most ``max_rows_per_patient``.
+
+    The Spark form of :func:`medguard.privacy.dp_count`: the same checks, the same budget
+    ledger charge (before anything is computed), the same two-sided geometric noise added on the
+    driver; contribution bounding runs on Spark (:func:`bounded_contributions`, random key per
+    release unless ``bound_key`` is given). Returns a :class:`~medguard.privacy.DPRelease`
+    (``dropped`` is not computed on Spark: 0).
+    """
+    import numpy as np
+
+    from medguard.privacy.aggregates import MECHANISM, DPRelease, _release, _row_bound
+    from medguard.privacy.mechanisms import (
+        check_epsilon,
+        check_noise,
+        geometric_interval,
+        geometric_noise,
+    )
+
+    eps = check_epsilon(epsilon)
+    max_rows = _row_bound(max_rows_per_patient, "max_rows_per_patient")
+    cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for c in [subject, *cols]:
+        if c not in sdf.columns:
+            raise InvalidArgument(f"no column {c!r} in the data")
+    if cols and keys is None:
+        raise InvalidArgument("grouped releases need a list of keys (keys=...)")
+    check_noise(eps, max_rows)
+    params = {"max_rows_per_patient": max_rows, "by": cols}
+    if ledger is not None:
+        ledger.spend(eps, query="count", parameters=params)
+    bounded = bounded_contributions(
+        sdf, subject=subject, max_rows=max_rows, key=_bound_key(bound_key)
+    )
+    index, true = _group_totals(bounded, cols, keys, sf.count(sf.lit(1)))
+    noisy = true + geometric_noise(eps, max_rows, true.size)
+    ci = geometric_interval(eps, max_rows)
+    table = _release(cols, index, noisy.astype(np.float64), ci, None)
+    return DPRelease(table, eps, 0.0, MECHANISM, "count", params, 0, None)
+
+
+def dp_sum(
+    sdf: DataFrame,
+    column: str,
+    *,
+    subject: str,
+    epsilon: float,
+    lower: float,
+    upper: float,
+    max_rows_per_patient: int,
+    resolution: float | None = None,
+    by: Sequence[str] | str | None = None,
+    keys: Sequence[Any] | None = None,
+    ledger: Any = None,
+    bound_key: bytes | None = None,
+) -> Any:
+    """Sum ``column`` clamped to ``[lower, upper]`` on a fixed-point grid, subjects bounded.
+
+    The Spark form of :func:`medguard.privacy.dp_sum` (see :func:`dp_count`).
+    """
+    from medguard.privacy.aggregates import (
+        MECHANISM,
+        DPRelease,
+        _finite,
+        _release,
+        _row_bound,
+        _value_bounds,
+    )
+    from medguard.privacy.mechanisms import (
+        check_epsilon,
+        check_noise,
+        geometric_interval,
+        geometric_noise,
+    )
+
+    eps = check_epsilon(epsilon)
+    low, high = _value_bounds(lower, upper)
+    bound = _row_bound(max_rows_per_patient, "max_rows_per_patient")
+    step = _finite(resolution, "resolution") if resolution is not None else (high - low) / 10_000
+    if not step > 0:
+        raise InvalidArgument("resolution must be positive")
+    cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for c in [subject, column, *cols]:
+        if c not in sdf.columns:
+            raise InvalidArgument(f"no column {c!r} in the data")
+    if cols and keys is None:
+        raise InvalidArgument("grouped releases need a list of keys (keys=...)")
+    sensitivity = max(bound * max(abs(low), abs(high)) / step, 1.0)
+    check_noise(eps, sensitivity)
+    query = f"sum({column})"
+    params = {"lower": low, "upper": high, "max_rows_per_patient": bound,
+              "resolution": step, "by": cols}  # fmt: skip
+    if ledger is not None:
+        ledger.spend(eps, query=query, parameters=params)
+    bounded = bounded_contributions(sdf, subject=subject, max_rows=bound, key=_bound_key(bound_key))
+    clipped = sf.least(sf.greatest(sf.col(column).cast("double"), sf.lit(low)), sf.lit(high))
+    grid = sf.round(clipped / sf.lit(step)).cast("long")
+    index, totals = _group_totals(bounded, cols, keys, sf.sum(grid))
+    noise = geometric_noise(eps, sensitivity, totals.size)
+    ci = geometric_interval(eps, sensitivity) * step
+    table = _release(cols, index, (totals + noise) * step, ci, None)
+    return DPRelease(table, eps, 0.0, MECHANISM, query, params, 0, None)
