@@ -294,7 +294,17 @@ class SharingChecks:
         keep = set(self.quasi)
         if self.policy.subject:
             keep.add(self.policy.subject)
-        steps = tuple(s for s in self.plan.steps if s.column in keep)
+        from medguard.ops.base import op_from_config
+
+        keeping = op_from_config({"op": "keep"})
+        steps = tuple(
+            # the subject only feeds the ops (date shifts): its own op's output is not needed
+            dataclasses.replace(s, op=keeping)
+            if s.column == self.policy.subject and s.column not in self.quasi
+            else s
+            for s in self.plan.steps
+            if s.column in keep
+        )
         return dataclasses.replace(self.plan, steps=steps)
 
     def collect(self, batch: Any, quasi_out: Any) -> None:
@@ -311,18 +321,27 @@ class SharingChecks:
             self._frames.append(pd.DataFrame(data))
         if self.rescan:
             for name in self.identifiers:
-                hashed = self._hash(batch.column(name).to_pylist())
+                hashed = self._hash(batch.column(name))
                 self._hashes.setdefault(name, []).append(hashed)
 
-    def _hash(self, values: Iterable[Any]) -> npt.NDArray[np.uint64]:
+    def _hash(self, values: Any) -> npt.NDArray[np.uint64]:
+        """Keyed 64-bit hashes of the non-empty values (trimmed) of a column or a list."""
         import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        kept = [str(v).strip() for v in values if v is not None and str(v).strip()]
-        if not kept:
+        array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
+            list(values), type=pa.string()
+        )  # fmt: skip
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            array = array.cast(pa.string())
+        array = pc.utf8_trim_whitespace(array)
+        array = array.filter(pc.fill_null(pc.not_equal(array, ""), False))
+        if len(array) == 0:
             return np.empty(0, dtype=np.uint64)
-        array = np.asarray(kept, dtype=object)
+        objects = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
         hashed: npt.NDArray[np.uint64] = pd.util.hash_array(
-            array, hash_key=self._hash_key, categorize=False
+            objects, hash_key=self._hash_key, categorize=False
         )
         return hashed
 
@@ -416,7 +435,10 @@ class SharingChecks:
             encoded = self._hierarchies[name].encode(values, name)
             labels = encoded.labels[level][encoded.codes[level]]
             index = out.schema.get_field_index(name)
-            array = pa.array([None if v is None else str(v) for v in labels], type=pa.string())
+            try:
+                array = pa.array(labels, type=pa.string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):  # labels that are not text (numbers)
+                array = pa.array([None if v is None else str(v) for v in labels], pa.string())
             out = out.set_column(index, name, array)
         if self._suppressed.size:
             keep = ~self._suppressed[start : start + n]
@@ -432,8 +454,7 @@ class SharingChecks:
             column = out.column(name)
             if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
                 continue
-            values = [v for v in column.to_pylist() if v is not None]
-            if self._hits(values, self._against(name)):
+            if self._hits(column, self._against(name)):
                 raise CheckFailed(
                     "re-scan", f"column {name!r} holds a value equal to an input identifier"
                 )
@@ -442,7 +463,8 @@ class SharingChecks:
             text = (step is not None and step.op.name in _TEXT_OPS) or (
                 rule is not None and rule.kind == "free_text"
             )
-            if text and self._hits(_pieces(values), [self._known[""]]):
+            notes = [v for v in column.to_pylist() if v is not None] if text else []
+            if text and self._hits(_pieces(notes), [self._known[""]]):
                 raise CheckFailed(
                     "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
                 )
@@ -457,7 +479,7 @@ class SharingChecks:
             return [self._known[""]]
         return [v for k, v in self._known.items() if k not in ("", name)]
 
-    def _hits(self, values: list[str], known: list[npt.NDArray[np.uint64]]) -> bool:
+    def _hits(self, values: Any, known: list[npt.NDArray[np.uint64]]) -> bool:
         hashed = self._hash(values)
         if not hashed.size:
             return False
