@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ def _jsonl(
     batch: list[dict[str, Any]] = []
     gathered: set[str] = set()  # paths holding several values in some record of the batch
     names: set[str] = set()
-    for _, record in _json_records(path, encoding):
+    for _, record, _ in _json_records(path, encoding):
         flat = _flatten(record, gathered)
         _check_width(path, len(flat))
         batch.append(flat)
@@ -30,8 +29,9 @@ def _jsonl(
         yield "", _records(path, batch, gathered, names)
 
 
-def _json_records(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
-    """``(line number, value)`` for each non-blank line, one line in memory at a time."""
+def _json_records(path: Path, encoding: str | None) -> Iterator[tuple[int, Any, int]]:
+    """``(line number, value, line length)`` for each non-blank line, one line in memory at a
+    time."""
     encoding = encoding or detect_encoding(path)
     with path.open(encoding=encoding) as f:
         for line_no, line in enumerate(_lines(f, path), start=1):
@@ -43,7 +43,7 @@ def _json_records(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]
                 raise UnreadableInput(str(path), f"line {line_no}: not JSON ({exc.msg})") from None
             except RecursionError:
                 raise UnreadableInput(str(path), f"line {line_no}: nested too deeply") from None
-            yield line_no, record
+            yield line_no, record, len(line)
 
 
 def _jsonl_table(
@@ -63,19 +63,35 @@ def _jsonl_table(
     import pyarrow as pa
 
     records = _json_records(path, encoding)
-    first = list(itertools.islice(records, batch_rows))
-    if not first:
+    held = [_take(records, batch_rows)]
+    if not held[0]:
         return pa.schema([]), iter(())
     if schema is None:
-        schema = _infer_schema(path, first, all_strings)
+        schema = _infer_schema(path, held[0], all_strings)
 
     def batches() -> Iterator[Any]:
-        batch = first
+        batch = held.pop()  # not kept once read
         while batch:
             yield _record_batch(path, schema, batch, all_strings)
-            batch = list(itertools.islice(records, batch_rows))
+            batch = _take(records, batch_rows)
 
     return schema, batches()
+
+
+#: Characters of JSON text in one batch at most: a wide or long-valued file gets fewer rows per
+#: batch (parsed records take ten times their text's size as Python objects).
+_BATCH_CHARS = 8 * 2**20
+
+
+def _take(records: Iterator[tuple[int, Any, int]], rows: int) -> list[tuple[int, Any]]:
+    batch: list[tuple[int, Any]] = []
+    chars = 0
+    for line_no, record, size in records:
+        batch.append((line_no, record))
+        chars += size
+        if len(batch) >= rows or chars >= _BATCH_CHARS:
+            break
+    return batch
 
 
 def _rows(batch: list[tuple[int, Any]]) -> list[dict[str, Any]]:
@@ -115,7 +131,8 @@ def _record_batch(path: Path, schema: Any, batch: list[tuple[int, Any]], all_str
 
     rows = _rows(batch)
     known = set(schema.names)
-    for (line_no, _), row in zip(batch, rows, strict=True):
+    extra = set().union(*rows) - known  # one pass in C; the line is looked for only if needed
+    for (line_no, _), row in zip(batch, rows, strict=True) if extra else ():
         for key in row:
             if key not in known:
                 raise UnreadableInput(
