@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 from medguard.cn import bank_card, names, passport, phone, resident_id, uscc
 from medguard.errors import MedguardError
+from medguard.ops import generalization as op_gen
 from medguard.ops import mask as masks
 from medguard.ops import pseudonymize as ps
 from medguard.ops.encryption import decrypt, encrypt, encrypt_deterministically
@@ -274,6 +275,17 @@ OPS: dict[str, tuple[Op, Callable[[Any], bool]]] = {
             ps.PseudonymizeUSCC,
         )
     },
+    **{
+        f"tokenize.{cls.__name__}(one_way)": (cls(RING, one_way=True).apply, _masked)
+        for cls in (
+            ps.PseudonymizeResidentID,
+            ps.PseudonymizePhone,
+            ps.PseudonymizeBankCard,
+            ps.PseudonymizePassport,
+            ps.PseudonymizeDigits,
+            ps.PseudonymizeUSCC,
+        )
+    },
     "pseudonymize.PseudonymizeDigits(keep_prefix)": (
         ps.PseudonymizeDigits(RING, keep_prefix=True).apply,
         _masked,
@@ -290,6 +302,8 @@ OPS: dict[str, tuple[Op, Callable[[Any], bool]]] = {
     "generalize.GeneralizeDate(year)": (gen.GeneralizeDate(to="year").apply, _never),
     "generalize.AgeBand": (gen.AgeBand().apply, _never),
     "generalize.GeneralizeICD10": (gen.GeneralizeICD10().apply, _already(r"[A-Z]\d{2}")),
+    "ops.generalization.GeneralizePlace": (op_gen.GeneralizePlace().apply, _never),
+    "ops.generalization.GeneralizeNumber": (op_gen.GeneralizeNumber().apply, _never),
     "generalize.GeneralizeICD10(chapter)": (
         gen.GeneralizeICD10(to="chapter").apply,
         _already(r"[IVX]+"),
