@@ -141,6 +141,10 @@ def _record_batch(path: Path, schema: Any, batch: list[tuple[int, Any]], all_str
                     "schema is fixed from the first batch: give it in schema=, or read with a "
                     "larger batch_rows)",
                 )
+    try:  # the common case, in C++: every value already fits its column
+        return pa.RecordBatch.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass  # column by column: JSON text for string columns, or an error naming the column
     arrays = []
     for field in schema:
         values = [row.get(field.name) for row in rows]
