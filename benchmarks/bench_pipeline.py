@@ -223,14 +223,15 @@ sys.path.insert(0, sys.argv[3])
 from bench_pipeline import bench_policy
 from medguard.keys import Keyring
 from medguard.lifecycle import Pipeline
-p = Pipeline(bench_policy(True), stage="sharing", keyring=Keyring.generate(), recipient="cdc")
+policy = bench_policy(sys.argv[4] == "note")
+p = Pipeline(policy, stage="sharing", keyring=Keyring.generate(), recipient="cdc")
 s = p.run_file(sys.argv[1], sys.argv[2], progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, s.rows_in, round(s.seconds, 1))
 """
 
 
-def stream_memory(frame: pd.DataFrame, rows: int, tmp: Path) -> None:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+def stream_memory(frame: pd.DataFrame, rows: int, tmp: Path, note: bool) -> None:
+    table = pa.Table.from_pandas(frame if note else frame[COLUMNS], preserve_index=False)
     src = tmp / "big.csv"
     with pc.CSVWriter(src, table.schema) as writer:
         written = 0
@@ -245,7 +246,7 @@ def stream_memory(frame: pd.DataFrame, rows: int, tmp: Path) -> None:
     size = src.stat().st_size >> 20
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(src), str(tmp / "big_out.csv"),
-         str(Path(__file__).parent)],
+         str(Path(__file__).parent), "note" if note else "plain"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode:
@@ -253,7 +254,8 @@ def stream_memory(frame: pd.DataFrame, rows: int, tmp: Path) -> None:
         return
     peak, done, seconds = out.stdout.split()
     print(
-        f"  streaming {int(done):,} rows ({size} MB CSV, 17 columns, checks on): peak RSS "
+        f"  streaming {int(done):,} rows ({size} MB CSV, {table.num_columns} columns, "
+        "checks on): peak RSS "
         f"{peak} MB, {seconds} s"
     )
 
@@ -263,6 +265,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--stream-rows", type=int, default=2_000_000)
     parser.add_argument("--skip-others", action="store_true")
+    parser.add_argument("--skip-protect", action="store_true", help="only the streaming check")
+    parser.add_argument(
+        "--stream-note", action="store_true", help="stream with the note column (slow)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     frame = make_table(args.rows)
@@ -271,6 +277,9 @@ def main() -> None:
     ring = Keyring.generate()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
+        if args.skip_protect:
+            stream_memory(frame, args.stream_rows, tmp, note=args.stream_note)
+            return
         print("medguard protect (run_file CSV -> CSV, sharing checks on):")
         s16 = run_protect(frame, ring, False, tmp)
         print(f"  16 columns, no note   {rate(len(frame), s16)}   target >= 100,000")
@@ -291,7 +300,7 @@ def main() -> None:
             others(frame)
         if args.stream_rows:
             print("bounded memory:")
-            stream_memory(frame, args.stream_rows, tmp)
+            stream_memory(frame, args.stream_rows, tmp, note=args.stream_note)
     print(
         f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10} MB"
     )

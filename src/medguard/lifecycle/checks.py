@@ -244,7 +244,8 @@ class SharingChecks:
         self._hash_key = secrets.token_hex(8)  # 16 characters: pandas' siphash key
         self._hashes: dict[str, list[npt.NDArray[np.uint64]]] = {}
         self._known: dict[str, npt.NDArray[np.uint64]] = {}
-        self._frames: list[Any] = []
+        self._seen: dict[str, dict[Any, int]] = {}
+        self._chunks: dict[str, list[npt.NDArray[np.int32]]] = {}
         self._suppressed: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._levels: dict[str, int] = {}
         self._hierarchies: dict[str, Any] = {}
@@ -309,20 +310,46 @@ class SharingChecks:
 
     def collect(self, batch: Any, quasi_out: Any) -> None:
         """Remember one first-pass batch: input columns, and the quasi-identifiers' op outputs."""
-        import pandas as pd
 
-        data: dict[str, Any] = {}
         if self.k_check is not None:
+            # each column kept as int32 codes into its distinct values: a few bytes a row
             for q in self.quasi:
-                data[q] = quasi_out.column(q).to_pandas().astype(object).to_numpy()
+                self._codes(q, quasi_out.column(q).to_pandas().to_numpy())
             for name, (src, part) in self.derived.items():
-                data[name] = _resident_part(batch.column(src).to_pylist(), part)
-            data["\0subject"] = batch.column(self.policy.subject).to_pandas().to_numpy()
-            self._frames.append(pd.DataFrame(data))
+                self._codes(name, _resident_part(batch.column(src).to_pylist(), part))
+            self._codes("\0subject", batch.column(self.policy.subject).to_pandas().to_numpy())
         if self.rescan:
             for name in self.identifiers:
                 hashed = self._hash(batch.column(name))
                 self._hashes.setdefault(name, []).append(hashed)
+
+    def _codes(self, name: str, values: Any) -> None:
+        """Append ``values`` (nulls as ``"?"``) to column ``name`` as codes of distinct values."""
+        import pandas as pd
+
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        seen = self._seen.setdefault(name, {})
+        mapping = np.empty(len(uniques) + 1, dtype=np.int32)
+        for i, value in enumerate([*uniques, "?"]):
+            mapping[i] = seen.setdefault(value, len(seen))
+        codes = np.where(codes < 0, len(uniques), codes)
+        self._chunks.setdefault(name, []).append(mapping[codes])
+
+    def _frame(self) -> Any:
+        """The gathered columns as categoricals (values shared, not copied per row)."""
+        import pandas as pd
+
+        data = {}
+        for name, chunks in self._chunks.items():
+            categories = list(self._seen[name])
+            codes = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int32)
+            data[name] = pd.Categorical.from_codes(
+                codes, categories=pd.Index(categories, dtype=object)
+            )
+        self._chunks = {}
+        if not data:
+            return pd.DataFrame({"\0subject": pd.Series([], dtype=object)})
+        return pd.DataFrame(data)
 
     def _hash(self, values: Any) -> npt.NDArray[np.uint64]:
         """Keyed 64-bit hashes of the non-empty values (trimmed) of a column or a list."""
@@ -347,7 +374,6 @@ class SharingChecks:
 
     def decide(self) -> CheckOutcome:
         """Run the k check and the search on what :meth:`collect` gathered; refuse or decide."""
-        import pandas as pd
 
         for name, parts in self._hashes.items():
             self._known[name] = np.unique(np.concatenate(parts))
@@ -356,12 +382,7 @@ class SharingChecks:
             self._known[""] = np.unique(np.concatenate(list(self._known.values())))
         if self.k_check is None:
             return self.outcome
-        frame = (
-            pd.concat(self._frames, ignore_index=True)
-            if self._frames
-            else pd.DataFrame({"\0subject": []})
-        )
-        self._frames = []
+        frame = self._frame()
         from medguard.privacy.hierarchy import as_hierarchy
         from medguard.privacy.search import NoSolution, search_generalization
 
@@ -384,8 +405,6 @@ class SharingChecks:
             levels = dict(getattr(self.k_check, "levels", None) or {})
             if getattr(self.k_check, "generalize", "search") == "fixed" or name in levels:
                 fixed[name] = levels.get(name, 0)
-        for name in columns:
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), "?")
         k = self.k_check.k
         try:
             result = search_generalization(
