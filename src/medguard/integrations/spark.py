@@ -133,19 +133,37 @@ def _small_types(schema: Any) -> Any:
     return pa.schema(fields)
 
 
-def _output_schema(compiled: Any, in_schema: Any, ring: Any) -> Any:
-    """The output's Arrow schema: the plan run on an empty batch of the input's schema."""
+def _output_schema(compiled: Any, in_schema: Any, ring: Any, probe: Any = None) -> Any:
+    """The output's Arrow schema, from the plan run on the driver.
+
+    Some ops change a column's type only for non-null values (a date generalized to a month is
+    a string), so the plan runs on ``probe`` (a few real rows) as well as on an empty batch; a
+    column with a non-null value in the probe's output takes the probe's type. A batch whose
+    output type cannot be cast to the schema fails the job (never a silent change).
+    """
     empty = pa.RecordBatch.from_arrays(
         [pa.array([], type=f.type) for f in in_schema], schema=in_schema
     )
     out, _ = compiled(empty, keyring=ring)
+    types = {f.name: f.type for f in out.schema}
+    if probe is not None and probe.num_rows:
+        probed, _ = compiled(probe.cast(in_schema), keyring=ring)
+        for f in probed.schema:
+            column = probed.column(f.name)
+            if column.null_count < len(column) and not pa.types.is_null(f.type):
+                types[f.name] = f.type
     fields = []
-    for f in out.schema:
-        t = f.type
+    for name, t in types.items():
         if pa.types.is_null(t):  # an all-null output column keeps the input's type
-            t = in_schema.field(f.name).type
-        fields.append(pa.field(f.name, t))
+            t = in_schema.field(name).type
+        fields.append(pa.field(name, t))
     return _small_types(pa.schema(fields))
+
+
+def _probe(sdf: DataFrame, rows: int = 1_000) -> Any:
+    """A few real rows as one Arrow batch (the driver learns the ops' output types from it)."""
+    table = sdf.limit(rows).toArrow()
+    return table.combine_chunks().to_batches()[0] if table.num_rows else None
 
 
 class _ReportParam:
@@ -260,7 +278,7 @@ def protect_job(sdf: DataFrame, pipeline: Any) -> SparkJob:
         compiled = dataclasses.replace(compiled, keyring_ref=ref)
     checks = _sharing_checks(sdf, pipeline, compiled, ref)
     driver_ring = None if ref is None else ref.open()
-    out_schema = _output_schema(compiled, in_schema, driver_ring)
+    out_schema = _output_schema(compiled, in_schema, driver_ring, _probe(sdf))
     accumulator = sdf.sparkSession.sparkContext.accumulator(None, _ReportParam())  # type: ignore[arg-type]
     runner = _BatchRunner(compiled, out_schema, accumulator)
     frame = sdf.mapInArrow(runner, from_arrow_schema(out_schema, prefer_timestamp_ntz=False))
@@ -275,6 +293,11 @@ def protect(sdf: DataFrame, pipeline: Any) -> DataFrame:
 # -- whole-dataset steps ------------------------------------------------------------------------
 
 
+def _col(name: str) -> Any:
+    """A column by its exact name (dots and backticks quoted)."""
+    return sf.col("`" + name.replace("`", "``") + "`")
+
+
 def k_per_subject(sdf: DataFrame, quasi_identifiers: Sequence[str], subject: str) -> int:
     """The smallest class of ``quasi_identifiers`` counted in distinct ``subject`` values.
 
@@ -284,15 +307,49 @@ def k_per_subject(sdf: DataFrame, quasi_identifiers: Sequence[str], subject: str
     if not quasi_identifiers:
         raise InvalidArgument("k needs at least one quasi-identifier")
     cols = [
-        sf.coalesce(sf.col(q).cast("string"), sf.lit("\0null")).alias(q) for q in quasi_identifiers
+        sf.coalesce(_col(q).cast("string"), sf.lit("\0null")).alias(f"__q{i}")
+        for i, q in enumerate(quasi_identifiers)
     ]
     grouped = (
-        sdf.select(*cols, sf.col(subject).alias("__subject"))
-        .groupBy(*quasi_identifiers)
+        sdf.select(*cols, _col(subject).alias("__subject"))
+        .groupBy(*[f"__q{i}" for i in range(len(quasi_identifiers))])
         .agg(sf.countDistinct("__subject").alias("__k"))
     )
     row = grouped.agg(sf.min("__k").alias("k")).collect()[0]
     return 0 if row["k"] is None else int(row["k"])
+
+
+@dataclass(frozen=True)
+class _QuasiRunner:
+    """The first pass of the k check: the quasi-identifiers as the plan leaves them, the parts a
+    resident-ID pseudonym keeps, and the subject, as text (null: ``?``, as on one machine)."""
+
+    compiled: Any
+    quasi: tuple[str, ...]
+    derived: tuple[tuple[str, str, str], ...]  # (name, source column, part)
+    subject: str
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow.compute as pc
+
+        from medguard.lifecycle.checks import _resident_part
+
+        for batch in batches:
+            arrays: list[Any] = []
+            names: list[str] = []
+            if self.quasi:
+                keep = [s.column for s in self.compiled.plan.steps]
+                out, _ = self.compiled(batch.select(keep))
+                for q in self.quasi:
+                    arrays.append(pc.fill_null(pc.cast(out.column(q), pa.string()), "?"))
+                    names.append(q)
+            for name, src, part in self.derived:
+                values = _resident_part(batch.column(src).to_pylist(), part)
+                arrays.append(pa.array([str(v) for v in values], type=pa.string()))
+                names.append(name)
+            arrays.append(pc.cast(batch.column(self.subject), pa.string()))
+            names.append("__mg_subject")
+            yield pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any, ref: Any) -> Any:
@@ -310,37 +367,37 @@ def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any, ref: Any) -> A
         )
     if checks.k_check is None:
         return CheckOutcome(rescanned=False)
-    if checks.derived:
-        raise CheckFailed(
-            "k-anonymity",
-            "quasi-identifiers derived from pseudonymized resident IDs "
-            f"({', '.join(checks.derived)}) are not counted on Spark yet: run on one machine",
-        )
-    quasi = list(checks.quasi)
+    quasi = tuple(checks.quasi)
+    derived = tuple((name, src, part) for name, (src, part) in checks.derived.items())
     subject = pipeline.policy.subject
     k = checks.k_check.k
-    if quasi:
-        sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
-        names = [s.column for s in sub.plan.steps]
-        selected = sdf.select(*names)
-        in_schema = _arrow_schema(selected)
-        ring = None if ref is None else ref.open()
-        schema = _output_schema(sub, in_schema, ring)
-        runner = _BatchRunner(sub, schema, None)
-        quasi_out = selected.mapInArrow(
-            runner, from_arrow_schema(schema, prefer_timestamp_ntz=False)
-        )
-        reached = k_per_subject(quasi_out, quasi, subject)
-    else:
-        reached = int(sdf.select(subject).distinct().count())
+    sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
+    needed = list(dict.fromkeys([*checks.columns_needed(), subject]))
+    selected = sdf.select(*needed)
+    fields = [pa.field(n, pa.string()) for n in (*quasi, *(d[0] for d in derived))]
+    schema = pa.schema([*fields, pa.field("__mg_subject", pa.string())])
+    runner = _QuasiRunner(sub, quasi, derived, subject)
+    first = selected.mapInArrow(runner, from_arrow_schema(schema, prefer_timestamp_ntz=False))
+    columns = [*quasi, *(d[0] for d in derived)]
+    reached = (
+        k_per_subject(first, columns, "__mg_subject")
+        if columns
+        else int(first.select("__mg_subject").distinct().count())
+    )
     if reached < k:
         raise CheckFailed(
             "k-anonymity",
-            f"the data reaches k={reached} (distinct subjects) over {', '.join(quasi)} as the plan "
-            f"leaves them, under k={k}; the generalization search and suppression run on one "
-            "machine (Pipeline.run_file or medguard protect)",
+            f"the data reaches k={reached} (distinct subjects) over {', '.join(columns)} as the "
+            f"plan leaves them, under k={k}; the generalization search and suppression run on "
+            "one machine (Pipeline.run_file or medguard protect)",
         )
-    return CheckOutcome(k=reached, k_required=k, quasi_identifiers=tuple(quasi), rescanned=False)
+    return CheckOutcome(
+        k=reached,
+        k_required=k,
+        quasi_identifiers=tuple(columns),
+        derived=tuple(d[0] for d in derived),
+        rescanned=False,
+    )
 
 
 def scan(sdf: DataFrame, *, sample: int = 10_000, seed: int = 0) -> Any:
@@ -380,9 +437,9 @@ def bounded_contributions(
     if not isinstance(key, bytes) or len(key) < 16:
         raise InvalidArgument("key must be at least 16 random bytes")
     ident = (
-        sf.col(row_id).cast("string")
+        _col(row_id).cast("string")
         if row_id is not None
-        else sf.to_json(sf.struct(*[sf.col(c) for c in sdf.columns]))
+        else sf.to_json(sf.struct(*[_col(c) for c in sdf.columns]))
     )
     order = sf.sha2(sf.concat(sf.lit(key.hex()), sf.lit("|"), ident), 256)
     window = Window.partitionBy(subject).orderBy(order)
@@ -537,7 +594,7 @@ def dp_sum(
     if ledger is not None:
         ledger.spend(eps, query=query, parameters=params)
     bounded = bounded_contributions(sdf, subject=subject, max_rows=bound, key=_bound_key(bound_key))
-    clipped = sf.least(sf.greatest(sf.col(column).cast("double"), sf.lit(low)), sf.lit(high))
+    clipped = sf.least(sf.greatest(_col(column).cast("double"), sf.lit(low)), sf.lit(high))
     grid = sf.round(clipped / sf.lit(step)).cast("long")
     index, totals = _group_totals(bounded, cols, keys, sf.sum(grid))
     noise = geometric_noise(eps, sensitivity, totals.size)
