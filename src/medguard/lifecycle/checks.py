@@ -245,6 +245,7 @@ class SharingChecks:
         self._hashes: dict[str, list[npt.NDArray[np.uint64]]] = {}
         self._known: dict[str, npt.NDArray[np.uint64]] = {}
         self._seen: dict[str, dict[Any, int]] = {}
+        self._subjects: list[npt.NDArray[np.uint64]] = []
         self._chunks: dict[str, list[npt.NDArray[np.int32]]] = {}
         self._suppressed: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._levels: dict[str, int] = {}
@@ -317,7 +318,8 @@ class SharingChecks:
                 self._codes(q, quasi_out.column(q).to_pandas().to_numpy())
             for name, (src, part) in self.derived.items():
                 self._codes(name, _resident_part(batch.column(src).to_pylist(), part))
-            self._codes("\0subject", batch.column(self.policy.subject).to_pandas().to_numpy())
+            # subjects as keyed 64-bit hashes: one number a row, however many people
+            self._subjects.append(self._hash_all(batch.column(self.policy.subject)))
         if self.rescan:
             for name in self.identifiers:
                 hashed = self._hash(batch.column(name))
@@ -339,7 +341,7 @@ class SharingChecks:
         """The gathered columns as categoricals (values shared, not copied per row)."""
         import pandas as pd
 
-        data = {}
+        data: dict[str, Any] = {}
         for name, chunks in self._chunks.items():
             categories = list(self._seen[name])
             codes = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int32)
@@ -347,9 +349,27 @@ class SharingChecks:
                 codes, categories=pd.Index(categories, dtype=object)
             )
         self._chunks = {}
+        if self._subjects:
+            data["\0subject"] = np.concatenate(self._subjects).view(np.int64)
+            self._subjects = []
         if not data:
             return pd.DataFrame({"\0subject": pd.Series([], dtype=object)})
         return pd.DataFrame(data)
+
+    def _hash_all(self, column: Any) -> npt.NDArray[np.uint64]:
+        """Keyed 64-bit hashes of every cell of an Arrow column (nulls hash as ``""``)."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())
+        filled = pc.fill_null(column, "")
+        objects = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+        hashed: npt.NDArray[np.uint64] = pd.util.hash_array(
+            objects, hash_key=self._hash_key, categorize=True
+        )
+        return hashed
 
     def _hash(self, values: Any) -> npt.NDArray[np.uint64]:
         """Keyed 64-bit hashes of the non-empty values (trimmed) of a column or a list."""
@@ -375,11 +395,8 @@ class SharingChecks:
     def decide(self) -> CheckOutcome:
         """Run the k check and the search on what :meth:`collect` gathered; refuse or decide."""
 
-        for name, parts in self._hashes.items():
-            self._known[name] = np.unique(np.concatenate(parts))
-        self._hashes = {}
-        if self._known:
-            self._known[""] = np.unique(np.concatenate(list(self._known.values())))
+        for name in list(self._hashes):
+            self._known[name] = np.unique(np.concatenate(self._hashes.pop(name)))
         if self.k_check is None:
             return self.outcome
         frame = self._frame()
@@ -483,7 +500,7 @@ class SharingChecks:
                 rule is not None and rule.kind == "free_text"
             )
             notes = [v for v in column.to_pylist() if v is not None] if text else []
-            if text and self._hits(_pieces(notes), [self._known[""]]):
+            if text and self._hits(_pieces(notes), list(self._known.values())):
                 raise CheckFailed(
                     "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
                 )
@@ -494,9 +511,9 @@ class SharingChecks:
         pseudonym of a short record number may equal another person's number by chance, and
         says nothing about that person)."""
         step = self._steps.get(name)
-        if step is None or not _pseudonym(step.op) or name not in self._known:
-            return [self._known[""]]
-        return [v for k, v in self._known.items() if k not in ("", name)]
+        if step is None or not _pseudonym(step.op):
+            return list(self._known.values())
+        return [v for k, v in self._known.items() if k != name]
 
     def _hits(self, values: Any, known: list[npt.NDArray[np.uint64]]) -> bool:
         hashed = self._hash(values)
