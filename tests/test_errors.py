@@ -49,3 +49,33 @@ def test_decryption_error_is_opaque():
 def test_redact_for_message_hides_the_value(value, expected):
     """redact_for_message shows at most a short prefix and the length."""
     assert errors.redact_for_message(value) == expected
+
+
+def test_the_drawn_tree_matches_the_classes():
+    """Every class the errors docstring draws exists and subclasses the class drawn above it."""
+    import importlib
+    import re
+
+    modules = {
+        "lifecycle": "medguard.lifecycle",
+        "ops.base": "medguard.ops.base",
+        "privacy.search": "medguard.privacy.search",
+    }
+    parents: list[tuple[int, type]] = []
+    checked = 0
+    for line in (errors.__doc__ or "").splitlines():
+        match = re.match(r"^\s*((?:[│ ]   )*)[├└]── (\w+)(?: \(([\w.]+)\))?", line)
+        if match is None:
+            root = re.match(r"^\s*(MedguardError)\s*$", line)
+            if root:
+                parents = [(-1, errors.MedguardError)]
+            continue
+        depth, name, where = len(match.group(1)) // 4, match.group(2), match.group(3)
+        module = importlib.import_module(modules[where]) if where in modules else errors
+        cls = getattr(module, name)
+        while parents and parents[-1][0] >= depth:
+            parents.pop()
+        assert issubclass(cls, parents[-1][1]), (name, parents[-1][1])
+        parents.append((depth, cls))
+        checked += 1
+    assert checked >= 25

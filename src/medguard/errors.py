@@ -9,6 +9,9 @@
     │   ├── DomainTooSmall                        FF1 domain below the safe minimum
     │   ├── MissingBound                          a DP aggregate without its declared bounds
     │   └── PolicyError                           a policy file or object that does not validate
+    │       ├── InvalidPolicy (lifecycle)          file, line, path, problem, allowed values
+    │       ├── PlanError (lifecycle)              the data does not fit the compiled plan
+    │       └── OpConfigError (ops.base)           an operation's options do not validate
     ├── CryptoError
     │   └── DecryptionError                       opaque: tampered, wrong key, wrong context
     ├── KeyringError
@@ -17,7 +20,8 @@
     │   │   └── KeyDestroyed                      the key was destroyed (crypto-shredded)
     │   └── InsecureKeyring                       e.g. a world-readable keyring file
     ├── PrivacyError
-    │   └── BudgetExceeded                        a spend over the ledger's total; nothing drawn
+    │   ├── BudgetExceeded                        a spend over the ledger's total; nothing drawn
+    │   └── NoSolution (privacy.search)           no generalization reaches the privacy model
     ├── ScanError
     │   └── UnreadableInput                       a file that cannot be read or decoded
     ├── AuditError                                an audit trail cannot be opened, written or proved
@@ -26,6 +30,9 @@
     │   ├── RefusedTarget                         a symlink or special file erase_file won't touch
     │   └── InvalidCertificate                    a destruction certificate that does not verify
     └── MissingDependency (also ImportError)      an optional package (extra) is not installed
+
+Classes marked with a module are defined beside the code that raises them (they carry fields of
+that layer) and subclass the class above them here, so ``except`` on the tree works everywhere.
 
 Messages name the field, row, position, file or key ID. They never echo a full sensitive value:
 use :func:`redact_for_message` when a hint of the value helps.
