@@ -39,6 +39,7 @@ import numpy as np
 
 from medguard.cn import address, regions
 from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
+from medguard.ops import generalize as _gen
 from medguard.ops.base import (
     BaseOp,
     OpConfigError,
@@ -48,7 +49,6 @@ from medguard.ops.base import (
     count_nulls,
     register,
 )
-from medguard.privacy import generalize as _gen
 from medguard.typing import Column
 
 __all__ = [

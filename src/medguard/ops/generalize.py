@@ -1,5 +1,8 @@
 """Generalization with Chinese and clinical hierarchies, for sharing rows with less detail.
 
+(Moved here from ``medguard.privacy.generalize``, which re-exports these names; the
+``generalize`` policy operation built on them is :mod:`medguard.ops.generalization`.)
+
 =========================  =================================================================
 :class:`GeneralizeRegion`   GB/T 2260 code 440305 → 440300 (city, ``digits=4``) → 440000 (2)
 :class:`GeneralizeDate`     date → year, five-year band, quarter or month

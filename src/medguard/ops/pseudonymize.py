@@ -972,11 +972,23 @@ _CHINESE = re.compile(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})([日号])(.*)\Z
 _COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})((?:[0-9]{4}|[0-9]{6})?(?:[ T].*)?)\Z", re.S)
 
 
+_MISSING: Any = object()
+
+
+def _subject_arg(subject: Any, patients: Any) -> Any:
+    """``subject`` (the one name), or ``patients`` (its older name); exactly one of them."""
+    if subject is _MISSING and patients is _MISSING:
+        raise InvalidArgument("give the subject (patient) of each date: subject=")
+    if subject is not _MISSING and patients is not _MISSING:
+        raise InvalidArgument("give subject or patients (its older name), not both")
+    return patients if subject is _MISSING else subject
+
+
 @dataclass(frozen=True)
 class DateShift:
     """Shift every date of a patient by the same keyed number of days (never zero).
 
-    ``apply(dates, patients)`` takes a column of dates and the patient ID of each row (a
+    ``apply(dates, subject)`` takes a column of dates and the patient ID of each row (a
     column of the same length, matched by position; one ID for many dates is refused, not
     broadcast) and returns the same kind of column; ``apply(date, patient)`` with two scalars
     returns one shifted value (the scalar form). Intervals between one patient's dates
@@ -1028,29 +1040,36 @@ class DateShift:
         if not isinstance(self.char, str) or len(self.char) != 1:
             raise InvalidArgument("char must be one character")
 
-    def shifts(self, patients: Any) -> npt.NDArray[np.int64]:
-        """The shift in days of each patient ID (same ID → same shift).
+    def shifts(self, subject: Any = _MISSING, *, patients: Any = _MISSING) -> npt.NDArray[np.int64]:
+        """The shift in days of each subject (patient) ID (same ID → same shift).
+
+        ``patients=`` is the older name of ``subject`` and still accepted.
 
         Raises :class:`~medguard.errors.InvalidIdentifier` naming the first row whose patient
         ID is null or unusable.
         """
-        shift, usable, _ = self._patient_shifts(_column(patients))
+        shift, usable, _ = self._patient_shifts(_column(_subject_arg(subject, patients)))
         if not usable.all():
             row = int(np.flatnonzero(~usable)[0])
             raise InvalidIdentifier("patient_id", _NO_PATIENT, row=row)
         return shift
 
-    def apply(self, dates: Any, patients: Any) -> Any:
-        """Shift ``dates`` by each row's patient shift; returns the same kind (scalar → scalar)."""
-        return self._run(dates, patients, 1)[0]
+    def apply(self, dates: Any, subject: Any = _MISSING, *, patients: Any = _MISSING) -> Any:
+        """Shift ``dates`` by each row's subject shift; returns the same kind (scalar → scalar).
 
-    def reverse(self, dates: Any, patients: Any) -> Any:
+        ``subject`` is the person of each date (``patients=``, its older name, still works).
+        """
+        return self._run(dates, _subject_arg(subject, patients), 1)[0]
+
+    def reverse(self, dates: Any, subject: Any = _MISSING, *, patients: Any = _MISSING) -> Any:
         """Undo :meth:`apply` (same keyring, context and ``max_days``)."""
-        return self._run(dates, patients, -1)[0]
+        return self._run(dates, _subject_arg(subject, patients), -1)[0]
 
-    def apply_with_report(self, dates: Any, patients: Any) -> tuple[Any, PseudonymReport]:
+    def apply_with_report(
+        self, dates: Any, subject: Any = _MISSING, *, patients: Any = _MISSING
+    ) -> tuple[Any, PseudonymReport]:
         """Shift and return ``(result, PseudonymReport)``."""
-        return self._run(dates, patients, 1)
+        return self._run(dates, _subject_arg(subject, patients), 1)
 
     # -- patients --------------------------------------------------------------------------
     def _patient_shifts(
