@@ -29,6 +29,7 @@ from pyspark.sql import SparkSession
 
 import medguard.integrations.spark as mgspark
 from medguard.cn import resident_id
+from medguard.errors import InvalidArgument
 from medguard.keys import EnvKeyProvider, Keyring, PassphraseProvider
 from medguard.lifecycle import KeyringRef, Pipeline, Policy
 from medguard.lifecycle.checks import CheckFailed
@@ -145,7 +146,6 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.session.timeZone", "UTC")
-        .config(f"spark.executorEnv.{ENV}", os.environ[ENV])
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -371,3 +371,26 @@ def test_dp_bounds_each_subject_across_partitions(spark: SparkSession, tmp_path:
     with pytest.raises(BudgetExceeded):
         mgspark.dp_count(sdf, subject="patient_id", epsilon=0.5, max_rows_per_patient=3,
                          ledger=ledger)  # fmt: skip
+
+
+def test_protect_parquet_directory_matches_run_file(
+    spark: SparkSession, keyring_file: Path, tmp_path: Path
+) -> None:
+    """A Parquet directory in, a Parquet directory out, the rows of the single-process run;
+    an existing output is never overwritten."""
+    visits = _visits(30)
+    source = tmp_path / "in"
+    spark.createDataFrame(visits).repartition(3).write.parquet(str(source))
+    ring = Keyring.open(keyring_file, EnvKeyProvider(ENV))
+    sink = _Sink()
+    pipeline = Pipeline(_policy(), stage="sharing", keyring=ring, recipient="cdc", audit=sink)
+    summary = mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+    assert summary.rows_in == 30
+    assert len(sink.records) == 1
+    got = pd.read_parquet(tmp_path / "out").sort_values("visit_id")
+    single = Pipeline(_policy(), stage="sharing", keyring=ring, recipient="cdc")
+    expected = single.run(_arrow(visits)).frame.to_pandas().sort_values("visit_id")
+    assert got["resident_id"].tolist() == expected["resident_id"].tolist()
+    assert got["visit_date"].tolist() == expected["visit_date"].tolist()
+    with pytest.raises(InvalidArgument, match="already exists"):
+        mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)

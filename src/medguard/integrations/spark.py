@@ -43,6 +43,8 @@ else; ``import medguard`` does not import it.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +68,7 @@ __all__ = [
     "k_per_subject",
     "protect",
     "protect_job",
+    "protect_parquet",
     "scan",
 ]
 
@@ -288,6 +291,38 @@ def protect_job(sdf: DataFrame, pipeline: Any) -> SparkJob:
 def protect(sdf: DataFrame, pipeline: Any) -> DataFrame:
     """``sdf`` protected by ``pipeline`` (a lazy Spark DataFrame); see :func:`protect_job`."""
     return protect_job(sdf, pipeline).frame
+
+
+def protect_parquet(source: str, target: str, pipeline: Any, *, master: str | None = None) -> Any:
+    """Protect the Parquet directory (or file) ``source`` into the Parquet directory ``target``.
+
+    Uses the active Spark session, else starts one (``master``, e.g. ``local[2]``; default:
+    Spark's own, from ``spark-submit`` or ``local[*]``). ``target`` must not exist. Returns the
+    :class:`~medguard.lifecycle.summary.RunSummary` of the job, recorded once in the
+    pipeline's audit sink. This is ``medguard protect --engine spark``.
+    """
+    import time
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("medguard protect")
+    if master is not None:
+        builder = builder.master(master)
+    elif SparkSession.getActiveSession() is None and "SPARK_HOME" not in os.environ:
+        builder = builder.master("local[*]")
+    spark = builder.getOrCreate()
+    started = time.perf_counter()
+    job = protect_job(spark.read.parquet(str(source)), pipeline)
+    from pyspark.errors import AnalysisException
+
+    try:
+        job.frame.write.mode("errorifexists").parquet(str(target))
+    except AnalysisException as exc:
+        if "PATH_ALREADY_EXISTS" in str(exc) or "already exists" in str(exc):
+            raise InvalidArgument(f"the output {target} already exists: nothing written") from None
+        raise
+    return job.record(seconds=time.perf_counter() - started)
 
 
 # -- whole-dataset steps ------------------------------------------------------------------------

@@ -1,0 +1,203 @@
+"""medguard on Spark against one process: the same policy, the same rows, the same machine.
+
+A synthetic visits table of ``ROWS`` rows (default 10,000,000; Parquet, row groups of 1,000,000)
+goes through one sharing policy: resident IDs pseudonymized (age band kept), mobiles masked,
+visit dates shifted per patient, departments kept, patient IDs dropped. Three runs, each
+writing Parquet:
+
+- ``single process``: ``Pipeline.run_file`` (streaming, one core);
+- ``spark local[N]``: ``medguard.integrations.spark.protect`` (``mapInArrow``, keys by reference);
+- ``hand-written mapInPandas``: the ops applied column by column inside ``mapInPandas``, the
+  keyring reopened in every task: what a user wiring medguard into Spark by hand writes.
+
+Each run reports seconds, rows/s and rows/s per core; Spark's start-up (JVM, session, Python
+workers importing medguard: a warm-up job on 10,000 rows) is outside the measure, the planning
+and the probe of the measured job inside. Run:
+``python benchmarks/bench_spark.py [ROWS] [--cores 2]`` (needs ``pip install medguard[spark]``
+and Java 17).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ENV = "MG_BENCH_SPARK_KEY"
+
+POLICY = {
+    "medguard_policy": 1,
+    "dataset": "bench_visits",
+    "subject": "patient_id",
+    "undeclared": "error",
+    "fields": {
+        "patient_id": {"category": "personal_attribute", "level": 3, "sharing": {"op": "drop"}},
+        "resident_id": {
+            "category": "personal_attribute", "level": 4, "kind": "resident_id",
+            "sharing": {"op": "pseudonymize", "kind": "resident_id", "birth": "age_band"},
+        },
+        "mobile": {
+            "category": "personal_attribute", "level": 3, "kind": "phone",
+            "sharing": {"op": "mask", "kind": "phone"},
+        },
+        "visit_date": {
+            "category": "medical_application", "level": 3, "kind": "date",
+            "sharing": {"op": "date_shift", "max_days": 180},
+        },
+        "department": {"category": "medical_application", "level": 2, "sharing": {"op": "keep"}},
+    },
+}  # fmt: skip
+
+
+def make_data(path: Path, rows: int, people: int = 200_000) -> None:
+    """``rows`` visits of ``people`` patients, written in row groups of 1,000,000."""
+    from medguard.cn import resident_id
+
+    rng = random.Random(1)
+    ids = np.array([resident_id.generate(rng) for _ in range(people)], dtype=object)
+    phones = np.array([f"138{rng.randrange(10**8):08d}" for _ in range(people)], dtype=object)
+    depts = np.array(["内科", "外科", "儿科", "妇产科", "急诊"], dtype=object)
+    nprng = np.random.default_rng(2)
+    schema = pa.schema(
+        [("patient_id", pa.string()), ("resident_id", pa.string()), ("mobile", pa.string()),
+         ("visit_date", pa.date32()), ("department", pa.string())]
+    )  # fmt: skip
+    start = np.datetime64("2024-01-01")
+    with pq.ParquetWriter(path, schema) as writer:
+        done = 0
+        while done < rows:
+            n = min(1_000_000, rows - done)
+            who = nprng.integers(0, people, n)
+            days = nprng.integers(0, 700, n)
+            table = pa.table(
+                {
+                    "patient_id": pa.array([f"p{w:07d}" for w in who]),
+                    "resident_id": pa.array(ids[who]),
+                    "mobile": pa.array(phones[who]),
+                    "visit_date": pa.array((start + days).astype("datetime64[D]")),
+                    "department": pa.array(depts[nprng.integers(0, 5, n)]),
+                },
+                schema=schema,
+            )
+            writer.write_table(table)
+            done += n
+
+
+def _spark(cores: int, batch_rows: int) -> Any:
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", str(cores * 2))
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _hand_written(ring_path: str, policy: Any) -> Any:
+    """The mapInPandas function a user writes by hand (ops per column, keyring per task)."""
+
+    def run(frames: Any) -> Any:
+        from medguard.keys import EnvKeyProvider, Keyring
+        from medguard.ops.base import OpContext, op_from_config
+
+        ring = Keyring.open(ring_path, EnvKeyProvider(ENV))  # rebuilt in every task
+        fields = policy["fields"]
+        ops = {name: op_from_config(spec["sharing"]) for name, spec in fields.items()}
+        for frame in frames:
+            out = {}
+            for name, op in ops.items():
+                if op.name == "drop":
+                    continue
+                ctx = OpContext(
+                    keyring=ring, table="bench_visits", field=name, recipient="cdc",
+                    subjects=frame["patient_id"] if "subject" in op.needs else None,
+                )  # fmt: skip
+                out[name], _ = op.apply(frame[name], ctx)
+            import pandas as pd
+
+            yield pd.DataFrame(out)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=10_000_000)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--batch-rows", type=int, default=65_536, help="Arrow batch size")
+    parser.add_argument("--skip", nargs="*", default=[], help="runs to skip: single spark hand")
+    args = parser.parse_args()
+    os.environ.setdefault(ENV, base64.b64encode(os.urandom(32)).decode())
+
+    from medguard.keys import EnvKeyProvider, Keyring
+    from medguard.lifecycle import KeyringRef, Pipeline, Policy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        src = root / "visits.parquet"
+        t0 = time.perf_counter()
+        make_data(src, args.rows)
+        print(f"data: {args.rows:,} rows in {time.perf_counter() - t0:.1f} s")
+        ring_path = root / "ring.mgk"
+        Keyring.create(ring_path, EnvKeyProvider(ENV))
+        ref = KeyringRef(str(ring_path), EnvKeyProvider(ENV))
+        policy = Policy.from_dict(POLICY)
+        pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
+        results: dict[str, float] = {}
+
+        if "single" not in args.skip:
+            t0 = time.perf_counter()
+            pipeline.run_file(src, root / "single.parquet", progress=False)
+            results["single process (run_file)"] = time.perf_counter() - t0
+
+        spark = _spark(args.cores, args.batch_rows)
+        if "spark" not in args.skip:
+            import medguard.integrations.spark as mgspark
+
+            sdf = spark.read.parquet(str(src))
+            # warm-up outside the measure: Python workers start, import medguard, open the keyring
+            mgspark.protect(sdf.limit(10_000), pipeline).write.format("noop").mode(
+                "overwrite"
+            ).save()
+            t0 = time.perf_counter()
+            mgspark.protect(sdf, pipeline).write.parquet(str(root / "spark.parquet"))
+            results[f"spark local[{args.cores}] protect"] = time.perf_counter() - t0
+        if "hand" not in args.skip:
+            sdf = spark.read.parquet(str(src))
+            schema = "resident_id string, mobile string, visit_date date, department string"
+            t0 = time.perf_counter()
+            sdf.mapInPandas(_hand_written(str(ring_path), POLICY), schema).write.parquet(
+                str(root / "hand.parquet")
+            )
+            results[f"hand-written mapInPandas local[{args.cores}]"] = time.perf_counter() - t0
+        spark.stop()
+
+    base = results.get("single process (run_file)")
+    print(f"{'run':<40} {'seconds':>9} {'rows/s':>12} {'rows/s/core':>12} {'vs 1 core':>9}")
+    for name, seconds in results.items():
+        cores = 1 if name.startswith("single") else args.cores
+        rate = args.rows / seconds
+        ratio = f"{base / seconds:.2f}x" if base else "-"
+        print(f"{name:<40} {seconds:>9.1f} {rate:>12,.0f} {rate / cores:>12,.0f} {ratio:>9}")
+
+
+if __name__ == "__main__":
+    main()
