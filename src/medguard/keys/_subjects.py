@@ -24,6 +24,7 @@ import hmac
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, NamedTuple
@@ -423,21 +424,33 @@ def checkpoint(store: AnyDb) -> None:
     """
     if not isinstance(store, Store) or store.path is None:
         return
-    try:
-        conn = sqlite3.connect(store.path, timeout=60, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise KeyringError(f"the subject-key store could not be checkpointed: {exc}") from None
-    try:
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.Error as exc:
-        raise KeyringError(f"the subject-key store could not be checkpointed: {exc}") from None
-    finally:
-        conn.close()
-    if busy is not None and busy[0]:
-        raise KeyringError(
-            "the keys are destroyed, but the subject-key store's log could not be checkpointed "
-            "(a reader held it for a minute): run the destruction again to retry"
-        )
+    # A checkpoint that meets a writer mid-commit can fail at once with "database is locked"
+    # instead of waiting in the busy handler: retry with back-off until the minute is up.
+    deadline, pause = time.monotonic() + 60, 0.01
+    while True:
+        try:
+            conn = sqlite3.connect(store.path, timeout=60, isolation_level=None)
+            try:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise KeyringError(
+                    f"the subject-key store could not be checkpointed: {exc}"
+                ) from None
+            busy = (1,)
+        except sqlite3.Error as exc:
+            raise KeyringError(f"the subject-key store could not be checkpointed: {exc}") from None
+        if busy is None or not busy[0]:
+            return
+        if time.monotonic() >= deadline:
+            raise KeyringError(
+                "the keys are destroyed, but the subject-key store's log could not be "
+                "checkpointed (a reader held it for a minute): run the destruction again to retry"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
