@@ -1,8 +1,9 @@
 """medguard: medical data protection primitives for Chinese healthcare data.
 
 The front door holds the names most users need; everything else lives in its layer
-(``medguard.cn``, ``medguard.hazmat``, ``medguard.keys``, ``medguard.ops``, ``medguard.detect``,
-``medguard.privacy``). Nothing heavy is imported until a name is used.
+(``medguard.cn``, ``medguard.hazmat``, ``medguard.keys``, ``medguard.ops``, ``medguard.io``,
+``medguard.detect``, ``medguard.privacy``, ``medguard.lifecycle``, ``medguard.audit``,
+``medguard.erase``). Nothing heavy is imported until a name is used.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "encrypt": "medguard.ops.encryption",
     "decrypt": "medguard.ops.encryption",
     "encrypt_deterministically": "medguard.ops.encryption",
+    "Policy": "medguard.lifecycle",
+    "Pipeline": "medguard.lifecycle",
+    "AuditTrail": "medguard.audit",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

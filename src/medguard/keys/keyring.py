@@ -420,11 +420,6 @@ class Keyring:
         return ring
 
     @classmethod
-    def in_memory(cls, suite: str | Suite = Suite.AES, *, key_id: str | None = None) -> Keyring:
-        """Same as :meth:`generate`: an in-memory keyring with one primary key."""
-        return cls.generate(suite, key_id=key_id)
-
-    @classmethod
     def create(
         cls,
         path: str | os.PathLike[str],
