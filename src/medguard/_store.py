@@ -28,6 +28,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -176,18 +177,38 @@ class Store:
         if conn is not None and self._local.pid == os.getpid():
             return conn
         assert self.path is not None
+        # Switching a new file to WAL needs an exclusive lock and SQLite answers "database is
+        # locked" at once (no busy wait) when processes open a new store together: retry.
+        deadline, pause = time.monotonic() + 60, 0.01
+        while True:
+            try:
+                conn = self._connect()
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise self.fail(f"cannot be opened: {exc}") from None
+            except (sqlite3.Error, OSError) as exc:
+                raise self.fail(f"cannot be opened: {exc}") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN IMMEDIATE")
             for statement in self._schema:
                 conn.execute(statement)
             conn.execute("COMMIT")
-        except (sqlite3.Error, OSError) as exc:
-            raise self.fail(f"cannot be opened: {exc}") from None
-        self._local.conn, self._local.pid = conn, os.getpid()
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @contextmanager
