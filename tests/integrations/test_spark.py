@@ -234,6 +234,23 @@ def test_keys_travel_by_reference_never_in_memory(spark: SparkSession, keyring_f
     assert out.num_rows == 8
 
 
+def test_the_shipped_function_holds_no_key_material(spark: SparkSession, ref: KeyringRef) -> None:
+    """What Spark pickles for the executors names the keyring file and variable, no key."""
+    import pickle
+
+    from medguard.keys import SECRET_ACCESS
+
+    pipeline = Pipeline(_policy(), stage="sharing", keyring_ref=ref, recipient="cdc")
+    job = mgspark.protect_job(_sdf(spark, _visits(8)), pipeline)
+    compiled = pipeline.compile(_arrow(_visits(8)).schema)
+    shipped = pickle.dumps(mgspark._BatchRunner(compiled, None, None))
+    ring = ref.open()
+    assert ring.export_key(ring.primary.key_id, SECRET_ACCESS) not in shipped
+    assert os.environ[ENV].encode() not in shipped
+    assert ENV.encode() in shipped
+    assert job.frame.count() == 8
+
+
 def test_a_passphrase_keyring_is_refused(spark: SparkSession, tmp_path: Path) -> None:
     """A passphrase provider holds a secret: it never travels to executors."""
     path = tmp_path / "pass.mgk"
@@ -394,3 +411,33 @@ def test_protect_parquet_directory_matches_run_file(
     assert got["visit_date"].tolist() == expected["visit_date"].tolist()
     with pytest.raises(InvalidArgument, match="already exists"):
         mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+
+
+def test_cli_protect_engine_spark(
+    spark: SparkSession, keyring_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``medguard protect --engine spark IN_DIR -o OUT_DIR --master local[2]``: exit 0, the rows
+    of the single-process run; an in-memory-only setup cannot arise (the CLI opens a file)."""
+    from medguard.cli.main import main
+
+    visits = _visits(20)
+    source = tmp_path / "in"
+    spark.createDataFrame(visits).repartition(2).write.parquet(str(source))
+    policy = tmp_path / "policy.yaml"
+    _policy().dump(policy)
+    out = tmp_path / "out"
+    code = main(
+        ["protect", str(source), "-o", str(out), "--policy", str(policy), "--stage", "sharing",
+         "--keyring", str(keyring_file), "--key-env", ENV, "--recipient", "cdc",
+         "--no-progress", "--engine", "spark", "--master", "local[2]"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    got = pd.read_parquet(out).sort_values("visit_id")
+    ring = Keyring.open(keyring_file, EnvKeyProvider(ENV))
+    single = Pipeline(_policy(), stage="sharing", keyring=ring, recipient="cdc")
+    expected = single.run(_arrow(visits)).frame.to_pandas().sort_values("visit_id")
+    assert got["resident_id"].tolist() == expected["resident_id"].tolist()
+    assert main(
+        ["protect", str(source), "-o", str(out), "--policy", str(policy), "--stage", "sharing",
+         "--keyring", str(keyring_file), "--key-env", ENV, "--engine", "spark"]
+    ) == 2  # fmt: skip

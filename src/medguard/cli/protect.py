@@ -31,6 +31,8 @@ examples:
   medguard protect visits.csv -o shared.csv --policy policy.yaml --stage sharing \\
       --recipient cdc --keyring his.keyring --audit audit.log
   medguard protect visits.parquet -o masked.parquet --policy policy.yaml --stage processing
+  medguard protect visits/ -o shared/ --policy policy.yaml --stage sharing --recipient cdc \\
+      --keyring his.keyring --key-env MEDGUARD_KEY --engine spark --master local[2]
 """
 
 
@@ -61,6 +63,14 @@ def register(sub: Any) -> None:
     parser.add_argument("--audit", type=Path, metavar="TRAIL", help="append the run to this trail")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local: stream the file in this process; spark: INPUT and OUTPUT are Parquet "
+        "directories, run by Spark (pip install medguard[spark]; keyring protected by --key-env)",
+    )
+    parser.add_argument("--master", metavar="URL", help="Spark master with --engine spark")
     add_keyring_options(parser, required=False)
     parser.set_defaults(func=_run)
 
@@ -93,13 +103,18 @@ def _run(args: argparse.Namespace) -> int:
         policy, stage=args.stage, keyring=ring, recipient=args.recipient, audit=trail
     )
     try:
-        summary = pipeline.run_file(
-            args.input,
-            args.output,
-            format=args.format,
-            batch_rows=args.batch_rows,
-            progress=False if args.no_progress or args.quiet else None,
-        )
+        if args.engine == "spark":
+            from medguard.integrations.spark import protect_parquet
+
+            summary = protect_parquet(args.input, args.output, pipeline, master=args.master)
+        else:
+            summary = pipeline.run_file(
+                args.input,
+                args.output,
+                format=args.format,
+                batch_rows=args.batch_rows,
+                progress=False if args.no_progress or args.quiet else None,
+            )
     except CheckFailed as exc:
         print(f"medguard: refused: {exc}; nothing was written", file=sys.stderr)
         if trail is not None:

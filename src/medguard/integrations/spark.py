@@ -293,7 +293,13 @@ def protect(sdf: DataFrame, pipeline: Any) -> DataFrame:
     return protect_job(sdf, pipeline).frame
 
 
-def protect_parquet(source: str, target: str, pipeline: Any, *, master: str | None = None) -> Any:
+def protect_parquet(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    pipeline: Any,
+    *,
+    master: str | None = None,
+) -> Any:
     """Protect the Parquet directory (or file) ``source`` into the Parquet directory ``target``.
 
     Uses the active Spark session, else starts one (``master``, e.g. ``local[2]``; default:
