@@ -415,3 +415,48 @@ def op_from_config(config: Mapping[str, Any]) -> Operation:
         raise OpConfigError("?", "op", "an operation needs an 'op' key", OP_NAMES)
     op: Operation = op_class(config["op"]).from_config(config)
     return op
+
+
+class KindedOp(BaseOp):
+    """Base of the ops whose ``kind`` picks a primitive and whose ``options`` are its options.
+
+    Subclasses are frozen dataclasses with the fields ``kind`` and ``options`` (sorted
+    ``(name, value)`` pairs), set ``kinds`` and implement :meth:`allowed_options`.
+    """
+
+    kind: str
+    options: tuple[tuple[str, Any], ...]
+    kinds: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def allowed_options(cls, kind: str) -> list[str]:
+        """The option names the primitive of ``kind`` takes."""
+        raise NotImplementedError
+
+    def _checked_options(self) -> dict[str, Any]:
+        """Refuse an unknown kind or option; store the options sorted; return them."""
+        if not isinstance(self.kind, str) or self.kind not in self.kinds:
+            raise OpConfigError(self.name, "kind", f"unknown kind {self.kind!r}", self.kinds)
+        options = dict(self.options)
+        allowed = self.allowed_options(self.kind)
+        for key in options:
+            if key not in allowed:
+                raise OpConfigError(self.name, str(key), f"unknown option for {self.kind}", allowed)
+        object.__setattr__(self, "options", tuple(sorted(options.items())))
+        return options
+
+    def to_config(self) -> dict[str, Any]:
+        """``{"op": ..., "kind": ..., options...}``."""
+        return {"op": self.name, "kind": self.kind, **dict(self.options)}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        """Build from :meth:`to_config` output; problems are :class:`OpConfigError`."""
+        if not isinstance(config, Mapping):
+            raise OpConfigError(cls.name, "op", "an operation must be a mapping")
+        kind = config.get("kind")
+        if not isinstance(kind, str) or kind not in cls.kinds:
+            raise OpConfigError(cls.name, "kind", f"unknown kind {kind!r}", cls.kinds)
+        options = cls._options(config, ["kind", *cls.allowed_options(kind)])
+        options.pop("kind")
+        return cls(kind, tuple(options.items()))  # type: ignore[call-arg]

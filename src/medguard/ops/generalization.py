@@ -41,7 +41,7 @@ from medguard.cn import address, regions
 from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
 from medguard.ops import generalize as _gen
 from medguard.ops.base import (
-    BaseOp,
+    KindedOp,
     OpConfigError,
     OpContext,
     OpReport,
@@ -282,7 +282,7 @@ def _params() -> dict[str, Param]:
 
 @register
 @dataclass(frozen=True)
-class GeneralizeOp(BaseOp):
+class GeneralizeOp(KindedOp):
     """Generalize dates, ages, regions, addresses, ICD-10 codes or numbers.
 
     What this leaks: the coarser value (the year, the band, the city, the category).
@@ -295,16 +295,15 @@ class GeneralizeOp(BaseOp):
     name: ClassVar[str] = "generalize"
     leaks: ClassVar[tuple[str, ...]] = ("coarse_value",)
     params: ClassVar[Mapping[str, Param]] = _params()
+    kinds: ClassVar[tuple[str, ...]] = GENERALIZE_KINDS
+
+    @classmethod
+    def allowed_options(cls, kind: str) -> list[str]:
+        """The generalizer's options."""
+        return _allowed(kind)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, str) or self.kind not in _CLASSES:
-            raise OpConfigError(self.name, "kind", f"unknown kind {self.kind!r}", GENERALIZE_KINDS)
-        options = dict(self.options)
-        allowed = _allowed(self.kind)
-        for key in options:
-            if key not in allowed:
-                raise OpConfigError(self.name, str(key), f"unknown option for {self.kind}", allowed)
-        object.__setattr__(self, "options", tuple(sorted(options.items())))
+        options = self._checked_options()
         try:
             impl = _CLASSES[self.kind](**options)
         except (InvalidArgument, PolicyError, TypeError) as exc:
@@ -329,22 +328,6 @@ class GeneralizeOp(BaseOp):
         total, nulls = count_nulls(column)
         out, invalid = self._impl.apply_with_report(column)
         return out, OpReport(total, total - nulls - invalid, invalid, nulls)
-
-    def to_config(self) -> dict[str, Any]:
-        """``{"op": "generalize", "kind": ..., options...}``."""
-        return {"op": self.name, "kind": self.kind, **dict(self.options)}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> GeneralizeOp:
-        """Build from :meth:`to_config` output; problems are :class:`OpConfigError`."""
-        if not isinstance(config, Mapping):
-            raise OpConfigError(cls.name, "op", "an operation must be a mapping")
-        kind = config.get("kind")
-        if not isinstance(kind, str) or kind not in _CLASSES:
-            raise OpConfigError(cls.name, "kind", f"unknown kind {kind!r}", GENERALIZE_KINDS)
-        options = cls._options(config, ["kind", *_allowed(kind)])
-        options.pop("kind")
-        return cls(kind, tuple(options.items()))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (GeneralizeOp, (self.kind, self.options))

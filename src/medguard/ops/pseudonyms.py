@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 from medguard.errors import InvalidArgument, PolicyError
 from medguard.ops import pseudonymize as _ps
-from medguard.ops.base import BaseOp, OpConfigError, OpContext, OpReport, Param, register
+from medguard.ops.base import KindedOp, OpConfigError, OpContext, OpReport, Param, register
 from medguard.typing import Column
 
 __all__ = ["PSEUDONYM_KINDS", "PseudonymizeOp", "TokenizeOp"]
@@ -73,9 +73,10 @@ def _params() -> dict[str, Param]:
 
 
 @dataclass(frozen=True)
-class _KeyedSurrogate(BaseOp):
+class _KeyedSurrogate(KindedOp):
     kind: str = "record_number"
     options: tuple[tuple[str, Any], ...] = field(default=())
+    kinds: ClassVar[tuple[str, ...]] = PSEUDONYM_KINDS
 
     one_way: ClassVar[bool] = False
     leaks: ClassVar[tuple[str, ...]] = ("equality", "frequency", "format", "kept_parts")
@@ -83,15 +84,13 @@ class _KeyedSurrogate(BaseOp):
     families: ClassVar[frozenset[str] | None] = frozenset({"string", "null"})
     params: ClassVar[Mapping[str, Param]] = _params()
 
+    @classmethod
+    def allowed_options(cls, kind: str) -> list[str]:
+        """The pseudonymizer's options (the keyring arrives when the op runs)."""
+        return _allowed(kind)
+
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, str) or self.kind not in _CLASSES:
-            raise OpConfigError(self.name, "kind", f"unknown kind {self.kind!r}", PSEUDONYM_KINDS)
-        options = dict(self.options)
-        allowed = _allowed(self.kind)
-        for key in options:
-            if key not in allowed:
-                raise OpConfigError(self.name, str(key), f"unknown option for {self.kind}", allowed)
-        object.__setattr__(self, "options", tuple(sorted(options.items())))
+        self._checked_options()
         self._build(None, "")  # the primitive checks its options (no key is touched)
 
     @classmethod
@@ -140,22 +139,6 @@ class _KeyedSurrogate(BaseOp):
             raise InvalidArgument(f"{self.name} ({self.kind}) is one-way and cannot be reversed")
         ctx.require(self, column)
         return self._primitive(ctx).reverse(column)
-
-    def to_config(self) -> dict[str, Any]:
-        """``{"op": ..., "kind": ..., options...}``."""
-        return {"op": self.name, "kind": self.kind, **dict(self.options)}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Any:
-        """Build from :meth:`to_config` output; problems are :class:`OpConfigError`."""
-        if not isinstance(config, Mapping):
-            raise OpConfigError(cls.name, "op", "an operation must be a mapping")
-        kind = config.get("kind")
-        if not isinstance(kind, str) or kind not in _CLASSES:
-            raise OpConfigError(cls.name, "kind", f"unknown kind {kind!r}", PSEUDONYM_KINDS)
-        options = cls._options(config, ["kind", *_allowed(kind)])
-        options.pop("kind")
-        return cls(kind, tuple(options.items()))
 
 
 @register
