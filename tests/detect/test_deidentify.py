@@ -490,3 +490,15 @@ def test_what_is_glued_to_a_known_value_is_read_as_after_its_removal():
     once, _ = deidentify_text("451228196711055972" + "90岁", known=known, mode="tag")
     assert once == "[身份证号][年龄]"
     assert deidentify_text(once, known=known, mode="tag")[0] == once
+
+
+def test_every_entity_type_has_its_own_tag_and_the_tables_name_real_types():
+    """Each type the scanner reports has a tag; the tag and mask tables name only real types."""
+    from medguard.detect import ENTITY_TYPES
+    from medguard.detect.deidentify import ENTITY_MASKS, TAGS
+
+    assert set(ENTITY_TYPES) <= set(TAGS)
+    assert set(TAGS) <= set(ENTITY_TYPES)
+    assert set(ENTITY_MASKS) <= set(ENTITY_TYPES)
+    out, _ = deidentify_text("工作单位：北京协和医院，QQ：123456789", mode="tag")
+    assert "[个人信息]" not in out

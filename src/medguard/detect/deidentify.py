@@ -91,7 +91,9 @@ from medguard.ops.pseudonymize import (
 )
 
 __all__ = [
+    "DEFAULT_MASK",
     "DEFAULT_TAG",
+    "ENTITY_MASKS",
     "TAGS",
     "DeidentifiedSpan",
     "DeidentifyReport",
@@ -121,16 +123,20 @@ TAGS: Mapping[str, str] = {
     "DATE_TIME": "[日期]",
     "URL": "[网址]",
     "CN_VEHICLE_PLATE": "[车牌号]",
-    "CN_SOCIAL_ACCOUNT": "[账号]",
+    "ACCOUNT_ID": "[账号]",
     "MAC_ADDRESS": "[设备号]",
-    "CN_DEVICE_ID": "[设备号]",
-    "CN_ORGANIZATION": "[单位]",
+    "DEVICE_ID": "[设备号]",
+    "ORGANIZATION": "[单位]",
+    "CN_MILITARY_ID": "[军官证号]",
+    "CN_SOCIAL_SECURITY_CARD": "[社保卡号]",
+    "CN_DRIVING_LICENSE": "[驾驶证号]",
     "AGE": "[年龄]",
 }
 #: The tag of an entity type :data:`TAGS` does not list.
 DEFAULT_TAG = "[个人信息]"
 
-_MASKS: Mapping[str, Mask] = {
+#: The mask of each entity type in ``mode="mask"`` (the Presidio operator uses the same table).
+ENTITY_MASKS: Mapping[str, Mask] = {
     "PERSON": MaskName(),
     "PHONE_NUMBER": MaskPhone(),
     "CN_RESIDENT_ID": MaskResidentID(),
@@ -139,8 +145,19 @@ _MASKS: Mapping[str, Mask] = {
     "CN_HMT_PERMIT": MaskPassport(),
     "EMAIL_ADDRESS": MaskEmail(),
     "LOCATION": MaskAddress(),
+    "DATE_TIME": KeepEnds(first=4, last=0),
+    "CN_MILITARY_ID": KeepEnds(first=0, last=2),
+    "CN_SOCIAL_SECURITY_CARD": KeepEnds(first=1, last=2),
+    "CN_DRIVING_LICENSE": KeepEnds(first=0, last=4),
+    "ACCOUNT_ID": KeepEnds(first=1, last=1),
+    "DEVICE_ID": KeepEnds(first=0, last=4),
+    "MAC_ADDRESS": KeepEnds(first=8, last=0),
+    "CN_VEHICLE_PLATE": KeepEnds(first=2, last=0),
+    "ORGANIZATION": KeepEnds(first=0, last=2),
+    "AGE": KeepEnds(first=0, last=1),
 }
-_FALLBACK_MASK = KeepEnds(first=1, last=1)
+#: The mask of an entity type :data:`ENTITY_MASKS` does not list: first and last character.
+DEFAULT_MASK: Mask = KeepEnds()
 
 # Entity type -> pseudonymizer class and options; the structured column must use the same.
 _SURROGATES: Mapping[str, tuple[type[Pseudonymizer], dict[str, Any]]] = {
@@ -749,7 +766,7 @@ class _Run:
     def _mask_table(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
         table: dict[tuple[str, str], str] = {}
         for entity, values in wanted.items():
-            mask = _MASKS.get(entity, _FALLBACK_MASK)
+            mask = ENTITY_MASKS.get(entity, DEFAULT_MASK)
             ordered = sorted(values)
             for value, masked in zip(ordered, mask.apply(ordered), strict=True):
                 table[(entity, value)] = masked

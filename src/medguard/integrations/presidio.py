@@ -29,19 +29,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from medguard.detect import ENTITY_TYPES, scan_text
-from medguard.detect.deidentify import DeidentifyText, deidentify_text, replacement
+from medguard.detect.deidentify import (
+    DEFAULT_MASK,
+    ENTITY_MASKS,
+    DeidentifyText,
+    deidentify_text,
+    replacement,
+)
 from medguard.detect.text import DEFAULT_MIN_SCORE
 from medguard.errors import InvalidArgument, MissingDependency
 from medguard.ops.mask import (
-    KeepEnds,
     Mask,
-    MaskAddress,
-    MaskBankCard,
-    MaskEmail,
-    MaskName,
-    MaskPassport,
-    MaskPhone,
-    MaskResidentID,
 )
 
 try:
@@ -81,27 +79,8 @@ LANGUAGE = "zh"
 
 #: The mask :class:`MedguardMask` applies to each entity type unless told otherwise; types not
 #: listed keep only their first and last character.
-DEFAULT_MASKS: Mapping[str, Mask] = {
-    "PERSON": MaskName(),
-    "PHONE_NUMBER": MaskPhone(),
-    "CN_RESIDENT_ID": MaskResidentID(),
-    "CN_BANK_CARD": MaskBankCard(),
-    "CN_PASSPORT": MaskPassport(),
-    "CN_HMT_PERMIT": MaskPassport(),
-    "EMAIL_ADDRESS": MaskEmail(),
-    "LOCATION": MaskAddress(),
-    "DATE_TIME": KeepEnds(first=4, last=0),
-    "CN_MILITARY_ID": KeepEnds(first=0, last=2),
-    "CN_SOCIAL_SECURITY_CARD": KeepEnds(first=1, last=2),
-    "CN_DRIVING_LICENSE": KeepEnds(first=0, last=4),
-    "ACCOUNT_ID": KeepEnds(first=1, last=1),
-    "DEVICE_ID": KeepEnds(first=0, last=4),
-    "MAC_ADDRESS": KeepEnds(first=8, last=0),
-    "CN_VEHICLE_PLATE": KeepEnds(first=2, last=0),
-    "ORGANIZATION": KeepEnds(first=0, last=2),
-    "AGE": KeepEnds(first=0, last=1),
-}
-_FALLBACK_MASK = KeepEnds()
+DEFAULT_MASKS: Mapping[str, Mask] = ENTITY_MASKS
+_FALLBACK_MASK = DEFAULT_MASK
 
 
 class MedguardRecognizer(EntityRecognizer):
