@@ -37,8 +37,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from medguard.cn import address, regions
-from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
+from medguard.cn import regions
+from medguard.cn.region_lookup import region_code
+from medguard.errors import InvalidArgument, PolicyError
 from medguard.ops import generalize as _gen
 from medguard.ops.base import (
     KindedOp,
@@ -69,14 +70,9 @@ _NO_CITY = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治
 
 
 @cache
-def _index() -> tuple[dict[str, str], dict[str, tuple[str, ...]], frozenset[str]]:
-    """(code → name, name → codes, current county codes)."""
-    names = dict(regions._table()[0])
-    current = frozenset(regions._table()[1])
-    by_name: dict[str, list[str]] = {}
-    for code, name in names.items():
-        by_name.setdefault(name, []).append(code)
-    return names, {k: tuple(v) for k, v in by_name.items()}, current
+def _names() -> dict[str, str]:
+    """GB/T 2260 code → name."""
+    return dict(regions._table()[0])
 
 
 def _level_of(code: str) -> str:
@@ -87,55 +83,9 @@ def _level_of(code: str) -> str:
     return "district"
 
 
-def _codes_named(name: str | None, level: str, prefix: str) -> list[str]:
-    if not name:
-        return []
-    _, by_name, current = _index()
-    found = [c for c in by_name.get(name, ()) if _level_of(c) == level and c.startswith(prefix)]
-    if level == "province" and not found:  # 北京 for 北京市, 广东 for 广东省
-        found = [c for c, n in regions.PROVINCES.items() if n.startswith(name)]
-        found = [f"{c}0000" for c in found]
-    if level == "district" and len(found) > 1:
-        in_use = [c for c in found if c in current]
-        if in_use:
-            found = in_use
-    return found
-
-
-def region_code(text: str) -> str | None:
-    """The GB/T 2260 code of a region name or an address (its most precise level), or None.
-
-    ``广东省深圳市南山区`` → ``440305``; ``深圳市`` → ``440300``; ``朝阳区`` alone is ambiguous
-    (Beijing and Changchun have one): None.
-    """
-    try:
-        parsed = address.parse(text)
-    except InvalidIdentifier:
-        return None
-    provinces = _codes_named(parsed.province, "province", "")
-    if parsed.province and len(provinces) != 1:
-        return None
-    prefix = provinces[0][:2] if provinces else ""
-    code = provinces[0] if provinces else None
-    if parsed.city:
-        cities = _codes_named(parsed.city, "city", prefix)
-        if len(cities) == 1:
-            code, prefix = cities[0], cities[0][:4]
-        elif (not cities and not parsed.district and prefix) or len(cities) > 1:
-            return None
-    if parsed.district:
-        districts = _codes_named(parsed.district, "district", prefix)
-        if not districts and parsed.city and len(prefix) == 4:  # county-level city
-            districts = _codes_named(parsed.city, "district", prefix[:2])
-        if len(districts) != 1:
-            return None if not code or len(districts) > 1 else code
-        code = districts[0]
-    return code
-
-
 def region_name(code: str, to: Level = "district") -> str | None:
     """The name of ``code`` kept down to ``to``: ``440305``, ``"city"`` → ``广东省深圳市``."""
-    names = _index()[0]
+    names = _names()
     if not isinstance(code, str) or code not in names:
         return None
     parts = [names.get(code[:2] + "0000") or regions.province_of(code) or ""]
