@@ -50,6 +50,13 @@ def ids_file(tmp_path: Path) -> Path:
     return path
 
 
+def _erase_subject(keyring_path: Path, source: object, *extra: str) -> int:
+    """Run ``medguard erase subject --keyring PATH --subjects-from SOURCE EXTRA...``."""
+    return main(
+        ["erase", "subject", "--keyring", str(keyring_path), "--subjects-from", str(source), *extra]
+    )
+
+
 def _ring(path: Path) -> Keyring:
     return Keyring.open(path, _provider())
 
@@ -72,19 +79,7 @@ def test_refuses_without_yes_when_no_terminal(keyring_path, values, ids_file, ca
 
 def test_subject_shred_with_yes(keyring_path, values, ids_file, capsys) -> None:
     """--yes shreds exactly the listed subject; output names the token, never the ID."""
-    code = main(
-        [
-            "erase",
-            "subject",
-            "--keyring",
-            str(keyring_path),
-            "--subjects-from",
-            str(ids_file),
-            "--yes",
-            "--approver",
-            "cmo",
-        ]
-    )
+    code = _erase_subject(keyring_path, str(ids_file), "--yes", "--approver", "cmo")
     assert code == 0
     out = capsys.readouterr().out
     ring = _ring(keyring_path)
@@ -99,18 +94,7 @@ def test_subject_shred_with_yes(keyring_path, values, ids_file, capsys) -> None:
 def test_subjects_from_stdin_and_json(keyring_path, values, monkeypatch, capsys) -> None:
     """--subjects-from - reads standard input; --json prints the record."""
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(SUBJECTS) + "\n"))
-    code = main(
-        [
-            "erase",
-            "subject",
-            "--keyring",
-            str(keyring_path),
-            "--subjects-from",
-            "-",
-            "--yes",
-            "--json",
-        ]
-    )
+    code = _erase_subject(keyring_path, "-", "--yes", "--json")
     assert code == 0
     record = json.loads(capsys.readouterr().out)
     assert record["counts"]["keys_destroyed"] == 2
@@ -119,17 +103,7 @@ def test_subjects_from_stdin_and_json(keyring_path, values, monkeypatch, capsys)
 
 def test_dry_run_changes_nothing(keyring_path, values, ids_file, capsys) -> None:
     """--dry-run needs no --yes and destroys nothing."""
-    code = main(
-        [
-            "erase",
-            "subject",
-            "--keyring",
-            str(keyring_path),
-            "--subjects-from",
-            str(ids_file),
-            "--dry-run",
-        ]
-    )
+    code = _erase_subject(keyring_path, str(ids_file), "--dry-run")
     assert code == 0
     assert "dry-run" in capsys.readouterr().out
     assert _status(keyring_path, SUBJECTS[0]) is KeyStatus.ACTIVE
@@ -137,22 +111,7 @@ def test_dry_run_changes_nothing(keyring_path, values, ids_file, capsys) -> None
 
 def test_grace_then_cancel(keyring_path, values, ids_file, capsys) -> None:
     """--grace makes the key pending; erase cancel restores it."""
-    assert (
-        main(
-            [
-                "erase",
-                "subject",
-                "--keyring",
-                str(keyring_path),
-                "--subjects-from",
-                str(ids_file),
-                "--grace",
-                "30",
-                "--yes",
-            ]
-        )
-        == 0
-    )
+    assert _erase_subject(keyring_path, str(ids_file), "--grace", "30", "--yes") == 0
     assert _status(keyring_path, SUBJECTS[0]) is KeyStatus.PENDING_DESTRUCTION
     assert "pending" in capsys.readouterr().out
     assert (
@@ -183,22 +142,16 @@ def test_certificate_and_audit(keyring_path, values, ids_file, tmp_path) -> None
     """--certificate writes a signed certificate; --audit appends a record that verifies."""
     cert, trail = tmp_path / "cert.json", tmp_path / "audit.jsonl"
     assert (
-        main(
-            [
-                "erase",
-                "subject",
-                "--keyring",
-                str(keyring_path),
-                "--subjects-from",
-                str(ids_file),
-                "--yes",
-                "--actor",
-                "dpo",
-                "--certificate",
-                str(cert),
-                "--audit",
-                str(trail),
-            ]
+        _erase_subject(
+            keyring_path,
+            str(ids_file),
+            "--yes",
+            "--actor",
+            "dpo",
+            "--certificate",
+            str(cert),
+            "--audit",
+            str(trail),
         )
         == 0
     )
@@ -223,20 +176,8 @@ def test_subject_with_database(keyring_path, values, ids_file, tmp_path, capsys)
     policy = tmp_path / "erasure.json"
     policy.write_text(json.dumps({"tables": {"labs": {"subject_column": "patient_id"}}}))
     assert (
-        main(
-            [
-                "erase",
-                "subject",
-                "--keyring",
-                str(keyring_path),
-                "--subjects-from",
-                str(ids_file),
-                "--database",
-                str(db),
-                "--policy",
-                str(policy),
-                "--yes",
-            ]
+        _erase_subject(
+            keyring_path, str(ids_file), "--database", str(db), "--policy", str(policy), "--yes"
         )
         == 0
     )
@@ -268,22 +209,7 @@ def test_file(tmp_path, capsys) -> None:
 def test_usage_errors(keyring_path, ids_file) -> None:
     """No subjects, --database without --policy, a bad --grace: exit 2."""
     assert main(["erase", "subject", "--keyring", str(keyring_path), "--yes"]) == 2
-    assert (
-        main(
-            [
-                "erase",
-                "subject",
-                "--keyring",
-                str(keyring_path),
-                "--subjects-from",
-                str(ids_file),
-                "--database",
-                "x.db",
-                "--yes",
-            ]
-        )
-        == 2
-    )
+    assert _erase_subject(keyring_path, str(ids_file), "--database", "x.db", "--yes") == 2
     with pytest.raises(SystemExit) as info:
         main(["erase", "subject", "--keyring", str(keyring_path), "--grace", "-1"])
     assert info.value.code == 2
