@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from medguard.detect.classify import _HEADERS  # the scanner's header hints, shared, not copied
+from medguard.detect.classify import HEADER_HINTS  # the scanner's header hints, shared, not copied
 from medguard.detect.levels import level_of
 from medguard.errors import InvalidArgument, MissingDependency, SQLRefused
 from medguard.risk import BANDS, band
@@ -229,7 +229,7 @@ def _header_level(column: str) -> int:
     """The level the scanner's header hints give a column name (2 when none matches)."""
     name = column.lower()
     best = 2
-    for entity, hints in _HEADERS.items():
+    for entity, hints in HEADER_HINTS.items():
         if any(h in name for h in hints):
             best = max(best, level_of(entity))
     return best

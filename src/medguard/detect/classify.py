@@ -54,7 +54,9 @@ __all__ = [
     "scan_frame",
 ]
 
-_HEADERS: dict[str, tuple[str, ...]] = {
+#: Column-name words that hint at an entity type (Chinese, English, pinyin initials); the SQL guard
+#: reads the same table.
+HEADER_HINTS: dict[str, tuple[str, ...]] = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "id_no", "idno", "id_card", "idcard", "sfzh"),
     "PERSON": ("姓名", "名字", "患者", "name", "xm"),
     "PHONE_NUMBER": ("电话", "手机", "联系方式", "phone", "mobile", "tel"),
@@ -245,7 +247,7 @@ def _header_hint(name: str) -> str | None:
     filename, xml_path and hotel name no person, phone or e-mail; Chinese words anywhere."""
     words_of = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
     tokens = set(re.findall(r"[a-z]+", words_of))
-    for entity, words in _HEADERS.items():
+    for entity, words in HEADER_HINTS.items():
         for word in words:
             if word.isascii():
                 found = re.search(rf"(?<![a-z]){word}(?:e?s)?(?![a-z])", words_of) is not None
