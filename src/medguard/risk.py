@@ -31,7 +31,7 @@ from typing import Any
 
 from medguard.errors import InvalidArgument
 
-__all__ = ["BANDS", "RiskItem", "RiskRegister", "assess", "band"]
+__all__ = ["BANDS", "Graded", "RiskItem", "RiskRegister", "assess", "band"]
 
 #: The bands of R = L x S, highest first: (name, lowest R in the band).
 BANDS: tuple[tuple[str, int], ...] = (("very high", 13), ("high", 8), ("medium", 4), ("low", 1))
@@ -50,8 +50,25 @@ def _grade(value: object, what: str) -> int:
     return value
 
 
+class Graded:
+    """A mixin for anything graded by likelihood L and severity S (1-4): its risk R and band."""
+
+    likelihood: int
+    severity: int
+
+    @property
+    def risk(self) -> int:
+        """R = L x S (1-16)."""
+        return self.likelihood * self.severity
+
+    @property
+    def band(self) -> str:
+        """The band of R: ``low``, ``medium``, ``high`` or ``very high``."""
+        return band(self.risk)
+
+
 @dataclass(frozen=True)
-class RiskItem:
+class RiskItem(Graded):
     """One risk: what, where (stage, control), L and S (1-4), evidence, and how to lower it."""
 
     name: str
@@ -69,16 +86,6 @@ class RiskItem:
         _grade(self.severity, "severity")
         if not self.name:
             raise InvalidArgument("a risk item needs a name")
-
-    @property
-    def risk(self) -> int:
-        """R = L x S."""
-        return self.likelihood * self.severity
-
-    @property
-    def band(self) -> str:
-        """The band of R."""
-        return band(self.risk)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""

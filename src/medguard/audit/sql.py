@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from medguard.detect.classify import HEADER_HINTS  # the scanner's header hints, shared, not copied
 from medguard.detect.levels import level_of
 from medguard.errors import InvalidArgument, MissingDependency, SQLRefused
-from medguard.risk import BANDS, band
+from medguard.risk import BANDS, Graded, band
 
 if TYPE_CHECKING:
     from medguard.audit.trail import AuditTrail
@@ -63,23 +63,13 @@ _ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlserver": "tsql", "ms
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Graded):
     """One rule of the catalogue: id, title, likelihood and severity (1-4), SOAR's id or not."""
 
     id: str
     title: str
     likelihood: int
     severity: int
-
-    @property
-    def risk(self) -> int:
-        """R = L x S (1-16)."""
-        return self.likelihood * self.severity
-
-    @property
-    def band(self) -> str:
-        """The band of R: ``low``, ``medium``, ``high`` or ``very high``."""
-        return band(self.risk)
 
 
 _R = Rule
