@@ -20,12 +20,10 @@ import pyarrow as pa
 
 from medguard.cn import phone, resident_id
 from medguard.keys import Keyring
-from medguard.ops.pseudonymize import (
-    DateShift,
-    PseudonymizeDigits,
-    PseudonymizePhone,
-    PseudonymizeResidentID,
-)
+from medguard.ops.date_shift import DateShift
+from medguard.ops.pseudonymize_numbers import PseudonymizeDigits
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 
 TARGET = 500_000
 

@@ -14,12 +14,10 @@ from medguard.cn import resident_id
 from medguard.detect import DeidentifyText, deidentify_text
 from medguard.detect.deidentify import TAGS, DeidentifyReport, replacement
 from medguard.errors import InvalidArgument, MedguardError, PolicyError, UnsupportedColumn
-from medguard.ops.pseudonymize import (
-    DateShift,
-    PseudonymizeName,
-    PseudonymizePhone,
-    PseudonymizeResidentID,
-)
+from medguard.ops.date_shift import DateShift
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 from medguard.testing.keyrings import fixed_keyring
 
 KEYRING = fixed_keyring()

@@ -9,7 +9,9 @@ import pytest
 from medguard.erase import DatasetKey, cancel_shred, crypto_shred
 from medguard.errors import KeyDestroyed, KeyStateError
 from medguard.keys import Keyring
-from medguard.ops.pseudonymize import DateShift, PseudonymizePhone, PseudonymizeResidentID
+from medguard.ops.date_shift import DateShift
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 
 IDS = ["11010519491231002X", "44030519900101123X"]
 

@@ -30,7 +30,8 @@ from medguard.integrations.presidio import (
     register,
 )
 from medguard.ops.mask import MaskName
-from medguard.ops.pseudonymize import PseudonymizeName, PseudonymizePhone
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
 from medguard.testing.keyrings import fixed_keyring
 from medguard.testing.synthetic import synthetic_extract
 

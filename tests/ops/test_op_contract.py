@@ -244,7 +244,8 @@ def test_recipient_separates_keyed_outputs(ring: Keyring) -> None:
 
 def test_no_recipient_matches_the_primitive(ring: Keyring) -> None:
     """Without a recipient an op gives exactly what its primitive gives (formats unchanged)."""
-    from medguard.ops.pseudonymize import DateShift, PseudonymizeResidentID
+    from medguard.ops.date_shift import DateShift
+    from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 
     op = op_from_config({"op": "pseudonymize", "kind": "resident_id", "context": "x"})
     out, _ = op.apply([ID1], OpContext(keyring=ring))

@@ -1,4 +1,4 @@
-"""Tests for medguard.ops.pseudonymize: surrogates validate, keep what they promise, reverse."""
+"""Tests for the pseudonymizers: surrogates validate, keep what they promise, reverse."""
 
 import datetime as dt
 import random
@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 from medguard.cn import bank_card, names, passport, phone, resident_id, uscc
 from medguard.errors import DomainTooSmall, InvalidArgument, InvalidIdentifier
 from medguard.keys import Keyring
-from medguard.ops.pseudonymize import (
-    DateShift,
+from medguard.ops.date_shift import DateShift
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_numbers import (
     PseudonymizeBankCard,
     PseudonymizeDigits,
-    PseudonymizeName,
     PseudonymizePassport,
-    PseudonymizePhone,
-    PseudonymizeResidentID,
     PseudonymizeUSCC,
 )
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 from medguard.testing.keyrings import fixed_keyring
 
 RING = fixed_keyring()

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import medguard.ops.pseudonymize as ps
+import medguard.ops.pseudonymize_resident_id as ps
 from medguard.cn import resident_id
 from medguard.errors import InvalidArgument
-from medguard.ops.pseudonymize import DEFAULT_BIRTH_AS_OF, PseudonymizeResidentID
+from medguard.ops.pseudonymize_resident_id import DEFAULT_BIRTH_AS_OF, PseudonymizeResidentID
 from medguard.testing.keyrings import fixed_keyring
 
 RING = fixed_keyring()

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medguard.errors import InvalidArgument, InvalidIdentifier, MedguardError
-from medguard.ops.pseudonymize import DateShift
+from medguard.ops.date_shift import DateShift
 from medguard.testing.keyrings import fixed_keyring
 
 RING = fixed_keyring()
@@ -146,7 +146,7 @@ def test_one_shift_per_distinct_patient(monkeypatch):
     """The shift is computed once per distinct patient, not once per row."""
     import hmac as hmac_module
 
-    import medguard.ops.pseudonymize as ps
+    import medguard.ops.date_shift as ps
 
     calls = []
     original = hmac_module.digest

@@ -1,4 +1,4 @@
-"""Tests for medguard.ops.pseudonymize: an unusable value is its own problem, not the column's."""
+"""Tests for the pseudonymizers: an unusable value is its own problem, not the column's."""
 
 import copy
 import datetime as dt
@@ -17,15 +17,16 @@ from medguard.cn import bank_card, passport, phone, resident_id, uscc
 from medguard.errors import DomainTooSmall, InvalidArgument, InvalidIdentifier, MedguardError
 from medguard.hazmat.ff1 import FF1
 from medguard.ops._permutation import IndexMap
-from medguard.ops.pseudonymize import (
+from medguard.ops.date_shift import DateShift
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_numbers import (
     PseudonymizeBankCard,
     PseudonymizeDigits,
-    PseudonymizeName,
     PseudonymizePassport,
-    PseudonymizePhone,
-    PseudonymizeResidentID,
     PseudonymizeUSCC,
 )
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 from medguard.testing.keyrings import fixed_keyring
 
 RING = fixed_keyring()
@@ -316,7 +317,7 @@ def test_pyarrow_and_numpy_columns_with_unusable_values():
 
 def test_a_column_adapter_that_cannot_compare_pd_na_is_worked_around(monkeypatch):
     """If the column adapter trips over pd.NA in a plain list, nulls are cleaned first."""
-    import medguard.ops.pseudonymize as ps
+    import medguard.ops.pseudonym_core as ps
 
     real = ps.as_column
 
@@ -329,4 +330,4 @@ def test_a_column_adapter_that_cannot_compare_pd_na_is_worked_around(monkeypatch
     out, report = PseudonymizeResidentID(RING).apply_with_report([ID, pd.NA, pd.NaT])
     assert out[1:] == [None, None]
     assert report.nulls == 2
-    assert ps.DateShift(RING).apply(("2025-01-03", pd.NA), ("P1", pd.NA))[1] is None
+    assert DateShift(RING).apply(("2025-01-03", pd.NA), ("P1", pd.NA))[1] is None

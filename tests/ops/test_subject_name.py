@@ -6,7 +6,7 @@ import pytest
 
 from medguard.errors import InvalidArgument
 from medguard.keys import Keyring
-from medguard.ops.pseudonymize import DateShift
+from medguard.ops.date_shift import DateShift
 
 
 def test_date_shift_takes_subject_and_still_patients() -> None:

@@ -14,24 +14,28 @@ def run(ctx: DemoContext) -> None:
     """Pseudonymize patients and visits so identifiers still validate and joins still work."""
     from medguard.cn import bank_card, phone, resident_id
     from medguard.keys import Keyring
-    from medguard.ops import pseudonymize as ps
+    from medguard.ops.date_shift import DateShift
+    from medguard.ops.pseudonymize_name import PseudonymizeName
+    from medguard.ops.pseudonymize_numbers import PseudonymizeBankCard, PseudonymizeDigits
+    from medguard.ops.pseudonymize_phone import PseudonymizePhone
+    from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 
     ctx.section("Format-preserving pseudonyms for a research recipient (sharing stage)")
     ring = Keyring.generate()
     recipient = "recipient:research-team"
-    ids = ps.PseudonymizeResidentID(ring, context=recipient, region="province")
+    ids = PseudonymizeResidentID(ring, context=recipient, region="province")
     p, v = ctx.patients, ctx.visits
     patients = p.assign(
         resident_id=ids.apply(p["resident_id"]),
-        mobile=ps.PseudonymizePhone(ring, context=recipient).apply(p["mobile"]),
-        name=ps.PseudonymizeName(ring, context=recipient).apply(p["name"]),
-        bank_card=ps.PseudonymizeBankCard(ring, context=recipient).apply(p["bank_card"]),
+        mobile=PseudonymizePhone(ring, context=recipient).apply(p["mobile"]),
+        name=PseudonymizeName(ring, context=recipient).apply(p["name"]),
+        bank_card=PseudonymizeBankCard(ring, context=recipient).apply(p["bank_card"]),
     )[["patient_id", "name", "resident_id", "mobile", "bank_card"]]
     by_patient = p.set_index("patient_id")["resident_id"]
     visits = v.assign(
         resident_id=ids.apply(v["patient_id"].map(by_patient)),
-        visit_date=ps.DateShift(ring, context=recipient).apply(v["visit_date"], v["patient_id"]),
-        inpatient_no=ps.PseudonymizeDigits(ring, context=recipient).apply(v["inpatient_no"]),
+        visit_date=DateShift(ring, context=recipient).apply(v["visit_date"], v["patient_id"]),
+        inpatient_no=PseudonymizeDigits(ring, context=recipient).apply(v["inpatient_no"]),
     )[["visit_id", "resident_id", "department", "visit_date", "icd10", "inpatient_no"]]
     ctx.table(patients, max_rows=4)
     valid = {
@@ -46,7 +50,7 @@ def run(ctx: DemoContext) -> None:
     ctx.say(
         f"reverse with the hospital's key: {int((back == p['resident_id']).sum())}/{len(p)} IDs"
     )
-    other = ps.PseudonymizeResidentID(ring, context="recipient:insurer", region="province")
+    other = PseudonymizeResidentID(ring, context="recipient:insurer", region="province")
     differ = int((other.apply(p["resident_id"]) != patients["resident_id"]).sum())
     ctx.say(
         f"another recipient gets other pseudonyms for {differ}/{len(p)} patients (leak tracing)"

@@ -96,7 +96,7 @@ _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _padded(month: str, day: str, style: str) -> bool:
-    """The padding style of a written date, as :class:`~medguard.ops.pseudonymize.DateShift`
+    """The padding style of a written date, as :class:`~medguard.ops.date_shift.DateShift`
     decides it: a leading zero pads, a one-digit field does not, else the usual style."""
     if month[:1] == "0" or day[:1] == "0":
         return True

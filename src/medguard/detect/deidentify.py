@@ -10,7 +10,7 @@ the ``mode``:
 =============  =====================================================================
 ``mask``       medguard's display masks (:mod:`medguard.ops.mask`): 张*, 138****5678
 ``tag``        one Chinese tag per entity type: ``[姓名]``, ``[电话]``, ``[身份证号]``
-``surrogate``  keyed, consistent surrogates from :mod:`medguard.ops.pseudonymize`: the same
+``surrogate``  keyed, consistent surrogates from :mod:`medguard.ops.pseudonym_core`: the same
                value gives the same surrogate in every note and in a structured column
                pseudonymized with the same keyring and context; types without a
                pseudonymizer get a keyed tag such as ``[地址-K3QZ7A]``
@@ -18,7 +18,7 @@ the ``mode``:
 =============  =====================================================================
 
 Dates: ``dates="shift"`` moves every full date (and month-day and year-month dates) of a
-note by its subject's :class:`~medguard.ops.pseudonymize.DateShift` (same keyring, context and
+note by its subject's :class:`~medguard.ops.date_shift.DateShift` (same keyring, context and
 ``max_days`` as the date columns), written as before; ``"generalize"`` keeps the year or the
 month (``date_precision``); ``"keep"`` keeps them, except dates of birth (found by the scanner
 or equal to a known ID's birth date), which are replaced by the mode.
@@ -66,6 +66,7 @@ from medguard.errors import (
     UnsupportedColumn,
 )
 from medguard.keys import SECRET_ACCESS, Keyring
+from medguard.ops.date_shift import MAX_SHIFT_DAYS, DateShift
 from medguard.ops.mask import (
     KeepEnds,
     Mask,
@@ -77,18 +78,16 @@ from medguard.ops.mask import (
     MaskPhone,
     MaskResidentID,
 )
-from medguard.ops.pseudonymize import (
-    MAX_SHIFT_DAYS,
-    DateShift,
+from medguard.ops.pseudonym_core import Pseudonymizer
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_numbers import (
     PseudonymizeBankCard,
     PseudonymizeDigits,
-    PseudonymizeName,
     PseudonymizePassport,
-    PseudonymizePhone,
-    Pseudonymizer,
-    PseudonymizeResidentID,
     PseudonymizeUSCC,
 )
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 
 __all__ = [
     "DEFAULT_MASK",
@@ -234,7 +233,7 @@ class DeidentifyText:
     ``recall``: ``"precise"`` (the scanner's findings at ``min_score``, default
     :data:`~medguard.detect.text.DEFAULT_MIN_SCORE`) or ``"high"`` (every finding, plus possible
     names); ``placeholder``: what ``redact`` leaves (empty: the span is removed);
-    ``max_days``: the :class:`~medguard.ops.pseudonymize.DateShift` range, as for the date
+    ``max_days``: the :class:`~medguard.ops.date_shift.DateShift` range, as for the date
     columns; ``strict``: a note that is not text raises instead of being masked whole.
 
     It holds no key: the keyring is passed to :meth:`apply` (needed for ``surrogate`` and

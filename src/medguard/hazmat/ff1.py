@@ -4,7 +4,7 @@ FF1 encrypts a string of numerals in radix 2..36 (by default the alphabet ``0-9a
 alphabet you give) into another string of the same length and alphabet. It is deterministic:
 equal inputs under the same key and tweak give equal outputs, so it leaks equality and, over a
 small domain, frequencies. The caller chooses keys and tweaks; prefer
-``medguard.ops.pseudonymize`` unless you know why you need the primitive.
+``medguard.ops.pseudonymize_*`` modules unless you know why you need the primitive.
 
 Two implementations that must agree bit for bit:
 

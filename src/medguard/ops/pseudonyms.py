@@ -1,7 +1,7 @@
 """The ``pseudonymize`` and ``tokenize`` operations: keyed, format-preserving surrogates.
 
-``PseudonymizeOp("resident_id", region="province")`` wraps the pseudonymizers of
-:mod:`medguard.ops.pseudonymize` in the one operation protocol. The keyring comes from the
+``PseudonymizeOp("resident_id", region="province")`` wraps the pseudonymizers (the
+``medguard.ops.pseudonymize_*`` modules) in the one operation protocol. The keyring comes from the
 context at run time (never stored on the operation); the pseudonym context is the operation's
 ``context`` option plus ``recipient:<name>`` when the context names a recipient, so two
 recipients' extracts do not join.
@@ -33,20 +33,29 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from medguard.errors import InvalidArgument, PolicyError
-from medguard.ops import pseudonymize as _ps
 from medguard.ops.base import KindedOp, OpConfigError, OpContext, OpReport, Param, register
+from medguard.ops.pseudonym_core import Pseudonymizer
+from medguard.ops.pseudonymize_name import PseudonymizeName
+from medguard.ops.pseudonymize_numbers import (
+    PseudonymizeBankCard,
+    PseudonymizeDigits,
+    PseudonymizePassport,
+    PseudonymizeUSCC,
+)
+from medguard.ops.pseudonymize_phone import PseudonymizePhone
+from medguard.ops.pseudonymize_resident_id import PseudonymizeResidentID
 from medguard.typing import Column
 
 __all__ = ["PSEUDONYM_KINDS", "PseudonymizeOp", "TokenizeOp"]
 
-_CLASSES: dict[str, type[_ps.Pseudonymizer]] = {
-    "resident_id": _ps.PseudonymizeResidentID,
-    "phone": _ps.PseudonymizePhone,
-    "bank_card": _ps.PseudonymizeBankCard,
-    "passport": _ps.PseudonymizePassport,
-    "uscc": _ps.PseudonymizeUSCC,
-    "record_number": _ps.PseudonymizeDigits,
-    "name": _ps.PseudonymizeName,
+_CLASSES: dict[str, type[Pseudonymizer]] = {
+    "resident_id": PseudonymizeResidentID,
+    "phone": PseudonymizePhone,
+    "bank_card": PseudonymizeBankCard,
+    "passport": PseudonymizePassport,
+    "uscc": PseudonymizeUSCC,
+    "record_number": PseudonymizeDigits,
+    "name": PseudonymizeName,
 }
 
 #: The identifier kinds ``pseudonymize`` and ``tokenize`` take.
@@ -109,7 +118,7 @@ class _KeyedSurrogate(KindedOp):
         """True for reversible pseudonyms (not names, not tokens)."""
         return not self.one_way and self.kind != "name"
 
-    def _build(self, keyring: Any, recipient_context: str | None) -> _ps.Pseudonymizer:
+    def _build(self, keyring: Any, recipient_context: str | None) -> Pseudonymizer:
         options = dict(self.options)
         base = options.pop("context", "")
         context = base if recipient_context is None else recipient_context
@@ -120,7 +129,7 @@ class _KeyedSurrogate(KindedOp):
             key = next((k for k in options if k in text), next(iter(options), "kind"))
             raise OpConfigError(self.name, key, text) from None
 
-    def _primitive(self, ctx: OpContext) -> _ps.Pseudonymizer:
+    def _primitive(self, ctx: OpContext) -> Pseudonymizer:
         base = str(dict(self.options).get("context", ""))
         return self._build(ctx.keyring, ctx.keyed_context(base))
 

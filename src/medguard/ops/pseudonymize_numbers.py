@@ -1,0 +1,178 @@
+"""Card, passport, credit-code and record numbers → numbers of the same form (kept parts kept)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from medguard.cn import bank_card, passport, uscc
+from medguard.errors import InvalidArgument, InvalidIdentifier
+from medguard.ops.pseudonym_core import _FULL_WIDTH, _FieldPseudonymizer
+
+__all__ = [
+    "MAX_DIGITS_LENGTH",
+    "PseudonymizeBankCard",
+    "PseudonymizeDigits",
+    "PseudonymizePassport",
+    "PseudonymizeUSCC",
+]
+
+
+@dataclass(frozen=True)
+class PseudonymizeBankCard(_FieldPseudonymizer):
+    """Bank cards: the BIN (first ``keep_first`` digits) kept, a correct Luhn digit computed."""
+
+    keep_first: int = 6
+    kind: ClassVar[str] = "bank_card"
+
+    def _validate(self) -> None:
+        super()._validate()
+        if (
+            isinstance(self.keep_first, bool)
+            or not isinstance(self.keep_first, int)
+            or not 0 <= self.keep_first <= 18
+        ):
+            raise InvalidArgument("keep_first must be an integer from 0 to 18")
+
+    def _split(self, value: str) -> tuple[str, str, str] | None:
+        number = bank_card.normalize(value)
+        if not bank_card.is_valid(number):
+            return None
+        return number[: self.keep_first], number[self.keep_first : -1], ""
+
+    def _join(self, prefix: str, digits: str, suffix: str) -> str:
+        body = prefix + digits
+        return body + bank_card.luhn_check_digit(body)
+
+
+@dataclass(frozen=True)
+class PseudonymizePassport(_FieldPseudonymizer):
+    """Passports and travel permits: letter prefix kept, digits mapped, the kind preserved."""
+
+    kind: ClassVar[str] = "passport"
+
+    def _split(self, value: str) -> tuple[str, str, str] | None:
+        try:
+            parsed = passport.parse(value)
+        except InvalidIdentifier:
+            return None
+        return parsed.prefix, parsed.number[len(parsed.prefix) :], ""
+
+
+#: Longest value (after a kept prefix) :class:`PseudonymizeDigits` maps; longer ones are invalid.
+MAX_DIGITS_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class PseudonymizeDigits(_FieldPseudonymizer):
+    """Any string over ``alphabet`` (digits by default): length and alphabet kept.
+
+    Use it for medical record, admission and outpatient numbers, of any length up to
+    :data:`MAX_DIGITS_LENGTH` (256) characters (values of more than 62 bits, such as 20-digit
+    numbers or 16-character alphanumerics, take an exact but slower path; longer values are
+    invalid input). Full-width characters are folded to ASCII first.
+
+    ``keep_prefix=True`` keeps the leading match of ``prefix_pattern`` (by default the leading
+    ASCII letters: ``MZ``, ``ZY``) and maps the rest; the prefix is part of the tweak, so
+    ``MZ0001`` and ``ZY0001`` get unrelated pseudonyms. Without it, a value with characters
+    outside the alphabet is invalid input (masked and counted).
+
+    A value whose own domain is below 1,000,000 (``len(alphabet) ** length``: fewer than
+    six digits) is that value's problem: masked and counted, or an error naming the row
+    with ``strict=True``; ``allow_small_domain=True`` accepts the risk.
+    """
+
+    alphabet: str = "0123456789"
+    keep_prefix: bool = False
+    prefix_pattern: str = "[A-Za-z]+"
+    kind: ClassVar[str] = "digits"
+
+    def _validate(self) -> None:
+        super()._validate()
+        if not isinstance(self.alphabet, str) or len(self.alphabet) < 2:
+            raise InvalidArgument("alphabet needs at least two characters")
+        if len(set(self.alphabet)) != len(self.alphabet):
+            raise InvalidArgument("the alphabet has repeated characters")
+        if not isinstance(self.prefix_pattern, str):
+            raise InvalidArgument("prefix_pattern must be a regular expression string")
+        try:
+            _prefix_regex(self.prefix_pattern)
+        except re.error:
+            raise InvalidArgument("prefix_pattern is not a valid regular expression") from None
+
+    def _split(self, value: str) -> tuple[str, str, str] | None:
+        if not value.isascii():
+            value = value.translate(_FULL_WIDTH).replace("\u3000", " ")
+        prefix = ""
+        if self.keep_prefix:
+            match = _prefix_regex(self.prefix_pattern).match(value)
+            if match:
+                prefix, value = match.group(), value[match.end() :]
+        if (
+            not value
+            or len(value) > MAX_DIGITS_LENGTH
+            or any(c not in self.alphabet for c in value)
+        ):
+            return None
+        return prefix, value, ""
+
+    def _tweak(self, group: int, prefix: str) -> str:
+        return f"{group}|prefix={prefix}" if prefix else str(group)
+
+    def _free_domain(self, digits: str) -> tuple[int, int, int]:
+        radix = len(self.alphabet)
+        if self.alphabet == "0123456789":
+            return int(digits), 10 ** len(digits), len(digits)
+        position = {c: i for i, c in enumerate(self.alphabet)}
+        index = 0
+        for c in digits:
+            index = index * radix + position[c]
+        return index, radix ** len(digits), len(digits)
+
+    def _free_value(self, index: int, group: int, template: str) -> str:
+        radix = len(self.alphabet)
+        out = []
+        for _ in range(group):
+            index, r = divmod(index, radix)
+            out.append(self.alphabet[r])
+        return "".join(reversed(out))
+
+
+@dataclass(frozen=True)
+class PseudonymizeUSCC(_FieldPseudonymizer):
+    """Credit codes: authority, type and region kept; organization code (with its GB 11714
+    check) mapped over the code alphabet; the GB 32100 check recomputed."""
+
+    kind: ClassVar[str] = "uscc"
+
+    def _split(self, value: str) -> tuple[str, str, str] | None:
+        try:
+            code = uscc.parse(value).code
+        except InvalidIdentifier:
+            return None
+        return code[:8], code[8:16], ""
+
+    def _free_domain(self, digits: str) -> tuple[int, int, int]:
+        index = 0
+        for c in digits:
+            index = index * 31 + uscc.ALPHABET.index(c)
+        return index, 31**8, 8
+
+    def _free_value(self, index: int, group: int, template: str) -> str:
+        out = []
+        for _ in range(8):
+            index, r = divmod(index, 31)
+            out.append(uscc.ALPHABET[r])
+        return "".join(reversed(out))
+
+    def _join(self, prefix: str, digits: str, suffix: str) -> str:
+        org = digits + uscc.organization_code_check(digits)
+        body = prefix + org
+        return body + uscc.check_character(body)
