@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from medguard.hazmat._rows import groups_by_length, length_groups, split_fixed, split_rows
+
 __all__ = [
     "b64decode_rows",
     "b64encode_rows",
@@ -32,56 +34,9 @@ _VALUE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
 _SMALL = 8  # below this many rows the per-row path is as fast
 
 
-def split_fixed(buf: bytes, size: int) -> list[bytes]:
-    """Cut ``buf`` into ``size``-byte pieces (numpy void view: no per-piece Python slicing)."""
-    if size <= 0 or len(buf) % size:
-        raise ValueError("buffer length must be a multiple of size")
-    pieces: list[bytes] = np.frombuffer(buf, dtype=f"V{size}").tolist()
-    return pieces
-
-
-def split_rows(rows: Sequence[bytes], cut: int) -> tuple[list[bytes], list[bytes]] | None:
-    """``([r[:cut]], [r[cut:]])`` for equal-length rows longer than ``cut``; else ``None``."""
-    if not rows:
-        return [], []
-    size = len(rows[0])
-    if size <= cut:
-        return None
-    buf = b"".join(rows)
-    if len(buf) != size * len(rows):
-        return None
-    arr = np.frombuffer(buf, dtype=np.uint8).reshape(len(rows), size)
-    heads = split_fixed(np.ascontiguousarray(arr[:, :cut]).tobytes(), cut)
-    tails = split_fixed(np.ascontiguousarray(arr[:, cut:]).tobytes(), size - cut)
-    return heads, tails
-
-
 def encoded_length(size: int) -> int:
     """Characters of the unpadded base64 text of ``size`` bytes."""
     return (4 * size + 2) // 3
-
-
-def _groups(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
-    if lengths.size == 0:
-        return []
-    if (lengths == lengths[0]).all():
-        return [np.arange(lengths.size)]
-    order = np.argsort(lengths, kind="stable")
-    cuts = np.flatnonzero(np.diff(lengths[order])) + 1
-    return list(np.split(order, cuts))
-
-
-def length_groups(
-    items: Sequence[bytes], companions: Sequence[bytes] | None = None
-) -> list[list[int]]:
-    """Positions of ``items`` grouped by length (and by the length of the same-position
-    ``companions`` when given); one group when all are equally long."""
-    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-    if companions is not None:
-        other = np.fromiter(map(len, companions), dtype=np.int64, count=len(companions))
-        lengths = lengths * (int(other.max(initial=0)) + 1) + other
-    groups: list[list[int]] = [g.tolist() for g in _groups(lengths)]
-    return groups
 
 
 def b64encode_rows(
@@ -111,7 +66,7 @@ def b64encode_rows(
     if "\n" in prefix:
         raise ValueError("prefix must not contain a newline")
     pre = prefix.encode("ascii")
-    for idx in _groups(lengths):
+    for idx in groups_by_length(lengths):
         size = int(lengths[idx[0]]) + head_size
         count = len(idx)
         positions = idx.tolist()
@@ -208,7 +163,7 @@ def b64decode_rows(texts: Sequence[str], prefix: str = "") -> tuple[list[bytes |
     pre = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     skip = len(pre)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count_all)
-    for idx in _groups(lengths):
+    for idx in groups_by_length(lengths):
         total = int(lengths[idx[0]])
         count = len(idx)
         chosen = texts if count == count_all else [texts[i] for i in idx.tolist()]
