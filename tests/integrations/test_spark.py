@@ -311,6 +311,158 @@ def test_k_per_subject_is_a_groupby_matching_the_single_machine_count(
         assert mgspark.k_per_subject(sdf, quasi, "patient_id") == expected
 
 
+def _cohort(people: int = 150, n: int = 500, seed: int = 3) -> pd.DataFrame:
+    """Visits of ``people`` patients born over 40 years: enough for the search to have work."""
+    rng = random.Random(seed)
+    ids = [resident_id.generate(rng) for _ in range(people)]
+    rows = []
+    for i in range(n):
+        p = rng.randrange(people)
+        name = SURNAMES[p % 10] + GIVEN[(p // 10) % 10]
+        rows.append(
+            {
+                "patient_id": f"p{p:04d}",
+                "visit_id": f"v{i:05d}",
+                "department": rng.choice(["内科", "外科", "儿科", None]),
+                "insurance": f"INS{rng.randrange(10**6):06d}",
+                "remark": rng.choice(["复诊", "首诊", None]),
+                "mobile": None if i % 11 == 0 else f"139{rng.randrange(10**8):08d}",
+                "diagnosis": rng.choice(["J45.901", "I10", "E11.9", None]),
+                "record_no": f"MR{p:06d}",
+                "resident_id": None if i % 13 == 0 else ids[p],
+                "name": name,
+                "birth_date": dt.date(1950 + p % 40, 1 + p % 12, 1 + p % 28),
+                "visit_date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(300)),
+                "note": f"患者{name}，电话139{rng.randrange(10**8):08d}，{rng.choice(SYMPTOMS)}。",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _checked_policy(
+    check: dict[str, Any], *, rescan: bool = True, sharing: dict[str, Any] | None = None
+) -> Policy:
+    """The test policy with sharing checks; names, mobiles, resident IDs and record numbers
+    are direct identifiers of level 3 (the re-scan compares the output with them)."""
+    data = _policy(
+        {"checks": {"sharing": {"k_anonymity": check, "rescan": rescan}}}, sharing=sharing
+    ).to_dict()
+    for name in ("name", "mobile", "resident_id", "record_no"):
+        data["fields"][name]["level"] = 3
+    return Policy.from_dict(data)
+
+
+_KEEP_BAND_AND_SEX = {"op": "pseudonymize", "kind": "resident_id", "birth": "age_band"}
+_KEEP_NOTHING = {"op": "pseudonymize", "kind": "resident_id", "birth": "window", "keep_sex": False}
+SEARCH_CASES = {
+    # the pseudonym's birth band and sex are quasi-identifiers the search cannot generalize
+    "derived parts, k=3": (
+        {"quasi_identifiers": ["birth_date", "department", "resident_id"], "k": 3,
+         "max_suppressed": 0.1},
+        _KEEP_BAND_AND_SEX,
+    ),
+    # dates generalized by the op to months, then by the search
+    "dates and departments, k=2": (
+        {"quasi_identifiers": ["birth_date", "department"], "k": 2, "max_suppressed": 0.2},
+        _KEEP_NOTHING,
+    ),
+    "a level fixed by hand, k=3": (
+        {"quasi_identifiers": ["birth_date", "department"], "k": 3, "max_suppressed": 0.1,
+         "levels": {"department": "*"}},
+        _KEEP_NOTHING,
+    ),
+}  # fmt: skip
+
+
+def _sorted_rows(table: pa.Table) -> list[dict[str, Any]]:
+    return sorted(table.to_pylist(), key=lambda r: r["visit_id"])
+
+
+@pytest.mark.parametrize("case", list(SEARCH_CASES))
+def test_search_suppression_and_rescan_on_spark_match_the_pandas_run(
+    spark: SparkSession, ref: KeyringRef, case: str
+) -> None:
+    """Search, global suppression and the re-scan as Spark steps: the same levels, the same
+    suppressed rows, the same k and loss, and row for row the pandas run's output."""
+    check, pseudonym = SEARCH_CASES[case]
+    policy = _checked_policy(check, sharing={"resident_id": pseudonym})
+    visits = _cohort()
+    sink = _Sink()
+    pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc", audit=sink)
+    single = pipeline.run(_arrow(visits))
+    job = mgspark.protect_job(_sdf(spark, visits, partitions=3), pipeline)
+    assert job.checks.to_dict() == single.summary.checks
+    assert job.checks.rescanned
+    got, expected = _sorted_rows(job.frame.toArrow()), _sorted_rows(single.frame)
+    assert [r["visit_id"] for r in got] == [r["visit_id"] for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        mine.pop("diagnosis"), theirs.pop("diagnosis")  # randomized encryption
+        assert mine == theirs
+    summary = job.record()
+    assert summary.rows_in == len(visits)
+    assert summary.rows_out == len(expected) == len(visits) - single.summary.suppressed_rows
+
+
+def test_search_cases_exercise_generalization_and_suppression(ref: KeyringRef) -> None:
+    """The cases above are not trivial: some level lies strictly between as-is and '*', and
+    some rows are suppressed (on the pandas run the Spark run is compared with)."""
+    between = suppressed = False
+    for check, pseudonym in SEARCH_CASES.values():
+        policy = _checked_policy(check, sharing={"resident_id": pseudonym})
+        summary = (
+            Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
+            .run(_arrow(_cohort()))
+            .summary
+        )
+        levels = summary.checks["levels"]
+        between |= any(v not in ("as is", "*") for v in levels.values())
+        suppressed |= summary.suppressed_rows > 0
+    assert between
+    assert suppressed
+
+
+def test_search_refusal_on_spark_says_what_one_machine_says(
+    spark: SparkSession, ref: KeyringRef
+) -> None:
+    """A k no generalization reaches is refused with the single-machine message."""
+    check = {"quasi_identifiers": ["birth_date", "resident_id"], "k": 40, "max_suppressed": 0.0}
+    policy = _checked_policy(check, sharing={"resident_id": _KEEP_BAND_AND_SEX})
+    pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
+    visits = _cohort()
+    with pytest.raises(CheckFailed) as single:
+        pipeline.run(_arrow(visits))
+    with pytest.raises(CheckFailed) as distributed:
+        mgspark.protect_job(_sdf(spark, visits), pipeline)
+    assert str(distributed.value) == str(single.value)
+    assert distributed.value.check == "k-anonymity"
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "where"),
+    [
+        ("remark", {"op": "keep"}, "column 'remark'"),  # a cell equal to a mobile number
+        ("note", {"op": "keep"}, "free text in 'note'"),  # names and mobiles inside notes
+    ],
+)
+def test_distributed_rescan_refuses_a_leak_as_one_machine_does(
+    spark: SparkSession, ref: KeyringRef, column: str, op: dict[str, Any], where: str
+) -> None:
+    """The keyed-hash re-scan joins output hashes with input identifier hashes across
+    partitions: a value equal to an input identifier anywhere refuses the run."""
+    check = {"quasi_identifiers": ["department"], "k": 2, "max_suppressed": 0.0}
+    policy = _checked_policy(check, sharing={"resident_id": _KEEP_NOTHING, column: op})
+    visits = _cohort(n=120)
+    if column == "remark":  # one remark holds another visit's mobile, far away in the data
+        visits.loc[3, "remark"] = visits["mobile"].dropna().iloc[-1]
+    pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
+    with pytest.raises(CheckFailed) as single:
+        pipeline.run(_arrow(visits))
+    with pytest.raises(CheckFailed, match="re-scan") as distributed:
+        mgspark.protect_job(_sdf(spark, visits, partitions=4), pipeline)
+    assert where in str(distributed.value)
+    assert str(distributed.value) == str(single.value)
+
+
 def test_sharing_k_check_runs_on_spark_and_refuses_below_k(
     spark: SparkSession, ref: KeyringRef
 ) -> None:

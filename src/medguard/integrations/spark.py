@@ -22,12 +22,16 @@ same rows; randomized encryption decrypts to the same values. An in-memory keyri
 (``Keyring.generate()``) cannot reach an executor and is refused (:class:`SparkKeyError`), saying
 what to use.
 
-Whole-dataset steps: a policy with sharing checks gets the k-anonymity check counted in people
-as one Spark ``groupBy`` over the plan's quasi-identifier outputs (:func:`k_per_subject`); the
-run goes on only when the data already reaches k as the plan leaves it (the single-machine search
-then generalizes nothing and suppresses nothing, so the outputs agree); otherwise it is refused
-with :class:`~medguard.lifecycle.checks.CheckFailed` (generalization search and suppression run on
-one machine: :meth:`Pipeline.run_file <medguard.lifecycle.Pipeline.run_file>`).
+Whole-dataset steps: a policy with sharing checks runs them as Spark steps
+(:mod:`medguard.lifecycle.counted_checks`), so the result is the single-machine run's: the
+quasi-identifiers as the plan leaves them are labelled at every level of their hierarchies on the
+executors, one ``groupBy`` counts rows per distinct (labels, subject), the driver runs the
+generalization search over that counted table (the same levels as one machine), and the executors
+generalize and drop the rows of the classes under k (suppression decided from global counts).
+The re-scan is a distributed scan: keyed hashes of the input identifiers and of the output cells
+(the plan runs once more for it, writing nothing), joined on the hash. A refusal is
+:class:`~medguard.lifecycle.checks.CheckFailed` with the single-machine message, raised by
+:func:`protect_job` before any row is written.
 
 :func:`scan` classifies the columns of a Spark DataFrame from a sample Spark takes
 (:func:`medguard.detect.scan_frame` on the collected sample). :func:`dp_count` and
@@ -136,7 +140,9 @@ def _small_types(schema: Any) -> Any:
     return pa.schema(fields)
 
 
-def _output_schema(compiled: Any, in_schema: Any, ring: Any, probe: Any = None) -> Any:
+def _output_schema(
+    compiled: Any, in_schema: Any, ring: Any, probe: Any = None, generalized: Any = ()
+) -> Any:
     """The output's Arrow schema, from the plan run on the driver.
 
     Some ops change a column's type only for non-null values (a date generalized to a month is
@@ -157,6 +163,8 @@ def _output_schema(compiled: Any, in_schema: Any, ring: Any, probe: Any = None) 
                 types[f.name] = f.type
     fields = []
     for name, t in types.items():
+        if name in generalized:  # the search's labels are text
+            t = pa.string()
         if pa.types.is_null(t):  # an all-null output column keeps the input's type
             t = in_schema.field(name).type
         fields.append(pa.field(name, t))
@@ -185,16 +193,27 @@ class _ReportParam:
 
 @dataclass(frozen=True)
 class _BatchRunner:
-    """The function each executor runs: the compiled plan over the partition's Arrow batches."""
+    """The function each executor runs: the compiled plan over the partition's Arrow batches.
+
+    ``applier``: the sharing checks' generalization and suppression (decided globally);
+    ``hashes``: instead of rows, yield the re-scan's hashes of the output (nothing counted).
+    """
 
     compiled: Any
     schema: Any
     accumulator: Any
+    applier: Any = None
+    hashes: Any = None
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         total = None
         for batch in batches:
             out, report = self.compiled(batch)
+            if self.applier is not None:
+                out = self.applier(batch, out)
+            if self.hashes is not None:
+                yield self.hashes(out)
+                continue
             total = report if total is None else total + report
             arrays = []
             for f in self.schema:
@@ -205,6 +224,17 @@ class _BatchRunner:
             yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         if total is not None and self.accumulator is not None:
             self.accumulator.add(total)
+
+
+@dataclass(frozen=True)
+class _EachBatch:
+    """A function of one Arrow batch applied to every batch of a partition."""
+
+    function: Any
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        for batch in batches:
+            yield self.function(batch)
 
 
 @dataclass
@@ -249,9 +279,10 @@ class SparkJob:
             from medguard.lifecycle.pipeline import PipelineReport
 
             report = PipelineReport(self.plan.dataset, self.plan.stage, self.plan.recipient, 0, {})
+        dropped = 0 if self.checks is None else self.checks.suppressed_rows
         summary = RunSummary.build(
             self.pipeline, self.plan, report, checks=self.checks,
-            rows_in=report.rows, rows_out=report.rows, seconds=seconds,
+            rows_in=report.rows, rows_out=report.rows - dropped, seconds=seconds,
         )  # fmt: skip
         summary.record(self.pipeline.audit)
         return summary
@@ -279,12 +310,21 @@ def protect_job(sdf: DataFrame, pipeline: Any) -> SparkJob:
     compiled = plain.compile(in_schema)
     if ref is not None:
         compiled = dataclasses.replace(compiled, keyring_ref=ref)
-    checks = _sharing_checks(sdf, pipeline, compiled, ref)
+    counted = _sharing_checks(sdf, pipeline, compiled)
     driver_ring = None if ref is None else ref.open()
-    out_schema = _output_schema(compiled, in_schema, driver_ring, _probe(sdf))
-    accumulator = sdf.sparkSession.sparkContext.accumulator(None, _ReportParam())  # type: ignore[arg-type]
-    runner = _BatchRunner(compiled, out_schema, accumulator)
+    generalized = {} if counted is None else counted.generalized()
+    out_schema = _output_schema(compiled, in_schema, driver_ring, _probe(sdf), generalized)
+    context = sdf.sparkSession.sparkContext
+    applier = None
+    if counted is not None:
+        keys = counted.suppressed_keys
+        applier = counted.applier(context.broadcast(keys) if keys is not None else None)
+        if counted.rescans:
+            _rescan(sdf, counted, compiled, applier)
+    accumulator = context.accumulator(None, _ReportParam())  # type: ignore[arg-type]
+    runner = _BatchRunner(compiled, out_schema, accumulator, applier)
     frame = sdf.mapInArrow(runner, from_arrow_schema(out_schema, prefer_timestamp_ntz=False))
+    checks = None if counted is None else counted.outcome
     return SparkJob(frame, pipeline, compiled.plan, accumulator, checks)
 
 
@@ -360,85 +400,59 @@ def k_per_subject(sdf: DataFrame, quasi_identifiers: Sequence[str], subject: str
     return 0 if row["k"] is None else int(row["k"])
 
 
-@dataclass(frozen=True)
-class _QuasiRunner:
-    """The first pass of the k check: the quasi-identifiers as the plan leaves them, the parts a
-    resident-ID pseudonym keeps, and the subject, as text (null: ``?``, as on one machine)."""
+def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any) -> Any:
+    """The policy's sharing checks as Spark steps; the decided :class:`CountedChecks`.
 
-    compiled: Any
-    quasi: tuple[str, ...]
-    derived: tuple[tuple[str, str, str], ...]  # (name, source column, part)
-    subject: str
-
-    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        import pyarrow.compute as pc
-
-        from medguard.lifecycle.checks import _resident_part
-
-        for batch in batches:
-            arrays: list[Any] = []
-            names: list[str] = []
-            if self.quasi:
-                keep = [s.column for s in self.compiled.plan.steps]
-                out, _ = self.compiled(batch.select(keep))
-                for q in self.quasi:
-                    arrays.append(pc.fill_null(pc.cast(out.column(q), pa.string()), "?"))
-                    names.append(q)
-            for name, src, part in self.derived:
-                values = _resident_part(batch.column(src).to_pylist(), part)
-                arrays.append(pa.array([str(v) for v in values], type=pa.string()))
-                names.append(name)
-            arrays.append(pc.cast(batch.column(self.subject), pa.string()))
-            names.append("__mg_subject")
-            yield pa.RecordBatch.from_arrays(arrays, names=names)
-
-
-def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any, ref: Any) -> Any:
-    """Run the policy's sharing checks that Spark can decide; refuse the rest (fail closed)."""
-    from medguard.lifecycle.checks import CheckFailed, CheckOutcome, SharingChecks
+    The k check and the generalization search: the label pass over the needed columns
+    (``mapInArrow``), one ``groupBy`` counting rows per distinct (labels, subject), the search
+    on the driver over that counted table (refusing as one machine would).
+    """
+    from medguard.lifecycle.checks import SharingChecks
+    from medguard.lifecycle.counted_checks import COUNT, SUBJECT, CountedChecks
 
     if not SharingChecks.applies(pipeline.policy, pipeline.stage):
         return None
     checks = SharingChecks(pipeline.policy, compiled.plan)  # refuses direct identifiers kept
-    if checks.rescan and checks.identifiers:
-        raise CheckFailed(
-            "re-scan",
-            "the re-scan of a sharing run is not distributed yet: run it on one machine "
-            "(Pipeline.run_file or medguard protect), or set rescan: false for the Spark run",
+    counted = CountedChecks(checks, compiled)
+    if counted.counts_classes:
+        needed = list(dict.fromkeys([*counted.columns_needed(), pipeline.policy.subject]))
+        label_pass = counted.label_pass()
+        labels = sdf.select(*[_col(c) for c in needed]).mapInArrow(
+            _EachBatch(label_pass), from_arrow_schema(label_pass.schema())
         )
-    if checks.k_check is None:
-        return CheckOutcome(rescanned=False)
-    quasi = tuple(checks.quasi)
-    derived = tuple((name, src, part) for name, (src, part) in checks.derived.items())
-    subject = pipeline.policy.subject
-    k = checks.k_check.k
-    sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
-    needed = list(dict.fromkeys([*checks.columns_needed(), subject]))
-    selected = sdf.select(*needed)
-    fields = [pa.field(n, pa.string()) for n in (*quasi, *(d[0] for d in derived))]
-    schema = pa.schema([*fields, pa.field("__mg_subject", pa.string())])
-    runner = _QuasiRunner(sub, quasi, derived, subject)
-    first = selected.mapInArrow(runner, from_arrow_schema(schema, prefer_timestamp_ntz=False))
-    columns = [*quasi, *(d[0] for d in derived)]
-    reached = (
-        k_per_subject(first, columns, "__mg_subject")
-        if columns
-        else int(first.select("__mg_subject").distinct().count())
-    )
-    if reached < k:
-        raise CheckFailed(
-            "k-anonymity",
-            f"the data reaches k={reached} (distinct subjects) over {', '.join(columns)} as the "
-            f"plan leaves them, under k={k}; the generalization search and suppression run on "
-            "one machine (Pipeline.run_file or medguard protect)",
+        grouped = labels.groupBy(*counted.label_columns(), SUBJECT).agg(
+            sf.count(sf.lit(1)).alias(COUNT)
         )
-    return CheckOutcome(
-        k=reached,
-        k_required=k,
-        quasi_identifiers=tuple(columns),
-        derived=tuple(d[0] for d in derived),
-        rescanned=False,
+        counted.decide(grouped.toArrow())
+    return counted
+
+
+def _rescan(sdf: DataFrame, counted: Any, compiled: Any, applier: Any) -> None:
+    """The re-scan as a distributed scan: keyed hashes of the input identifiers and of the
+    output's cells (the plan, the generalization and the suppression run once more for it, no
+    row is written), joined on the hash; a hit refuses the run as on one machine."""
+    from medguard.lifecycle.counted_checks import InputHashes, OutputHashes
+
+    ids = [_col(c) for c in counted.identifiers]
+    known = (
+        sdf.select(*ids)
+        .mapInArrow(_EachBatch(counted.input_hashes()), from_arrow_schema(InputHashes.schema()))
+        .distinct()
+        .withColumnRenamed("c", "ic")
     )
+    hashes = counted.output_hashes(compiled.plan)
+    produced = sdf.mapInArrow(
+        _BatchRunner(compiled, None, None, applier, hashes),
+        from_arrow_schema(OutputHashes.schema()),
+    ).distinct()
+    hits = (
+        produced.join(known, "h")
+        .where(sf.col("piece") | (sf.col("x") != sf.col("ic")))
+        .select("c", "piece")
+        .distinct()
+        .collect()
+    )
+    counted.refuse([(int(r["c"]), bool(r["piece"])) for r in hits], hashes)
 
 
 def scan(sdf: DataFrame, *, sample: int = 10_000, seed: int = 0) -> Any:
