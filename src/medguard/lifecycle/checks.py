@@ -30,8 +30,8 @@ levels and the suppression batch by batch (:meth:`SharingChecks.apply`).
 
 from __future__ import annotations
 
+import math
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from medguard.errors import MedguardError, PrivacyError
+from medguard.lifecycle._hashing import KnownValues, TextHasher, text_pieces
 
 __all__ = ["DIRECT_KINDS", "CheckFailed", "CheckOutcome", "SharingChecks"]
 
@@ -56,6 +57,7 @@ _HIERARCHY_OF_KIND = {
     "icd10": "icd10",
 }
 _TEXT_OPS = frozenset({"deidentify"})
+_FOLD_ROWS = 1 << 20  # first-pass rows buffered before they are folded into group counts
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z+\-]{5,}[0-9A-Za-z]")
 
@@ -241,13 +243,17 @@ class SharingChecks:
             for name, rule in policy.fields.items()
             if name in steps and rule.level >= 3 and rule.kind in DIRECT_KINDS
         )
-        self._hash_key = secrets.token_hex(8)  # 16 characters: pandas' siphash key
-        self._hashes: dict[str, list[npt.NDArray[np.uint64]]] = {}
-        self._known: dict[str, npt.NDArray[np.uint64]] = {}
+        self._hasher = TextHasher()  # a random key per run, never stored
+        self._known = KnownValues()
         self._seen: dict[str, dict[Any, int]] = {}
-        self._subjects: list[npt.NDArray[np.uint64]] = []
-        self._chunks: dict[str, list[npt.NDArray[np.int32]]] = {}
-        self._suppressed: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._buffer: list[tuple[list[npt.NDArray[np.int32]], npt.NDArray[np.uint64]]] = []
+        self._buffered = 0
+        self._groups: tuple[list[npt.NDArray[np.int32]], npt.NDArray[np.uint64],
+                            npt.NDArray[np.int64]] | None = None  # fmt: skip
+        self._rows = 0
+        self._suppressed_keys: npt.NDArray[np.int64] | None = None
+        self._suppressed_codes: Any = None
+        self._labels: dict[str, npt.NDArray[np.object_]] = {}
         self._levels: dict[str, int] = {}
         self._hierarchies: dict[str, Any] = {}
         self.outcome = CheckOutcome(rescanned=self.rescan)
@@ -310,100 +316,125 @@ class SharingChecks:
         return dataclasses.replace(self.plan, steps=steps)
 
     def collect(self, batch: Any, quasi_out: Any) -> None:
-        """Remember one first-pass batch: input columns, and the quasi-identifiers' op outputs."""
+        """Remember one first-pass batch: input columns, and the quasi-identifiers' op outputs.
 
+        Kept per batch: each search column as int32 codes of its distinct values and each
+        subject as a keyed 64-bit hash; every million rows or so these are folded into one
+        count per distinct (codes, subject) group, so memory follows the number of groups
+        (about the number of subjects), not the number of rows.
+        """
         if self.k_check is not None:
-            # each column kept as int32 codes into its distinct values: a few bytes a row
-            for q in self.quasi:
-                self._codes(q, quasi_out.column(q).to_pandas().to_numpy())
-            for name, (src, part) in self.derived.items():
-                self._codes(name, _resident_part(batch.column(src).to_pylist(), part))
-            # subjects as keyed 64-bit hashes: one number a row, however many people
-            self._subjects.append(self._hash_all(batch.column(self.policy.subject)))
+            codes = [self._encode(q, quasi_out.column(q), add=True) for q in self.quasi]
+            codes += [
+                self._encode(name, _derived_values(batch.column(src), part), add=True)
+                for name, (src, part) in self.derived.items()
+            ]
+            subjects = self._hasher.cells(_text_column(batch.column(self.policy.subject)))
+            self._buffer.append((codes, subjects))
+            self._buffered += batch.num_rows
+            if self._buffered >= _FOLD_ROWS:
+                self._fold()
+        if self.needs_first_pass:
+            self._rows += batch.num_rows
         if self.rescan:
             for name in self.identifiers:
-                hashed = self._hash(batch.column(name))
-                self._hashes.setdefault(name, []).append(hashed)
+                self._known.add(name, self._hasher.values(batch.column(name)))
 
-    def _codes(self, name: str, values: Any) -> None:
-        """Append ``values`` (nulls as ``"?"``) to column ``name`` as codes of distinct values."""
+    def _encode(self, name: str, column: Any, *, add: bool) -> npt.NDArray[np.int32]:
+        """Each cell's code among the distinct values of column ``name`` (nulls as ``"?"``);
+        ``add`` numbers new values, else they get -1."""
+        import pandas as pd
+        import pyarrow as pa
+
+        seen = self._seen.setdefault(name, {})
+        column = _one_chunk(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            encoded = column.dictionary_encode()
+            values: list[Any] = [*encoded.dictionary.to_pylist(), "?"]
+            indices = np.asarray(
+                encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
+            )
+        else:  # values as pandas reads them (what the search groups)
+            found, uniques = pd.factorize(
+                pd.Series(column.to_pandas().to_numpy(), dtype=object), use_na_sentinel=True
+            )
+            values = [*uniques, "?"]
+            indices = np.where(found < 0, len(uniques), found)
+        mapping = np.empty(len(values), dtype=np.int32)
+        if add:
+            for i, value in enumerate(values):
+                mapping[i] = seen.setdefault(value, len(seen))
+        else:
+            for i, value in enumerate(values):
+                mapping[i] = seen.get(value, -1)
+        coded: npt.NDArray[np.int32] = mapping[indices]
+        return coded
+
+    def _fold(self) -> None:
+        """Fold the buffered batches into the groups: one row per distinct (codes, subject)."""
         import pandas as pd
 
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-        seen = self._seen.setdefault(name, {})
-        mapping = np.empty(len(uniques) + 1, dtype=np.int32)
-        for i, value in enumerate([*uniques, "?"]):
-            mapping[i] = seen.setdefault(value, len(seen))
-        codes = np.where(codes < 0, len(uniques), codes)
-        self._chunks.setdefault(name, []).append(mapping[codes])
+        parts = [([*g[0]], g[1], g[2]) for g in [self._groups] if g is not None]
+        parts += [(c, s, np.ones(s.size, dtype=np.int64)) for c, s in self._buffer]
+        self._buffer = []
+        self._buffered = 0
+        if not parts:
+            return
+        width = len(parts[0][0])
+        codes = [np.concatenate([p[0][i] for p in parts]) for i in range(width)]
+        subjects = np.concatenate([p[1] for p in parts])
+        counts = np.concatenate([p[2] for p in parts])
+        key = np.zeros(subjects.size, dtype=np.int64)
+        span = 1
+        for column, name in zip(codes, self._columns, strict=True):
+            n = max(len(self._seen.get(name, ())), 1)
+            if span * n >= 2**62:
+                key = pd.factorize(key)[0].astype(np.int64)
+                span = int(key.max()) + 1 if key.size else 1
+            key = key * n + column
+            span *= n
+        key = pd.factorize(key)[0].astype(np.int64)
+        who, people = pd.factorize(subjects)
+        pair = key * max(len(people), 1) + who
+        group, uniques = pd.factorize(pair)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[group[::-1]] = np.arange(group.size, dtype=np.int64)[::-1]
+        total = np.bincount(group, weights=counts, minlength=len(uniques)).astype(np.int64)
+        self._groups = ([c[first] for c in codes], subjects[first], total)
+
+    @property
+    def _columns(self) -> list[str]:
+        return [*self.quasi, *self.derived]
 
     def _frame(self) -> Any:
-        """The gathered columns as categoricals (values shared, not copied per row)."""
+        """The groups as a frame: search columns as categoricals, subjects, rows per group."""
         import pandas as pd
 
+        self._fold()
+        columns = self._columns
+        if self._groups is None:
+            codes = [np.zeros(0, dtype=np.int32) for _ in columns]
+            subjects, counts = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        else:
+            codes, subjects, counts = self._groups
         data: dict[str, Any] = {}
-        for name, chunks in self._chunks.items():
-            categories = list(self._seen[name])
-            codes = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int32)
-            data[name] = pd.Categorical.from_codes(
-                codes, categories=pd.Index(categories, dtype=object)
-            )
-        self._chunks = {}
-        if self._subjects:
-            data["\0subject"] = np.concatenate(self._subjects).view(np.int64)
-            self._subjects = []
-        if not data:
-            return pd.DataFrame({"\0subject": pd.Series([], dtype=object)})
+        for name, column in zip(columns, codes, strict=True):
+            categories = pd.Index(list(self._seen.get(name, {})), dtype=object)
+            data[name] = pd.Categorical.from_codes(column, categories=categories)
+        data["\0subject"] = subjects.view(np.int64)
+        data["\0rows"] = counts
         return pd.DataFrame(data)
-
-    def _hash_all(self, column: Any) -> npt.NDArray[np.uint64]:
-        """Keyed 64-bit hashes of every cell of an Arrow column (nulls hash as ``""``)."""
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            column = column.cast(pa.string())
-        filled = pc.fill_null(column, "")
-        objects = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
-        hashed: npt.NDArray[np.uint64] = pd.util.hash_array(
-            objects, hash_key=self._hash_key, categorize=True
-        )
-        return hashed
-
-    def _hash(self, values: Any) -> npt.NDArray[np.uint64]:
-        """Keyed 64-bit hashes of the non-empty values (trimmed) of a column or a list."""
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
-            list(values), type=pa.string()
-        )  # fmt: skip
-        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-            array = array.cast(pa.string())
-        array = pc.utf8_trim_whitespace(array)
-        array = array.filter(pc.fill_null(pc.not_equal(array, ""), False))
-        if len(array) == 0:
-            return np.empty(0, dtype=np.uint64)
-        objects = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-        hashed: npt.NDArray[np.uint64] = pd.util.hash_array(
-            objects, hash_key=self._hash_key, categorize=False
-        )
-        return hashed
 
     def decide(self) -> CheckOutcome:
         """Run the k check and the search on what :meth:`collect` gathered; refuse or decide."""
-
-        for name in list(self._hashes):
-            self._known[name] = np.unique(np.concatenate(self._hashes.pop(name)))
+        self._known.freeze()
         if self.k_check is None:
             return self.outcome
         frame = self._frame()
         from medguard.privacy.hierarchy import as_hierarchy
         from medguard.privacy.search import NoSolution, search_generalization
 
-        columns = [*self.quasi, *self.derived]
+        columns = self._columns
         hierarchies: dict[str, Any] = {}
         fixed: dict[str, int | str] = {}
         for name in columns:
@@ -431,6 +462,7 @@ class SharingChecks:
                 subject="\0subject",
                 max_suppressed=min(self.k_check.max_suppressed, 0.999999),
                 fixed=fixed,
+                counts="\0rows",
             )
         except NoSolution:
             raise CheckFailed(
@@ -440,11 +472,18 @@ class SharingChecks:
             ) from None
         except PrivacyError as exc:
             raise CheckFailed("k-anonymity", str(exc)) from None
-        kept = np.zeros(len(frame), dtype=bool)
-        kept[np.asarray(result.data.index, dtype=np.int64)] = True
-        self._suppressed = ~kept
+        suppressed = np.ones(len(frame), dtype=bool)
+        suppressed[np.asarray(result.data.index, dtype=np.int64)] = False
+        if suppressed.any():
+            self._suppress(frame, columns, suppressed)
         self._levels = {c: lvl for c, lvl in result.levels.items() if c in self.quasi and lvl}
-        self._hierarchies = {c: as_hierarchy(hierarchies[c]) for c in self._levels}
+        for name, level in self._levels.items():
+            hierarchy = as_hierarchy(hierarchies[name])
+            self._hierarchies[name] = hierarchy
+            distinct = pd_series(list(self._seen.get(name, {})))
+            encoded = hierarchy.encode(distinct, name)
+            self._labels[name] = encoded.labels[level][encoded.codes[level]]
+        self._groups = None
         self.outcome = CheckOutcome(
             k=result.k,
             k_required=k,
@@ -458,30 +497,94 @@ class SharingChecks:
         )
         return self.outcome
 
+    def _suppress(self, frame: Any, columns: list[str], suppressed: npt.NDArray[np.bool_]) -> None:
+        """Remember the suppressed groups' combinations of values (their rows go, by value)."""
+        import pandas as pd
+
+        codes = [np.asarray(frame[c].cat.codes, dtype=np.int64)[suppressed] for c in columns]
+        keys = self._keys(codes)
+        if keys is None:
+            self._suppressed_codes = pd.MultiIndex.from_arrays(codes)
+        else:
+            self._suppressed_keys = np.unique(keys)
+
+    def _keys(self, codes: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64] | None:
+        """One int64 per combination of codes (None when the combinations do not fit)."""
+        sizes = [max(len(self._seen.get(c, ())), 1) for c in self._columns]
+        if math.prod(sizes) >= 2**63:
+            return None
+        key = np.zeros(codes[0].size if codes else 0, dtype=np.int64)
+        for column, size in zip(codes, sizes, strict=True):
+            key = key * size + column.astype(np.int64)
+        return key
+
+    def finish(self, rows: int) -> None:
+        """Refuse when the second pass read other rows than the first (the input changed)."""
+        if self.needs_first_pass and rows != self._rows:
+            raise CheckFailed(
+                "k-anonymity" if self.k_check is not None else "re-scan",
+                f"the input changed while it was read: {self._rows} rows in the first pass, "
+                f"{rows} in the second",
+            )
+
     # -- the second pass --------------------------------------------------------------------
 
-    def apply(self, out: Any, start: int) -> Any:
-        """Generalize and suppress one output batch (rows ``start`` ...); re-scan it."""
+    def apply(self, out: Any, start: int = 0, source: Any = None) -> Any:
+        """Generalize and suppress one output batch (rows ``start`` ...); re-scan it.
+
+        ``source`` is the input batch ``out`` was made from: the parts a resident-ID pseudonym
+        keeps are read from it when rows are suppressed.
+        """
         import pyarrow as pa
 
-        n = out.num_rows
-        for name, level in self._levels.items():
-            values = out.column(name).to_pandas().astype(object)
-            values = values.where(values.notna(), "?")
-            encoded = self._hierarchies[name].encode(values, name)
-            labels = encoded.labels[level][encoded.codes[level]]
+        codes: dict[str, npt.NDArray[np.int32]] = {}
+        for name in self._levels:
+            codes[name] = self._known_codes(name, out.column(name))
+        if self._suppressed_keys is not None or self._suppressed_codes is not None:
+            if source is None:
+                raise CheckFailed("k-anonymity", "suppression needs the input batch")
+            for name in self.quasi:
+                if name not in codes:
+                    codes[name] = self._known_codes(name, out.column(name))
+            for name, (src, part) in self.derived.items():
+                codes[name] = self._known_codes(name, _derived_values(source.column(src), part))
+            row_codes = [codes[c] for c in self._columns]
+            keys = self._keys(row_codes)
+            if keys is not None and self._suppressed_keys is not None:
+                where = np.searchsorted(self._suppressed_keys, keys)
+                where[where == self._suppressed_keys.size] = 0
+                drop = self._suppressed_keys[where] == keys
+            else:
+                import pandas as pd
+
+                drop = np.asarray(pd.MultiIndex.from_arrays(row_codes).isin(
+                    self._suppressed_codes))  # fmt: skip
+        else:
+            drop = None
+        for name in self._levels:
+            labels = self._labels[name][codes[name]]
             index = out.schema.get_field_index(name)
             try:
                 array = pa.array(labels, type=pa.string(), from_pandas=True)
             except (pa.ArrowTypeError, pa.ArrowInvalid):  # labels that are not text (numbers)
                 array = pa.array([None if v is None else str(v) for v in labels], pa.string())
             out = out.set_column(index, name, array)
-        if self._suppressed.size:
-            keep = ~self._suppressed[start : start + n]
-            out = out.filter(pa.array(keep))
+        if drop is not None and drop.any():
+            out = out.filter(pa.array(~drop))
         if self.rescan and self._known:
             self._rescan(out)
         return out
+
+    def _known_codes(self, name: str, column: Any) -> npt.NDArray[np.int32]:
+        """Codes of values the first pass saw; refuses a value it did not (the input changed)."""
+        codes = self._encode(name, column, add=False)
+        if codes.size and int(codes.min()) < 0:
+            raise CheckFailed(
+                "k-anonymity",
+                f"the input changed while it was read: column {name!r} holds a value the first "
+                "pass did not see",
+            )
+        return codes
 
     def _rescan(self, out: Any) -> None:
         import pyarrow as pa
@@ -490,43 +593,95 @@ class SharingChecks:
             column = out.column(name)
             if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
                 continue
-            if self._hits(column, self._against(name)):
+            step = self._steps.get(name)
+            # a column the plan gave surrogates is not compared with its own input (a
+            # format-preserving pseudonym of a short record number may equal another person's
+            # number by chance, and says nothing about that person)
+            skip = name if step is not None and _pseudonym(step.op) else None
+            if self._known.hits(self._hasher.values(column), skip):
                 raise CheckFailed(
                     "re-scan", f"column {name!r} holds a value equal to an input identifier"
                 )
-            step = self._steps.get(name)
             rule = self.policy.fields.get(name)
             text = (step is not None and step.op.name in _TEXT_OPS) or (
                 rule is not None and rule.kind == "free_text"
             )
-            notes = [v for v in column.to_pylist() if v is not None] if text else []
-            if text and self._hits(_pieces(notes), list(self._known.values())):
+            if text and self._known.hits(self._hasher.spans(*text_pieces(_one_chunk(column)))):
                 raise CheckFailed(
                     "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
                 )
 
-    def _against(self, name: str) -> list[npt.NDArray[np.uint64]]:
-        """The input values a column's cells must not equal: every identifier's, except that
-        a column the plan gave surrogates is not compared with its own input (a format-preserving
-        pseudonym of a short record number may equal another person's number by chance, and
-        says nothing about that person)."""
-        step = self._steps.get(name)
-        if step is None or not _pseudonym(step.op):
-            return list(self._known.values())
-        return [v for k, v in self._known.items() if k != name]
 
-    def _hits(self, values: Any, known: list[npt.NDArray[np.uint64]]) -> bool:
-        hashed = self._hash(values)
-        if not hashed.size:
-            return False
-        for array in known:
-            if not array.size:
-                continue
-            where = np.searchsorted(array, hashed)
-            where[where == array.size] = 0
-            if np.any(array[where] == hashed):
-                return True
-        return False
+def pd_series(values: list[Any]) -> Any:
+    """An object Series of ``values`` (the distinct values of a search column)."""
+    import pandas as pd
+
+    return pd.Series(values, dtype=object)
+
+
+def _one_chunk(column: Any) -> Any:
+    """An Arrow array of a column (a chunked one combined)."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
+
+
+def _text_column(column: Any) -> Any:
+    """A column as Arrow text (other types cast)."""
+    import pyarrow as pa
+
+    column = _one_chunk(column)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column
+    return column.cast(pa.string())
+
+
+#: The characters ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _derived_values(column: Any, part: str) -> Any:
+    """:func:`_resident_part` of an Arrow column, as an Arrow string column, column-wise for
+    ASCII text (the common case); other text takes :func:`_resident_part`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = _text_column(column)
+    ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
+    if not ascii_only or len(column) == 0:
+        return pa.array(_resident_part(column.to_pylist(), part), type=pa.string())
+    text = pc.ascii_upper(pc.utf8_trim(column, characters=_ASCII_SPACE))
+    length = pc.utf8_length(text)
+    long, short = pc.equal(length, 18), pc.equal(length, 15)
+    good = pc.fill_null(pc.or_(long, short), False)
+
+    def cut(start: int, stop: int) -> Any:
+        return pc.utf8_slice_codeunits(text, start, stop)
+
+    if part in ("birth_year", "birth_band"):
+        out = pc.if_else(long, cut(6, 10), pc.binary_join_element_wise("19", cut(6, 8), ""))
+        if part == "birth_band":  # the few distinct years, read as pandas reads numbers
+            import pandas as pd
+
+            years = pc.if_else(good, out, pa.scalar(None, pa.string())).dictionary_encode()
+            number = pd.to_numeric(
+                pd.Series(years.dictionary.to_pylist(), dtype="string"), errors="coerce"
+            )
+            bands = ((number // 5) * 5).astype("Int64").astype("string")
+            labels = pa.array(bands.astype(object).where(bands.notna(), None), pa.string())
+            out = labels.take(years.indices)
+    elif part == "district":
+        out = cut(0, 6)
+    elif part == "province":
+        out = cut(0, 2)
+    else:  # sex from the sequence's parity
+        seq = pc.if_else(long, cut(16, 17), cut(14, 15))
+        digit = pc.ascii_is_decimal(seq)
+        odd = pc.match_substring_regex(seq, "^[13579]$")
+        out = pc.if_else(digit, pc.if_else(odd, "M", "F"), pa.scalar(None, pa.string()))
+    return pc.fill_null(pc.if_else(good, out, pa.scalar(None, pa.string())), "?")
 
 
 def _pieces(texts: Iterable[str]) -> list[str]:

@@ -531,7 +531,8 @@ class Pipeline:
             checks.collect(table.select(checks.columns_needed()), out)
             checks.decide()
         if checks is not None:
-            out = checks.apply(out, 0)
+            out = checks.apply(out, 0, table)
+            checks.finish(table.num_rows)
         summary = RunSummary.build(
             self, compiled.plan, report, checks=None if checks is None else checks.outcome,
             rows_in=table.num_rows, rows_out=out.num_rows,

@@ -323,7 +323,7 @@ def run_file(
             for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
                 out, part = compiled(batch, keyring=ring)
                 if checks is not None:
-                    out = checks.apply(out, rows_in)
+                    out = checks.apply(out, rows_in, batch)
                 report = part if report is None else report + part
                 rows_in += batch.num_rows
                 rows_out += out.num_rows
@@ -331,6 +331,8 @@ def run_file(
                 wrote = True
                 if bar is not None:
                     bar.update(batch.num_rows)
+            if checks is not None:
+                checks.finish(rows_in)
             if not wrote:  # an empty input still gives a file with the output's columns
                 empty = pa.RecordBatch.from_pylist([], schema=schema)
                 out, report = compiled(empty, keyring=ring)

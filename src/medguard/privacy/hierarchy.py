@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +40,7 @@ from medguard.errors import InvalidArgument, UnsupportedColumn
 from medguard.privacy.generalize import SUPPRESSED, AgeBand, GeneralizeDate, GeneralizeICD10
 from medguard.privacy.risk import _codes
 
-__all__ = ["EncodedColumn", "Hierarchy", "LevelFunction"]
+__all__ = ["EncodedColumn", "Hierarchy", "LevelCodes", "LevelFunction"]
 
 LevelFunction = Callable[[npt.NDArray[np.object_]], Any]
 """A level: takes an object array of distinct values, returns their labels (same length)."""
@@ -133,17 +133,42 @@ def _mapping_level(mapping: Mapping[Any, Sequence[Any]], index: int) -> LevelFun
     return level
 
 
+class LevelCodes(Sequence[npt.NDArray[np.int64]]):
+    """Each row's code at every level, computed when asked: ``codes[j]`` is
+    ``maps[j][base]``, so only the level-0 codes (one per row) and one small map per level
+    (one entry per distinct value) are held, never a row array per level."""
+
+    def __init__(self, base: npt.NDArray[np.int64], maps: Sequence[npt.NDArray[np.int64]]) -> None:
+        self.base = base
+        self.maps = tuple(maps)
+
+    def __len__(self) -> int:
+        return len(self.maps)
+
+    @overload
+    def __getitem__(self, level: int) -> npt.NDArray[np.int64]: ...
+
+    @overload
+    def __getitem__(self, level: slice) -> Sequence[npt.NDArray[np.int64]]: ...
+
+    def __getitem__(self, level: int | slice) -> Any:
+        if isinstance(level, slice):
+            return [self.maps[j][self.base] for j in range(len(self.maps))[level]]
+        return self.maps[level][self.base]
+
+
 @dataclass(frozen=True)
 class EncodedColumn:
     """A column's codes at every level of its hierarchy, computed once on its distinct values.
 
-    ``codes[j]`` holds each row's code at level ``j`` (0..``cardinality[j]``-1) and
-    ``labels[j][code]`` the value written for it (level 0 keeps the original values).
+    ``codes[j]`` holds each row's code at level ``j`` (0..``cardinality[j]``-1), computed when
+    asked from the level-0 codes (see :class:`LevelCodes`), and ``labels[j][code]`` the value
+    written for it (level 0 keeps the original values).
     """
 
     name: str
     level_names: tuple[str, ...]
-    codes: tuple[npt.NDArray[np.int64], ...]
+    codes: Sequence[npt.NDArray[np.int64]]
     cardinality: tuple[int, ...]
     labels: tuple[npt.NDArray[np.object_], ...] = field(repr=False)
 
@@ -356,7 +381,7 @@ class Hierarchy:
         maps.append(np.zeros(n0, dtype=np.int64))
         labels.append(np.array([SUPPRESSED], dtype=object))
         cards.append(1)
-        codes_by_level = tuple(m[base] for m in maps)
+        codes_by_level = LevelCodes(base, maps)
         return EncodedColumn(name, self.level_names, codes_by_level, tuple(cards), tuple(labels))
 
     def _apply(

@@ -144,10 +144,13 @@ class _Lattice:
         people: npt.NDArray[np.int64] | None,
         allowed: int,
         l_values: tuple[int, npt.NDArray[np.int64]] | None,
+        weights: npt.NDArray[np.int64] | None = None,
     ) -> None:
         self.columns, self.low, self.high = columns, low, high
         self.k, self.people, self.allowed, self.l_values = k, people, allowed, l_values
-        self.rows = int(columns[0].codes[0].size)
+        self.units = int(columns[0].codes[0].size)  # table rows (distinct rows with weights)
+        self.weights = weights
+        self.rows = self.units if weights is None else int(weights.sum())
         self.n_people = int(people.max()) + 1 if people is not None and people.size else 0
         self.cache: dict[tuple[int, ...], _Eval] = {}
 
@@ -155,7 +158,7 @@ class _Lattice:
         """Each row's class (dense or sparse codes) and the number of possible codes."""
         import pandas as pd
 
-        ids = np.zeros(self.rows, dtype=np.int64)
+        ids = np.zeros(self.units, dtype=np.int64)
         width = 1
         for column, level in zip(self.columns, node, strict=True):
             n = column.cardinality[level]
@@ -166,7 +169,7 @@ class _Lattice:
                 ids, width = ids.astype(np.int64), len(uniques)
             ids = ids * n + column.codes[level]
             width *= n
-        if width > 4 * self.rows + 16:  # sparse: make dense before counting
+        if width > 4 * self.units + 16:  # sparse: make dense before counting
             codes, uniques = pd.factorize(ids)
             return codes.astype(np.int64), len(uniques)
         return ids, width
@@ -176,7 +179,7 @@ class _Lattice:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         """Class of each row, rows per class, and which classes fail (to be suppressed)."""
         ids, width = self.class_ids(node)
-        rows = np.bincount(ids, minlength=width)
+        rows = self.count(ids, width)
         if self.people is None:
             sizes = rows
         else:
@@ -194,6 +197,15 @@ class _Lattice:
             small |= present & (per_class < l_min)
         self._sizes = sizes
         return ids, rows, small
+
+    def count(self, ids: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
+        """Rows per code (each table row counted by its weight)."""
+        if self.weights is None:
+            return np.bincount(ids, minlength=width)
+        counted: npt.NDArray[np.int64] = np.bincount(
+            ids, weights=self.weights, minlength=width
+        ).astype(np.int64)
+        return counted
 
     def evaluate(self, node: tuple[int, ...]) -> _Eval:
         """Whether ``node`` satisfies, with its suppressed rows, k reached and discernibility."""
@@ -216,16 +228,25 @@ class _Lattice:
         return mask
 
 
-def _entropy_terms(column: EncodedColumn) -> list[npt.NDArray[np.float64]]:
-    """Per level, each row's ``log2(count of its value at the level / count of its original)``."""
-    base = np.log2(np.bincount(column.codes[0]).astype(np.float64))[column.codes[0]]
-    return [np.log2(np.bincount(codes).astype(np.float64))[codes] - base for codes in column.codes]
+def _entropy_terms(column: EncodedColumn, lattice: _Lattice) -> list[npt.NDArray[np.float64]]:
+    """Per level, each row's ``log2(count of its value at the level / count of its original)``
+    (times the row's weight)."""
+
+    def logs(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        found: npt.NDArray[np.float64] = np.log2(lattice.count(codes, 0).astype(np.float64))[codes]
+        return found
+
+    base = logs(column.codes[0])
+    weight = 1.0 if lattice.weights is None else lattice.weights.astype(np.float64)
+    return [(logs(codes) - base) * weight for codes in column.codes]
 
 
 class _Loss:
     def __init__(self, metric: Loss, lattice: _Lattice) -> None:
         self.metric, self.lattice = metric, lattice
-        self.terms = [_entropy_terms(c) for c in lattice.columns] if metric == "entropy" else None
+        self.terms = (
+            [_entropy_terms(c, lattice) for c in lattice.columns] if metric == "entropy" else None
+        )
 
     def __call__(self, node: tuple[int, ...]) -> float:
         lat = self.lattice
@@ -327,6 +348,7 @@ def search_generalization(
     loss: Loss = "precision",
     fixed: Mapping[str, int | str] | None = None,
     suppressed: Literal["remove", "mark"] = "remove",
+    counts: str | None = None,
 ) -> GeneralizationResult:
     """The least general levels reaching ``k`` with at most ``max_suppressed`` rows suppressed.
 
@@ -335,8 +357,11 @@ def search_generalization(
     person) class sizes count distinct subjects. ``l`` and ``sensitive`` add distinct
     l-diversity. ``fixed`` pins columns to a level (index or name), as a policy may.
     Rows of failing classes are removed from ``data`` (``suppressed="remove"``) or kept with
-    every searched column ``"*"`` (``"mark"``). Raises :class:`NoSolution` when even the most
-    general node fails (e.g. fewer than ``k`` subjects in the whole table).
+    every searched column ``"*"`` (``"mark"``). ``counts`` names a column holding how many
+    rows each row stands for (a table of distinct rows and their counts, as a streamed
+    pipeline gathers it): the result is the one the expanded table gives, its ``data`` the
+    rows of ``df`` kept. Raises :class:`NoSolution` when even the most general node fails
+    (e.g. fewer than ``k`` subjects in the whole table).
     """
     started = time.perf_counter()
     df = _frame(df)
@@ -358,6 +383,13 @@ def search_generalization(
         raise InvalidArgument("l must be an integer of at least 1")
     if sensitive is not None:
         _check(df, [sensitive])
+    weights = None
+    if counts is not None:
+        _check(df, [counts])
+        weights = np.asarray(df[counts])
+        if weights.dtype.kind not in "iu" or (weights.size and weights.min() < 1):
+            raise InvalidArgument(f"counts column {counts!r} holds positive integers")
+        weights = weights.astype(np.int64)
     fixed = dict(fixed or {})
     unknown = [c for c in fixed if c not in built]
     if unknown:
@@ -375,10 +407,10 @@ def search_generalization(
     if size > MAX_LATTICE:
         raise InvalidArgument(f"the lattice has {size:,} nodes (over {MAX_LATTICE:,}): "
                               "fix some levels or use shorter hierarchies")  # fmt: skip
-    n = len(df)
+    n = len(df) if weights is None else int(weights.sum())
     allowed = math.floor(max_suppressed * n + 1e-9)
     l_values = (int(l), _codes(df[sensitive])[0]) if l is not None and sensitive else None
-    lattice = _Lattice(columns, low, high, int(k), people, allowed, l_values)
+    lattice = _Lattice(columns, low, high, int(k), people, allowed, l_values, weights)
     minimal, evaluated = _search(lattice)
     if not minimal:
         unit = "subjects" if subject is not None else "rows"
