@@ -487,6 +487,41 @@ def test_sharing_k_check_runs_on_spark_and_refuses_below_k(
         mgspark.protect(sdf, strict)
 
 
+def test_per_subject_encryption_on_executors_one_key_per_subject(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Executors encrypt with subject keys from the SQLite store beside the keyring file,
+    reached through the KeyringRef: partitions creating keys at the same time give each subject
+    exactly one key, and every value decrypts on the driver."""
+    from medguard.ops.encryption import inspect_ciphertext
+
+    path = tmp_path / "subjects.mgk"
+    Keyring.create(path, EnvKeyProvider(ENV))  # a fresh keyring: no subject key exists yet
+    ref = KeyringRef(str(path), EnvKeyProvider(ENV))
+    per_subject = {"op": "encrypt", "per_subject": True}
+    policy = _policy(sharing={"diagnosis": per_subject, "remark": per_subject})
+    visits = _cohort(people=40, n=400).assign(diagnosis=lambda f: "dx-" + f["visit_id"])
+    pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
+    # every subject's rows spread over six partitions, two tasks at a time
+    sdf = spark.createDataFrame(visits).repartition(6, "visit_id")
+    got = _sorted_rows(mgspark.protect(sdf, pipeline).toArrow())
+    ring = Keyring.open(path, EnvKeyProvider(ENV))
+    people = visits["patient_id"].nunique()
+    assert ring.subject_key_count() == {"active": people}
+    keys: dict[str, set[str]] = {}
+    for row in got:
+        keys.setdefault(row["patient_id"], set()).add(inspect_ciphertext(row["diagnosis"]).key_id)
+    assert all(len(k) == 1 for k in keys.values())
+    assert len(set().union(*keys.values())) == people
+    op = pipeline.plan(_arrow(visits).schema).step("diagnosis").op
+    ctx = OpContext(
+        keyring=ring, table="spark_visits", field="diagnosis", recipient="cdc",
+        subjects=[r["patient_id"] for r in got],
+    )  # fmt: skip
+    decrypted = op.reverse([r["diagnosis"] for r in got], ctx)
+    assert decrypted == ["dx-" + r["visit_id"] for r in got]
+
+
 def test_scan_classifies_from_a_spark_sample(spark: SparkSession) -> None:
     """scan(sdf) names the identifier columns as scan_frame does on the whole frame."""
     visits = _visits(60)

@@ -148,18 +148,32 @@ def _output_schema(
     Some ops change a column's type only for non-null values (a date generalized to a month is
     a string), so the plan runs on ``probe`` (a few real rows) as well as on an empty batch; a
     column with a non-null value in the probe's output takes the probe's type. A batch whose
-    output type cannot be cast to the schema fails the job (never a silent change).
+    output type cannot be cast to the schema fails the job (never a silent change). Ops with
+    per-subject keys take their type from the empty batch: the probe does not run them, so it
+    creates no subject key on the driver (the executors create each key once).
     """
+    from medguard.ops.base import op_from_config
+
     empty = pa.RecordBatch.from_arrays(
         [pa.array([], type=f.type) for f in in_schema], schema=in_schema
     )
     out, _ = compiled(empty, keyring=ring)
     types = {f.name: f.type for f in out.schema}
     if probe is not None and probe.num_rows:
-        probed, _ = compiled(probe.cast(in_schema), keyring=ring)
+        keyed = {s.column for s in compiled.plan.steps if getattr(s.op, "per_subject", False)}
+        keep = op_from_config({"op": "keep"})
+        steps = tuple(
+            dataclasses.replace(s, op=keep) if s.column in keyed else s for s in compiled.plan.steps
+        )
+        unkeyed = dataclasses.replace(
+            compiled, plan=dataclasses.replace(compiled.plan, steps=steps)
+        )
+        probed, _ = unkeyed(probe.cast(in_schema), keyring=ring)
         for f in probed.schema:
             column = probed.column(f.name)
-            if column.null_count < len(column) and not pa.types.is_null(f.type):
+            if f.name in keyed or pa.types.is_null(f.type):
+                continue
+            if column.null_count < len(column):
                 types[f.name] = f.type
     fields = []
     for name, t in types.items():
