@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
 
 from medguard.cn import bank_card, passport, uscc
 from medguard.errors import InvalidArgument, InvalidIdentifier
-from medguard.ops.pseudonym_core import _FULL_WIDTH, _FieldPseudonymizer
+from medguard.ops.pseudonym_core import _FULL_WIDTH, _SMALL, _FieldPseudonymizer
 
 __all__ = [
     "MAX_DIGITS_LENGTH",
@@ -143,6 +146,80 @@ class PseudonymizeDigits(_FieldPseudonymizer):
             index, r = divmod(index, radix)
             out.append(self.alphabet[r])
         return "".join(reversed(out))
+
+    def _transform(self, values: list[str], inverse: bool) -> list[Any]:
+        """Column-wise for the common case (ASCII decimal numbers of up to 18 digits behind an
+        optional letter prefix); the value-by-value road of the base class otherwise. Both
+        give the same pseudonyms."""
+        if (
+            self.alphabet != "0123456789"
+            or (self.keep_prefix and self.prefix_pattern != _LETTERS)
+            or not values
+            or not "".join(values).isascii()
+        ):
+            return super()._transform(values, inverse)
+        fast = _split_decimal(values, self.keep_prefix)
+        if fast is None:
+            return super()._transform(values, inverse)
+        prefixes, codes, lengths, numbers = fast
+        result = np.empty(len(values), dtype=object)
+        valid = lengths > 0
+        result[~valid] = None
+        index_map, _ = self._index_map()
+        group_key = codes.astype(np.int64) * 32 + lengths
+        for key in np.unique(group_key[valid]).tolist():
+            members = np.flatnonzero(group_key == key)
+            prefix, group = prefixes[key // 32], key % 32
+            size = 10**group
+            if index_map.is_small(size):
+                result[members] = _SMALL
+                continue
+            distinct, back = np.unique(numbers[members], return_inverse=True)
+            tweak = self._tweak(group, prefix)
+            mapped = index_map.apply(
+                distinct, size, f"{self.kind}|{tweak}".encode(), one_way=self.one_way,
+                inverse=inverse,
+            )  # fmt: skip
+            texts = [f"{prefix}{v:0{group}d}" for v in np.asarray(mapped).tolist()]
+            chosen = np.empty(len(texts), dtype=object)
+            chosen[:] = texts
+            result[members] = chosen[back]
+        out: list[Any] = result.tolist()
+        return out
+
+
+_LETTERS = "[A-Za-z]+"
+
+
+def _split_decimal(
+    values: list[str], keep_prefix: bool
+) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.uint64]] | None:
+    """Column-wise :meth:`PseudonymizeDigits._split` of ASCII values with the default alphabet
+    and prefix: (distinct prefixes, each value's prefix code, digit count (0: invalid), number).
+    None when a value has more than 18 digits (the exact road for big numbers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, type=pa.string())
+    if keep_prefix:
+        parts = pc.extract_regex(array, r"^(?P<p>[A-Za-z]*)(?P<r>[0-9]*)$")
+        ok = pc.is_valid(parts)
+        prefix = pc.fill_null(pc.struct_field(parts, "p"), "")
+        rest = pc.fill_null(pc.struct_field(parts, "r"), "")
+    else:
+        ok = pc.match_substring_regex(array, r"^[0-9]*$")
+        prefix = pa.nulls(len(values), pa.string()).fill_null("")
+        rest = array
+    length = np.asarray(pc.utf8_length(rest).to_numpy(zero_copy_only=False), dtype=np.int64)
+    good = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool) & (length > 0)
+    if (length[good] > 18).any():
+        return None
+    length = np.where(good, length, 0)
+    digits = pc.if_else(pa.array(good), rest, "0")
+    numbers = np.asarray(pc.cast(digits, pa.uint64()).to_numpy(zero_copy_only=False))
+    encoded = prefix.dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    return encoded.dictionary.to_pylist(), codes, length, numbers.astype(np.uint64)
 
 
 @dataclass(frozen=True)
