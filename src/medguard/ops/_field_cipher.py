@@ -42,9 +42,43 @@ from medguard.ops._envelope import (
 )
 from medguard.ops._plaintext import decode_values, encode_values
 
-__all__ = ["Opened", "Output", "Rows", "all_str", "decrypt_column", "encrypt_column", "side_column"]
+__all__ = [
+    "DecryptReport",
+    "Opened",
+    "Output",
+    "RowFailure",
+    "Rows",
+    "all_str",
+    "decrypt_column",
+    "decrypt_report",
+    "encrypt_column",
+    "row_failures",
+    "side_column",
+]
 
 Output = Literal["text", "bytes"]
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """One row that did not decrypt: its position and the (opaque) error."""
+
+    row: int
+    error: MedguardError
+
+
+@dataclass(frozen=True)
+class DecryptReport:
+    """The result of :func:`~medguard.ops.encryption.try_decrypt`: values (``None`` where a row
+    failed) and failures."""
+
+    values: Any
+    failures: tuple[RowFailure, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every row decrypted."""
+        return not self.failures
 
 
 def _context(table: str, field: str) -> str:
@@ -400,3 +434,23 @@ def decrypt_column(
     records = side_column("record_ids", record_ids, len(data.items))
     with paused_gc():  # a key per subject allocates per row: no full collections meanwhile
         return data, _open(data, keyring, table, field, records)
+
+
+def decrypt_report(
+    values: Any, keyring: Keyring, table: str, field: str, record_ids: Any, *, raising: bool
+) -> DecryptReport:
+    """The one decryption path of ``decrypt``, ``try_decrypt`` and the operations' ``reverse``.
+
+    ``raising``: raise the first row's failure (before the column is rebuilt) instead of
+    reporting it.
+    """
+    data, opened = decrypt_column(values, keyring, table, field, record_ids)
+    failures = row_failures(opened.failures)
+    if raising and failures:
+        raise failures[0].error
+    return DecryptReport(data.result(values, opened.plain, plain=True), failures)
+
+
+def row_failures(failures: dict[int, MedguardError]) -> tuple[RowFailure, ...]:
+    """One :class:`RowFailure` per failed row, in row order."""
+    return tuple(RowFailure(r, failures[r]) for r in sorted(failures))

@@ -134,7 +134,7 @@ class DateShift:
     def shifts(self, subject: Any = _MISSING, *, patients: Any = _MISSING) -> npt.NDArray[np.int64]:
         """The shift in days of each subject (patient) ID (same ID → same shift).
 
-        ``patients=`` is the older name of ``subject`` and still accepted.
+        ``patients=`` is the older name of ``subject``: a deprecated alias, still accepted.
 
         Raises :class:`~medguard.errors.InvalidIdentifier` naming the first row whose patient
         ID is null or unusable.
@@ -148,7 +148,8 @@ class DateShift:
     def apply(self, dates: Any, subject: Any = _MISSING, *, patients: Any = _MISSING) -> Any:
         """Shift ``dates`` by each row's subject shift; returns the same kind (scalar → scalar).
 
-        ``subject`` is the person of each date (``patients=``, its older name, still works).
+        ``subject`` is the person of each date (``patients=``, its older name, is a deprecated
+        alias that still works).
         """
         return self._run(dates, _subject_arg(subject, patients), 1)[0]
 

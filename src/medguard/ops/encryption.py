@@ -24,11 +24,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from medguard.errors import InvalidArgument, KeyDestroyed, MedguardError, PolicyError
+from medguard._column import is_column
+from medguard.errors import InvalidArgument, KeyDestroyed, PolicyError
 from medguard.keys import Keyring
 from medguard.keys.model import Suite, check_key_id
 from medguard.ops._envelope import Scheme, parse_bytes, parse_text_header
-from medguard.ops._field_cipher import Output, decrypt_column, encrypt_column, side_column
+from medguard.ops._field_cipher import (
+    DecryptReport,
+    Output,
+    RowFailure,
+    decrypt_column,
+    decrypt_report,
+    encrypt_column,
+    row_failures,
+    side_column,
+)
+from medguard.ops.base import OpContext
+from medguard.ops.field_encryption import EncryptDeterministicallyOp, EncryptOp
 
 __all__ = [
     "CiphertextInfo",
@@ -56,27 +68,6 @@ class CiphertextInfo:
     deterministic: bool
     key_id: str
     form: Output
-
-
-@dataclass(frozen=True)
-class RowFailure:
-    """One row that did not decrypt: its position and the (opaque) error."""
-
-    row: int
-    error: MedguardError
-
-
-@dataclass(frozen=True)
-class DecryptReport:
-    """The result of :func:`try_decrypt`: values (``None`` where a row failed) and failures."""
-
-    values: Any
-    failures: tuple[RowFailure, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every row decrypted."""
-        return not self.failures
 
 
 @dataclass(frozen=True)
@@ -110,18 +101,17 @@ def encrypt(
     again to decrypt. The primary key encrypts unless ``key_id`` names another primary or a
     ``subject`` (one string, or one per row) selects per-subject keys for crypto-shredding.
     ``output="bytes"`` gives the bytes form instead of ``mg1.`` text.
+
+    The recipe of :class:`~medguard.ops.field_encryption.EncryptOp`: it builds the operation
+    and runs it in an :class:`~medguard.ops.base.OpContext` of these arguments.
     """
-    return encrypt_column(
-        values,
-        keyring,
-        deterministic=False,
-        table=table,
-        field=field,
-        record_ids=record_ids,
+    op = EncryptOp(
         key_id=key_id,
-        subject=subject,
         output=output,
+        per_subject=subject is not None,
+        bind_record=record_ids is not None,
     )
+    return op.apply(values, _context(values, keyring, table, field, subject, record_ids))[0]
 
 
 def _encrypt_with_nonce_source(
@@ -173,18 +163,28 @@ def encrypt_deterministically(
     nothing else. Use it for join and search keys only: encrypt the value you look up the
     same way and compare ciphertexts. No record ID can be bound (it would defeat equality);
     after a key rotation, tokens change: :func:`rewrap` the stored column before joining.
+
+    The recipe of :class:`~medguard.ops.field_encryption.EncryptDeterministicallyOp`.
     """
-    return encrypt_column(
-        values,
-        keyring,
-        deterministic=True,
-        table=table,
-        field=field,
-        record_ids=None,
-        key_id=key_id,
-        subject=subject,
-        output=output,
+    op = EncryptDeterministicallyOp(key_id=key_id, output=output, per_subject=subject is not None)
+    return op.apply(values, _context(values, keyring, table, field, subject, None))[0]
+
+
+def _context(
+    values: Any, keyring: Keyring, table: str, field: str, subject: Any, record_ids: Any
+) -> OpContext:
+    """The operation context of a front-door call: a scalar subject or record ID given for a
+    column is that of every row (the operations take one per row)."""
+    if is_column(values):
+        subject = _each_row(values, subject)
+        record_ids = _each_row(values, record_ids)
+    return OpContext(
+        keyring=keyring, table=table, field=field, subjects=subject, record_ids=record_ids
     )
+
+
+def _each_row(values: Any, given: Any) -> Any:
+    return given if given is None or is_column(given) else [given] * len(values)
 
 
 # --------------------------------------------------------------------------- decryption
@@ -207,10 +207,17 @@ def decrypt(
     the row), :class:`~medguard.errors.KeyNotFound` or
     :class:`~medguard.errors.KeyStateError` (disabled or destroyed key) -- or, with
     ``errors="null"``, gives ``None`` for that row. :func:`try_decrypt` reports each failure.
+
+    With ``errors="raise"`` this is the ``reverse`` of
+    :class:`~medguard.ops.field_encryption.EncryptOp` (which decrypts what either operation
+    made); ``errors="null"`` is :func:`try_decrypt` without the report.
     """
     if errors not in ("raise", "null"):
         raise InvalidArgument("errors must be 'raise' or 'null'")
-    return _decrypted(values, keyring, table, field, record_ids, raising=errors == "raise").values
+    if errors == "null":
+        return try_decrypt(values, keyring, table=table, field=field, record_ids=record_ids).values
+    op = EncryptOp(bind_record=record_ids is not None)
+    return op.reverse(values, _context(values, keyring, table, field, None, record_ids))
 
 
 def try_decrypt(
@@ -222,26 +229,7 @@ def try_decrypt(
     record_ids: Any = None,
 ) -> DecryptReport:
     """Decrypt a column without stopping: ``None`` for failed rows, each failure reported."""
-    return _decrypted(values, keyring, table, field, record_ids, raising=False)
-
-
-def _decrypted(
-    values: Any, keyring: Keyring, table: str, field: str, record_ids: Any, *, raising: bool
-) -> DecryptReport:
-    """The one decryption path of :func:`decrypt` and :func:`try_decrypt`.
-
-    ``raising``: raise the first row's failure (before the column is rebuilt) instead of
-    reporting it.
-    """
-    data, opened = decrypt_column(values, keyring, table, field, record_ids)
-    failures = _row_failures(opened.failures)
-    if raising and failures:
-        raise failures[0].error
-    return DecryptReport(data.result(values, opened.plain, plain=True), failures)
-
-
-def _row_failures(failures: dict[int, MedguardError]) -> tuple[RowFailure, ...]:
-    return tuple(RowFailure(r, failures[r]) for r in sorted(failures))
+    return decrypt_report(values, keyring, table, field, record_ids, raising=False)
 
 
 # --------------------------------------------------------------------------- rotation
@@ -299,7 +287,7 @@ def rewrap(
         for r, c in zip(rows, fresh, strict=True):
             out[r] = c
         moved += len(rows)
-    failures = _row_failures(opened.failures)
+    failures = row_failures(opened.failures)
     any_bytes = any(form == "bytes" for _, _, form in opened.groups)
     return RewrapReport(data.result(values, out, plain=any_bytes), moved, unchanged, failures)
 

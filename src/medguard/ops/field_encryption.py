@@ -1,9 +1,11 @@
 """The ``encrypt`` and ``encrypt_deterministically`` operations (field encryption).
 
-Both call :func:`medguard.ops.encryption.encrypt` / :func:`~medguard.ops.encryption.
-encrypt_deterministically` with the context's keyring; the table bound into each ciphertext is
-the context's table (``table@recipient`` when a recipient is set, so two recipients'
-deterministic ciphertexts never join) and the field is the context's field.
+Both run the field-encryption engine (``medguard.ops._field_cipher``) with the context's
+keyring; the table bound into each ciphertext is the context's table (``table@recipient`` when
+a recipient is set, so two recipients' deterministic ciphertexts never join) and the field is
+the context's field. The front-door functions :func:`medguard.ops.encryption.encrypt`,
+:func:`~medguard.ops.encryption.encrypt_deterministically` and
+:func:`~medguard.ops.encryption.decrypt` build these operations and call them.
 
 What this leaks
     ``encrypt``: the length of each value and which key encrypted it.
@@ -19,7 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from medguard.errors import InvalidArgument
 from medguard.keys.model import check_key_id
-from medguard.ops import encryption as _enc
+from medguard.ops._field_cipher import decrypt_report, encrypt_column
 from medguard.ops.base import (
     BaseOp,
     OpConfigError,
@@ -60,12 +62,48 @@ class _FieldEncryptionOp(BaseOp):
         if not isinstance(self.per_subject, bool):
             raise OpConfigError(self.name, "per_subject", "must be true or false")
         if self.per_subject and self.key_id is not None:
-            raise OpConfigError(self.name, "key_id", "give key_id or per_subject, not both")
+            raise OpConfigError(
+                self.name, "key_id", "give key_id or per_subject (a subject per row), not both"
+            )
 
     @property
     def needs(self) -> frozenset[str]:
         """A keyring; the subject of each row with ``per_subject``."""
         return frozenset({"keyring", "subject"} if self.per_subject else {"keyring"})
+
+    @property
+    def _binds_record(self) -> bool:
+        return False
+
+    def apply(self, column: Column, ctx: OpContext) -> tuple[Column, OpReport]:
+        """Encrypt a value or column; nulls stay null."""
+        self._check_accepts(column, ctx)
+        ctx.require(self, column)
+        out = encrypt_column(
+            column,
+            ctx.keyring,
+            deterministic=self.deterministic,
+            table=ctx.keyed_table(),
+            field=ctx.field,
+            record_ids=ctx.record_ids if self._binds_record else None,
+            key_id=self.key_id,
+            subject=ctx.subjects if self.per_subject else None,
+            output=self.output,
+        )
+        return out, self._report(column, ctx)
+
+    def reverse(self, column: Column, ctx: OpContext) -> Column:
+        """Decrypt (same context: table, field, recipient, and record IDs when bound).
+
+        A failure raises the first failed row's error (:class:`~medguard.errors.
+        DecryptionError`, :class:`~medguard.errors.KeyNotFound`, ...).
+        """
+        ctx.require(self, column)
+        record_ids = ctx.record_ids if self._binds_record else None
+        table = ctx.keyed_table()
+        return decrypt_report(
+            column, ctx.keyring, table, ctx.field, record_ids, raising=True
+        ).values
 
     def _key_id(self, ctx: OpContext) -> str:
         if self.per_subject:
@@ -127,32 +165,9 @@ class EncryptOp(_FieldEncryptionOp):
         """A keyring; subjects with ``per_subject``; record IDs with ``bind_record``."""
         return super().needs | ({"record_id"} if self.bind_record else set())
 
-    def apply(self, column: Column, ctx: OpContext) -> tuple[Column, OpReport]:
-        """Encrypt a value or column; nulls stay null."""
-        self._check_accepts(column, ctx)
-        ctx.require(self, column)
-        out = _enc.encrypt(
-            column,
-            ctx.keyring,
-            table=ctx.keyed_table(),
-            field=ctx.field,
-            record_ids=ctx.record_ids if self.bind_record else None,
-            key_id=self.key_id,
-            subject=ctx.subjects if self.per_subject else None,
-            output=self.output,
-        )
-        return out, self._report(column, ctx)
-
-    def reverse(self, column: Column, ctx: OpContext) -> Column:
-        """Decrypt (same context: table, field, recipient, record IDs)."""
-        ctx.require(self, column)
-        return _enc.decrypt(
-            column,
-            ctx.keyring,
-            table=ctx.keyed_table(),
-            field=ctx.field,
-            record_ids=ctx.record_ids if self.bind_record else None,
-        )
+    @property
+    def _binds_record(self) -> bool:
+        return self.bind_record
 
     def to_config(self) -> dict[str, Any]:
         """``{"op": "encrypt", options that differ from the defaults}``."""
@@ -179,23 +194,3 @@ class EncryptDeterministicallyOp(_FieldEncryptionOp):
         "output": Param("string", "ciphertext form", enum=("text", "bytes"), default="text"),
         "per_subject": Param("boolean", "one key per subject (crypto-shredding)", default=False),
     }
-
-    def apply(self, column: Column, ctx: OpContext) -> tuple[Column, OpReport]:
-        """Encrypt deterministically; equal values give equal ciphertexts."""
-        self._check_accepts(column, ctx)
-        ctx.require(self, column)
-        out = _enc.encrypt_deterministically(
-            column,
-            ctx.keyring,
-            table=ctx.keyed_table(),
-            field=ctx.field,
-            key_id=self.key_id,
-            subject=ctx.subjects if self.per_subject else None,
-            output=self.output,
-        )
-        return out, self._report(column, ctx)
-
-    def reverse(self, column: Column, ctx: OpContext) -> Column:
-        """Decrypt (same table, field and recipient)."""
-        ctx.require(self, column)
-        return _enc.decrypt(column, ctx.keyring, table=ctx.keyed_table(), field=ctx.field)

@@ -56,6 +56,7 @@ from medguard._column import (
 )
 from medguard.cn import address, bank_card, names, passport, phone, resident_id
 from medguard.errors import InvalidArgument, InvalidIdentifier, PolicyError
+from medguard.ops.base import OpContext
 
 __all__ = [
     "KeepEnds",
@@ -553,14 +554,21 @@ class MaskName(Mask):
         return parsed.surname + sep + self.char * len(given)
 
 
+_NO_CONTEXT = OpContext()  # masks need no keyring, subject or record ID
+
 _COMPOUND_KEYS = np.array(
     sorted((ord(s[0]) << 32) | ord(s[1]) for s in names.COMPOUND_SURNAMES), dtype=np.uint64
 )
 
 
 def _function(cls: type[Mask], doc: str) -> Callable[..., Any]:
+    """The front-door recipe of one mask: build the ``mask`` operation and run it."""
+
     def mask(values: Any, **options: Any) -> Any:
-        return cls(**options).apply(values)
+        # The operation module builds on this one, so it is imported when a recipe runs.
+        from medguard.ops.masking import MaskOp
+
+        return MaskOp(cls(**options)).apply(values, _NO_CONTEXT)[0]
 
     mask.__doc__ = doc
     mask.__name__ = f"mask_{cls.kind}"

@@ -13,7 +13,7 @@ with Chinese and clinical hierarchies, and differentially private statistics.
 - :mod:`medguard.privacy.mechanisms`: integer (two-sided geometric) noise from the OS CSPRNG
 
 The subject (person) is named ``subject=`` everywhere in this package (the aggregates also
-accept their older ``patient=``).
+accept their older ``patient=``, a deprecated alias).
 """
 
 from medguard.privacy.aggregates import (

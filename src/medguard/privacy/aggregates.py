@@ -18,10 +18,11 @@ noise must be sized to the rows actually kept); value bounds are finite numbers.
 - :func:`dp_sum`: a fixed-point sum (values rounded to ``resolution``) plus geometric noise;
 - :func:`dp_mean`: a noisy sum over a noisy count, the epsilon split half and half.
 
-The subject column is named by ``subject=`` (``patient=``, the older spelling, is accepted
-too). Each aggregate takes ``by=`` columns and the declared list of public ``keys``: every key
-is released, zeros included, so the set of keys itself leaks nothing. Keys read from the data
-must first pass :func:`select_partitions` (private partition selection, which spends budget).
+The subject column is named by ``subject=`` (``patient=``, the older spelling, is a
+deprecated alias: still accepted, to be removed). Each aggregate takes ``by=`` columns and the
+declared list of public ``keys``: every key is released, zeros included, so the set of keys
+itself leaks nothing. Keys read from the data must first pass :func:`select_partitions`
+(private partition selection, which spends budget).
 With a :class:`~medguard.privacy.ledger.BudgetLedger`, the spend is checked and recorded before
 any noise is drawn, and every argument is validated before the spend. ``suppress_below``
 blanks released values under a threshold, as health statistics offices do; it is
