@@ -198,13 +198,15 @@ def _arrow_batches(
     batch_rows: int,
     types: dict[str, Any],
     on_ragged: Callable[[str], None],
+    columns: list[str] | None = None,
 ) -> Generator[Any, None, None]:
     """The file's rows as Arrow record batches of at most ``batch_rows`` rows, columns of the
     given ``types``, read in blocks by pyarrow (transcoding from ``encoding`` as it streams).
 
     A row with more or fewer fields than the header goes to ``on_ragged`` (as its text); after
     each block holding such rows a ``None`` is yielded (and once more at the end if any are
-    left), so the caller can handle them in order or refuse them.
+    left), so the caller can handle them in order or refuse them. ``columns``: convert only
+    those (the others are split from the rows but never turned into values).
     """
     from pyarrow import csv as pacsv
 
@@ -229,7 +231,7 @@ def _arrow_batches(
     )
     convert = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True,
-        null_values=[""], quoted_strings_can_be_null=True,
+        null_values=[""], quoted_strings_can_be_null=True, include_columns=columns,
     )  # fmt: skip
     source = _source(path, encoding)
     paced = _Paced(source.open("rb") if isinstance(source, Path) else source)

@@ -32,7 +32,9 @@ def _open_parquet(path: Path) -> Any:
     return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
 
 
-def _parquet_batches(path: Path, batch_rows: int, parquet: Any = None) -> Iterator[Any]:
+def _parquet_batches(
+    path: Path, batch_rows: int, parquet: Any = None, columns: list[str] | None = None
+) -> Iterator[Any]:
     """The file's record batches, one row group at a time, each at most ``batch_rows`` rows
     and about :data:`~medguard.io.limits.MAX_BATCH_BYTES` of decoded data: an oversized row
     group (a writer's choice, sometimes the whole file) is read in several smaller batches.
@@ -45,7 +47,9 @@ def _parquet_batches(path: Path, batch_rows: int, parquet: Any = None) -> Iterat
         meta = parquet.metadata.row_group(group)
         per_row = meta.total_byte_size / max(meta.num_rows, 1)
         rows = max(1, min(batch_rows, int(limits.MAX_BATCH_BYTES // max(per_row, 1.0))))
-        yield from parquet.iter_batches(batch_size=rows, row_groups=[group], use_threads=False)
+        yield from parquet.iter_batches(
+            batch_size=rows, row_groups=[group], columns=columns, use_threads=False
+        )
 
 
 def _put(pa: Any, columns: dict[str, Any], name: str, values: Any) -> None:

@@ -145,6 +145,7 @@ def open_table(
     all_strings: bool = False,
     schema: Any = None,
     sheet: str | None = None,
+    columns: list[str] | None = None,
 ) -> TableReader:
     """Open a table file to read as typed Arrow record batches with one schema.
 
@@ -155,7 +156,9 @@ def open_table(
     scanner's view; nested Parquet columns and binary ones stay as they are). ``schema``: the
     types to read, instead of inferring them (CSV, TSV, JSON Lines, Excel: columns missing
     from it are strings; Parquet: batches are cast to it). ``sheet``: the workbook sheet to
-    read (by default the first one holding data).
+    read (by default the first one holding data). ``columns``: read only these columns (kept
+    in the file's order; CSV and Parquet skip the others without converting them), each of
+    which must be in the file.
 
     Raises :class:`~medguard.errors.UnreadableInput` for a file that is not a readable table
     (and :class:`~medguard.errors.InvalidArgument` for a bad option). An empty file reads as a
@@ -174,11 +177,40 @@ def open_table(
         raise UnreadableInput(str(path), f"not a table file (read as {fmt})")
     stack = contextlib.ExitStack()
     try:
-        opened = _READERS[fmt](path, fmt, encoding, batch_rows, all_strings, schema, sheet, stack)
+        opened = _READERS[fmt](
+            path, fmt, encoding, batch_rows, all_strings, schema, sheet, stack, columns
+        )
+        if columns is not None:
+            opened = _only(path, opened, columns)
+        opened.pop("projected", None)
     except BaseException:
         stack.close()
         raise
     return TableReader(path, fmt, **opened, resources=stack)
+
+
+def _only(path: Path, opened: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    """A reader's arguments restricted to ``columns`` (in the file's order)."""
+    schema = opened["schema"]
+    missing = [c for c in columns if c not in schema.names]
+    if missing:
+        raise InvalidArgument(f"columns not in {path.name}: {', '.join(map(repr, missing))}")
+    wanted = set(columns)
+    names = [n for n in schema.names if n in wanted]
+    batches = opened["batches"]
+    if not opened.get("projected"):
+
+        def selected(batches: Iterator[Any]) -> Iterator[Any]:
+            for batch in batches:
+                yield batch.select(names)
+
+        batches = selected(batches)
+    restricted = {k: v for k, v in opened.items() if k != "projected"}
+    import pyarrow as pa
+
+    restricted["schema"] = pa.schema([schema.field(n) for n in names], metadata=schema.metadata)
+    restricted["batches"] = batches
+    return restricted
 
 
 # --- one opener per format: each returns TableReader's keyword arguments ------------------
@@ -193,6 +225,7 @@ def _open_csv(
     schema: Any,
     sheet: str | None,
     stack: contextlib.ExitStack,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
     import pyarrow as pa
 
@@ -219,11 +252,14 @@ def _open_csv(
         types = infer_types(sample) if sample is not None else strings
         ragged.clear()
     fixed = pa.schema([pa.field(n, t) for n, t in types.items()])
-    batches = _arrow_batches(path, encoding, layout, batch_rows, types, ragged.append)
+    wanted = None if columns is None else [n for n in names if n in set(columns)]
+    batches = _arrow_batches(path, encoding, layout, batch_rows, types, ragged.append, wanted)
+    read = fixed if wanted is None else pa.schema([fixed.field(n) for n in wanted])
     return {
         "encoding": encoding,
         "schema": fixed,
-        "batches": _csv_checked(path, fixed, batches),
+        "batches": _csv_checked(path, read, batches),
+        "projected": wanted is not None,
     }
 
 
@@ -263,17 +299,27 @@ def _open_parquet(
     schema: Any,
     sheet: str | None,
     stack: contextlib.ExitStack,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
     from medguard.io.parquet import _open_parquet as open_file
     from medguard.io.parquet import _parquet_batches, _text_column
 
     parquet = _guarded_call(path, fmt, lambda: open_file(path))
     stack.callback(parquet.close)
-    batches = _parquet_batches(path, batch_rows, parquet)
+    native = parquet.schema_arrow
+    wanted = None
+    if columns is not None and schema is None and not all_strings:
+        wanted = [n for n in native.names if n in set(columns)]
+    batches = _parquet_batches(path, batch_rows, parquet, wanted)
     unscanned: tuple[UnscannedColumn, ...] = ()
     if all_strings and schema is None:
-        schema, unscanned, batches = _as_text(parquet.schema_arrow, batches, _text_column)
-    return {"schema": schema or parquet.schema_arrow, "batches": batches, "unscanned": unscanned}
+        schema, unscanned, batches = _as_text(native, batches, _text_column)
+    return {
+        "schema": schema or native,
+        "batches": batches,
+        "unscanned": unscanned,
+        "projected": wanted is not None,
+    }
 
 
 def _as_text(
@@ -314,6 +360,7 @@ def _open_jsonl(
     schema: Any,
     sheet: str | None,
     stack: contextlib.ExitStack,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
     from medguard.io.jsonl import _jsonl_table
 
@@ -333,6 +380,7 @@ def _open_xlsx(
     schema: Any,
     sheet: str | None,
     stack: contextlib.ExitStack,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
     import pyarrow as pa
 

@@ -1,31 +1,38 @@
 """Running a compiled plan over files larger than memory, batch by batch, written atomically.
 
 :func:`run_file` (also :meth:`Pipeline.run_file`) reads CSV/TSV (UTF-8, GBK/GB18030), Parquet
-and JSON Lines as Arrow record batches of at most ``batch_rows`` rows, applies the plan to
-each, and writes the input's format (or ``format=``) to a temporary file beside the target,
-which is synced and renamed only when every batch went through and every check passed: an
-interrupted or refused run leaves no output and no partial file (a process killed outright
-can leave only a hidden ``.NAME.*.tmp`` beside the target, never the target).
+and JSON Lines through :mod:`medguard.io` (the readers the scanner uses) as Arrow record batches
+of at most ``batch_rows`` rows, applies the plan to each, and writes the input's format (or
+``format=``) through :func:`medguard.io.open_writer`: a temporary file beside the target, synced
+and renamed only when every batch went through and every check passed. An interrupted or refused
+run leaves no output and no partial file: an exception, ``KeyboardInterrupt`` (SIGINT), SIGTERM
+or SIGHUP removes the temporary file (the signals are turned into an exception while the run
+lasts, when their handler is the default one, then re-raised so the process ends as the signal
+says). A process killed outright (SIGKILL, a power cut) runs no code: it can leave the hidden
+``.NAME.XXXX.tmp`` beside the target, holding the batches written so far (protected output,
+never input), never the target itself; remove it by hand.
 
 CSV and TSV columns are read as text (identifiers keep their leading zeros and their ``X``;
-an empty cell is null), Parquet keeps its types, JSON Lines types come from the first block.
+an empty cell is null), Parquet keeps its types, JSON Lines types come from the first batch.
 With sharing checks (:mod:`medguard.lifecycle.checks`) a first pass reads only the
-quasi-identifier, subject and identifier columns; the second pass writes.
+quasi-identifier, subject and identifier columns (CSV and Parquet skip the others unconverted);
+the second pass writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv as _csv
 import hashlib
-import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from medguard._atomic import replacing
 from medguard.errors import InvalidArgument, UnreadableInput
 
 __all__ = ["FORMATS", "file_format", "input_schema", "read_batches", "run_file", "write_batches"]
@@ -37,7 +44,6 @@ _SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl",
 }  # fmt: skip
 DEFAULT_BATCH_ROWS = 65_536
-_BLOCK_BYTES = 256 << 10  # Arrow's CSV reader holds a few dozen blocks
 
 
 def file_format(path: str | os.PathLike[str], given: str | None = None) -> str:
@@ -55,22 +61,32 @@ def file_format(path: str | os.PathLike[str], given: str | None = None) -> str:
     return found
 
 
-def _encoding(path: Path) -> str:
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    """The raw header row (to refuse a column named twice, which the reader would rename)."""
     from medguard.io.formats import detect_encoding
 
-    found = detect_encoding(path)
-    if found in ("utf-8", "utf-8-sig"):
-        return "utf8"
-    return found
+    encoding = detect_encoding(path)
+    codec = "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding
+    try:
+        with path.open("r", encoding=codec, newline="") as f:
+            row = next(_csv.reader(f, delimiter=delimiter), None)
+    except (UnicodeDecodeError, _csv.Error):
+        raise UnreadableInput(str(path), f"not readable as {codec} text") from None
+    return [] if row is None else row
 
 
-def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
-    codec = "utf-8-sig" if encoding == "utf8" else encoding
-    with path.open("r", encoding=codec, newline="") as f:
-        row = next(_csv.reader(f, delimiter=delimiter), None)
-    if not row:
-        raise UnreadableInput(str(path), "no header row")
-    return row
+def _open(source: Path, fmt: str, batch_rows: int, columns: list[str] | None = None) -> Any:
+    """The :mod:`medguard.io` reader of ``source`` (CSV and TSV as text)."""
+    from medguard.io import open_table
+
+    if fmt in ("csv", "tsv"):
+        names = _csv_header(source, "\t" if fmt == "tsv" else ",")
+        if len(set(names)) != len(names):
+            raise UnreadableInput(str(source), "the header names a column twice")
+    return open_table(
+        source, format=fmt, batch_rows=batch_rows, all_strings=fmt in ("csv", "tsv"),
+        columns=columns,
+    )  # fmt: skip
 
 
 def read_batches(
@@ -80,37 +96,35 @@ def read_batches(
     columns: list[str] | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> Iterator[Any]:
-    """Arrow record batches of ``path`` (at most ``batch_rows`` rows each), in bounded memory.
+    """Arrow record batches of ``path`` (``batch_rows`` rows each, the last one fewer), read
+    through :func:`medguard.io.open_table` in bounded memory.
 
-    ``columns`` reads only those columns (Parquet and CSV skip the rest unparsed). Raises
+    ``columns`` reads only those columns (Parquet and CSV skip the rest unconverted). Raises
     :class:`~medguard.errors.UnreadableInput` for a file that cannot be read or decoded.
     """
     import pyarrow as pa
 
     source = Path(path)
     fmt = file_format(source, format)
-    try:
+    with _open(source, fmt, batch_rows, columns) as reader:
         pending: list[Any] = []
         count = 0
-        for batch in _raw_batches(source, fmt, columns, batch_rows):
+        for batch in reader:
             pending.append(batch)
             count += batch.num_rows
-            if count >= batch_rows:  # small reader blocks gathered into batches of batch_rows
+            if count >= batch_rows:  # the reader's blocks gathered into batches of batch_rows
                 yield from _rebatch(pa, pending, batch_rows, final=False)
                 count = sum(b.num_rows for b in pending)
         yield from _rebatch(pa, pending, batch_rows, final=True)
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, InvalidArgument):
-            raise
-        reason = str(exc).splitlines()[0][:200] if isinstance(exc, pa.ArrowInvalid) else ""
-        raise UnreadableInput(
-            str(source), f"not readable as {fmt}" + (f" ({_scrub(reason)})" if reason else "")
-        ) from None
 
 
 def _rebatch(pa: Any, pending: list[Any], batch_rows: int, *, final: bool) -> Iterator[Any]:
     """Batches of exactly ``batch_rows`` rows from ``pending`` (the rest stays, unless final)."""
     if not pending:
+        return
+    only = pending[0]
+    if len(pending) == 1 and only.num_rows <= batch_rows and (final or only.num_rows == batch_rows):
+        yield pending.pop()  # already the right size: no copy
         return
     table = pa.Table.from_batches(pending).combine_chunks()
     pending.clear()
@@ -127,110 +141,84 @@ def _rebatch(pa: Any, pending: list[Any], batch_rows: int, *, final: bool) -> It
         pending.extend(table.slice(whole).to_batches())
 
 
-def _scrub(reason: str) -> str:
-    """Arrow's message without the cell it quotes (it may be personal data)."""
-    cut = min((i for i in (reason.find("'"), reason.find('"')) if i >= 0), default=-1)
-    return reason if cut < 0 else reason[:cut].rstrip(": ")
-
-
-def _raw_batches(path: Path, fmt: str, columns: list[str] | None, batch_rows: int) -> Iterator[Any]:
-    import pyarrow as pa
-
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        # pre_buffer off and a buffered stream: memory does not grow with the row group's size
-        reader = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
-        yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
-        return
-    if fmt == "jsonl":
-        import pyarrow.json as pj
-
-        options = pj.ReadOptions(block_size=_BLOCK_BYTES)
-        inferred = pj.open_json(path, read_options=options).schema
-        # JSON strings stay strings: Arrow would turn date-like text into timestamps
-        schema = pa.schema(
-            [(f.name, pa.string()) if pa.types.is_timestamp(f.type) else f for f in inferred]
-        )
-        reader = pj.open_json(
-            path, read_options=options, parse_options=pj.ParseOptions(explicit_schema=schema)
-        )
-        for batch in reader:
-            yield batch if columns is None else batch.select(columns)
-        return
-    import pyarrow.csv as pc
-
-    delimiter = "\t" if fmt == "tsv" else ","
-    encoding = _encoding(path)
-    names = _csv_header(path, encoding, delimiter)
-    if len(set(names)) != len(names):
-        raise UnreadableInput(str(path), "the header names a column twice")
-    reader = pc.open_csv(
-        path,
-        read_options=pc.ReadOptions(encoding=encoding, block_size=_BLOCK_BYTES, use_threads=False),
-        parse_options=pc.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pc.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=True,
-            null_values=[""],
-            quoted_strings_can_be_null=True,
-            include_columns=columns,
-        ),
-    )
-    yield from reader
-
-
 class _Writer:
-    """One output file in one format; opened on the first batch."""
+    """One output file in one format, through :func:`medguard.io.open_writer` (opened on the
+    first batch, whose schema it takes): :meth:`commit` puts it in place, :meth:`abort` leaves
+    nothing."""
 
     def __init__(self, path: Path, fmt: str) -> None:
         self.path = path
         self.fmt = fmt
-        self._sink: Any = None
-        self._writer: Any = None
+        self._out: Any = None
 
     def write(self, batch: Any) -> None:
-        import pyarrow as pa
+        from medguard.io import open_writer
 
-        if self.fmt == "jsonl":
-            if self._sink is None:
-                self._sink = self.path.open("w", encoding="utf-8", newline="\n")
-            rows = batch.to_pylist()
-            self._sink.write(
-                "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
-            )
-            return
-        if self._writer is None:
-            if self.fmt == "parquet":
-                import pyarrow.parquet as pq
+        if self._out is None:
+            self._out = open_writer(self.path, schema=batch.schema, format=self.fmt,
+                                    overwrite=True)  # fmt: skip
+        self._out.write(batch)
 
-                self._writer = pq.ParquetWriter(self.path, batch.schema)
-            else:
-                import pyarrow.csv as pc
+    def commit(self) -> None:
+        if self._out is not None:
+            self._out.commit()
 
-                self._sink = pa.OSFile(str(self.path), "wb")
-                options = pc.WriteOptions(
-                    delimiter="\t" if self.fmt == "tsv" else ",", quoting_style="needed"
-                )
-                self._writer = pc.CSVWriter(self._sink, batch.schema, write_options=options)
-        self._writer.write_batch(batch)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._sink is not None:
-            self._sink.close()
+    def abort(self) -> None:
+        if self._out is not None:
+            self._out.abort()
 
 
 def write_batches(batches: Any, path: str | os.PathLike[str], *, format: str) -> None:
     """Write record batches to ``path`` atomically (all of them, or nothing)."""
-    with replacing(path) as tmp:
-        writer = _Writer(tmp, file_format(path, format))
-        try:
-            for batch in batches:
-                writer.write(batch)
-        finally:
-            writer.close()
+    writer = _Writer(Path(path), file_format(path, format))
+    try:
+        for batch in batches:
+            writer.write(batch)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+
+
+class _Terminated(BaseException):
+    """A termination signal, raised where the run is so that its temporary file goes."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+_CAUGHT = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While the run lasts, SIGTERM and SIGHUP (when their handler is the default one, in the
+    main thread) raise :class:`_Terminated`; afterwards the handlers are restored and a signal
+    that arrived is raised again, so the process ends as that signal says (after the
+    temporary file was removed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated(signum)
+
+    for signum in _CAUGHT:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    except _Terminated as stop:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        previous.clear()
+        signal.raise_signal(stop.signum)
+        raise  # the signal's default action ends the process before this line
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -273,15 +261,30 @@ def run_file(
 ) -> Any:
     """Apply ``pipeline``'s stage to the file ``src`` and write ``dst``; returns a
     :class:`~medguard.lifecycle.summary.RunSummary`. See :meth:`Pipeline.run_file`."""
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise InvalidArgument("batch_rows must be a positive integer")
+    with _signals_raise():
+        return _run_file(pipeline, Path(src), Path(dst), format, input_format, batch_rows,
+                         progress)  # fmt: skip
+
+
+def _run_file(
+    pipeline: Any,
+    source: Path,
+    target: Path,
+    format: str | None,
+    input_format: str | None,
+    batch_rows: int,
+    progress: bool | None,
+) -> Any:
+    import dataclasses
+
     import pyarrow as pa
 
     from medguard.lifecycle.checks import SharingChecks
     from medguard.lifecycle.summary import RunSummary
 
-    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        raise InvalidArgument("batch_rows must be a positive integer")
     started = time.perf_counter()
-    source, target = Path(src), Path(dst)
     in_fmt = file_format(source, input_format)
     out_fmt = format or _SUFFIXES.get(target.suffix.lower()) or in_fmt
     file_format(target, out_fmt)
@@ -299,8 +302,6 @@ def run_file(
     )
     total = _row_count(source, in_fmt)
     if checks is not None and checks.needs_first_pass:
-        import dataclasses
-
         needed = checks.columns_needed()
         sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
         qcols = [s.column for s in sub.plan.steps]
@@ -316,32 +317,31 @@ def run_file(
     report = None
     rows_in = rows_out = 0
     bar = _progress(progress, total, "protecting")
-    with replacing(target) as tmp:
-        writer = _Writer(tmp, out_fmt)
-        try:
-            wrote = False
-            for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
-                out, part = compiled(batch, keyring=ring)
-                if checks is not None:
-                    out = checks.apply(out, rows_in, batch)
-                report = part if report is None else report + part
-                rows_in += batch.num_rows
-                rows_out += out.num_rows
-                writer.write(out)
-                wrote = True
-                if bar is not None:
-                    bar.update(batch.num_rows)
+    writer = _Writer(target, out_fmt)
+    try:
+        for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
+            out, part = compiled(batch, keyring=ring)
             if checks is not None:
-                checks.finish(rows_in)
-            if not wrote:  # an empty input still gives a file with the output's columns
-                empty = pa.RecordBatch.from_pylist([], schema=schema)
-                out, report = compiled(empty, keyring=ring)
-                writer.write(out)
-        finally:
-            writer.close()
+                out = checks.apply(out, rows_in, batch)
+            report = part if report is None else report + part
+            rows_in += batch.num_rows
+            rows_out += out.num_rows
+            writer.write(out)
             if bar is not None:
-                bar.close()
-        output_sha256 = file_sha256(tmp)
+                bar.update(batch.num_rows)
+        if checks is not None:
+            checks.finish(rows_in)
+        if report is None:  # an empty input still gives a file with the output's columns
+            empty = pa.RecordBatch.from_pylist([], schema=schema)
+            out, report = compiled(empty, keyring=ring)
+            writer.write(out)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    writer.commit()
     summary = RunSummary.build(
         pipeline,
         compiled.plan,
@@ -353,7 +353,7 @@ def run_file(
         source=str(source),
         output=str(target),
         input_sha256=file_sha256(source),
-        output_sha256=output_sha256,
+        output_sha256=file_sha256(target),
         output_format=out_fmt,
     )
     summary.record(pipeline.audit)
@@ -362,17 +362,12 @@ def run_file(
 
 def input_schema(source: Path, fmt: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> Any:
     """The input's Arrow schema (the plan is compiled against it before any row moves)."""
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(source).schema_arrow
-    if fmt in ("csv", "tsv"):
-        import pyarrow as pa
-
-        names = _csv_header(source, _encoding(source), "\t" if fmt == "tsv" else ",")
-        return pa.schema([(n, pa.string()) for n in names])
-    for batch in read_batches(source, format=fmt, batch_rows=batch_rows):
-        return batch.schema
-    raise UnreadableInput(
-        str(source), "no rows: the columns of an empty JSON Lines file are unknown"
-    )
+    with _open(source, fmt, batch_rows) as reader:
+        schema = reader.schema
+    if not len(schema):
+        if fmt == "jsonl":
+            raise UnreadableInput(
+                str(source), "no rows: the columns of an empty JSON Lines file are unknown"
+            )
+        raise UnreadableInput(str(source), "no header row" if fmt != "parquet" else "no columns")
+    return schema
