@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from medguard.cn import bank_card, names, passport, phone, resident_id, uscc
 from medguard.errors import MedguardError
-from medguard.ops import generalization as op_gen
+from medguard.ops import generalize as op_gen
 from medguard.ops import mask as masks
 from medguard.ops import pseudonymize as ps
 from medguard.ops.encryption import decrypt, encrypt, encrypt_deterministically
@@ -214,6 +214,12 @@ def _never(value: Any) -> bool:
     return False
 
 
+def _or_marker(may_stay: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A generalizer turns what it cannot generalize into the marker ``*``: an input that is
+    the marker itself comes back as itself, and reveals nothing."""
+    return lambda value: value == "*" or may_stay(value)
+
+
 def _date_shift(values: Any) -> Any:
     """DateShift with a plain patient ID (P0, P1, P2) per row."""
     kind = _kind_of(values)
@@ -293,20 +299,26 @@ OPS: dict[str, tuple[Op, Callable[[Any], bool]]] = {
     "pseudonymize.PseudonymizeResidentID(sm)": (ps.PseudonymizeResidentID(SM_RING).apply, _masked),
     "DateShift": (_date_shift, _masked),
     "DateShift(awkward patients)": (_date_shift_odd_patients, _masked),
-    "generalize.GeneralizeRegion": (gen.GeneralizeRegion().apply, _already(r"\d{4}00")),
+    "generalize.GeneralizeRegion": (
+        gen.GeneralizeRegion().apply,
+        _or_marker(_already(r"\d{4}00")),
+    ),
     "generalize.GeneralizeRegion(2)": (
         gen.GeneralizeRegion(digits=2).apply,
-        _already(r"\d{2}0000"),
+        _or_marker(_already(r"\d{2}0000")),
     ),
-    "generalize.GeneralizeDate": (gen.GeneralizeDate().apply, _never),
-    "generalize.GeneralizeDate(year)": (gen.GeneralizeDate(to="year").apply, _never),
-    "generalize.AgeBand": (gen.AgeBand().apply, _never),
-    "generalize.GeneralizeICD10": (gen.GeneralizeICD10().apply, _already(r"[A-Z]\d{2}")),
-    "ops.generalization.GeneralizePlace": (op_gen.GeneralizePlace().apply, _never),
-    "ops.generalization.GeneralizeNumber": (op_gen.GeneralizeNumber().apply, _never),
+    "generalize.GeneralizeDate": (gen.GeneralizeDate().apply, _or_marker(_never)),
+    "generalize.GeneralizeDate(year)": (gen.GeneralizeDate(to="year").apply, _or_marker(_never)),
+    "generalize.AgeBand": (gen.AgeBand().apply, _or_marker(_never)),
+    "generalize.GeneralizeICD10": (
+        gen.GeneralizeICD10().apply,
+        _or_marker(_already(r"[A-Z]\d{2}")),
+    ),
+    "generalize.GeneralizePlace": (op_gen.GeneralizePlace().apply, _or_marker(_never)),
+    "generalize.GeneralizeNumber": (op_gen.GeneralizeNumber().apply, _or_marker(_never)),
     "generalize.GeneralizeICD10(chapter)": (
         gen.GeneralizeICD10(to="chapter").apply,
-        _already(r"[IVX]+"),
+        _or_marker(_already(r"[IVX]+")),
     ),
 }
 

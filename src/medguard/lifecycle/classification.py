@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from medguard.lifecycle.stages import Stage
-from medguard.ops.generalization import GENERALIZE_KINDS
+from medguard.ops.generalize_op import GENERALIZE_KINDS
 from medguard.ops.masking import MASK_KINDS
 from medguard.ops.pseudonyms import PSEUDONYM_KINDS
 

@@ -379,7 +379,7 @@ def _load_all() -> None:
     from medguard.ops import (  # noqa: F401 - imported for their registrations
         date_shift,
         field_encryption,
-        generalization,
+        generalize_op,
         masking,
         pseudonyms,
         simple,

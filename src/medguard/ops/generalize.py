@@ -1,14 +1,23 @@
 """Generalization with Chinese and clinical hierarchies, for sharing rows with less detail.
 
-(Moved here from ``medguard.privacy.generalize``, which re-exports these names; the
-``generalize`` policy operation built on them is :mod:`medguard.ops.generalization`.)
+(``medguard.privacy.generalize`` re-exports the hierarchies it had before they moved here; the
+``generalize`` policy operation built on these is :mod:`medguard.ops.generalize_op`.)
 
 =========================  =================================================================
 :class:`GeneralizeRegion`   GB/T 2260 code 440305 → 440300 (city, ``digits=4``) → 440000 (2)
+:class:`GeneralizePlace`    a GB/T 2260 code, region name or address → the district, city or
+                            province (``深圳市南山区`` → ``广东省深圳市``)
 :class:`GeneralizeDate`     date → year, five-year band, quarter or month
 :class:`AgeBand`            age → ``"40-44"`` bands of ``width`` years, ``"85+"`` at the top
 :class:`GeneralizeICD10`    ICD-10 ``E11.9`` → category ``E11`` → chapter ``IV``
+:class:`GeneralizeNumber`   number → bucket ``"70-80"``, with top and bottom coding
 =========================  =================================================================
+
+Region names and addresses are resolved to GB/T 2260 codes (current codes preferred, retired
+ones accepted) through the province, city and district the address parser finds
+(:func:`region_code`), then written back as the names of the kept levels
+(:func:`region_name`). A name that matches no code, or several (a bare 朝阳区: Beijing or
+Changchun), cannot be generalized.
 
 Each is a frozen operation with a scalar and a column form (same kind out, nulls kept) and a
 ``to_config`` for policies. Values are generalized once per distinct value (of one type) and
@@ -24,26 +33,34 @@ tuples and numpy arrays work without it.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import numbers
 import re
 import sys
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from medguard._column import as_column, is_column, null_mask
+from medguard.cn import regions
+from medguard.cn.region_lookup import region_code
 from medguard.errors import InvalidArgument, InvalidIdentifier
 
 __all__ = [
     "AgeBand",
     "GeneralizeDate",
     "GeneralizeICD10",
+    "GeneralizeNumber",
+    "GeneralizePlace",
     "GeneralizeRegion",
     "Generalizer",
     "icd10_chapter",
+    "region_code",
+    "region_name",
 ]
 
 SUPPRESSED = "*"
@@ -321,3 +338,132 @@ class GeneralizeICD10(Generalizer):
             return None
         category = code[:3]
         return category if self.to == "category" else icd10_chapter(category)
+
+
+# -- places (GB/T 2260 codes, region names, addresses) and numbers -----------------------------
+
+Level = Literal["district", "city", "province"]
+_LEVELS = ("district", "city", "province")
+_NO_CITY = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+
+# -- GB/T 2260 look-ups ------------------------------------------------------------------------
+
+
+@cache
+def _names() -> dict[str, str]:
+    """GB/T 2260 code → name."""
+    return dict(regions._table()[0])
+
+
+def _level_of(code: str) -> str:
+    if code[2:] == "0000":
+        return "province"
+    if code[4:] == "00":
+        return "city"
+    return "district"
+
+
+def region_name(code: str, to: Level = "district") -> str | None:
+    """The name of ``code`` kept down to ``to``: ``440305``, ``"city"`` → ``广东省深圳市``."""
+    names = _names()
+    if not isinstance(code, str) or code not in names:
+        return None
+    parts = [names.get(code[:2] + "0000") or regions.province_of(code) or ""]
+    level = _level_of(code)
+    if to in ("city", "district") and level in ("city", "district"):
+        city = names.get(code[:4] + "00")
+        if city and city not in _NO_CITY:
+            parts.append(city)
+    if to == "district" and level == "district":
+        parts.append(names[code])
+    return "".join(parts) or None
+
+
+def _truncate(code: str, to: Level) -> str:
+    return {"province": code[:2] + "0000", "city": code[:4] + "00", "district": code}[to]
+
+
+@dataclass(frozen=True)
+class GeneralizePlace(Generalizer):
+    """Region codes, region names and addresses → the region ``to`` a level.
+
+    A six-digit GB/T 2260 code gives a code (``440305`` → ``440300``); a name or an address
+    gives the names of the kept levels (``广东省深圳市南山区科技园路18号`` → ``广东省深圳市``).
+    """
+
+    to: Level = "city"
+    kind: ClassVar[str] = "address"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.to, str) or self.to not in _LEVELS:
+            raise InvalidArgument("to must be 'district', 'city' or 'province'")
+
+    def _one(self, value: Any) -> str | None:
+        if not isinstance(value, str) or len(value) > 256:
+            return None
+        text = "".join(value.split())
+        if len(text) == 6 and text.isascii() and text.isdigit():
+            if not regions.is_known(text):
+                return None
+            return _truncate(text, self.to)
+        code = region_code(text)
+        if code is None:
+            return None
+        return region_name(code, self.to)
+
+
+@dataclass(frozen=True)
+class GeneralizeNumber(Generalizer):
+    """Numbers → buckets ``[lo, lo + width)`` written ``"70-80"``, with top/bottom coding.
+
+    Values below ``bottom`` become ``"<bottom"``; values from ``top`` on become ``">=top"``.
+    """
+
+    width: float = 10
+    bottom: float | None = None
+    top: float | None = None
+    kind: ClassVar[str] = "number"
+
+    def __post_init__(self) -> None:
+        for name in ("width", "bottom", "top"):
+            value = getattr(self, name)
+            if value is None and name != "width":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidArgument(f"{name} must be a number")
+            if not math.isfinite(value):
+                raise InvalidArgument(f"{name} must be finite")
+        if self.width <= 0:
+            raise InvalidArgument("width must be above 0")
+        if self.bottom is not None and self.top is not None and self.bottom >= self.top:
+            raise InvalidArgument("bottom must be below top")
+
+    def _one(self, value: Any) -> str | None:
+        if isinstance(value, (bool, np.bool_)):
+            return None
+        if isinstance(value, str):
+            try:
+                number = float(value.strip()) if len(value) <= 64 else math.nan
+            except ValueError:
+                return None
+        elif isinstance(value, (numbers.Real, np.integer, np.floating, decimal.Decimal)):
+            number = float(value)
+        else:
+            return None
+        if not math.isfinite(number):
+            return None
+        if self.bottom is not None and number < self.bottom:
+            return f"<{_fmt(self.bottom)}"
+        if self.top is not None and number >= self.top:
+            return f">={_fmt(self.top)}"
+        origin = self.bottom if self.bottom is not None else 0
+        lo = origin + math.floor((number - origin) / self.width) * self.width
+        hi = lo + self.width
+        if self.top is not None:
+            hi = min(hi, self.top)
+        return f"{_fmt(lo)}-{_fmt(hi)}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"

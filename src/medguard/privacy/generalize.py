@@ -1,7 +1,7 @@
 """Moved: the generalization hierarchies live in :mod:`medguard.ops.generalize` (issue 14).
 
 This module re-exports them so ``from medguard.privacy.generalize import AgeBand`` keeps
-working; the ``generalize`` policy operation is :class:`medguard.ops.generalization.GeneralizeOp`.
+working; the ``generalize`` policy operation is :class:`medguard.ops.generalize_op.GeneralizeOp`.
 """
 
 from __future__ import annotations
