@@ -34,10 +34,15 @@ __all__ = [
     "Known",
     "date_hits",
     "digit_runs",
+    "forms_of",
     "grouped_hits",
+    "guard_forms",
     "known_hits",
+    "live_parts",
     "parse_date",
+    "pending",
     "recall_hits",
+    "resolved",
 ]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
@@ -261,6 +266,11 @@ class Known:
     texts: list[tuple[str, str, str, str]] = field(default_factory=list)
     # (upper-case form, entity type, known value): passports, e-mails, record numbers
     upper_texts: list[tuple[str, str, str]] = field(default_factory=list)
+    # set by prepare(): the texts one of which each form holds, by where they are looked for
+    plain: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    upper: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    numbers: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    guards: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.names or self.digits or self.tails or self.births or self.texts
@@ -272,19 +282,37 @@ class Known:
         ``cache`` (one per call, never kept) saves the work for values that repeat (the same
         patient's notes): the forms of a value are computed once.
         """
-        value = value.strip()
-        if not value:
-            return
-        forms = cache.get((kind, value)) if cache is not None else None
+        forms = forms_of(kind, value, cache)
         if forms is None:
-            forms = Known()
-            getattr(forms, f"_add_{kind}")(value)
-            if cache is not None:
-                cache[(kind, value)] = forms
+            return
         for name in _FIELDS:
             found = getattr(forms, name)
             if found:
                 getattr(self, name).extend(found)
+
+    def prepare(self) -> Known:
+        """Compute what :func:`live_parts` and the guard look up (once per value)."""
+        plain: list[str] = []
+        guards: list[str] = []
+        for full, surname, given in self.names:
+            plain.append(full)
+            guards.append(full)
+            if surname:
+                plain.append(surname)
+            if len(given) >= 2:
+                guards.append(given)
+                if "·" not in full:
+                    plain.append(given)
+            if "·" in full:
+                plain.extend(p for p in full.split("·") if len(p) >= 2)
+        plain.extend(form for form, _, _, _ in self.texts)
+        plain.extend(str(year) for year, _, _ in self.births)
+        self.plain = tuple(dict.fromkeys(plain)) if len(plain) > 1 else tuple(plain)
+        self.upper = tuple(form for form, _, _ in self.upper_texts)
+        self.numbers = tuple(number for number, _, _, _ in self.digits)
+        digit_guards = [d for d, _, part, _ in self.digits if len(d) >= 7 and not part]
+        self.guards = (*guards, *digit_guards)
+        return self
 
     def _add_name(self, value: str) -> None:
         full = value if value.isalnum() and not value.isascii() else names.normalize(value)
@@ -389,6 +417,156 @@ KNOWN_KINDS = {
 }  # fmt: skip
 
 
+def forms_of(kind: str, value: str, cache: dict[tuple[str, str], Known] | None = None
+             ) -> Known | None:  # fmt: skip
+    """The forms of one known ``value`` of ``kind``, prepared (:meth:`Known.prepare`); None
+    when it has none. ``cache`` (one per call) computes each distinct value once."""
+    key = (kind, value)
+    forms = cache.get(key) if cache is not None else None
+    if forms is None:
+        if cache is not None and key in cache:
+            return None
+        stripped = value.strip()
+        if stripped:
+            forms = Known()
+            getattr(forms, f"_add_{kind}")(stripped)
+            forms = forms.prepare() if forms else None
+        if cache is not None:
+            cache[key] = forms  # type: ignore[assignment]
+    return forms
+
+
+def guard_forms(parts: Sequence[Known]) -> list[tuple[str, str]]:
+    """The forms of known values a replacement must never re-create, in the order they are
+    replaced: full names, then given names, then whole digit identifiers."""
+    forms = [(full, "PERSON") for p in parts for full, _, _ in p.names]
+    forms += [(given, "PERSON") for p in parts for _, _, given in p.names if len(given) >= 2]
+    forms += [(d, e) for p in parts for d, e, part, _ in p.digits if len(d) >= 7 and not part]
+    return forms
+
+
+class Pending:
+    """A known value whose forms are computed only if its note may hold it, for the kinds
+    whose forms are cheap to bound: a record number, e-mail or passport (one upper-case form
+    each, often a different one on every row, such as a visit number), a resident ID or a
+    mobile number in their compact forms. Its ``plain``, ``upper``, ``numbers``, ``tails`` and
+    ``guards`` answer :func:`live_parts` and the output guard exactly as its forms would."""
+
+    __slots__ = ("guards", "kind", "numbers", "plain", "tails", "upper", "value")
+
+    def __init__(self, kind: str, value: str, *, plain: tuple[str, ...] = (),
+                 upper: tuple[str, ...] = (), numbers: tuple[str, ...] = (),
+                 tails: bool = False, guards: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.kind = kind
+        self.value = value
+        self.plain = plain
+        self.upper = upper
+        self.numbers = numbers
+        self.tails = tails
+        self.guards = guards
+
+    def forms(self, cache: dict[tuple[str, str], Known] | None) -> Known | None:
+        """The value's prepared forms."""
+        return forms_of(self.kind, self.value, cache)
+
+
+def pending(
+    kind: str, value: str, cache: dict[tuple[str, str], Known] | None = None
+) -> Pending | Known | None:
+    """A :class:`Pending` for ``value`` when its kind and shape allow, else its forms now
+    (:func:`forms_of`); None for a blank value."""
+    stripped = value.strip()
+    if not stripped:
+        return None
+    if kind in ("record_number", "email"):
+        return Pending(kind, stripped, upper=(stripped.upper(),))
+    if kind == "passport":
+        return Pending(kind, stripped, upper=(stripped.upper().replace(" ", ""),))
+    compact = stripped.isascii() and stripped[:17].isdigit()
+    if kind == "phone" and compact and len(stripped) == 11 and stripped[0] == "1":
+        return Pending(kind, stripped, numbers=(stripped,), tails=True, guards=(stripped,))
+    if kind == "resident_id" and compact and len(stripped) == 18:
+        number = stripped.upper()
+        legacy = number[:6] + number[8:17]
+        born = number[6:14]
+        return Pending(kind, stripped, plain=(str(int(born[:4])),) if born.isdigit() else (),
+                       numbers=(number[-6:], legacy), tails=True,
+                       guards=(number, legacy))  # fmt: skip
+    return forms_of(kind, value, cache)
+
+
+Part = Known | Pending
+
+
+def live_parts(
+    text: str, row: Iterable[Iterable[Part]], cache: dict[tuple[str, str], Known] | None = None
+) -> list[Known]:
+    """The known values of ``row`` (the prepared forms of each cell's values, cell by cell)
+    whose forms may occur in ``text``, in order.
+
+    A value none of whose forms is in the note is skipped after a few substring tests in C:
+    its names and address forms in the text; its e-mail, passport and record numbers in the
+    text upper-cased; its ID, phone and card numbers in the text's digits (and ``X``) alone,
+    which hold every digit run's digits however grouped; the last digits of a number only
+    when 尾号 or the like is in the note. A :class:`Pending` value found so gets its forms
+    (from ``cache``) and is tested again with them.
+    """
+    live: list[Known] = []
+    upper = digits = None
+    tails: bool | None = None
+    for cell in row:
+        for part in cell:
+            hit = False
+            for form in part.plain:
+                if form in text:
+                    hit = True
+                    break
+            if not hit and part.upper:
+                if upper is None:
+                    upper = text.upper()
+                for form in part.upper:
+                    if form in upper:
+                        hit = True
+                        break
+            if not hit and part.numbers:
+                if digits is None:
+                    digits = _NOT_DIGITS.sub("", text).upper()
+                for number in part.numbers:
+                    if number in digits:
+                        hit = True
+                        break
+            if not hit and part.tails:
+                if tails is None:
+                    tails = _LAST_DIGITS_CONTEXT.search(text) is not None
+                hit = tails
+            if hit:
+                if isinstance(part, Pending):  # its forms answer these tests as it did
+                    forms = part.forms(cache)
+                    if forms is not None:
+                        live.append(forms)
+                else:
+                    live.append(part)
+    return live
+
+
+def resolved(row: Iterable[Iterable[Part]], cache: dict[tuple[str, str], Known] | None = None
+             ) -> list[Known]:  # fmt: skip
+    """Every value of ``row`` with its forms (a :class:`Pending` one computed)."""
+    parts: list[Known] = []
+    for cell in row:
+        for part in cell:
+            if isinstance(part, Pending):
+                forms = part.forms(cache)
+                if forms is not None:
+                    parts.append(forms)
+            else:
+                parts.append(part)
+    return parts
+
+
+_NOT_DIGITS = re.compile("[^0-9Xx]+")
+
+
 def _find_all(text: str, form: str) -> Iterable[int]:
     start = text.find(form)
     while start >= 0:
@@ -396,49 +574,63 @@ def _find_all(text: str, form: str) -> Iterable[int]:
         start = text.find(form, start + 1)
 
 
-def known_hits(text: str, known: Known, runs: list[Run] | None = None) -> list[Hit]:
-    """Every occurrence of the row's known values and their partial forms in ``text``."""
+def known_hits(text: str, known: Known | Sequence[Known], runs: list[Run] | None = None
+               ) -> list[Hit]:  # fmt: skip
+    """Every occurrence of the row's known values and their partial forms in ``text``.
+
+    ``known`` is one :class:`Known` or the forms of each value (what :func:`forms_of` gives),
+    looked for as if joined into one.
+    """
+    parts: Sequence[Known] = (known,) if isinstance(known, Known) else known
     hits: list[Hit] = []
-    for full, surname, given in known.names:
-        for start in _find_all(text, full):
-            hits.append(Hit(start, start + len(full), "PERSON", "known", "", full))
-        if len(given) >= 2 and "·" not in full:
-            for start in _find_all(text, given):
-                hits.append(Hit(start, start + len(given), "PERSON", "known", "given", full))
-        for part in full.split("·") if "·" in full else ():
-            if len(part) >= 2:
-                for start in _find_all(text, part):
-                    hits.append(Hit(start, start + len(part), "PERSON", "known", "part", full))
-        if surname and surname in text:
-            prefix_words = None
-            for m in _surname_pattern(surname).finditer(text):
-                start = m.start()
-                if start and text[start - 1] in "老小" and m.end() == start + len(surname):
-                    prefix_words = prefix_words or _prefix_words()
-                    if (text[start - 1 : start + 1] in prefix_words
-                            or text[start - 1 : start + 2] in prefix_words):  # fmt: skip
-                        continue  # 小时, 小于, 小叶增生: words, not 小张
-                hits.append(Hit(start, m.end(), "PERSON", "known", "surname", full))
-    for form, entity, part, value in known.texts:
-        for start in _find_all(text, form):
-            hits.append(Hit(start, start + len(form), entity, "known", part, value))
-    if known.upper_texts:
-        upper = text.upper()
-        for form, entity, value in known.upper_texts:
-            for start in _find_all(upper, form):
-                hits.append(Hit(start, start + len(form), entity, "known", "", value))
-    if known.digits or known.tails:
-        hits.extend(_digit_hits(text, known, digit_runs(text) if runs is None else runs))
-    if known.births:
-        hits.extend(_birth_hits(text, known.births))
-        for year, month, day in known.births:
+    append = hits.append
+    for part in parts:
+        for full, surname, given in part.names:
+            for start in _find_all(text, full):
+                append(Hit(start, start + len(full), "PERSON", "known", "", full))
+            if len(given) >= 2 and "·" not in full:
+                for start in _find_all(text, given):
+                    append(Hit(start, start + len(given), "PERSON", "known", "given", full))
+            for piece in full.split("·") if "·" in full else ():
+                if len(piece) >= 2:
+                    for start in _find_all(text, piece):
+                        append(Hit(start, start + len(piece), "PERSON", "known", "part", full))
+            if surname and surname in text:
+                prefix_words = None
+                for m in _surname_pattern(surname).finditer(text):
+                    start = m.start()
+                    if start and text[start - 1] in "老小" and m.end() == start + len(surname):
+                        prefix_words = prefix_words or _prefix_words()
+                        if (text[start - 1 : start + 1] in prefix_words
+                                or text[start - 1 : start + 2] in prefix_words):  # fmt: skip
+                            continue  # 小时, 小于, 小叶增生: words, not 小张
+                    append(Hit(start, m.end(), "PERSON", "known", "surname", full))
+    for part in parts:
+        for form, entity, piece_of, value in part.texts:
+            for start in _find_all(text, form):
+                append(Hit(start, start + len(form), entity, "known", piece_of, value))
+    upper: str | None = None
+    for part in parts:
+        if part.upper_texts:
+            upper = text.upper() if upper is None else upper
+            for form, entity, value in part.upper_texts:
+                for start in _find_all(upper, form):
+                    append(Hit(start, start + len(form), entity, "known", "", value))
+    digits = [d for part in parts for d in part.digits]
+    tails = [t for part in parts for t in part.tails]
+    if digits or tails:
+        hits.extend(_digit_hits(text, digits, tails, digit_runs(text) if runs is None else runs))
+    births = [b for part in parts for b in part.births]
+    if births:
+        hits.extend(_birth_hits(text, births))
+        for year, month, day in births:
             compact = f"{year:04d}{month:02d}{day:02d}"
             for start in _find_all(text, compact):
                 end = start + 8
                 if (start and text[start - 1].isdigit()) or text[end : end + 1].isdigit():
                     continue  # inside a longer number (the ID itself is found as a whole)
                 born = DateValue(year, month, day, "compact", "", True)
-                hits.append(Hit(start, end, "DATE_TIME", "known", "birth", "", born, True))
+                append(Hit(start, end, "DATE_TIME", "known", "birth", "", born, True))
     return hits
 
 
@@ -491,12 +683,17 @@ def _birth_hits(text: str, births: list[tuple[int, int, int]]) -> list[Hit]:
     return hits
 
 
-def _digit_hits(text: str, known: Known, runs: list[Run]) -> list[Hit]:
+def _digit_hits(
+    text: str,
+    known_digits: list[tuple[str, str, str, str]],
+    known_tails: list[tuple[str, str, str]],
+    runs: list[Run],
+) -> list[Hit]:
     """Known digit identifiers however they are grouped (6-8-4, 3-4-4, +86, (010))."""
     hits = []
     for run_start, run, digits in runs:
         positions: list[int] | None = None
-        for number, entity, part, value in known.digits:
+        for number, entity, part, value in known_digits:
             if len(number) > len(digits):
                 continue
             if part == "last6" and digits != number:
@@ -510,7 +707,7 @@ def _digit_hits(text: str, known: Known, runs: list[Run]) -> list[Hit]:
                 hits.append(Hit(first, last, entity, "known", part, value))
                 start = digits.find(number, start + 1)
         if len(digits) == 4:
-            for tail, entity, value in known.tails:
+            for tail, entity, value in known_tails:
                 if digits == tail and _LAST_DIGITS_CONTEXT.search(
                     text, max(0, run_start - 8), run_start
                 ):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gc
 import hmac
 import re
 from collections.abc import Callable, Mapping
@@ -50,13 +51,19 @@ from medguard.detect._deid_find import (
     DateValue,
     Hit,
     Known,
+    Part,
     date_hits,
     digit_runs,
     grouped_hits,
+    guard_forms,
     known_hits,
+    live_parts,
     parse_date,
+    pending,
     recall_hits,
+    resolved,
 )
+from medguard.detect.finding import Finding
 from medguard.detect.text import DEFAULT_MIN_SCORE, scan_text
 from medguard.errors import (
     InvalidArgument,
@@ -176,6 +183,7 @@ _PRECISIONS = ("month", "year")
 _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _PRIORITY = {"known": 4, "scan": 3, "grouped": 2, "date": 1, "recall": 0}
+_SCANS_KEPT = 1 << 14  # scanned notes remembered per call (cleared when full)
 _TOKEN_PURPOSE = "deidentify:token"  # noqa: S105 - a key-derivation label, not a secret
 
 
@@ -428,24 +436,42 @@ def _kind(key: object) -> str:
     return kind
 
 
-def _known_rows(known: Any, n: int, scalar: bool) -> list[Known | None]:
-    """One :class:`Known` (or None) per row from a mapping of columns or a list of mappings."""
+#: One row's known values: for each cell (kind by kind, as given), the forms of its values.
+_Row = tuple[tuple[Part, ...], ...]
+
+
+def _known_rows(
+    known: Any, n: int, scalar: bool, cache: dict[tuple[str, str], Known]
+) -> list[_Row | None]:
+    """Each row's known values (:data:`_Row`), or None, from a mapping of columns or a list of
+    mappings. Column by column, the forms of each distinct value are computed once (the same
+    patient's visits share them) and record numbers, e-mails and passports only when a note
+    may hold them (:class:`~medguard.detect._deid_find.Pending`)."""
     if known is None:
         return [None] * n
-    rows: list[Known | None] = [None] * n
-    cache: dict[tuple[str, str], Known] = {}  # this call's values only, dropped after it
+    memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
 
-    def add(i: int, kind: str, value: Any) -> None:
-        for text in _known_value(value, kind, i):
-            if rows[i] is None:
-                rows[i] = Known()
-            rows[i].add(kind, text, cache)  # type: ignore[union-attr]
+    def cell(kind: str, value: Any, i: int) -> tuple[Part, ...]:
+        memo = memos.setdefault(kind, {})
+        if type(value) is str:
+            found = memo.get(value)
+            if found is None:
+                found = memo[value] = _parts(kind, _known_value(value, kind, i), cache)
+            return found
+        if type(value) is list and all(type(v) is str for v in value):  # several phones
+            key = tuple(value)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = _parts(kind, _known_value(value, kind, i), cache)
+            return found
+        return _parts(kind, _known_value(value, kind, i), cache)
 
     if hasattr(known, "items") and not isinstance(known, list | tuple):
+        columns: list[list[tuple[Part, ...]]] = []
         for key, column in known.items():
             kind = _kind(key)
             if scalar:
-                add(0, kind, column)
+                columns.append([() if _null_item(column) else cell(kind, column, 0)])
                 continue
             if not is_column(column):
                 raise InvalidArgument(
@@ -455,24 +481,40 @@ def _known_rows(known: Any, n: int, scalar: bool) -> list[Known | None]:
             data = _column(column)
             if len(data) != n:
                 raise InvalidArgument(f"known {kind!r} has {len(data)} values for {n} notes")
-            for i, value in enumerate(data.values.tolist()):
-                if not data.nulls[i]:
-                    add(i, kind, value)
-        return rows
+            nulls = data.nulls.tolist()
+            memo = memos.setdefault(kind, {})
+            get = memo.get
+            columns.append([
+                found if type(value) is str and (found := get(value)) is not None
+                else () if nulls[i] else cell(kind, value, i)
+                for i, value in enumerate(data.values.tolist())
+            ])  # fmt: skip
+        return list(zip(*columns, strict=True)) if columns else [None] * n
     if scalar or not isinstance(known, list | tuple):
         raise InvalidArgument(
             "known must be a mapping of kind to column, or a list of mappings (one per note)"
         )
     if len(known) != n:
         raise InvalidArgument(f"known has {len(known)} rows for {n} notes")
+    rows: list[_Row | None] = [None] * n
     for i, row in enumerate(known):
         if row is None:
             continue
         if not isinstance(row, Mapping):
             raise InvalidArgument(f"known row {i} is not a mapping of kind to value")
-        for key, value in row.items():
-            add(i, _kind(key), value)
+        rows[i] = tuple(cell(_kind(key), value, i) for key, value in row.items())
     return rows
+
+
+def _parts(kind: str, values: list[str], cache: dict[tuple[str, str], Known]
+           ) -> tuple[Part, ...]:  # fmt: skip
+    """The forms of one cell's values (deferred for the kinds :func:`pending` defers)."""
+    parts: list[Part] = []
+    for value in values:
+        part = pending(kind, value, cache)
+        if part is not None:
+            parts.append(part)
+    return tuple(parts)
 
 
 def _usable_subject(value: Any) -> bool:
@@ -515,9 +557,26 @@ class _Run:
         self.key_id: str | None = None
         self._token_key: bytes | None = None
         self.unshifted = 0
+        self._forms: dict[tuple[str, str], Known] = {}  # known values' forms, this call only
+        self._shifted: dict[tuple[DateValue, int], str] = {}
+        # Findings of notes already scanned in this call, by text (once the row's own values
+        # are blanked): a column of notes written from a template repeats them.
+        self._scans: dict[str, list[Finding]] = {}
 
     # -- driver ------------------------------------------------------------------------------
     def run(self, texts: Any) -> tuple[Any, DeidentifyReport]:
+        if not is_column(texts) or not gc.isenabled():
+            return self._run(texts)
+        # A column run allocates millions of short-lived tuples and no reference cycles: the
+        # cyclic collector would walk every live object of the process again and again for
+        # nothing (a third of the run). Paused for the call, then back as it was.
+        gc.disable()
+        try:
+            return self._run(texts)
+        finally:
+            gc.enable()
+
+    def _run(self, texts: Any) -> tuple[Any, DeidentifyReport]:
         scalar = not is_column(texts)
         if scalar:
             if _null_item(texts):
@@ -531,7 +590,7 @@ class _Run:
             nulls = column.nulls.tolist()
             rebuild = column.rebuild
         n = len(items)
-        knowns = _known_rows(self.known, n, scalar)
+        knowns = _known_rows(self.known, n, scalar, self._forms)
         shifts = self._shifts(n, scalar) if self.config.dates == "shift" else None
         invalid = repaired = 0
         work: list[tuple[str, list[Hit], int | None]] = []
@@ -607,21 +666,29 @@ class _Run:
         return result
 
     # -- finding ---------------------------------------------------------------------------
-    def _hits(self, text: str, known: Known | None) -> list[Hit]:
+    def _hits(self, text: str, known: _Row | None) -> list[Hit]:
         config = self.config
         high = config.recall == "high"
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
         folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-        runs = digit_runs(folded, long_only=not known)
+        # Only the values that can occur in the note are looked for (a substring test in C
+        # each): most of a row's values (its ID, e-mail, address) are not in its note.
+        live = live_parts(folded, known, self._forms) if known else None
+        runs = digit_runs(folded, long_only=not live or not any(p.digits or p.tails for p in live))
         grouped = grouped_hits(folded, runs)
-        own = known_hits(folded, known, runs) if known else []
+        own = known_hits(folded, live, runs) if live else []
         # The scanner reads the note with the row's own values blanked out (same length, so
         # offsets hold): what stood glued to them (an ID then 90岁) is read as it will be once
         # they are replaced, and a second pass over the output finds nothing new.
-        findings = scan_text(_blank(text, own) if own else text, min_score=min_score)
-        more = bool(known) or config.dates != "keep" or high or bool(grouped)
+        read = _blank(text, own) if own else text
+        findings = self._scans.get(read)
+        if findings is None:
+            findings = scan_text(read, min_score=min_score)
+            if len(self._scans) >= _SCANS_KEPT:
+                self._scans.clear()
+            self._scans[read] = findings
         hits = [
             Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
                 True)
@@ -629,12 +696,14 @@ class _Run:
             else Hit(f.start, f.end, f.entity_type, "scan")
             for f in findings
         ]  # fmt: skip
-        if not more:
+        dates = config.dates != "keep"
+        if not (own or dates or high or grouped):
             return hits  # the scanner's findings are sorted and never overlap
         hits.extend(grouped)
         hits.extend(own)
-        if config.dates != "keep":
-            hits.extend(date_hits(folded, birth=known.births if known else ()))
+        if dates:
+            births = [b for p in live for b in p.births] if live else ()
+            hits.extend(date_hits(folded, birth=births))
         if high:
             hits.extend(recall_hits(folded))
         merged = _merge(hits)
@@ -646,7 +715,7 @@ class _Run:
     def replacements(
         self,
         work: list[tuple[str, list[Hit], int | None]],
-        knowns: list[Known | None] | None = None,
+        knowns: list[_Row | None] | None = None,
         found: dict[str, int] | None = None,
         replaced: dict[str, int] | None = None,
     ) -> list[tuple[str, tuple[DeidentifiedSpan, ...] | None]]:
@@ -710,7 +779,7 @@ class _Run:
             result = "".join(parts)
             known = knowns[j] if knowns else None
             if known:
-                result = _guard(result, known)
+                result = _guard(result, known, self._forms)
             results.append((result, tuple(spans) if want_spans else None))
         return results
 
@@ -725,7 +794,11 @@ class _Run:
                 if shift is None:
                     self.unshifted += 1
                     return _mask_digits(original, keep=0)
-                return _shift(h.date, shift) or _mask_digits(original, keep=0)
+                key = (h.date, shift)
+                moved = self._shifted.get(key)
+                if moved is None:  # one computation per distinct date and shift in a column
+                    moved = self._shifted[key] = _shift(h.date, shift) or ""
+                return moved or _mask_digits(original, keep=0)
             if config.dates == "generalize":
                 return _generalize(h.date, config.date_precision)
             # dates kept, but a date of birth is personal data
@@ -829,6 +902,10 @@ def _is_name(value: str) -> bool:
 
 def _blank(text: str, hits: list[Hit]) -> str:
     """``text`` with each hit's span replaced by spaces of the same length."""
+    if len(hits) <= 4:  # the common case: a few slices
+        for h in hits:
+            text = text[: h.start] + " " * (h.end - h.start) + text[h.end :]
+        return text
     chars = list(text)
     for h in hits:
         chars[h.start : h.end] = " " * (h.end - h.start)
@@ -858,12 +935,23 @@ def _merge(hits: list[Hit]) -> list[Hit]:
     return merged
 
 
-def _guard(text: str, known: Known) -> str:
+def _guard(text: str, known: _Row, cache: dict[tuple[str, str], Known]) -> str:
     """Fail closed: a known value a replacement re-created (a surrogate that happens to equal
     it, two parts joined by an empty placeholder) becomes its tag."""
-    forms = [(full, "PERSON") for full, _, _ in known.names]
-    forms += [(given, "PERSON") for _, _, given in known.names if len(given) >= 2]
-    forms += [(d, e) for d, e, part, _ in known.digits if len(d) >= 7 and not part]
+    for cell in known:  # the common case: none is there
+        for part in cell:
+            for form in part.guards:
+                if form in text:
+                    break
+            else:
+                continue
+            break
+        else:
+            continue
+        break
+    else:
+        return text
+    forms = guard_forms(resolved(known, cache))
     for _ in range(4):
         hit = False
         for form, entity in forms:

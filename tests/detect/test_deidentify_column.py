@@ -1,0 +1,131 @@
+"""Tests for the column path of deidentify_text: known values looked for only where a note may
+hold them, forms computed once per distinct value, deferred kinds, the garbage collector."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from medguard.cn import resident_id
+from medguard.detect import deidentify_text
+from medguard.detect._deid_find import Known, Pending, forms_of, known_hits, live_parts, pending
+from medguard.errors import InvalidArgument
+from medguard.testing.keyrings import fixed_keyring
+
+KEYRING = fixed_keyring()
+ID = "11010519850314" + "123"
+ID += resident_id.check_character(ID)
+ID_X = "11010519850314" + "003"
+ID_X += resident_id.check_character(ID_X)
+
+# Visit notes as a hospital system writes them from a template, one row per visit: each holds
+# its own patient's name and phone; the other columns (ID, e-mail, visit number) mostly not.
+ROWS = [
+    ("患者张伟明因头痛三天于2025-03-02来院就诊，联系电话13912345678。", "张伟明", ID,
+     ["13912345678", "010-62751234"], "zwm@163.com", "ZY2025-0001"),
+    ("患者李娜因咳嗽于2025-03-05来院就诊，身份证后六位" + ID_X[-6:] + "，邮箱LN@QQ.COM。", "李娜",
+     ID_X, ["13800001111"], "ln@qq.com", "zy2025-0002"),
+    ("复诊：患者张伟明血压平稳，住院号zy2025-0001，电话6275 1234，尾号5678。", "张伟明", ID,
+     ["13912345678", "010-62751234"], "zwm@163.com", "ZY2025-0001"),
+    ("患者王芳，生于1985年3月14日，老王陪同。", "王芳", ID, ["13912345678"], None, "ZY2025-0003"),
+    ("无特殊。", None, None, None, None, None),
+]  # fmt: skip
+NOTES = [r[0] for r in ROWS]
+KNOWN = {
+    "name": [r[1] for r in ROWS],
+    "resident_id": [r[2] for r in ROWS],
+    "phone": [r[3] for r in ROWS],
+    "email": [r[4] for r in ROWS],
+    "record_number": [r[5] for r in ROWS],
+}
+
+
+def _row(i: int) -> dict[str, object]:
+    return {k: v[i] for k, v in KNOWN.items() if v[i] is not None}
+
+
+@pytest.mark.parametrize("mode", ["mask", "tag", "surrogate", "redact"])
+@pytest.mark.parametrize("dates", ["keep", "shift"])
+def test_a_column_gives_what_each_note_alone_gives(mode, dates):
+    """The column path (values shared across rows, deferred kinds, the scan memo) gives each
+    note exactly what one call per note gives."""
+    options = {"mode": mode, "dates": dates, "keyring": KEYRING, "context": "c"}
+    subjects = ["P1", "P2", "P1", "P3", "P4"]
+    if dates == "shift":
+        options["subjects"] = subjects
+    column, report = deidentify_text(NOTES * 3, known={k: v * 3 for k, v in KNOWN.items()},
+                                     spans=True, **{**options, "subjects": subjects * 3}
+                                     if dates == "shift" else options)  # fmt: skip
+    for i, note in enumerate(NOTES * 3):
+        one = dict(options)
+        if dates == "shift":
+            one["subjects"] = subjects[i % 5]
+        alone, single = deidentify_text(note, known=_row(i % 5), spans=True, **one)
+        assert column[i] == alone
+        assert report.spans[i] == single.spans[0]
+
+
+def test_deferred_kinds_are_found_in_any_case_and_every_partial_form():
+    """Visit numbers and e-mails in another case, an ID's last six digits, a landline's
+    subscriber number and a mobile's tail after 尾号 are all removed."""
+    out, _ = deidentify_text(NOTES, mode="tag", known=KNOWN)
+    assert "zy2025-0001" not in out[2]
+    assert "[病历号]" in out[2]
+    assert "LN@QQ.COM" not in out[1]
+    assert "[邮箱]" in out[1]
+    assert ID_X[-6:] not in out[1]
+    assert "6275 1234" not in out[2]
+    assert "5678" not in out[2]
+    assert "1985年3月14日" not in out[3]
+    assert out[4] == "无特殊。"
+
+
+def test_values_a_note_cannot_hold_are_not_looked_for():
+    """live_parts keeps only the values whose forms may occur (a substring test each)."""
+    cache: dict[tuple[str, str], Known] = {}
+    row = tuple(
+        (p,) for p in (
+            pending("name", "张伟明", cache), pending("resident_id", ID, cache),
+            pending("email", "zwm@163.com", cache), pending("record_number", "ZY1", cache),
+            pending("phone", "13912345678", cache),
+        )
+    )  # fmt: skip
+    assert isinstance(row[1][0], Pending)
+    assert isinstance(row[3][0], Pending)
+    live = live_parts("患者张伟明复诊。", row, cache)
+    assert [p.names[0][0] for p in live] == ["张伟明"]
+    live = live_parts("电话139 1234 5678，编号zy1。", row, cache)
+    assert len(live) == 2
+    assert all(isinstance(p, Known) for p in live)
+    assert live_parts("手机尾号5678", row, cache)[-1].tails  # the tail needs its context only
+
+
+def test_a_deferred_value_finds_what_its_forms_find():
+    """A Pending value, once live, finds exactly what its forms found before deferral."""
+    text = f"身份证{ID[:6]} {ID[6:14]} {ID[14:]}，旧号{ID[:6]}{ID[8:17]}，"
+    text += f"末6位{ID[-6:]}，尾号{ID[-4:]}。"
+    eager = forms_of("resident_id", ID)
+    deferred = pending("resident_id", ID)
+    assert isinstance(deferred, Pending)
+    assert eager is not None
+    live = live_parts(text, ((deferred,),), {})
+    assert known_hits(text, live) == known_hits(text, eager)
+    assert len(known_hits(text, eager)) >= 4
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_left_as_it_was(enabled):
+    """A column run pauses the cyclic collector and leaves it as it found it, errors too."""
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        deidentify_text(NOTES, known=KNOWN)
+        assert gc.isenabled() is enabled
+        with pytest.raises(InvalidArgument):
+            deidentify_text(NOTES, known={"name": ["x"]})
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
