@@ -33,7 +33,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,6 +67,7 @@ _SUBJECT_CACHE_SECONDS = 1.0  # how long a handle trusts what it read from the s
 _CACHE_LIMIT = 200_000  # subject keys a handle keeps (about 100 MB at most)
 _BULK = 10_000  # batches of subject keys larger than this are not cached
 T = TypeVar("T")
+_Entry = tuple[sk.SubjectRow, bytes | None]  # a subject key's row and material (None: unusable)
 
 
 def _now() -> str:
@@ -1116,26 +1117,36 @@ class Keyring:
                 if newest is not None:
                     self._drop_cached(newest)
 
-    def _load_rows(
-        self, rows: Iterable[sk.SubjectRow]
-    ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
+    def _load_rows(self, rows: Iterable[sk.SubjectRow]) -> dict[str, _Entry]:
         """Unwrap the active ones, cache them all; key ID -> (row, material or None)."""
         crypto = self._subject_crypto()
         rows = list(rows)
-        active = [r for r in rows if r.wrapped is not None and r.status is KeyStatus.ACTIVE]
-        materials = crypto.unwrap_many(
-            [r.key_id for r in active],
-            [r.wrapped for r in active],  # type: ignore[misc]
-        )
-        unwrapped = dict(zip([r.key_id for r in active], materials, strict=True))
-        out = {r.key_id: (r, unwrapped.get(r.key_id)) for r in rows}
+        active = KeyStatus.ACTIVE
+        if all(r[4] is active and r[8] is not None for r in rows):  # the usual case
+            materials: Sequence[bytes | None] = crypto.unwrap_many(
+                [r[0] for r in rows],
+                [r[8] for r in rows],  # type: ignore[misc]
+            )
+            out = {r[0]: (r, m) for r, m in zip(rows, materials, strict=True)}
+        else:
+            usable = [r for r in rows if r.wrapped is not None and r.status is active]
+            unwrapped = dict(
+                zip(
+                    [r.key_id for r in usable],
+                    crypto.unwrap_many(
+                        [r.key_id for r in usable],
+                        [r.wrapped for r in usable],  # type: ignore[misc]
+                    ),
+                    strict=True,
+                )
+            )
+            out = {r.key_id: (r, unwrapped.get(r.key_id)) for r in rows}
         self._cache_rows(out.values())
         return out
 
-    def _cache_rows(self, entries: Iterable[tuple[sk.SubjectRow, bytes | None]]) -> None:
+    def _cache_rows(self, entries: Collection[_Entry]) -> None:
         """Remember rows read or written just now; a batch over :data:`_BULK` rows is not
         cached (the cache is trusted for a second: a column that big is read again later)."""
-        entries = list(entries)
         if len(entries) > _BULK:
             return
         when = time.monotonic()
@@ -1225,36 +1236,50 @@ class Keyring:
         self, subjects: list[str], *, create: bool
     ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
         """Subject -> (newest row, material if active), creating missing keys when asked."""
-        crypto = self._subject_crypto()
         distinct = list(dict.fromkeys(subjects))
-        tokens = crypto.tokens(distinct)
-        by_token: dict[str, tuple[sk.SubjectRow, bytes | None]] = {}
-        unknown: list[str] = []
-        now = time.monotonic()
-        cache, by_tok = self._cache, self._by_token
-        for token in tokens:
-            kid = by_tok.get(token)
-            entry = cache.get(kid) if kid is not None else None
-            if entry is not None and now - entry[2] <= _SUBJECT_CACHE_SECONDS:
-                by_token[token] = (entry[0], entry[1])
-            else:
-                unknown.append(token)
-        if unknown and (self._path is None or self._has_store() or create):
-            if create and self._mostly_new(unknown):
-                # a column of new subjects: insert first, read back only on conflict
-                by_token.update(self._create_subject_keys(unknown))
-            else:
-                with self._store().transaction(write=False) as db:
-                    rows = sk.select_where_in(db, "token", unknown)
-                newest = sk.newest(rows)
-                with self._lock:
-                    loaded = self._load_rows(newest.values())
-                for token, row in newest.items():
-                    by_token[token] = loaded[row.key_id]
-                missing = [t for t in unknown if t not in newest]
-                if missing and create:
-                    by_token.update(self._create_subject_keys(missing))
-        return {s: by_token[t] for s, t in zip(distinct, tokens, strict=True) if t in by_token}
+        entries = self._subject_entries(self._subject_crypto().tokens(distinct), create=create)
+        return {s: e for s, e in zip(distinct, entries, strict=True) if e is not None}
+
+    def _subject_entries(self, tokens: list[str], *, create: bool) -> list[_Entry | None]:
+        """(newest row, material if active) of each of ``tokens`` (distinct), in order;
+        ``None`` for a subject without a key unless ``create`` made one. One store read for
+        those not cached; the missing keys are created in one transaction."""
+        out: list[_Entry | None] = [None] * len(tokens)
+        unknown_at: Sequence[int] = range(len(tokens))
+        if self._cache:
+            unknown_at = []
+            now = time.monotonic()
+            cache, by_tok = self._cache, self._by_token
+            for i, token in enumerate(tokens):
+                kid = by_tok.get(token)
+                entry = cache.get(kid) if kid is not None else None
+                if entry is not None and now - entry[2] <= _SUBJECT_CACHE_SECONDS:
+                    out[i] = (entry[0], entry[1])
+                else:
+                    unknown_at.append(i)
+        if not unknown_at or not (self._path is None or self._has_store() or create):
+            return out
+        unknown = tokens if len(unknown_at) == len(tokens) else [tokens[i] for i in unknown_at]
+        if create and self._mostly_new(unknown):
+            # a column of new subjects: insert first, read back only on conflict
+            made = self._create_subject_keys(unknown)
+            got: list[_Entry | None] = [made[t] for t in unknown]
+        else:
+            with self._store().transaction(write=False) as db:
+                newest = sk.newest(sk.select_where_in(db, "token", unknown))
+            with self._lock:
+                loaded = self._load_rows(newest.values())
+            found = newest.get
+            got = [None if (r := found(t)) is None else loaded[r.key_id] for t in unknown]
+            missing = [t for t, e in zip(unknown, got, strict=True) if e is None]
+            if missing and create:
+                made = self._create_subject_keys(missing)
+                got = [made[t] if e is None else e for t, e in zip(unknown, got, strict=True)]
+        if unknown is tokens:
+            return got
+        for i, e in zip(unknown_at, got, strict=True):
+            out[i] = e
+        return out
 
     def _mostly_new(self, tokens: list[str], probe: int = 256) -> bool:
         """Whether most of ``tokens`` have no key yet (judged on a sample of them)."""
@@ -1265,12 +1290,10 @@ class Keyring:
             found = len({r.token for r in sk.select_where_in(db, "token", sample)})
         return found * 2 < len(sample)
 
-    def _create_subject_keys(
-        self, tokens: list[str]
-    ) -> dict[str, tuple[sk.SubjectRow, bytes | None]]:
-        """First keys for ``tokens``, in one transaction; a racing creator's key wins if it
-        committed first (UNIQUE (token, gen) + ON CONFLICT DO NOTHING, then read back); a
-        subject that already has a key keeps it."""
+    def _create_subject_keys(self, tokens: list[str]) -> dict[str, _Entry]:
+        """First keys for ``tokens`` (distinct), in one transaction; a racing creator's key
+        wins if it committed first (UNIQUE (token, gen) + ON CONFLICT DO NOTHING, then read
+        back); a subject that already has a key keeps it. Token -> (row, material)."""
         crypto = self._subject_crypto()
         suite = self._state.default_suite()
         tokens = sorted(tokens)  # B-tree inserts in key order
@@ -1295,7 +1318,7 @@ class Keyring:
             back = None
             if before is None or after is None or after - before != count:
                 back = sk.newest(sk.select_where_in(db, "token", tokens))
-        out: dict[str, tuple[sk.SubjectRow, bytes | None]]
+        out: dict[str, _Entry]
         ours = 0
         with self._lock:
             if back is None:  # every key is ours (SQLite counted the inserted rows)
@@ -1534,15 +1557,14 @@ class Keyring:
             raise InvalidArgument("subject_encryption_keys needs medguard.keys.SECRET_ACCESS")
         names = subjects if isinstance(subjects, list) else list(subjects)
         distinct = list(dict.fromkeys(names))
-        found = self._subject_rows(distinct, create=True)
-        entries = [found[s] for s in distinct]
-        for row, material in entries:
-            if material is None:
-                _check_status(row.info())
-                raise KeyStateError(f"key {row.key_id!r} is {row.status.value}")
-        key_ids = [row.key_id for row, _ in entries]
-        suites = [row.suite for row, _ in entries]
-        materials = [m for _, m in entries]
+        entries = self._subject_entries(self._subject_crypto().tokens(distinct), create=True)
+        materials = [e[1] for e in entries]  # type: ignore[index]
+        if None in materials:
+            row = entries[materials.index(None)][0]  # type: ignore[index]
+            _check_status(row.info())
+            raise KeyStateError(f"key {row.key_id!r} is {row.status.value}")
+        key_ids = [e[0][0] for e in entries]  # type: ignore[index]
+        suites = [e[0][3] for e in entries]  # type: ignore[index]
         subkeys = _subkeys(key_ids, suites, materials, purpose, context, lengths)  # type: ignore[arg-type]
         if len(distinct) == len(names):
             return key_ids, suites, subkeys
@@ -1720,15 +1742,15 @@ def _subkeys(
     head = encode_info("medguard", purpose, context)  # the info of derive(), in 3 parts
     tails = {suite: encode_info(suite.value) for suite in Suite}
     table = _LENGTHS
-    if len(set(suites)) <= 1:
-        if not suites:
-            return []
+    if not suites:
+        return []
+    if suites.count(suites[0]) == len(suites):  # identity first: no Enum.__hash__ per key
         suite = suites[0]
         tail = tails[suite]
         infos = [head + table[len(k)] + k.encode("ascii") + tail for k in key_ids]
         return sk.hkdf_many(materials, infos, lengths[suite], suite)
     out: list[bytes] = [b""] * len(key_ids)
-    for suite in set(suites):
+    for suite in (s for s in Suite if s in suites):
         pick = [i for i, s in enumerate(suites) if s is suite]
         infos = [head + table[len(key_ids[i])] + key_ids[i].encode("ascii") + tails[suite]
                  for i in pick]  # fmt: skip

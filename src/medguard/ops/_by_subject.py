@@ -118,9 +118,10 @@ def seal_by_subject(
             lengths={s: schemes[s].key_length for s in Suite},
             access=SECRET_ACCESS,
         )
-        if len(set(suites)) > 1:  # keys of two suites (the primary's suite changed): one at a time
+        # (list.count compares by identity first; a set would call Enum.__hash__ per row)
+        if suites.count(suites[0]) != len(suites):  # two suites (the primary's changed)
             mixed: list[Any] = [None] * len(items)
-            for suite in set(suites):
+            for suite in (s for s in Suite if s in suites):
                 pick = [i for i, s in enumerate(suites) if s is suite]
                 chosen = [rows[i] for i in pick]
                 part = _seal(
@@ -185,22 +186,22 @@ def _seal(
     else:
         by_key = {k: make(sub) for k, sub in zip(key_ids, subkeys, strict=True)}
         ciphers = [by_key[k] for k in key_ids]
+    seal = make.encrypt  # the unbound method: map() calls it without a Python frame per row
     if deterministic:
-        bodies = [c.encrypt(pt, (ad,)) for c, pt, ad in zip(ciphers, plaintexts, ads, strict=True)]
+        bodies = list(map(seal, ciphers, plaintexts, [(ad,) for ad in ads]))
         pool, head_size = b"", 0
     else:
         pool = os.urandom(NONCE_SIZE * len(plaintexts))
         head_size = NONCE_SIZE
         nonces = [pool[i : i + NONCE_SIZE] for i in range(0, len(pool), NONCE_SIZE)]
-        bodies = [
-            c.encrypt(n, pt, ad)
-            for c, n, pt, ad in zip(ciphers, nonces, plaintexts, ads, strict=True)
-        ]
+        bodies = list(map(seal, ciphers, nonces, plaintexts, ads))
     if output == "text":
         encoded = b64encode_rows(bodies, "", heads=pool, head_size=head_size)
         start = f"{TEXT_VERSION}.{scheme.code}."
+        if len(rows) == len(items):  # no nulls: the rows are 0, 1, 2, ...
+            return [f"{start}{k}.{e}" for k, e in zip(key_ids, encoded, strict=True)]
         for r, k, e in zip(rows, key_ids, encoded, strict=True):
-            out[r] = start + k + "." + e
+            out[r] = f"{start}{k}.{e}"
     else:
         for i, (r, k, body) in enumerate(zip(rows, key_ids, bodies, strict=True)):
             nonce = pool[i * head_size : (i + 1) * head_size]
