@@ -75,3 +75,23 @@ def test_postgres_racing_threads_give_one_key_per_subject(
         t.join()
     assert len(seen) == 4
     assert seen[0] == seen[1] == seen[2] == seen[3]
+
+
+def test_postgres_columns_of_new_and_known_subjects(
+    tmp_path: Path, postgres_url: str, provider: EnvKeyProvider
+) -> None:
+    """Through PostgreSQL (nine-value inserts, IN-list look-ups): a mostly new column with
+    some known subjects keeps the known keys, and everything decrypts through another
+    handle; duplicate subjects in one look-up give one row each."""
+    ring = Keyring.create(tmp_path / "pg.keyring", provider, subject_store=postgres_url)
+    patients = _subjects(700)
+    old = encrypt(["old"] * 40, ring, field="dx", subject=patients[:40])
+    values = [f"v{i}" for i in range(700)]
+    column = encrypt(values, Keyring.open(tmp_path / "pg.keyring", provider), field="dx",
+                     subject=patients)  # fmt: skip
+    other = Keyring.open(tmp_path / "pg.keyring", provider)
+    assert decrypt(column, other, field="dx") == values
+    assert decrypt(old, other, field="dx") == ["old"] * 40
+    assert [c.split(".")[2] for c in column[:40]] == [c.split(".")[2] for c in old]
+    again = encrypt(values, other, field="dx", subject=patients[::-1][:350] * 2)
+    assert decrypt(again, ring, field="dx") == values

@@ -508,7 +508,10 @@ def rows_from_db(raw: Sequence[Sequence[Any]]) -> list[SubjectRow]:
     new, suites, statuses = tuple.__new__, _SUITES, _STATUSES
     try:
         rows: list[SubjectRow] = [
-            new(SubjectRow, (r[0], r[1], r[2], suites[r[3]], statuses[r[4]], *r[5:9])) for r in raw
+            new(
+                SubjectRow, (r[0], r[1], r[2], suites[r[3]], statuses[r[4]], r[5], r[6], r[7], r[8])
+            )
+            for r in raw
         ]
     except (TypeError, KeyError, IndexError):
         raise KeyringError("the subject-key store holds a malformed row") from None
