@@ -2,17 +2,25 @@
 
 A synthetic visits table of ``ROWS`` rows (default 10,000,000; Parquet, row groups of 1,000,000)
 goes through one sharing policy: resident IDs pseudonymized (age band kept), mobiles masked,
-visit dates shifted per patient, departments kept, patient IDs dropped. Three runs, each
+visit dates shifted per patient, departments kept, patient IDs dropped. Four runs, each
 writing Parquet:
 
 - ``single process``: ``Pipeline.run_file`` (streaming, one core);
-- ``spark local[N]``: ``medguard.integrations.spark.protect`` (``mapInArrow``, keys by reference);
+- ``spark local[N] protect_parquet``: ``medguard.integrations.spark.protect_parquet`` (what
+  ``medguard protect --engine spark`` runs): one task per row group, executors read and write
+  Parquet with pyarrow;
+- ``spark local[N] protect``: ``protect(sdf)`` (``mapInArrow``) written by
+  ``DataFrame.write.parquet``: Spark's JVM reads and writes the Parquet;
 - ``hand-written mapInPandas``: the ops applied column by column inside ``mapInPandas``, the
   keyring reopened in every task: what a user wiring medguard into Spark by hand writes.
 
-Each run reports seconds, rows/s and rows/s per core; Spark's start-up (JVM, session, Python
+Each run reports wall seconds, rows/s, rows/s per core, the ratio to the single process, and
+the CPU seconds it used (the single process's own; for Spark runs the JVM's, its Python
+workers' and the driver's, read from ``/proc``) with the CPU per row. On a machine shared with
+other work the wall-clock ratio is noisy; the CPU per row is not, and ``N x single CPU / run
+CPU`` says what the run would reach on N idle cores. Spark's start-up (JVM, session, Python
 workers importing medguard: a warm-up job on 10,000 rows) is outside the measure, the planning
-and the probe of the measured job inside. Run:
+and the probe of each measured job inside. Run:
 ``python benchmarks/bench_spark.py [ROWS] [--cores 2]`` (needs ``pip install medguard[spark]``
 and Java 17).
 """
@@ -93,6 +101,33 @@ def make_data(path: Path, rows: int, people: int = 200_000) -> None:
             done += n
 
 
+def _tree_cpu(root: int) -> float:
+    """CPU seconds used so far by process ``root`` and its descendants (Linux ``/proc``;
+    exited children count once their parent reaped them)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parent[int(entry)] = int(fields[1])
+        spent[int(entry)] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+    total = 0.0
+    for pid, seconds in spent.items():
+        p = pid
+        while p and p != root:
+            p = parent.get(p, 0)
+        if p == root:
+            total += seconds
+    return total
+
+
 def _spark(cores: int, batch_rows: int) -> Any:
     from pyspark.sql import SparkSession
 
@@ -143,7 +178,9 @@ def main() -> None:
     parser.add_argument("rows", nargs="?", type=int, default=10_000_000)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--batch-rows", type=int, default=65_536, help="Arrow batch size")
-    parser.add_argument("--skip", nargs="*", default=[], help="runs to skip: single spark hand")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="runs to skip: single parquet spark hand"
+    )
     args = parser.parse_args()
     os.environ.setdefault(ENV, base64.b64encode(os.urandom(32)).decode())
 
@@ -161,42 +198,64 @@ def main() -> None:
         ref = KeyringRef(str(ring_path), EnvKeyProvider(ENV))
         policy = Policy.from_dict(POLICY)
         pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc")
-        results: dict[str, float] = {}
+        results: dict[str, tuple[float, float]] = {}  # name -> (wall seconds, CPU seconds)
 
         if "single" not in args.skip:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             pipeline.run_file(src, root / "single.parquet", progress=False)
-            results["single process (run_file)"] = time.perf_counter() - t0
+            results["single process (run_file)"] = (
+                time.perf_counter() - t0,
+                time.process_time() - c0,
+            )
 
         spark = _spark(args.cores, args.batch_rows)
-        if "spark" not in args.skip:
-            import medguard.integrations.spark as mgspark
+        jvm = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
 
-            sdf = spark.read.parquet(str(src))
-            # warm-up outside the measure: Python workers start, import medguard, open the keyring
-            mgspark.protect(sdf.limit(10_000), pipeline).write.format("noop").mode(
-                "overwrite"
-            ).save()
-            t0 = time.perf_counter()
-            mgspark.protect(sdf, pipeline).write.parquet(str(root / "spark.parquet"))
-            results[f"spark local[{args.cores}] protect"] = time.perf_counter() - t0
-        if "hand" not in args.skip:
-            sdf = spark.read.parquet(str(src))
-            schema = "resident_id string, mobile string, visit_date date, department string"
-            t0 = time.perf_counter()
-            sdf.mapInPandas(_hand_written(str(ring_path), POLICY), schema).write.parquet(
-                str(root / "hand.parquet")
+        def measure(name: str, run: Any) -> None:
+            c0, t0 = _tree_cpu(jvm) + time.process_time(), time.perf_counter()
+            run()
+            wall = time.perf_counter() - t0
+            results[name] = (wall, _tree_cpu(jvm) + time.process_time() - c0)
+
+        import medguard.integrations.spark as mgspark
+
+        sdf = spark.read.parquet(str(src))
+        # warm-up outside the measure: Python workers start, import medguard, open the keyring
+        mgspark.protect(sdf.limit(10_000), pipeline).write.format("noop").mode("overwrite").save()
+        if "parquet" not in args.skip:
+            measure(
+                f"spark local[{args.cores}] protect_parquet",
+                lambda: mgspark.protect_parquet(str(src), str(root / "pq"), pipeline),
             )
-            results[f"hand-written mapInPandas local[{args.cores}]"] = time.perf_counter() - t0
+        if "spark" not in args.skip:
+            measure(
+                f"spark local[{args.cores}] protect (JVM Parquet)",
+                lambda: mgspark.protect(sdf, pipeline).write.parquet(str(root / "spark")),
+            )
+        if "hand" not in args.skip:
+            schema = "resident_id string, mobile string, visit_date date, department string"
+            measure(
+                f"hand-written mapInPandas local[{args.cores}]",
+                lambda: sdf.mapInPandas(
+                    _hand_written(str(ring_path), POLICY), schema
+                ).write.parquet(str(root / "hand")),
+            )
         spark.stop()
 
     base = results.get("single process (run_file)")
-    print(f"{'run':<40} {'seconds':>9} {'rows/s':>12} {'rows/s/core':>12} {'vs 1 core':>9}")
-    for name, seconds in results.items():
+    print(
+        f"{'run':<40} {'seconds':>8} {'rows/s':>10} {'rows/s/core':>11} {'vs 1 core':>9} "
+        f"{'CPU s':>7} {'CPU us/row':>10} {'on idle cores':>13}"
+    )
+    for name, (seconds, cpu) in results.items():
         cores = 1 if name.startswith("single") else args.cores
         rate = args.rows / seconds
-        ratio = f"{base / seconds:.2f}x" if base else "-"
-        print(f"{name:<40} {seconds:>9.1f} {rate:>12,.0f} {rate / cores:>12,.0f} {ratio:>9}")
+        ratio = f"{base[0] / seconds:.2f}x" if base else "-"
+        ideal = f"{cores * base[1] / cpu:.2f}x" if base else "-"
+        print(
+            f"{name:<40} {seconds:>8.1f} {rate:>10,.0f} {rate / cores:>11,.0f} {ratio:>9} "
+            f"{cpu:>7.1f} {cpu / args.rows * 1e6:>10.2f} {ideal:>13}"
+        )
 
 
 if __name__ == "__main__":

@@ -577,18 +577,20 @@ def test_dp_bounds_each_subject_across_partitions(spark: SparkSession, tmp_path:
                          ledger=ledger)  # fmt: skip
 
 
+@pytest.mark.parametrize("io", ["arrow", "spark"])
 def test_protect_parquet_directory_matches_run_file(
-    spark: SparkSession, keyring_file: Path, tmp_path: Path
+    spark: SparkSession, keyring_file: Path, tmp_path: Path, io: str
 ) -> None:
-    """A Parquet directory in, a Parquet directory out, the rows of the single-process run;
-    an existing output is never overwritten."""
+    """A Parquet directory in, a Parquet directory out, the rows of the single-process run,
+    whether executors read and write with pyarrow or Spark does; an existing output is never
+    overwritten."""
     visits = _visits(30)
     source = tmp_path / "in"
     spark.createDataFrame(visits).repartition(3).write.parquet(str(source))
     ring = Keyring.open(keyring_file, EnvKeyProvider(ENV))
     sink = _Sink()
     pipeline = Pipeline(_policy(), stage="sharing", keyring=ring, recipient="cdc", audit=sink)
-    summary = mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+    summary = mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline, io=io)
     assert summary.rows_in == 30
     assert len(sink.records) == 1
     got = pd.read_parquet(tmp_path / "out").sort_values("visit_id")
@@ -597,7 +599,44 @@ def test_protect_parquet_directory_matches_run_file(
     assert got["resident_id"].tolist() == expected["resident_id"].tolist()
     assert got["visit_date"].tolist() == expected["visit_date"].tolist()
     with pytest.raises(InvalidArgument, match="already exists"):
-        mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+        mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline, io=io)
+
+
+def test_protect_parquet_with_arrow_io_runs_the_checks_and_refuses_cleanly(
+    spark: SparkSession, ref: KeyringRef, tmp_path: Path
+) -> None:
+    """With pyarrow IO on the executors, row groups spread over several files and tasks: the
+    search's levels, the suppressed rows and every output row are the pandas run's; a refused
+    run leaves no output directory."""
+    check, pseudonym = SEARCH_CASES["dates and departments, k=2"]
+    policy = _checked_policy(check, sharing={"resident_id": pseudonym})
+    visits = _cohort()
+    source = tmp_path / "in"
+    spark.createDataFrame(visits).repartition(3).write.option("parquet.block.size", 4096).parquet(
+        str(source)
+    )
+    import pyarrow.parquet as pq
+
+    files = list(source.glob("*.parquet"))
+    assert sum(pq.ParquetFile(f).metadata.num_row_groups for f in files) > len(files)
+    sink = _Sink()
+    pipeline = Pipeline(policy, stage="sharing", keyring_ref=ref, recipient="cdc", audit=sink)
+    summary = mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+    single = pipeline.run(_arrow(visits))
+    assert summary.checks == single.summary.checks
+    assert (summary.rows_in, summary.rows_out) == (len(visits), single.frame.num_rows)
+    got = _sorted_rows(pa.Table.from_pandas(pd.read_parquet(tmp_path / "out")))
+    expected = _sorted_rows(single.frame)
+    for mine, theirs in zip(got, expected, strict=True):
+        mine.pop("diagnosis"), theirs.pop("diagnosis")
+        assert mine == theirs
+    assert len(got) == len(expected)
+    assert len(sink.records) == 2  # the pandas run's and the job's: one each
+    strict = _checked_policy({"quasi_identifiers": ["birth_date"], "k": 500})
+    refused = Pipeline(strict, stage="sharing", keyring_ref=ref, recipient="cdc")
+    with pytest.raises(CheckFailed):
+        mgspark.protect_parquet(str(source), str(tmp_path / "refused"), refused)
+    assert not (tmp_path / "refused").exists()
 
 
 def test_cli_protect_engine_spark(

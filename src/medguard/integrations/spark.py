@@ -229,15 +229,19 @@ class _BatchRunner:
                 yield self.hashes(out)
                 continue
             total = report if total is None else total + report
-            arrays = []
-            for f in self.schema:
-                column = out.column(f.name)
-                if column.type != f.type:
-                    column = column.cast(f.type)
-                arrays.append(column)
-            yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+            yield self.conform(out)
         if total is not None and self.accumulator is not None:
             self.accumulator.add(total)
+
+    def conform(self, out: Any) -> Any:
+        """An output batch in the job's output schema (a type that cannot be cast fails)."""
+        arrays = []
+        for f in self.schema:
+            column = out.column(f.name)
+            if column.type != f.type:
+                column = column.cast(f.type)
+            arrays.append(column)
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,7 @@ class SparkJob:
     plan: Any
     _accumulator: Any = dataclasses.field(repr=False)
     checks: Any = None
+    _runner: Any = dataclasses.field(default=None, repr=False)
 
     def report(self) -> Any:
         """The :class:`~medguard.lifecycle.PipelineReport` summed over the batches processed.
@@ -339,7 +344,7 @@ def protect_job(sdf: DataFrame, pipeline: Any) -> SparkJob:
     runner = _BatchRunner(compiled, out_schema, accumulator, applier)
     frame = sdf.mapInArrow(runner, from_arrow_schema(out_schema, prefer_timestamp_ntz=False))
     checks = None if counted is None else counted.outcome
-    return SparkJob(frame, pipeline, compiled.plan, accumulator, checks)
+    return SparkJob(frame, pipeline, compiled.plan, accumulator, checks, runner)
 
 
 def protect(sdf: DataFrame, pipeline: Any) -> DataFrame:
@@ -353,18 +358,33 @@ def protect_parquet(
     pipeline: Any,
     *,
     master: str | None = None,
+    io: str = "arrow",
+    batch_rows: int = 65_536,
 ) -> Any:
     """Protect the Parquet directory (or file) ``source`` into the Parquet directory ``target``.
 
     Uses the active Spark session, else starts one (``master``, e.g. ``local[2]``; default:
-    Spark's own, from ``spark-submit`` or ``local[*]``). ``target`` must not exist. Returns the
+    Spark's own, from ``spark-submit`` or ``local[*]``). ``target`` must not exist; a failed or
+    refused job leaves no ``target``. Returns the
     :class:`~medguard.lifecycle.summary.RunSummary` of the job, recorded once in the
     pipeline's audit sink. This is ``medguard protect --engine spark``.
+
+    ``io="arrow"`` (default): Spark schedules one task per Parquet row group and each executor
+    reads its row group and writes its part file with pyarrow (``batch_rows`` rows at a time),
+    so the rows never pass through Spark's JVM Parquet reader and writer (about 3 µs of core
+    time per row, as much as the ops themselves); every executor must reach ``source`` and
+    ``target`` (a shared file system, HDFS or S3 through ``pyarrow.fs``). ``io="spark"``: the
+    DataFrame path (:func:`protect_job` and ``DataFrame.write.parquet``). The output rows are
+    the same either way; the sharing checks' passes run on the DataFrame in both.
     """
     import time
 
     from pyspark.sql import SparkSession
 
+    if io not in ("arrow", "spark"):
+        raise InvalidArgument("io must be 'arrow' or 'spark'")
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise InvalidArgument("batch_rows must be a positive integer")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("medguard protect")
     if master is not None:
@@ -373,7 +393,15 @@ def protect_parquet(
         builder = builder.master("local[*]")
     spark = builder.getOrCreate()
     started = time.perf_counter()
-    job = protect_job(spark.read.parquet(str(source)), pipeline)
+    if io == "arrow":
+        out_fs, out_path = _filesystem(str(target))
+        if _exists(out_fs, out_path):
+            raise InvalidArgument(f"the output {target} already exists: nothing written")
+    sdf = spark.read.parquet(str(source))
+    job = protect_job(sdf, pipeline)
+    if io == "arrow":
+        report = _write_with_arrow(spark, str(source), out_fs, out_path, job, batch_rows)
+        return job.record(report, seconds=time.perf_counter() - started)
     from pyspark.errors import AnalysisException
 
     try:
@@ -383,6 +411,109 @@ def protect_parquet(
             raise InvalidArgument(f"the output {target} already exists: nothing written") from None
         raise
     return job.record(seconds=time.perf_counter() - started)
+
+
+def _filesystem(where: str) -> tuple[Any, str]:
+    """A pyarrow file system and path for a local path or a URI (``hdfs://``, ``s3://``)."""
+    from pyarrow import fs as pafs
+
+    if "://" in where:
+        return pafs.FileSystem.from_uri(where)
+    return pafs.LocalFileSystem(), os.path.abspath(where)
+
+
+def _exists(filesystem: Any, path: str) -> bool:
+    from pyarrow import fs as pafs
+
+    return bool(filesystem.get_file_info(path).type != pafs.FileType.NotFound)
+
+
+@dataclass(frozen=True)
+class _RowGroupTask:
+    """One Parquet row group: the task an executor reads, protects and writes."""
+
+    path: str
+    row_group: int
+
+
+@dataclass(frozen=True)
+class _ArrowWriter:
+    """What each executor runs with ``io="arrow"``: read its row groups with pyarrow, run the
+    plan (and the checks' generalization and suppression), write one part file."""
+
+    runner: _BatchRunner
+    in_schema: Any
+    source_fs: Any
+    target_fs: Any
+    target: str
+    job_id: str
+    batch_rows: int
+
+    def __call__(self, index: int, tasks: Iterator[_RowGroupTask]) -> Iterator[Any]:
+        import pyarrow.parquet as pq
+
+        compiled, applier = self.runner.compiled, self.runner.applier
+        total = None
+        path = f"{self.target}/part-{index:05d}-{self.job_id}.parquet"
+        with pq.ParquetWriter(path, self.runner.schema, filesystem=self.target_fs) as writer:
+            for task in tasks:
+                with self.source_fs.open_input_file(task.path) as handle:
+                    reader = pq.ParquetFile(handle, pre_buffer=False, buffer_size=1 << 20)
+                    names = list(self.in_schema.names)
+                    for batch in reader.iter_batches(
+                        batch_size=self.batch_rows, row_groups=[task.row_group], columns=names
+                    ):
+                        batch = batch.select(names).cast(self.in_schema)
+                        out, report = compiled(batch)
+                        if applier is not None:
+                            out = applier(batch, out)
+                        total = report if total is None else total + report
+                        writer.write_batch(self.runner.conform(out))
+        yield total
+
+
+def _write_with_arrow(
+    spark: Any, source: str, target_fs: Any, target: str, job: SparkJob, batch_rows: int
+) -> Any:
+    """Run ``job`` over ``source``'s row groups with pyarrow IO on the executors; the summed
+    report. ``target`` is created here and removed again when any task fails."""
+    import uuid
+
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    runner = job._runner
+    dataset = ds.dataset(source, format="parquet")
+    source_fs = dataset.filesystem
+    tasks = []
+    for path in dataset.files:
+        with source_fs.open_input_file(path) as handle:
+            groups = pq.ParquetFile(handle).metadata.num_row_groups
+        tasks.extend(_RowGroupTask(path, g) for g in range(groups))
+    in_schema = _arrow_schema(spark.read.parquet(source))
+    writer = _ArrowWriter(
+        runner, in_schema, source_fs, target_fs, target, uuid.uuid4().hex[:12], batch_rows
+    )
+    target_fs.create_dir(target)
+    try:
+        if tasks:
+            reports = (
+                spark.sparkContext.parallelize(tasks, len(tasks))
+                .mapPartitionsWithIndex(writer)
+                .collect()
+            )
+        else:  # no row group: one empty file with the output's columns
+            reports = list(writer(0, iter(())))
+        with target_fs.open_output_stream(f"{target}/_SUCCESS"):
+            pass
+    except BaseException:
+        target_fs.delete_dir(target)
+        raise
+    total = None
+    for report in reports:
+        if report is not None:
+            total = report if total is None else total + report
+    return total
 
 
 # -- whole-dataset steps ------------------------------------------------------------------------
