@@ -418,7 +418,8 @@ def _filesystem(where: str) -> tuple[Any, str]:
     from pyarrow import fs as pafs
 
     if "://" in where:
-        return pafs.FileSystem.from_uri(where)
+        filesystem, path = pafs.FileSystem.from_uri(where)
+        return filesystem, str(path)
     return pafs.LocalFileSystem(), os.path.abspath(where)
 
 
@@ -485,7 +486,7 @@ def _write_with_arrow(
     runner = job._runner
     dataset = ds.dataset(source, format="parquet")
     source_fs = dataset.filesystem
-    tasks = []
+    tasks: list[_RowGroupTask] = []
     for path in dataset.files:
         with source_fs.open_input_file(path) as handle:
             groups = pq.ParquetFile(handle).metadata.num_row_groups
