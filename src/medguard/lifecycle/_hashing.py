@@ -250,7 +250,7 @@ class KnownValues:
         parts.append(np.unique(hashes))
         size = self._pending_size.get(name, 0) + parts[-1].size
         self._pending_size[name] = size
-        if size > 2 * self._kept.get(name, 0) + (1 << 20):  # keep the gathered hashes distinct
+        if size > 2 * self._kept.get(name, 0) + (1 << 16):  # keep the gathered hashes distinct
             merged = np.unique(np.concatenate(parts))
             self._pending[name] = [merged]
             self._pending_size[name] = self._kept[name] = merged.size

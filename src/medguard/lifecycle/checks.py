@@ -57,7 +57,7 @@ _HIERARCHY_OF_KIND = {
     "icd10": "icd10",
 }
 _TEXT_OPS = frozenset({"deidentify"})
-_FOLD_ROWS = 1 << 20  # first-pass rows buffered before they are folded into group counts
+_FOLD_ROWS = 1 << 16  # first-pass rows buffered (at least) before they are folded into groups
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z+\-]{5,}[0-9A-Za-z]")
 
@@ -332,7 +332,8 @@ class SharingChecks:
             subjects = self._hasher.cells(_text_column(batch.column(self.policy.subject)))
             self._buffer.append((codes, subjects))
             self._buffered += batch.num_rows
-            if self._buffered >= _FOLD_ROWS:
+            held = 0 if self._groups is None else self._groups[1].size
+            if self._buffered >= max(_FOLD_ROWS, held):  # folds cost what they hold: amortized
                 self._fold()
         if self.needs_first_pass:
             self._rows += batch.num_rows
