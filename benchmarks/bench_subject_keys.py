@@ -10,8 +10,11 @@ directory (or the given store URL):
 - create and encrypt: ``encrypt(values, ring, subject=patients)`` over N values of N new
   patients, in batches of ``--batch`` rows (one key created per patient), values/s;
 - the same column encrypted again (every key exists), values/s; and decrypted, values/s;
+- create and encrypt with several values per subject: N values of N/4 new patients, four
+  values each (one key and one AEAD object per patient), values/s;
 - encryption under the primary key of the same values, values/s (the reference);
-- destroy one subject (``destroy_subject``), median ms over 20 subjects;
+- destroy one subject (``destroy_subject``), median ms over 20 subjects (wall clock, mostly two
+  fsyncs, and CPU time);
 - open the keyring and its store and find one subject's key, median s over 5 opens.
 
 Targets: create and encrypt >= 200,000 values/s; destroy < 10 ms; open < 0.5 s.
@@ -92,20 +95,35 @@ def main() -> None:
         decrypt(column[at : at + batch], again, table="visits", field="diagnosis")
     rows.append(("decrypt by subject key", rate()[0], ""))
 
+    tag4 = os.urandom(4).hex()
+    fours = [f"Q{tag4}{i // 4:09d}" for i in range(n)]  # four visits per patient
+    tick()
+    for at in range(0, n, batch):
+        part = slice(at, at + batch)
+        encrypt(values[part], ring, table="visits", field="diagnosis", subject=fours[part])
+    rows.append((f"create {n // 4:,} subject keys, encrypt 4 values each", rate()[0], ""))
+
     doomed = patients[1 : n : max(1, n // 1000)][:1000]
     tick()
     again.destroy_subjects(doomed)
     ms = (time.perf_counter() - clock[0]) * 1000
     rows.append((f"destroy {len(doomed):,} subjects (destroy_subjects)", f"{ms:,.1f} ms", ""))
 
-    times = []
+    times, cpus = [], []
     for k in range(20):
         subject = patients[(k * 7919) % n // 2 * 2]  # even rows: not among the 1,000 above
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         ring.destroy_subject(subject)
         times.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
     destroy_ms = statistics.median(times) * 1000
-    rows.append(("destroy one subject (median of 20)", f"{destroy_ms:.2f} ms", "< 10 ms"))
+    # the wall clock is mostly two fsyncs (the commit and the log checkpoint): on a busy disk
+    # it says more about the disk than about the code, which the CPU time measures
+    cpu_ms = statistics.median(cpus) * 1000
+    rows.append((
+        "destroy one subject (median of 20)", f"{destroy_ms:.2f} ms ({cpu_ms:.2f} ms cpu)",
+        "< 10 ms",
+    ))  # fmt: skip
 
     opens = []
     for k in range(5):

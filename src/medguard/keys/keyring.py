@@ -1484,7 +1484,8 @@ class Keyring:
         return newest.info() if newest.status is KeyStatus.ACTIVE else row.info()
 
     def current_keys_for(self, key_ids: Iterable[str]) -> dict[str, str]:
-        """:meth:`current_key_for` of many keys at once (one store read per 500 subjects):
+        """:meth:`current_key_for` of many keys at once (one store read on SQLite,
+        one per 500 subjects on PostgreSQL):
         key ID -> the ID of the key its values belong under now."""
         out: dict[str, str] = {}
         subject_ids = []
