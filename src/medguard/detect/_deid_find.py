@@ -158,13 +158,22 @@ def parse_date(text: str) -> DateValue | None:
 _DIGIT_RUN = re.compile("[0-9]+")
 
 
+_YEARS = frozenset(("18", "19", "20"))
+
+
 def _date_matches(text: str) -> Iterable[re.Match[str]]:
     """The matches of ``_DATE`` in ``text``, tried only where a run of digits starts (every
-    date starts there; twice as fast as letting the engine try every position)."""
+    date starts there; twice as fast as letting the engine try every position) and can start
+    one: four digits or more from 18, 19 or 20, or one or two digits before 月."""
     end = 0
     for digits in _DIGIT_RUN.finditer(text):
-        start = digits.start()
+        start, stop = digits.span()
         if start < end:
+            continue
+        if stop - start >= 4:
+            if text[start : start + 2] not in _YEARS:
+                continue
+        elif stop - start > 2 or text[stop : stop + 1] != "月":
             continue
         m = _DATE.match(text, start)
         if m is not None:
@@ -201,8 +210,19 @@ HONORIFICS = (
 )  # fmt: skip
 _LAST_DIGITS_CONTEXT = re.compile("尾号|尾数|后四位|后4位|末四位|末4位|后六位|后6位|末六位|末6位")
 # Digit runs with the separators identifiers are written with (138-1234-5678, (010)3204 3421).
-_RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9])*(?:[ \-]?[Xx])?")
-_LONG_RUN = re.compile(r"[0-9](?:[ \-\u2010-\u2015()（）.]{0,2}[0-9]){10,}(?:[ \-]?[Xx])?")
+# Runs of four characters or more (what digit_runs keeps), tried only where one starts: the
+# look-ahead drops shorter ones in the engine, and a run too short from its start is too short
+# from any later digit of it.
+_RUN = re.compile(
+    r"[0-9](?<![0-9][0-9])(?=[0-9Xx \-\u2010-\u2015()（）.]{3})"
+    r"(?:[ \-\u2010-\u2015()（）.]{0,2}[0-9])*(?:[ \-]?[Xx])?"
+)
+# Tried only where a run starts (not after a digit): a run too short from its start is too
+# short from any later digit. The look-behind follows the first digit, so the engine still
+# skips to digits with its fast search.
+_LONG_RUN = re.compile(
+    r"[0-9](?<![0-9][0-9])(?:[ \-\u2010-\u2015()（）.]{0,2}[0-9]){10,}(?:[ \-]?[Xx])?"
+)
 _RUN_SEPARATORS = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015()（）.")
 # Parts of a known address that name it on their own: 建国路88号, 闹海营村, 阳光花园小区.
 _ADDRESS_PARTS = re.compile(
@@ -586,11 +606,15 @@ def known_hits(text: str, known: Known | Sequence[Known], runs: list[Run] | None
     append = hits.append
     for part in parts:
         for full, surname, given in part.names:
-            for start in _find_all(text, full):
+            start = text.find(full)
+            while start >= 0:
                 append(Hit(start, start + len(full), "PERSON", "known", "", full))
+                start = text.find(full, start + 1)
             if len(given) >= 2 and "·" not in full:
-                for start in _find_all(text, given):
+                start = text.find(given)
+                while start >= 0:
                     append(Hit(start, start + len(given), "PERSON", "known", "given", full))
+                    start = text.find(given, start + 1)
             for piece in full.split("·") if "·" in full else ():
                 if len(piece) >= 2:
                     for start in _find_all(text, piece):
@@ -700,6 +724,11 @@ def _digit_hits(
                 continue  # the ID's last six characters only standing alone
             start = digits.find(number)
             while start >= 0:
+                if digits is run:  # no separators: offsets are the run's own
+                    hits.append(Hit(run_start + start, run_start + start + len(number), entity,
+                                    "known", part, value))  # fmt: skip
+                    start = digits.find(number, start + 1)
+                    continue
                 if positions is None:
                     positions = [i for i, c in enumerate(run) if c not in _RUN_SEPARATORS]
                 first = run_start + positions[start]

@@ -184,6 +184,7 @@ _FULL_WIDTH = re.compile("[\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\u
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _PRIORITY = {"known": 4, "scan": 3, "grouped": 2, "date": 1, "recall": 0}
 _SCANS_KEPT = 1 << 14  # scanned notes remembered per call (cleared when full)
+_SCAN_MEMO_LENGTH = 400  # only notes up to this length are remembered
 _TOKEN_PURPOSE = "deidentify:token"  # noqa: S105 - a key-derivation label, not a secret
 
 
@@ -683,12 +684,15 @@ class _Run:
         # offsets hold): what stood glued to them (an ID then 90岁) is read as it will be once
         # they are replaced, and a second pass over the output finds nothing new.
         read = _blank(text, own) if own else text
-        findings = self._scans.get(read)
-        if findings is None:
+        memo = self._scans.get(read) if len(read) <= _SCAN_MEMO_LENGTH else None
+        if memo is None:
             findings = scan_text(read, min_score=min_score)
-            if len(self._scans) >= _SCANS_KEPT:
-                self._scans.clear()
-            self._scans[read] = findings
+            if len(read) <= _SCAN_MEMO_LENGTH:  # long notes seldom repeat
+                if len(self._scans) >= _SCANS_KEPT:
+                    self._scans.clear()
+                self._scans[read] = findings
+        else:
+            findings = memo
         hits = [
             Hit(f.start, f.end, "DATE_TIME", "scan", "", "", parse_date(folded[f.start : f.end]),
                 True)
@@ -727,7 +731,7 @@ class _Run:
         mode = self.config.mode
         found = {} if found is None else found
         replaced = {} if replaced is None else replaced
-        table: dict[tuple[str, str], str] = {}
+        table: dict[str, dict[str, str]] = {}
         if mode in ("mask", "surrogate"):
             wanted: dict[str, set[str]] = {}
             for text, hits, _ in work:
@@ -759,9 +763,9 @@ class _Run:
                     elif fixed is not None:
                         new = fixed
                     elif mode == "mask":
-                        new = table.get((entity, original)) or "*" * len(original)
+                        new = table[entity].get(original) or "*" * len(original)
                     else:
-                        new = table.get((entity, h.value or original)) or "*" * len(original)
+                        new = table[entity].get(h.value or original) or "*" * len(original)
                 else:
                     new = self._replace(h, original, shift, table)
                 parts.append(text[pos:start])
@@ -784,7 +788,7 @@ class _Run:
         return results
 
     def _replace(
-        self, h: Hit, original: str, shift: int | None, table: Mapping[tuple[str, str], str]
+        self, h: Hit, original: str, shift: int | None, table: Mapping[str, dict[str, str]]
     ) -> str:
         config = self.config
         mode = config.mode
@@ -817,10 +821,10 @@ class _Run:
                 return "*" * len(original)
             if h.entity_type == "DATE_TIME":
                 return _mask_digits(original, keep=4)
-            return table.get((h.entity_type, original), "*" * len(original))
+            return table.get(h.entity_type, {}).get(original, "*" * len(original))
         # surrogate
         value = h.value or original
-        surrogate = table.get((h.entity_type, value), "")
+        surrogate = table.get(h.entity_type, {}).get(value, "")
         if not h.part or h.entity_type == "LOCATION":
             return surrogate
         if h.part == "surname":
@@ -835,24 +839,23 @@ class _Run:
             return surrogate[-len(original) :]
         return surrogate
 
-    def _mask_table(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
-        table: dict[tuple[str, str], str] = {}
+    def _mask_table(self, wanted: Mapping[str, set[str]]) -> dict[str, dict[str, str]]:
+        table: dict[str, dict[str, str]] = {}
         for entity, values in wanted.items():
             mask = ENTITY_MASKS.get(entity, DEFAULT_MASK)
-            ordered = sorted(values)
-            for value, masked in zip(ordered, mask.apply(ordered), strict=True):
-                table[(entity, value)] = masked
+            ordered = list(values)
+            table[entity] = dict(zip(ordered, mask.apply(ordered), strict=True))
         return table
 
-    def _surrogate_table(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
-        table: dict[tuple[str, str], str] = {}
+    def _surrogate_table(self, wanted: Mapping[str, set[str]]) -> dict[str, dict[str, str]]:
+        table: dict[str, dict[str, str]] = {}
         assert self.keyring is not None or not wanted
         for entity, values in wanted.items():
             ordered = sorted(values)
             spec = _SURROGATES.get(entity)
             if spec is None:
                 for value in ordered:
-                    table[(entity, value)] = self._token(entity, value)
+                    table.setdefault(entity, {})[value] = self._token(entity, value)
                 continue
             cls, options = spec
             pseudonymizer = cls(self.keyring, self.context, **options)  # type: ignore[arg-type]
@@ -861,7 +864,7 @@ class _Run:
             for value, new in zip(ordered, result, strict=True):
                 if not isinstance(new, str) or not new.strip("*"):  # no valid surrogate
                     new = self._token(entity, value)
-                table[(entity, value)] = new
+                table.setdefault(entity, {})[value] = new
         return table
 
     def _token(self, entity: str, value: str) -> str:
@@ -902,14 +905,21 @@ def _is_name(value: str) -> bool:
 
 def _blank(text: str, hits: list[Hit]) -> str:
     """``text`` with each hit's span replaced by spaces of the same length."""
-    if len(hits) <= 4:  # the common case: a few slices
-        for h in hits:
-            text = text[: h.start] + " " * (h.end - h.start) + text[h.end :]
-        return text
-    chars = list(text)
-    for h in hits:
-        chars[h.start : h.end] = " " * (h.end - h.start)
-    return "".join(chars)
+    if len(hits) == 1:
+        h = hits[0]
+        return text[: h.start] + " " * (h.end - h.start) + text[h.end :]
+    pieces: list[str] = []
+    pos = 0  # where the text not yet copied starts
+    for start, end in sorted((h.start, h.end) for h in hits):
+        if end <= pos:
+            continue
+        if start > pos:
+            pieces.append(text[pos:start])
+            pos = start
+        pieces.append(" " * (end - pos))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _merge(hits: list[Hit]) -> list[Hit]:

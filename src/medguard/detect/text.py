@@ -324,7 +324,12 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     # branches are skipped at once; the other branches come first.
     ascii_led = [g for g in groups if _ASCII_CLASS.fullmatch(g[0])]
     others = [g for g in groups if not _ASCII_CLASS.fullmatch(g[0])]
-    return re.compile(f"(?=[{union}])(?:{branches(others)}|(?<![0-9])(?:{branches(ascii_led)}))")
+    # No branch of ``others`` starts with a digit: at a digit (a third of all candidates in
+    # notes) one look-ahead skips them all instead of one failed class test each.
+    assert not any(re.search(f"[{escaped(first)}]", "0123456789") for first, _ in others)
+    return re.compile(
+        f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})|(?<![0-9])(?:{branches(ascii_led)}))"
+    )
 
 
 _ASCII_CLASS = re.compile(r"[0-9A-Za-z_\-]+")
