@@ -35,7 +35,7 @@ from pathlib import Path
 from medguard.cn import bank_card, phone, resident_id
 
 SEED = 2026
-N_ITEMS = 420
+N_ITEMS = 480
 
 # --- public carrier text ------------------------------------------------------------------------
 # COVID-Dialogue (haodf.com), patients' turns (doctors' names removed).
@@ -123,6 +123,49 @@ DOCTOR_TURNS = (
     "开多久的？两个月？",
     "改好了",
     "没有成熟的新冠疫苗，你病情稳定可以考虑其他必要的如流感疫苗",
+)
+# IMCS-21 (IMCS-V2 MRG, paediatric online consultations), one dialogue's turns.
+CHILD_PATIENT_TURNS = (
+    "四个月大的宝宝感冒，无发烧，现在只有小儿氨酚黄那敏颗粒跟双黄连颗粒，请问可以吃吗？怎么吃？",
+    "声音哑了",
+    "有一些流涕",
+    "孩子妈妈感冒几天了，纯母乳，目前不知道是受凉还是母亲传染",
+    "昨天开始有些没神",
+    "医生，主要他们现在在国外，目前药物就上述那两种",
+    "是自己家里之前买了寄过去的",
+    "孩子的母亲有咳嗽，可以吃吗",
+    "那孩子母亲呢，纯母乳的",
+    "医生，孩子妈妈可以吃吗",
+    "宝宝昨天开始有些没神",
+    "老是打喷嚏",
+    "没有这个药",
+    "好的，谢谢",
+    "没有了谢谢",
+    "感冒3天，体温38.5度。",
+    "血常规显示白细胞数值和中性粒细胞比例偏高。",
+)
+CHILD_DOCTOR_TURNS = (
+    "您好。孩子有没有受凉引起的感冒？",
+    "是流涕，鼻塞吗？",
+    "哦，咳嗽吗？精神好吗？",
+    "哦，应该是家属传染的",
+    "只要没有发热，没有咳嗽，就说明病情不严重。不要担心",
+    "是大夫开的药物吗？",
+    "双黄连颗粒是可以吃的，这个清热解毒，抗病毒消炎。宝宝可以吃",
+    "每次三分之一包，一日2次",
+    "妈妈也可以吃双黄连的，",
+    "只要孩子精神可以，就说明病情不严重",
+    "这个药物可以抗过敏，也可以治疗流涕，打喷嚏",
+    "每次2ml，一天1次",
+    "一般药店就有",
+    "假如出现发热，出现咳嗽的表现，就要及时去医院看看。因为孩子小，怕病情加重",
+    "国外呀。",
+    "客气啦",
+    "有问题留言",
+    "还有问题吗？",
+    "孩子感冒有多久了？",
+    "考虑小儿感冒。",
+    "建议去公立小儿科就医。",
 )
 # COVID-Dialogue consultation forms: (病情描述, 希望获得的帮助, 患病多久).
 DESCRIPTIONS = (
@@ -349,8 +392,8 @@ def _card(rng: random.Random) -> tuple[str, str]:
     return rng.choice(forms), value
 
 
-def _dob(rng: random.Random) -> tuple[str, str]:
-    d = _birth(rng)
+def _dob(rng: random.Random, lo: int = 1935) -> tuple[str, str]:
+    d = _birth(rng, lo)
     digits = "〇一二三四五六七八九"
     months = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
     ones = ("", "一", "二", "三", "四", "五", "六", "七", "八", "九")
@@ -402,11 +445,13 @@ def _turns(rng: random.Random, k: int, prefix: str = "") -> list[Part]:
     style = rng.randrange(4)
     who = (("病人", "医生"), ("患者", "医生"), ("患者家属", "大夫"), ("用户", "医生"))[style]
     sep = ("：\n", "：", ": ", "：")[style]
+    child = rng.random() < 0.4
+    pools = (CHILD_PATIENT_TURNS, CHILD_DOCTOR_TURNS) if child else (PATIENT_TURNS, DOCTOR_TURNS)
     out: list[Part] = []
     start = rng.randrange(2)
     for i in range(k):
         side = (start + i) % 2
-        said = rng.choice(PATIENT_TURNS if side == 0 else DOCTOR_TURNS)
+        said = rng.choice(pools[side])
         out.append(_t(f"{prefix if i else ''}{who[side]}{sep}{said}\n"))
     return out
 
@@ -806,7 +851,78 @@ def _network(rng: random.Random) -> list[Part]:
     ]
 
 
+def _hkid(rng: random.Random) -> str:
+    """A Hong Kong identity card number with its check character (one-letter prefix)."""
+    letter = rng.choice("ACDEGHKPRVZ")
+    digits = "".join(str(rng.randrange(10)) for _ in range(6))
+    total = (
+        36 * 9
+        + (ord(letter) - 55) * 8
+        + sum(int(d) * w for d, w in zip(digits, range(7, 1, -1), strict=True))
+    )
+    check = (11 - total % 11) % 11
+    return f"{letter}{digits}({'A' if check == 10 else check})"
+
+
+def _more_documents(rng: random.Random) -> list[Part]:
+    """Social-security and medical-insurance cards, travel permits, HK identity cards."""
+    style = rng.randrange(6)
+    if style == 0:
+        value = f"{rng.choice('ABCDEFGHJK')}{rng.randrange(10**7, 10**8)}"
+        return [_t("社会保障卡号："), (value, "CN_SOCIAL_SECURITY_CARD", None), _t("\n"),
+                _t(rng.choice(RECORDS))]  # fmt: skip
+    if style == 1:
+        value = str(rng.randrange(10**9, 10**10))
+        return [_t(rng.choice(TEXTBOOK)), _t("医保卡号 "), (value, "CN_SOCIAL_SECURITY_CARD", None)]
+    if style == 2:
+        value = f"C{rng.randrange(10**7, 10**8)}"
+        return [_t("往来港澳通行证："), (value, "CN_PASSPORT", value), _t("（本人）")]
+    if style == 3:
+        value = str(rng.randrange(10**7, 10**8))
+        return [
+            _t("台胞证号码："),
+            (value, "CN_PASSPORT", value),
+            _t("，"),
+            _t(rng.choice(RECORDS)),
+        ]
+    if style == 4:
+        value = _hkid(rng)
+        return [_t("香港身份证 "), (value, "HK_ID_CARD", None), _t("\n"), _t(rng.choice(TEXTBOOK))]
+    passport = f"E{rng.randrange(10**7, 10**8)}"
+    return [_t("Passport No.: "), (passport, "CN_PASSPORT", passport), _t("  国籍：中国")]
+
+
+def _origins_and_births(rng: random.Random) -> list[Part]:
+    """Native place (籍贯, 系…人) and dates of birth written before their marker (…出生)."""
+    style = rng.randrange(4)
+    if style == 0:
+        place = rng.choice(("河南郸城", "四川南充", "湖北蕲春", "安徽临泉", "贵州大方"))
+        return [
+            _t("籍贯："),
+            (place, "LOCATION", place),
+            _t("  民族：汉族\n"),
+            _t(rng.choice(RECORDS)),
+        ]
+    if style == 1:
+        place = rng.choice(RURAL)
+        county = place[: place.index("县") + 1] if "县" in place else place
+        return [_t("患者系"), (county, "LOCATION", county), _t("人，"), _t(rng.choice(RECORDS))]
+    dob, value = _dob(rng, 1935 if style == 2 else 2006)
+    if style == 2:
+        return [
+            _t("患者于"),
+            (dob, "DATE_TIME", value),
+            _t("出生，足月顺产。"),
+            _t(rng.choice(TEXTBOOK)),
+        ]
+    name = rng.choice(NAMES)
+    return [_t("患儿"), (name, "PERSON", name), _t("，"), (dob, "DATE_TIME", value), _t("生，"),
+            _t(rng.choice(TEXTBOOK))]  # fmt: skip
+
+
 FAMILIES = (
+    ("documents", "form", _more_documents),
+    ("origin_and_birth", "clinical_note", _origins_and_births),
     ("network_and_cards", "form", _network),
     ("form", "form", _form),
     ("admission_note", "clinical_note", _admission),
