@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
         "--format", choices=("csv", "tsv", "parquet", "jsonl"), help="output format"
     )
     parser.add_argument(
-        "--batch-rows", type=_positive, default=65_536, metavar="N", help="rows per batch"
+        "--batch-rows", type=_positive, default=16_384, metavar="N", help="rows per batch"
     )
     parser.add_argument("--audit", type=Path, metavar="TRAIL", help="append the run to this trail")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")

@@ -129,7 +129,8 @@ class TextHasher:
         return self.spans(*_spans_of(array))
 
     def values(self, array: Any) -> U64:
-        """The hashes of the non-empty cells, trimmed of white space, of an Arrow column."""
+        """The hashes of the distinct non-empty cells, trimmed of white space, of an Arrow
+        column (each distinct text hashed once)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -138,7 +139,7 @@ class TextHasher:
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             array = array.cast(pa.string())
         array = pc.utf8_trim_whitespace(array)
-        array = array.filter(pc.fill_null(pc.not_equal(array, ""), False))
+        array = pc.unique(array.filter(pc.fill_null(pc.not_equal(array, ""), False)))
         return self.spans(*_spans_of(array))
 
 

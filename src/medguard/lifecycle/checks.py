@@ -418,12 +418,14 @@ class SharingChecks:
             subjects, counts = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
         else:
             codes, subjects, counts = self._groups
+        self._groups = None  # the frame holds them from here on
         data: dict[str, Any] = {}
         for name, column in zip(columns, codes, strict=True):
             categories = pd.Index(list(self._seen.get(name, {})), dtype=object)
             data[name] = pd.Categorical.from_codes(column, categories=categories)
         data["\0subject"] = subjects.view(np.int64)
         data["\0rows"] = counts
+        del codes, subjects, counts
         return pd.DataFrame(data)
 
     def decide(self) -> CheckOutcome:
@@ -484,7 +486,6 @@ class SharingChecks:
             distinct = pd_series(list(self._seen.get(name, {})))
             encoded = hierarchy.encode(distinct, name)
             self._labels[name] = encoded.labels[level][encoded.codes[level]]
-        self._groups = None
         self.outcome = CheckOutcome(
             k=result.k,
             k_required=k,

@@ -549,7 +549,7 @@ class Pipeline:
         *,
         format: str | None = None,
         input_format: str | None = None,
-        batch_rows: int = 65_536,
+        batch_rows: int = 16_384,
         progress: bool | None = None,
     ) -> Any:
         """Stream the file ``src`` through the stage into ``dst``, written atomically.

@@ -43,7 +43,7 @@ _SUFFIXES = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
     ".jsonl": "jsonl", ".ndjson": "jsonl",
 }  # fmt: skip
-DEFAULT_BATCH_ROWS = 65_536
+DEFAULT_BATCH_ROWS = 16_384  # the ops hold about 2 KB a row while a batch runs
 
 
 def file_format(path: str | os.PathLike[str], given: str | None = None) -> str:
