@@ -244,3 +244,34 @@ def test_sharing_run_with_checks_streams_ten_times_its_memory_cap(tmp_path: Path
     growth = int(out.stdout.strip().splitlines()[-1])
     assert size > 40 * 2**20
     assert growth < cap, (growth, cap)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXT, max_size=20), st.sets(st.sampled_from([2, 3, 4])), st.booleans())
+def test_free_text_pieces_filtered_by_the_known_shapes(
+    texts: list[str], widths: set[int], tokens: bool
+) -> None:
+    """Leaving out pieces no known value could equal leaves exactly the others."""
+    first = np.zeros(0x9FFF - 0x4E00 + 1, dtype=bool)
+    first[[ord(c) - 0x4E00 for c in "患张\u4e00"]] = True
+    data, starts, lengths = text_pieces(
+        pa.array(texts, pa.string()), tokens=tokens, han_widths=tuple(widths), han_first=first
+    )
+    found = sorted(bytes(data[s : s + n]).decode() for s, n in zip(starts, lengths, strict=True))
+
+    def wanted(piece: str) -> bool:
+        if "\u4e00" <= piece[0] <= "\u9fff":
+            return len(piece) in widths and piece[0] in "患张\u4e00"
+        return tokens
+
+    assert found == sorted(p for p in _pieces(texts) if wanted(p))
+
+
+def test_known_shapes_are_noted() -> None:
+    """Names give their lengths and first characters; IDs make tokens worth cutting."""
+    known = KnownValues()
+    known.shapes(pa.array(["张三", "欧阳娜娜", "13800138000", "北京市海淀区"]))
+    assert known.tokens
+    assert known.han_widths == {2, 4}
+    assert known.han_first[ord("张") - 0x4E00]
+    assert not known.han_first[ord("北") - 0x4E00]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["KnownValues", "TextHasher", "text_pieces"]
+__all__ = ["KnownValues", "TextHasher", "distinct_texts", "text_pieces"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -32,6 +32,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _ROWS_AT_ONCE = 1 << 14  # free-text pieces are found this many cells at a time
+_RUN_SHAPE = r"^[0-9A-Za-z][0-9A-Za-z+\-]{5,}[0-9A-Za-z]$"
+_HAN_SHAPE = "^[\u4e00-\u9fff]{2,4}$"
 
 
 def _mix(h: U64) -> U64:
@@ -89,36 +91,25 @@ class TextHasher:
         padded[: data.size] = data
         # every 8-byte window of the bytes, little-endian, unaligned: one gather per word
         words = np.ndarray(shape=(data.size + 1,), dtype="<u8", buffer=padded, strides=(1,))
-        h = _mix(lengths.astype(np.uint64) * _GOLDEN ^ self._k0)
+        hashed = _mix(lengths.astype(np.uint64) * _GOLDEN ^ self._k0)
         nwords = (lengths + 7) // 8
-        order = np.argsort(-nwords, kind="stable")
-        reordered = bool(nwords.size and (order[:-1] > order[1:]).any())
-        if reordered:  # longest first, so the cells still hashing are a prefix
-            first, count, left = starts[order], nwords[order], lengths[order]
-            hashed = h[order]
-        else:
-            first, count, left, hashed = starts, nwords, lengths, h
-        active = n
-        for j in range(int(count[0]) if count.size else 0):
-            while active and count[active - 1] <= j:
-                active -= 1
-            word = words[first[:active] + 8 * j]
-            rest = left[:active] - 8 * j
+        for j in range(int(nwords.max())):
+            rows = None if j == 0 and bool(nwords.min() > 0) else np.flatnonzero(nwords > j)
+            first = starts if rows is None else starts[rows]
+            rest = (lengths if rows is None else lengths[rows]) - 8 * j
+            word = words[first + 8 * j]
             short = rest < 8
             if short.any():
-                bits = (np.minimum(rest[short], 7) * 8).astype(np.uint64)
+                bits = (rest[short] * 8).astype(np.uint64)
                 word[short] &= (np.uint64(1) << bits) - np.uint64(1)
-            part = hashed[:active]
+            part = hashed if rows is None else hashed[rows]
             part ^= word ^ self._k1
             part *= _GOLDEN
             _mix(part)
+            if rows is not None:
+                hashed[rows] = part
         hashed ^= self._k1
-        _mix(hashed)
-        if not reordered:
-            return hashed
-        out = np.empty(n, dtype=np.uint64)
-        out[order] = hashed
-        return out
+        return _mix(hashed)
 
     def cells(self, array: Any) -> U64:
         """The hash of every cell of an Arrow string array (null cells hash as ``""``)."""
@@ -131,24 +122,37 @@ class TextHasher:
     def values(self, array: Any) -> U64:
         """The hashes of the distinct non-empty cells, trimmed of white space, of an Arrow
         column (each distinct text hashed once)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-            array = array.cast(pa.string())
-        array = pc.utf8_trim_whitespace(array)
-        array = pc.unique(array.filter(pc.fill_null(pc.not_equal(array, ""), False)))
-        return self.spans(*_spans_of(array))
+        return self.spans(*_spans_of(distinct_texts(array)))
 
 
-def text_pieces(array: Any) -> tuple[npt.NDArray[np.uint8], I64, I64]:
+def distinct_texts(array: Any) -> Any:
+    """The distinct non-empty cells of an Arrow column as text, trimmed of white space."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.string())
+    array = pc.utf8_trim_whitespace(array)
+    return pc.unique(array.filter(pc.fill_null(pc.not_equal(array, ""), False)))
+
+
+def text_pieces(
+    array: Any,
+    *,
+    tokens: bool = True,
+    han_widths: tuple[int, ...] = (2, 3, 4),
+    han_first: npt.NDArray[np.bool_] | None = None,
+) -> tuple[npt.NDArray[np.uint8], I64, I64]:
     """The identifier-shaped pieces of every cell of an Arrow string column, as byte spans.
 
     Runs of ``[0-9A-Za-z+-]`` cut to their first and last letter or digit when that leaves at
     least seven characters (what ``re.findall(r"[0-9A-Za-z][0-9A-Za-z+\\-]{5,}[0-9A-Za-z]")``
     finds), and every two, three and four consecutive Han characters (U+4E00..U+9FFF).
+    ``tokens=False`` leaves out the first kind, ``han_widths`` keeps Han pieces of those
+    lengths only and ``han_first`` (True per code point from U+4E00) those starting with one
+    of its characters: pieces no known value could equal need no hash.
     Returns ``(bytes, starts, lengths)``; each piece lies inside one cell.
     """
     import pyarrow.compute as pc
@@ -163,7 +167,12 @@ def text_pieces(array: Any) -> tuple[npt.NDArray[np.uint8], I64, I64]:
         if not s.size:
             continue
         lo, hi = int(s[0]), int(s[-1] + n[-1])
-        for piece_starts, piece_lengths in (_tokens(data, s, n, lo, hi), _han(data, s, n, lo, hi)):
+        if tokens:
+            piece_starts, piece_lengths = _tokens(data, s, n, lo, hi)
+            found_starts.append(piece_starts)
+            found_lengths.append(piece_lengths)
+        if han_widths:
+            piece_starts, piece_lengths = _han(data, s, n, lo, hi, han_widths, han_first)
             found_starts.append(piece_starts)
             found_lengths.append(piece_lengths)
     if not found_starts:
@@ -203,7 +212,13 @@ def _tokens(
 
 
 def _han(
-    data: npt.NDArray[np.uint8], starts: I64, lengths: I64, lo: int, hi: int
+    data: npt.NDArray[np.uint8],
+    starts: I64,
+    lengths: I64,
+    lo: int,
+    hi: int,
+    widths: tuple[int, ...] = (2, 3, 4),
+    first: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[I64, I64]:
     """Every two to four consecutive Han characters (three UTF-8 bytes each) within a cell."""
     chunk = data[lo:hi]
@@ -214,6 +229,13 @@ def _han(
     second = chunk[1:-1]
     han = ((lead >= 0xE5) & (lead <= 0xE9)) | ((lead == 0xE4) & (second >= 0xB8))
     at = np.flatnonzero(han)
+    if first is not None and at.size:  # only pieces starting with a known first character
+        point = (
+            (chunk[at].astype(np.int64) & 0x0F) << 12
+            | (chunk[at + 1].astype(np.int64) & 0x3F) << 6
+            | (chunk[at + 2].astype(np.int64) & 0x3F)
+        )
+        at = at[first[point - 0x4E00]]
     if not at.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ends = (starts + lengths - lo)[np.searchsorted(starts - lo, at, side="right") - 1]
@@ -222,11 +244,14 @@ def _han(
     out_starts: list[I64] = []
     out_lengths: list[I64] = []
     ok = np.ones(at.size, dtype=bool)
-    for width in (2, 3, 4):
+    for width in range(2, max(widths, default=1) + 1):
         ok &= is_han[at + 3 * (width - 1)] & (at + 3 * width <= ends)
-        chosen = at[ok]
-        out_starts.append(chosen + lo)
-        out_lengths.append(np.full(chosen.size, 3 * width, dtype=np.int64))
+        if width in widths:
+            chosen = at[ok]
+            out_starts.append(chosen + lo)
+            out_lengths.append(np.full(chosen.size, 3 * width, dtype=np.int64))
+    if not out_starts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(out_starts).astype(np.int64), np.concatenate(out_lengths)
 
 
@@ -244,6 +269,25 @@ class KnownValues:
         self.sets: dict[str, U64] = {}
         self._filter: npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
         self._shift = np.uint64(63)
+        self.tokens = False
+        """Whether a known value has the shape of a free-text token (digits and letters)."""
+        self.han_widths: set[int] = set()
+        """The lengths of the known values made of two to four Han characters."""
+        self.han_first = np.zeros(0x9FFF - 0x4E00 + 1, dtype=bool)
+        """True at each Han character (from U+4E00) that starts such a known value."""
+
+    def shapes(self, texts: Any) -> None:
+        """Note which free-text pieces the distinct ``texts`` of an identifier could equal."""
+        import pyarrow.compute as pc
+
+        if not self.tokens:
+            self.tokens = bool(pc.any(pc.match_substring_regex(texts, _RUN_SHAPE)).as_py())
+        han = texts.filter(pc.match_substring_regex(texts, _HAN_SHAPE))
+        if len(han):
+            for width in pc.unique(pc.utf8_length(han)).to_pylist():
+                self.han_widths.add(int(width))
+            heads = pc.unique(pc.utf8_slice_codeunits(han, 0, 1)).to_pylist()
+            self.han_first[[ord(c) - 0x4E00 for c in heads]] = True
 
     def add(self, name: str, hashes: U64) -> None:
         """Remember ``hashes`` as values of the identifier ``name``."""

@@ -40,7 +40,13 @@ import numpy as np
 import numpy.typing as npt
 
 from medguard.errors import MedguardError, PrivacyError
-from medguard.lifecycle._hashing import KnownValues, TextHasher, text_pieces
+from medguard.lifecycle._hashing import (
+    KnownValues,
+    TextHasher,
+    _spans_of,
+    distinct_texts,
+    text_pieces,
+)
 
 __all__ = ["DIRECT_KINDS", "CheckFailed", "CheckOutcome", "SharingChecks"]
 
@@ -339,7 +345,9 @@ class SharingChecks:
             self._rows += batch.num_rows
         if self.rescan:
             for name in self.identifiers:
-                self._known.add(name, self._hasher.values(batch.column(name)))
+                texts = distinct_texts(batch.column(name))
+                self._known.add(name, self._hasher.spans(*_spans_of(texts)))
+                self._known.shapes(texts)
 
     def _encode(self, name: str, column: Any, *, add: bool) -> npt.NDArray[np.int32]:
         """Each cell's code among the distinct values of column ``name`` (nulls as ``"?"``);
@@ -608,10 +616,20 @@ class SharingChecks:
             text = (step is not None and step.op.name in _TEXT_OPS) or (
                 rule is not None and rule.kind == "free_text"
             )
-            if text and self._known.hits(self._hasher.spans(*text_pieces(_one_chunk(column)))):
+            if text and self._text_hits(column):
                 raise CheckFailed(
                     "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
                 )
+
+    def _text_hits(self, column: Any) -> bool:
+        """Whether a piece of free text equals a known value (only pieces of the shapes the
+        known values have are cut and hashed)."""
+        known = self._known
+        pieces = text_pieces(
+            _one_chunk(column), tokens=known.tokens,
+            han_widths=tuple(sorted(known.han_widths)), han_first=known.han_first,
+        )  # fmt: skip
+        return known.hits(self._hasher.spans(*pieces))
 
 
 def pd_series(values: list[Any]) -> Any:
