@@ -100,6 +100,12 @@ _NAME_CONTEXT = (
     "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
     "大名", "检查者", "签字人", "签收人", "手术者", "一助", "二助", "审核者", "负责人", "经办人",
     "就诊人", "被保险人", "投保人",
+    # labels of signature blocks, with their colon (审核通过 holds no name); only labels whose
+    # first character other context words start with, so the scan stops nowhere new
+    *(f"{w}{c}" for w in ("审核", "报告", "录入", "检验", "配药", "签名/日期", "签字/日期")
+      for c in ("：", ":")),
+    "检验者", "药剂师", "接收人",
+
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
     "先生", "女士", "老师",
 )  # fmt: skip
@@ -173,7 +179,7 @@ _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
 # its kind; the Han run before it is greedy, so 孟家庄村 is one unit, not 孟家庄 + 村.
 _LOCAL_UNIT = (
     rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段|小区|花园|家园"
-    r"|公寓|大厦|新村|新城|苑|城|湾|广场|园|区|里|邨)"
+    r"|公寓|大厦|大楼|商厦|中心|新村|新城|苑|城|湾|广场|园|区|里|邨)"
     r"|\d{1,5}(?:号院|号楼|号|栋|幢|楼|单元|室|组|队|弄|座|层|期|区|巷)|[A-Za-z]座)"
 )
 _STREET = rf"{_LOCAL_UNIT}+(?:\d{{1,5}}室?)?"
@@ -194,10 +200,11 @@ _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居�
                          "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
                          "联系地址", "户口所在地", "户籍所在地", "现居住地",
                          "现居住于", "家在"))  # fmt: skip
-_ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍"))
+_ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍", "原籍", "祖籍", "出生于", "久居"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号", "登记号", "患者ID",
                      "病人ID", "床号", "检查号", "MRN", "就诊卡号", "门诊卡号", "就诊卡", "病理号",
-                     "住院号码", "门诊号码", "病案号码", "检验号", "Mrn", "mrn"))  # fmt: skip
+                     "住院号码", "门诊号码", "病案号码", "检验号", "Mrn", "mrn", "影像号",
+                     "片号", "检查单号"))  # fmt: skip
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
                      "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
 _PHONE_WORDS = _words(("电话", "座机", "联系电话", "办公电话", "家庭电话", "宅电"))
@@ -214,6 +221,7 @@ _DOC_WORDS = _words((
 ))  # fmt: skip
 _ORG_WORDS = _words(("工作单位", "就职于", "任职于", "供职于", "就读于", "就读学校", "毕业于",
                      "工作于", "就业单位", "单位：", "单位:", "学校：", "学校:"))  # fmt: skip
+_ORG_FIRST = _ORG_WORDS[0] + "上"
 _NAME_WORDS = _words(_NAME_CONTEXT)
 _ROLE_WORDS_RE = _words(_ROLE_WORDS)
 _PROVINCE_WORDS = _words(regions.PROVINCES.values())
@@ -235,12 +243,16 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
              r"|\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{5}[ -]\d{10,13}|\d{5}[ -]\d{6}[ -]\d{3})"
              r"(?![0-9A-Za-z])(?P<card_groups>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
-    (r"0-9", r"(?<![0-9]\d)\d{3}年\d{1,2}月(?:\d{1,2}日)?(?=出生|生人)(?P<dob_before>)"),
+    # a date of birth written before 出生 / 生人, in any of the forms written after 出生日期
+    (r"0-9", r"(?<![0-9]\d)(?:\d{3}(?:年\d{1,2}月(?:\d{1,2}[日号])?|[-/.]\d{1,2}[-/.]\d{1,2}"
+             r"|(?:0[1-9]|1[0-2])[0-3]\d)|\d?[-/.]\d{1,2}[-/.]\d{4})(?=出生|生人|生[，,。；;\s])"
+             r"(?P<dob_before>)"),
     (r"0-9A-Fa-f", r"(?<![0-9A-Fa-f:.-][0-9A-Fa-f])[0-9A-Fa-f](?:[:-][0-9A-Fa-f]{2}){5}"
                    r"(?![0-9A-Za-z:-])(?P<mac>)"),
     (r"19", r"(?<![0-9.][19])(?:(?<=9)\d|(?<=1)[01]\d)(?:周岁|岁)(?P<age>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
-    (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
+    (r"+/", rf"(?<=\+)(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
+    (r"+/", rf"(?<=[{_HAN}]/)(?=[{_HAN}]{{2,4}}(?:[\s，,。；;]|$))(?P<name_slash>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
     (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9A-Za-z])"
            r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9]))?(?P<landline>)"),
@@ -271,16 +283,23 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
                     r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
                     r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
+    # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
+    (_DOB_WORDS[0], r"(?<=出)生(?P<dob_cn_before>)"),
     (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s]*"
                       r"(?P<local_phone>[2-9]\d{2,3}[ -]?\d{4})(?![0-9])"),
     (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s]*"
                     rf"(?P<document>[{_HAN}]{{1,2}}字第\d{{5,8}}号|[A-Za-z0-9][A-Za-z0-9_\-]{{3,24}}"
                     rf"|[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ -]?[A-HJ-NP-Z0-9]{{5,6}})"
                     r"(?![0-9A-Za-z_\-])"),
-    (_ORG_WORDS[0], rf"{_ORG_WORDS[1]}[:：\s]*(?P<organization>[{_HAN}0-9（）()]{{1,28}}"
+    (_ORG_FIRST, rf"{_ORG_WORDS[1]}[:：\s]*(?P<organization>[{_HAN}0-9（）()]{{1,28}}"
                     r"(?:有限公司|公司|集团|医院|学校|大学|学院|中学|小学|幼儿园|研究所|研究院|局|厅"
                     r"|委员会|银行|厂|中心|政府|部队|事务所|协会|派出所|法院|检察院|报社|电视台|超市"
                     r"|商场|酒店|宾馆|卫生院|卫生室|街道办事处|村委会|居委会))"),
+    # a workplace written before 上班 / 工作: 我在宁波大学上班
+    (_ORG_FIRST, r"(?:(?<=上)班|(?<=工)作)(?P<org_before>)"),
+    # what is written before its marker: 一九七一年五月十日出生, 我在宁波大学上班
+    # the labels of signature blocks, from their colon (审核：李娜; 审核通过 holds no name)
+    # names signed side by side on a line of their own: 毛晓东/秦雅琴
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
                      rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,8}})?"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
@@ -298,6 +317,9 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
               r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
     (r"男女", rf"(?<=[{_HAN}][男女])性?[,，\s]?(?=\d{{1,3}}岁)(?P<sex_glued>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
+    # a native place opening a clause: 湖南省衡阳市人，... (not 湖南省人民医院)
+    (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}[{_HAN}]{{0,10}}?(?=人[，,。；;\s]|人$)"
+                         r"(?P<addr_native>)"),
 )  # fmt: skip
 
 
@@ -365,6 +387,7 @@ _NAME_FOLLOWS = (
 # What follows a name in a form or a list: punctuation, a space, the end of the text.
 _CLEAR_END = frozenset(",，、;；。.:：)）(（ \t\n\r")
 _SEX_AFTER = re.compile(r"\s?[,，、(（]\s?[男女]")
+_LIST_END = frozenset(",，、;；。.)）\n")
 
 
 _CONTEXT = {entity: re.compile("|".join(words)) for entity, words in _CONTEXT_WORDS.items()}
@@ -440,8 +463,12 @@ def _name_as_word(text: str) -> bool:
     return (
         1 <= len(given) <= 2
         and _NOT_IN_GIVEN.isdisjoint(given)
-        and all(ch in names.GIVEN_NAME_CHARACTERS for ch in given)
+        and all(ch in names.GIVEN_NAME_CHARACTERS or ch in _MORE_GIVEN for ch in given)
     )
+
+
+# Common given-name characters the list of medguard.cn.names lacks (江南, 王保国).
+_MORE_GIVEN = frozenset("南保")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same phrases follow 患者 note after note
@@ -694,10 +721,32 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
             )
         ):
             before = whole
+        if before is None:  # 今日江南主任医师查房, 请方圆医师会诊
+            before = _after_prefix(whole) if starts_here else None
         if before is None:
             before = _name_before(whole)
         if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
+    return None
+
+
+# What opens a clause before a name and a title (今日王国主任医师查房, 请方圆医师会诊, 由白天护士长
+# 陪同): with one of them first, the rest of the run is the name, even a word-name.
+_TITLE_PREFIXES = tuple(sorted((
+    "今日", "今天", "昨日", "昨天", "当日", "次日", "今晨", "上午", "下午", "晚间", "随后",
+    "请", "由", "经", "邀", "邀请", "再请", "与", "和", "及", "同", "向", "给", "跟",
+), key=len, reverse=True))  # fmt: skip
+
+
+def _after_prefix(run: str) -> str | None:
+    """The name after a clause opener in ``run`` (the Han text before a title), or None."""
+    for prefix in _TITLE_PREFIXES:
+        if run.startswith(prefix) and 2 <= len(run) - len(prefix) <= 3:
+            name = run[len(prefix) :]
+            if name[-1] in "班组科室部区床":  # 今日白班护士, 请心内科主任: duties and units
+                return None
+            if _plausible_name(name, ends_here=True) or _name_as_word(name):
+                return name
     return None
 
 
@@ -775,6 +824,56 @@ def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     return None
 
 
+_CN_DATE_BEFORE = re.compile(
+    "[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?$"
+)
+_ORG_BEFORE = re.compile(
+    rf"在([{_HAN}0-9（）()]{{2,24}}(?:有限公司|公司|集团|医院|学校|大学|学院|中学|小学|研究所|研究院"
+    r"|局|银行|厂|政府|事务所|派出所|法院|检察院|报社|电视台|商场|酒店|卫生院))$"
+)
+
+
+def _birth_date_cn_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """一九七一年五月十日出生: a date in Chinese numerals right before 出生."""
+    date = _CN_DATE_BEFORE.search(text, max(0, m.start() - 14), m.start())
+    if date is None:
+        return None
+    return Finding(date.start(), date.end(), "DATE_TIME", 0.7, "date_of_birth")
+
+
+def _organization_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """我在宁波大学上班 / 在华西建设集团工作: a workplace named by its kind before 上班, 工作."""
+    org = _ORG_BEFORE.search(text, max(0, m.start() - 27), m.start())
+    if org is None or org.group(1).startswith(
+        ("当地", "本地", "附近", "某", "一所", "一家", "外地")
+    ):
+        return None
+    return Finding(org.start(1), org.end(1), "ORGANIZATION", 0.6, "organization")
+
+
+def _names_slashed(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """毛晓东/秦雅琴 on a line of its own (after a time or nothing): two signed names."""
+    slash = m.start()  # the match is the slash itself
+    before = _HAN_RUN_BEFORE.search(text, max(0, slash - 6), slash)
+    after = _HAN_RUN_AFTER.match(text, slash + 1)
+    if before is None or after is None or not 2 <= len(before.group()) <= 4:
+        return None
+    opening = text[max(0, before.start() - 1) : before.start()]
+    if opening not in ("", "\n", " ", "\t", "：", ":") and not opening.isdigit():
+        return None
+    first, second = before.group(), after.group()
+    if not (_plausible_name(first, ends_here=True) and _plausible_name(second, ends_here=True)):
+        return None
+    return Finding(before.start(), before.end(), "PERSON", 0.6, "name_slash")
+
+
+def _native_place(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """湖南省衡阳市人: a province and what follows it, before 人 and punctuation."""
+    if not address.is_valid(m.group()):
+        return None
+    return Finding(m.start(), m.end(), "LOCATION", 0.6, "address_origin")
+
+
 def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     end = m.start()  # the name ends before the separator: ，男 / ， 男 / \t男 / 男 glued
     while end > 0 and text[end - 1] in " \t":
@@ -825,6 +924,13 @@ def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _birth_date_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    numbers = [int(n) for n in re.findall(r"\d+", m.group())]
+    year = next((n for n in numbers if n > 31), 0)
+    if len(numbers) == 1:  # 19941112出生: compact
+        year, month, day = numbers[0] // 10000, numbers[0] // 100 % 100, numbers[0] % 100
+        numbers = [year, month, day]
+    if not 1850 <= year <= 2100 or any(n == 0 for n in numbers[1:] if n != year):
+        return None
     return Finding(m.start(), m.end(), "DATE_TIME", 0.7, "date_of_birth")
 
 
@@ -936,6 +1042,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "addr_zhu": _address_after_context,
     "addr_hmt": _address_hmt,
     "addr_origin": _origin,
+    "addr_native": _native_place,
     "addr_xi": _origin,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "ipv6": _ipv6,
@@ -955,6 +1062,9 @@ _HANDLERS: dict[str | None, _Handler] = {
     "dob_before": _birth_date_before,
     "document": _document,
     "organization": _organization,
+    "dob_cn_before": _birth_date_cn_before,
+    "org_before": _organization_before,
+    "name_slash": _names_slashed,
     "name_ctx": _name_context,
     "name_ctx_role": _name_context,
     "sex": _name_sex,
@@ -993,6 +1103,11 @@ def scan_text(
             kept.append(f)
             if f.recognizer == "name_ctx" and folded[f.end : f.end + 1] == "、":
                 kept.extend(_listed_names(folded, f.end))
+        if f.recognizer == "name_slash":  # the name after the slash, checked by the handler
+            after = _HAN_RUN_AFTER.match(folded, f.end + 1)
+            if after is not None:
+                _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
+                     min_score, wanted)  # fmt: skip
     return kept
 
 
@@ -1025,7 +1140,9 @@ def _listed_names(text: str, end: int) -> list[Finding]:
     found = []
     while text[end : end + 1] == "、":
         run = _HAN_RUN_AFTER.match(text, end + 1)  # a name ends where the Han text does
-        name = _name_after(run.group()) if run is not None else None
+        # A list item that ends at punctuation is a name even when it is a word (…、方圆。)
+        certain = run is not None and text[run.end() : run.end() + 1] in _LIST_END
+        name = _name_after(run.group(), certain=certain) if run is not None else None
         if name is None:
             break
         found.append(Finding(end + 1, end + 1 + len(name), "PERSON", 0.8, "name_list"))
