@@ -275,3 +275,31 @@ def test_known_shapes_are_noted() -> None:
     assert known.han_widths == {2, 4}
     assert known.han_first[ord("张") - 0x4E00]
     assert not known.han_first[ord("北") - 0x4E00]
+
+
+def test_second_pass_replays_the_first_passs_unkeyed_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Generalized quasi-identifiers are not generalized twice: the file's output and report
+    are those of a run that recomputes them."""
+    from medguard.ops.generalize import Generalizer
+
+    extract = sharing_extract(400)
+    src = tmp_path / "in.csv"
+    extract.to_csv(src, index=False)
+    pipeline = Pipeline(sharing_policy(k=3), stage="sharing", keyring=fixed_keyring())
+    calls: list[int] = []
+    original = Generalizer.apply_with_report
+
+    def counted(self: Generalizer, values: object) -> object:
+        calls.append(1)
+        return original(self, values)
+
+    monkeypatch.setattr(Generalizer, "apply_with_report", counted)
+    replayed = pipeline.run_file(src, tmp_path / "a.csv", batch_rows=100)
+    first = len(calls)
+    monkeypatch.setattr(checks_module.SharingChecks, "replay", lambda self: None)
+    again = pipeline.run_file(src, tmp_path / "b.csv", batch_rows=100)
+    assert len(calls) - first > first  # without the replay the ops ran in both passes
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert replayed.fields == again.fields

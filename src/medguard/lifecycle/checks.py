@@ -260,6 +260,10 @@ class SharingChecks:
         self._suppressed_keys: npt.NDArray[np.int64] | None = None
         self._suppressed_codes: Any = None
         self._labels: dict[str, npt.NDArray[np.object_]] = {}
+        self._spool: Any = None  # first-pass codes and op reports, replayed in the second pass
+        self._spooled: list[tuple[int, dict[str, Any]]] = []
+        self._replayable: list[str] = []
+        self._values: dict[str, npt.NDArray[np.object_]] = {}
         self._levels: dict[str, int] = {}
         self._hierarchies: dict[str, Any] = {}
         self.outcome = CheckOutcome(rescanned=self.rescan)
@@ -321,11 +325,25 @@ class SharingChecks:
         )
         return dataclasses.replace(self.plan, steps=steps)
 
-    def collect(self, batch: Any, quasi_out: Any) -> None:
-        """Remember one first-pass batch: input columns, and the quasi-identifiers' op outputs.
+    def replay(self) -> None:
+        """Keep each first-pass batch's codes (in an anonymous temporary file, gone when the
+        process ends whatever ends it) and op reports, so that the second pass takes the
+        outputs of the quasi-identifiers' unkeyed, row-by-row ops (``generalize``, ``keep``,
+        ``mask``) from there instead of running them again (:meth:`replayed`). For files read
+        twice in the same batches; call before the first :meth:`collect`."""
+        import tempfile
+
+        if self.k_check is None:
+            return
+        self._spool = tempfile.TemporaryFile(prefix="medguard-codes-")  # noqa: SIM115 - close()
+        self._replayable = [q for q in self.quasi if _replayable(self._steps[q].op)]
+
+    def collect(self, batch: Any, quasi_out: Any, report: Any = None) -> None:
+        """Remember one first-pass batch: input columns, and the quasi-identifiers' op outputs
+        (``report``: the first-pass plan's report of the batch, for :meth:`replay`).
 
         Kept per batch: each search column as int32 codes of its distinct values and each
-        subject as a keyed 64-bit hash; every million rows or so these are folded into one
+        subject as a keyed 64-bit hash; every 65,536 rows or so these are folded into one
         count per distinct (codes, subject) group, so memory follows the number of groups
         (about the number of subjects), not the number of rows.
         """
@@ -335,6 +353,8 @@ class SharingChecks:
                 self._encode(name, _derived_values(batch.column(src), part), add=True)
                 for name, (src, part) in self.derived.items()
             ]
+            if self._spool is not None:
+                self._write_spool(batch.num_rows, quasi_out, codes, report)
             subjects = self._hasher.cells(_text_column(batch.column(self.policy.subject)))
             self._buffer.append((codes, subjects))
             self._buffered += batch.num_rows
@@ -494,6 +514,13 @@ class SharingChecks:
             distinct = pd_series(list(self._seen.get(name, {})))
             encoded = hierarchy.encode(distinct, name)
             self._labels[name] = encoded.labels[level][encoded.codes[level]]
+        for name in self._replayable:
+            if name not in self._levels:
+                distinct = list(self._seen.get(name, {}))
+                self._values[name] = np.empty(len(distinct), dtype=object)
+                self._values[name][:] = distinct
+        if self._spool is not None:
+            self._spool.seek(0)
         self.outcome = CheckOutcome(
             k=result.k,
             k_required=k,
@@ -528,6 +555,66 @@ class SharingChecks:
             key = key * size + column.astype(np.int64)
         return key
 
+    def _write_spool(self, rows: int, quasi_out: Any, codes: list[Any], report: Any) -> None:
+        import pyarrow as pa
+
+        reports: dict[str, Any] = {}
+        for name in list(self._replayable):
+            column = quasi_out.column(name)
+            counts = None if report is None else report.columns.get(name)
+            if counts is None or not pa.types.is_string(column.type):
+                self._replayable.remove(name)  # not text, or no report: run it again
+                continue
+            reports[name] = counts
+        marked = np.stack(codes) if codes else np.zeros((0, rows), dtype=np.int32)
+        for i, name in enumerate(self.quasi):  # nulls marked -1 - code (the code is "?"'s)
+            nulls = np.asarray(quasi_out.column(name).is_null(), dtype=bool)
+            if nulls.any():
+                marked[i, nulls] = -1 - marked[i, nulls]
+        marked.astype(np.int32).tofile(self._spool)
+        self._spooled.append((rows, reports))
+
+    def replayed(self, rows: int) -> tuple[dict[str, Any], npt.NDArray[np.int32] | None]:
+        """The next first-pass batch, for the second pass: the replayable quasi-identifiers'
+        outputs as ``{column: (Arrow array, ColumnReport)}`` (generalized to the chosen
+        levels already) and every search column's codes (rows by column, nulls marked)."""
+        import pyarrow as pa
+
+        if self._spool is None:
+            return {}, None
+        if not self._spooled:
+            raise CheckFailed("k-anonymity", "the input changed while it was read: more rows")
+        kept, reports = self._spooled.pop(0)
+        if kept != rows:
+            raise CheckFailed(
+                "k-anonymity", "the input changed while it was read: other batches than before"
+            )
+        width = len(self._columns)
+        marked = np.fromfile(self._spool, dtype=np.int32, count=width * rows)
+        if marked.size != width * rows:
+            raise CheckFailed("k-anonymity", "the first pass's codes could not be read back")
+        marked = marked.reshape(width, rows)
+        given: dict[str, Any] = {}
+        for name in self._replayable:
+            row = marked[self.quasi.index(name)]
+            nulls = row < 0
+            code = np.where(nulls, -1 - row, row)
+            if name in self._levels:
+                labels = self._labels[name][code]
+            else:
+                labels = self._values[name][code].copy()
+                labels[nulls] = None
+            array = pa.array(labels, type=pa.string(), from_pandas=True)
+            given[name] = (array, reports[name])
+        return given, marked
+
+    def close(self) -> None:
+        """Release the first pass's temporary file (:meth:`replay`), if any."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+            self._spooled.clear()
+
     def finish(self, rows: int) -> None:
         """Refuse when the second pass read other rows than the first (the input changed)."""
         if self.needs_first_pass and rows != self._rows:
@@ -539,25 +626,33 @@ class SharingChecks:
 
     # -- the second pass --------------------------------------------------------------------
 
-    def apply(self, out: Any, start: int = 0, source: Any = None) -> Any:
+    def apply(self, out: Any, start: int = 0, source: Any = None, replayed: Any = None) -> Any:
         """Generalize and suppress one output batch (rows ``start`` ...); re-scan it.
 
         ``source`` is the input batch ``out`` was made from: the parts a resident-ID pseudonym
-        keeps are read from it when rows are suppressed.
+        keeps are read from it when rows are suppressed. ``replayed``: what
+        :meth:`replayed` gave for the batch (its columns are generalized already).
         """
         import pyarrow as pa
 
+        given, marked = replayed if replayed is not None else ({}, None)
         codes: dict[str, npt.NDArray[np.int32]] = {}
+        if marked is not None:
+            for i, name in enumerate(self._columns):
+                codes[name] = np.where(marked[i] < 0, -1 - marked[i], marked[i])
         for name in self._levels:
-            codes[name] = self._known_codes(name, out.column(name))
+            if name not in codes:
+                codes[name] = self._known_codes(name, out.column(name))
         if self._suppressed_keys is not None or self._suppressed_codes is not None:
-            if source is None:
+            if source is None and marked is None:
                 raise CheckFailed("k-anonymity", "suppression needs the input batch")
             for name in self.quasi:
                 if name not in codes:
                     codes[name] = self._known_codes(name, out.column(name))
             for name, (src, part) in self.derived.items():
-                codes[name] = self._known_codes(name, _derived_values(source.column(src), part))
+                if name not in codes:
+                    values = _derived_values(source.column(src), part)
+                    codes[name] = self._known_codes(name, values)
             row_codes = [codes[c] for c in self._columns]
             keys = self._keys(row_codes)
             if keys is not None and self._suppressed_keys is not None:
@@ -572,6 +667,8 @@ class SharingChecks:
         else:
             drop = None
         for name in self._levels:
+            if name in given:
+                continue  # generalized when replayed
             labels = self._labels[name][codes[name]]
             index = out.schema.get_field_index(name)
             try:
@@ -630,6 +727,14 @@ class SharingChecks:
             han_widths=tuple(sorted(known.han_widths)), han_first=known.han_first,
         )  # fmt: skip
         return known.hits(self._hasher.spans(*pieces))
+
+
+def _replayable(op: Any) -> bool:
+    """Ops whose output is a function of each value alone, with no key: the first pass's
+    output is the second pass's."""
+    return getattr(op, "name", None) in ("generalize", "keep", "mask") and not (
+        set(getattr(op, "needs", ())) & {"keyring", "subject", "record_id", "columns"}
+    )
 
 
 def pd_series(values: list[Any]) -> Any:

@@ -287,8 +287,18 @@ class CompiledPlan:
     record_id: str | None
     keyring_ref: KeyringRef | None = None
 
-    def __call__(self, batch: Any, keyring: Any = None) -> tuple[Any, PipelineReport]:
-        """Apply the plan to a ``RecordBatch`` or ``Table``; returns the same kind and a report."""
+    def __call__(
+        self,
+        batch: Any,
+        keyring: Any = None,
+        *,
+        given: Mapping[str, tuple[Any, ColumnReport]] | None = None,
+    ) -> tuple[Any, PipelineReport]:
+        """Apply the plan to a ``RecordBatch`` or ``Table``; returns the same kind and a report.
+
+        ``given``: columns whose output and report are known already (a streamed sharing run
+        replays its first pass): their ops are not run again.
+        """
         pa = _pyarrow()
         names = list(batch.schema.names)
         expected = [s.column for s in self.plan.steps]
@@ -323,6 +333,11 @@ class CompiledPlan:
                 recipient=self.plan.recipient,
                 columns=raw if "columns" in op.needs else None,
             )
+            if given is not None and step.column in given:
+                result, reports[step.column] = given[step.column]
+                arrays.append(result)
+                out_names.append(step.column)
+                continue
             column = batch.column(step.column)
             result, counts = op.apply(column, ctx)
             reports[step.column] = ColumnReport(op.name, step.origin, counts)

@@ -277,12 +277,7 @@ def _run_file(
     batch_rows: int,
     progress: bool | None,
 ) -> Any:
-    import dataclasses
-
-    import pyarrow as pa
-
     from medguard.lifecycle.checks import SharingChecks
-    from medguard.lifecycle.summary import RunSummary
 
     started = time.perf_counter()
     in_fmt = file_format(source, input_format)
@@ -294,21 +289,50 @@ def _run_file(
         raise InvalidArgument("the output must not be the input file")
     schema = input_schema(source, in_fmt, batch_rows)
     compiled = pipeline.compile(schema)
-    ring = pipeline.keyring
     checks = (
         SharingChecks(pipeline.policy, compiled.plan)
         if SharingChecks.applies(pipeline.policy, pipeline.stage)
         else None
     )
+    try:
+        return _passes(pipeline, compiled, checks, source, target, in_fmt, out_fmt, schema,
+                       batch_rows, progress, started)  # fmt: skip
+    finally:
+        if checks is not None:
+            checks.close()
+
+
+def _passes(
+    pipeline: Any,
+    compiled: Any,
+    checks: Any,
+    source: Path,
+    target: Path,
+    in_fmt: str,
+    out_fmt: str,
+    schema: Any,
+    batch_rows: int,
+    progress: bool | None,
+    started: float,
+) -> Any:
+    """The first pass (the checks' data), the second (the output), the summary."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    from medguard.lifecycle.summary import RunSummary
+
+    ring = pipeline.keyring
     total = _row_count(source, in_fmt)
     if checks is not None and checks.needs_first_pass:
         needed = checks.columns_needed()
         sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
         qcols = [s.column for s in sub.plan.steps]
         bar = _progress(progress, total, "checking")
+        checks.replay()  # the second pass reads the same batches: it takes these outputs back
         for batch in read_batches(source, format=in_fmt, columns=needed, batch_rows=batch_rows):
-            quasi_out, _ = sub(batch.select(qcols), keyring=ring) if qcols else (batch, None)
-            checks.collect(batch, quasi_out)
+            quasi_out, part = sub(batch.select(qcols), keyring=ring) if qcols else (batch, None)
+            checks.collect(batch, quasi_out, part)
             if bar is not None:
                 bar.update(batch.num_rows)
         if bar is not None:
@@ -320,9 +344,12 @@ def _run_file(
     writer = _Writer(target, out_fmt)
     try:
         for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
-            out, part = compiled(batch, keyring=ring)
+            replayed = None if checks is None else checks.replayed(batch.num_rows)
+            out, part = compiled(
+                batch, keyring=ring, given=None if replayed is None else replayed[0]
+            )
             if checks is not None:
-                out = checks.apply(out, rows_in, batch)
+                out = checks.apply(out, rows_in, batch, replayed)
             report = part if report is None else report + part
             rows_in += batch.num_rows
             rows_out += out.num_rows
