@@ -20,7 +20,7 @@ workers' and the driver's, read from ``/proc``) with the CPU per row. On a machi
 other work the wall-clock ratio is noisy; the CPU per row is not, and ``N x single CPU / run
 CPU`` says what the run would reach on N idle cores. Spark's start-up (JVM, session, Python
 workers importing medguard: a warm-up job on 10,000 rows) is outside the measure, the planning
-and the probe of each measured job inside. Run:
+and the probe of each measured job inside (both Spark paths are warmed up). Run:
 ``python benchmarks/bench_spark.py [ROWS] [--cores 2]`` (needs ``pip install medguard[spark]``
 and Java 17).
 """
@@ -101,12 +101,10 @@ def make_data(path: Path, rows: int, people: int = 200_000) -> None:
             done += n
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds used so far by process ``root`` and its descendants (Linux ``/proc``;
-    exited children count once their parent reaped them)."""
+def _process_times() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds the process itself used), from ``/proc`` (Linux)."""
     tick = os.sysconf("SC_CLK_TCK")
-    parent: dict[int, int] = {}
-    spent: dict[int, float] = {}
+    found: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -116,16 +114,48 @@ def _tree_cpu(root: int) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        parent[int(entry)] = int(fields[1])
-        spent[int(entry)] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
-    total = 0.0
-    for pid, seconds in spent.items():
-        p = pid
-        while p and p != root:
-            p = parent.get(p, 0)
-        if p == root:
-            total += seconds
-    return total
+        found[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+class _CpuMeter:
+    """CPU seconds used by a process tree (the JVM, its Python daemon and workers) while it
+    runs: ``/proc`` sampled every 50 ms, each process's last reading kept, so workers that exit
+    during the run still count (up to their last 50 ms). ``own``: the sampling's own CPU."""
+
+    def __init__(self, root: int) -> None:
+        import threading
+
+        self.root = root
+        self.seen: dict[int, float] = {}
+        self.own = 0.0  # the sampling thread's own CPU (in the driver process)
+        self.start = self._tree()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> dict[int, float]:
+        times = _process_times()
+        out = {}
+        for pid, (_, seconds) in times.items():
+            p = pid
+            while p and p != self.root:
+                p = times.get(p, (0, 0.0))[0]
+            if p == self.root:
+                out[pid] = seconds
+        return out
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.05):
+            self.seen.update(self._tree())
+            self.own = time.thread_time()
+
+    def stop(self) -> float:
+        """The CPU seconds the tree used since the meter started."""
+        self._stop.set()
+        self._thread.join()
+        self.seen.update(self._tree())
+        return sum(t - self.start.get(pid, 0.0) for pid, t in self.seen.items())
 
 
 def _spark(cores: int, batch_rows: int) -> Any:
@@ -212,16 +242,21 @@ def main() -> None:
         jvm = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
 
         def measure(name: str, run: Any) -> None:
-            c0, t0 = _tree_cpu(jvm) + time.process_time(), time.perf_counter()
+            meter = _CpuMeter(jvm)
+            c0, t0 = time.process_time(), time.perf_counter()
             run()
             wall = time.perf_counter() - t0
-            results[name] = (wall, _tree_cpu(jvm) + time.process_time() - c0)
+            tree = meter.stop()
+            results[name] = (wall, tree + time.process_time() - c0 - meter.own)
 
         import medguard.integrations.spark as mgspark
 
         sdf = spark.read.parquet(str(src))
         # warm-up outside the measure: Python workers start, import medguard, open the keyring
         mgspark.protect(sdf.limit(10_000), pipeline).write.format("noop").mode("overwrite").save()
+        small = root / "warm-up.parquet"
+        pq.write_table(pq.ParquetFile(src).read_row_group(0).slice(0, 10_000), small)
+        mgspark.protect_parquet(str(small), str(root / "warm-up-out"), pipeline)
         if "parquet" not in args.skip:
             measure(
                 f"spark local[{args.cores}] protect_parquet",

@@ -602,6 +602,23 @@ def test_protect_parquet_directory_matches_run_file(
         mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline, io=io)
 
 
+def test_protect_parquet_partition_directories_take_the_dataframe_path(
+    spark: SparkSession, ref: KeyringRef, tmp_path: Path
+) -> None:
+    """A directory partitioned by a column (``department=.../``) has that column in no file:
+    pyarrow tasks could not read it, so the DataFrame path writes, with the same rows."""
+    visits = _visits(30).assign(department=lambda f: f["department"].fillna("门诊"))
+    source = tmp_path / "in"
+    spark.createDataFrame(visits).write.partitionBy("department").parquet(str(source))
+    pipeline = Pipeline(_policy(), stage="sharing", keyring_ref=ref, recipient="cdc")
+    summary = mgspark.protect_parquet(str(source), str(tmp_path / "out"), pipeline)
+    assert summary.rows_in == 30
+    got = pd.read_parquet(tmp_path / "out").sort_values("visit_id")
+    expected = pipeline.run(_arrow(visits)).frame.to_pandas().sort_values("visit_id")
+    assert got["resident_id"].tolist() == expected["resident_id"].tolist()
+    assert sorted(got["department"].astype(str)) == sorted(expected["department"])
+
+
 def test_protect_parquet_with_arrow_io_runs_the_checks_and_refuses_cleanly(
     spark: SparkSession, ref: KeyringRef, tmp_path: Path
 ) -> None:

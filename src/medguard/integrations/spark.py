@@ -33,6 +33,11 @@ The re-scan is a distributed scan: keyed hashes of the input identifiers and of 
 :class:`~medguard.lifecycle.checks.CheckFailed` with the single-machine message, raised by
 :func:`protect_job` before any row is written.
 
+:func:`protect_parquet` (``medguard protect --engine spark``) runs a Parquet directory: Spark
+schedules one task per row group and each executor reads and writes its Parquet with pyarrow,
+so rows skip Spark's JVM Parquet reader and writer (which cost about as much CPU per row as the
+ops); the sharing checks' passes run on the DataFrame.
+
 :func:`scan` classifies the columns of a Spark DataFrame from a sample Spark takes
 (:func:`medguard.detect.scan_frame` on the collected sample). :func:`dp_count` and
 :func:`dp_sum` give DP aggregates with per-subject contribution bounding done by Spark
@@ -378,6 +383,7 @@ def protect_parquet(
     the same either way; the sharing checks' passes run on the DataFrame in both.
     """
     import time
+    import uuid
 
     from pyspark.sql import SparkSession
 
@@ -399,8 +405,13 @@ def protect_parquet(
             raise InvalidArgument(f"the output {target} already exists: nothing written")
     sdf = spark.read.parquet(str(source))
     job = protect_job(sdf, pipeline)
-    if io == "arrow":
-        report = _write_with_arrow(spark, str(source), out_fs, out_path, job, batch_rows)
+    tasks = _row_groups(str(source), _arrow_schema(sdf)) if io == "arrow" else None
+    if tasks is not None:
+        writer = _ArrowWriter(
+            job._runner, _arrow_schema(sdf), tasks[0], out_fs, out_path,
+            uuid.uuid4().hex[:12], batch_rows,
+        )  # fmt: skip
+        report = _write_with_arrow(spark, tasks[1], writer)
         return job.record(report, seconds=time.perf_counter() - started)
     from pyspark.errors import AnalysisException
 
@@ -473,28 +484,29 @@ class _ArrowWriter:
         yield total
 
 
-def _write_with_arrow(
-    spark: Any, source: str, target_fs: Any, target: str, job: SparkJob, batch_rows: int
-) -> Any:
-    """Run ``job`` over ``source``'s row groups with pyarrow IO on the executors; the summed
-    report. ``target`` is created here and removed again when any task fails."""
-    import uuid
-
+def _row_groups(source: str, in_schema: Any) -> tuple[Any, list[_RowGroupTask]] | None:
+    """The file system and row groups of the Parquet ``source``, or None when its files lack
+    columns Spark reads (partition directories such as ``year=2024/``): the DataFrame path
+    then writes instead."""
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    runner = job._runner
     dataset = ds.dataset(source, format="parquet")
-    source_fs = dataset.filesystem
+    if any(name not in dataset.schema.names for name in in_schema.names):
+        return None
+    filesystem = dataset.filesystem
     tasks: list[_RowGroupTask] = []
     for path in dataset.files:
-        with source_fs.open_input_file(path) as handle:
+        with filesystem.open_input_file(path) as handle:
             groups = pq.ParquetFile(handle).metadata.num_row_groups
         tasks.extend(_RowGroupTask(path, g) for g in range(groups))
-    in_schema = _arrow_schema(spark.read.parquet(source))
-    writer = _ArrowWriter(
-        runner, in_schema, source_fs, target_fs, target, uuid.uuid4().hex[:12], batch_rows
-    )
+    return filesystem, tasks
+
+
+def _write_with_arrow(spark: Any, tasks: list[_RowGroupTask], writer: _ArrowWriter) -> Any:
+    """Run ``writer`` over the row groups on the executors; the summed report. The target is
+    created here and removed again when any task fails."""
+    target_fs, target = writer.target_fs, writer.target
     target_fs.create_dir(target)
     try:
         if tasks:
