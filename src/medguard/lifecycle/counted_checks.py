@@ -312,82 +312,6 @@ class OutputHashes:
         return pa.RecordBatch.from_arrays([pa.array(a) for a in joined], schema=self.schema())
 
 
-class _CountedLattice:
-    """The lattice of :mod:`medguard.privacy.search` over distinct rows weighted by counts."""
-
-    def __init__(
-        self,
-        columns: list[Any],
-        low: list[int],
-        high: list[int],
-        k: int,
-        people: npt.NDArray[np.int64],
-        allowed: int,
-        weights: npt.NDArray[np.int64],
-    ) -> None:
-        self.columns, self.low, self.high = columns, low, high
-        self.k, self.people, self.allowed, self.weights = k, people, allowed, weights
-        self.distinct = int(weights.size)
-        self.rows = int(weights.sum())  # the rows the counted table stands for
-        self.n_people = int(people.max()) + 1 if people.size else 0
-        self.cache: dict[tuple[int, ...], Any] = {}
-
-    def class_ids(self, node: tuple[int, ...]) -> tuple[npt.NDArray[np.int64], int]:
-        """Each distinct row's class and the number of possible class codes."""
-        import pandas as pd
-
-        ids = np.zeros(self.distinct, dtype=np.int64)
-        width = 1
-        for column, level in zip(self.columns, node, strict=True):
-            n = column.cardinality[level]
-            if n == 1:
-                continue
-            if width * n >= 2**62:
-                ids, uniques = pd.factorize(ids)
-                ids, width = ids.astype(np.int64), len(uniques)
-            ids = ids * n + column.codes[level]
-            width *= n
-        if width > 4 * self.distinct + 16:
-            codes, uniques = pd.factorize(ids)
-            return codes.astype(np.int64), len(uniques)
-        return ids, width
-
-    def small_classes(
-        self, node: tuple[int, ...]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], Any]:
-        """Class of each distinct row, rows per class, failing classes, subjects per class."""
-        import pandas as pd
-
-        ids, width = self.class_ids(node)
-        rows = np.bincount(ids, weights=self.weights, minlength=width).astype(np.int64)
-        pairs = pd.unique(ids * self.n_people + self.people)
-        sizes = np.bincount(pairs // self.n_people, minlength=width)
-        small = (sizes < self.k) & (rows > 0)
-        return ids, rows, small, sizes
-
-    def evaluate(self, node: tuple[int, ...]) -> Any:
-        """As :meth:`medguard.privacy.search._Lattice.evaluate`, in weighted rows."""
-        from medguard.privacy.search import _Eval
-
-        found = self.cache.get(node)
-        if found is not None:
-            return found
-        _, rows, small, sizes = self.small_classes(node)
-        suppressed = int(rows[small].sum())
-        kept = (rows > 0) & ~small
-        k = int(sizes[kept].min()) if kept.any() else 0
-        disc = float((rows[kept].astype(np.float64) ** 2).sum()) + float(suppressed) * self.rows
-        result = _Eval(suppressed <= self.allowed, suppressed, k, disc)
-        self.cache[node] = result
-        return result
-
-    def suppressed_mask(self, node: tuple[int, ...]) -> npt.NDArray[np.bool_]:
-        """True for the distinct rows ``node`` suppresses."""
-        ids, _, small, _ = self.small_classes(node)
-        mask: npt.NDArray[np.bool_] = small[ids]
-        return mask
-
-
 def _encoded_from_labels(table: Any, index: int, name: str, hierarchy: Any) -> Any:
     """An :class:`~medguard.privacy.hierarchy.EncodedColumn` of the counted table's labels."""
     from medguard.privacy.hierarchy import EncodedColumn
@@ -474,7 +398,7 @@ class CountedChecks:
         import pandas as pd
         import pyarrow as pa
 
-        from medguard.privacy.search import MAX_LATTICE, _Loss, _search
+        from medguard.privacy.search import MAX_LATTICE, _Lattice, _Loss, _search
 
         k_check = self.checks.k_check
         if k_check is None:
@@ -506,13 +430,13 @@ class CountedChecks:
         if size > MAX_LATTICE:
             raise InvalidArgument(f"the lattice has {size:,} nodes (over {MAX_LATTICE:,}): "
                                   "fix some levels or use shorter hierarchies")  # fmt: skip
-        lattice = _CountedLattice(
-            columns, low, high, k, people, math.floor(share * int(weights.sum()) + 1e-9), weights
-        )
-        minimal, _ = _search(lattice)  # type: ignore[arg-type]
+        allowed = math.floor(share * int(weights.sum()) + 1e-9)
+        # the single-machine lattice, each distinct row weighted by the rows it stands for
+        lattice = _Lattice(columns, low, high, k, people, allowed, None, weights)
+        minimal, _ = _search(lattice)
         if not minimal:
             raise fail
-        measure = _Loss("precision", lattice)  # type: ignore[arg-type]
+        measure = _Loss("precision", lattice)
         scored = sorted((measure(node), sum(node), node) for node in minimal)
         best_loss, _, best = scored[0]
         outcome = lattice.evaluate(best)
