@@ -276,6 +276,8 @@ class _Paced(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
+        if self._stopped:
+            return 0
         self._credits.acquire(timeout=1.0)
         if self._stopped:
             return 0
@@ -284,6 +286,8 @@ class _Paced(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (one copy: pyarrow calls this, not :meth:`readinto`)."""
+        if self._stopped:
+            return b""
         self._credits.acquire(timeout=1.0)
         if self._stopped:
             return b""
@@ -291,9 +295,11 @@ class _Paced(io.RawIOBase):
         return data
 
     def stop(self) -> None:
-        """Read nothing more (end of file from now on) and never make the reader wait."""
+        """Read nothing more (end of file from now on) and never make the reader wait: a read
+        waiting for a credit gets one and sees the stop; later reads see it before waiting.
+        (A few credits, not thousands: each one released wakes waiters one by one.)"""
         self._stopped = True
-        self._credits.release(1 << 16)
+        self._credits.release(self.AHEAD + 1)
 
     def allow(self, blocks: int) -> None:
         """Let the reader read ``blocks`` more blocks."""
