@@ -578,7 +578,6 @@ class SharingChecks:
         """The next first-pass batch, for the second pass: the replayable quasi-identifiers'
         outputs as ``{column: (Arrow array, ColumnReport)}`` (generalized to the chosen
         levels already) and every search column's codes (rows by column, nulls marked)."""
-        import pyarrow as pa
 
         if self._spool is None:
             return {}, None
@@ -604,8 +603,7 @@ class SharingChecks:
             else:
                 labels = self._values[name][code].copy()
                 labels[nulls] = None
-            array = pa.array(labels, type=pa.string(), from_pandas=True)
-            given[name] = (array, reports[name])
+            given[name] = (_text_array(labels), reports[name])
         return given, marked
 
     def close(self) -> None:
@@ -671,11 +669,7 @@ class SharingChecks:
                 continue  # generalized when replayed
             labels = self._labels[name][codes[name]]
             index = out.schema.get_field_index(name)
-            try:
-                array = pa.array(labels, type=pa.string(), from_pandas=True)
-            except (pa.ArrowTypeError, pa.ArrowInvalid):  # labels that are not text (numbers)
-                array = pa.array([None if v is None else str(v) for v in labels], pa.string())
-            out = out.set_column(index, name, array)
+            out = out.set_column(index, name, _text_array(labels))
         if drop is not None and drop.any():
             out = out.filter(pa.array(~drop))
         if self.rescan and self._known:
@@ -727,6 +721,17 @@ class SharingChecks:
             han_widths=tuple(sorted(known.han_widths)), han_first=known.han_first,
         )  # fmt: skip
         return known.hits(self._hasher.spans(*pieces))
+
+
+def _text_array(labels: npt.NDArray[np.object_]) -> Any:
+    """Labels (None for nulls) as an Arrow string array; labels that are not text (numbers)
+    as their ``str``."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(labels, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in labels], pa.string())
 
 
 def _replayable(op: Any) -> bool:
