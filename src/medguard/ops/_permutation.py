@@ -28,11 +28,31 @@ import numpy.typing as npt
 from medguard.errors import DomainTooSmall, KeyringError
 from medguard.hazmat.ff1 import FF1, MIN_DOMAIN_SIZE, SmallDomainWarning
 
-__all__ = ["MAX_FAST_BITS", "IndexMap"]
+__all__ = ["MAX_FAST_BITS", "IndexMap", "hmac_sha256"]
 
 U64 = npt.NDArray[np.uint64]
 #: Domains of at most this many bits run on uint64 arrays (FF1's 64-bit rounds).
 MAX_FAST_BITS = 62
+
+
+def hmac_sha256(key: bytes, prefix: bytes = b"") -> Any:
+    """``f(message)`` = HMAC-SHA-256(``key``, ``prefix + message``), for many messages under one
+    key: the key is hashed into the two keyed SHA-256 states once, and each call copies them
+    (the same digests as :func:`hmac.digest`, about 40% less time than calling it per value)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0")))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
+    inner.update(prefix)
+
+    def mac(message: bytes) -> bytes:
+        step = inner.copy()
+        step.update(message)
+        last = outer.copy()
+        last.update(step.digest())
+        return last.digest()
+
+    return mac
 
 
 class IndexMap:
@@ -129,18 +149,11 @@ class IndexMap:
         key = self._mac_key
         prefix = len(tweak).to_bytes(4, "big") + tweak
         if size <= 2**64:
-            # HMAC-SHA-256 from its two keyed states, copied per value (the key is hashed
-            # into them once, not once per value): the same digests, 40% less time
-            inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0")))
-            outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
-            inner.update(prefix)
-            digests = []
-            for i in np.asarray(index, dtype=np.uint64).tolist():
-                step = inner.copy()
-                step.update(i.to_bytes(8, "big"))
-                last = outer.copy()
-                last.update(step.digest())
-                digests.append(int.from_bytes(last.digest()[:8], "big") % size)
+            mac = hmac_sha256(key, prefix)
+            digests = [
+                int.from_bytes(mac(i.to_bytes(8, "big"))[:8], "big") % size
+                for i in np.asarray(index, dtype=np.uint64).tolist()
+            ]
             return np.array(digests, dtype=np.uint64)
         width = (size.bit_length() + 7) // 8
         need = width + 16  # 128 extra bits: the modulo bias is below 2**-128
