@@ -388,7 +388,7 @@ def test_bad_arguments_raise_medguard_errors():
     """Every unusable argument is an InvalidArgument naming the problem, never a traceback."""
     with pytest.raises(InvalidArgument, match="keyring"):
         deidentify_text("x", mode="surrogate")
-    with pytest.raises(InvalidArgument, match="subjects"):
+    with pytest.raises(InvalidArgument, match="needs subject"):
         deidentify_text("x", keyring=KEYRING, dates="shift")
     with pytest.raises(InvalidArgument, match="mode"):
         deidentify_text("x", mode="erase")  # type: ignore[arg-type]
@@ -396,7 +396,7 @@ def test_bad_arguments_raise_medguard_errors():
         deidentify_text("x", known={"shoe_size": "42"})
     with pytest.raises(InvalidArgument, match="2 values for 1 notes"):
         deidentify_text(["x"], known={"name": ["王国", "高洁"]})
-    with pytest.raises(InvalidArgument, match="subjects has"):
+    with pytest.raises(InvalidArgument, match="subject has"):
         deidentify_text(["x"], keyring=KEYRING, dates="shift", subjects=["a", "b"])
     with pytest.raises(InvalidArgument, match="keyring"):
         deidentify_text("x", keyring="secret", mode="surrogate")  # type: ignore[arg-type]
@@ -500,3 +500,30 @@ def test_every_entity_type_has_its_own_tag_and_the_tables_name_real_types():
     assert set(ENTITY_MASKS) <= set(ENTITY_TYPES)
     out, _ = deidentify_text("工作单位：北京协和医院，QQ：123456789", mode="tag")
     assert "[个人信息]" not in out
+
+
+def test_subject_is_the_documented_name_and_subjects_its_alias():
+    """``subject=`` shifts dates per row; the deprecated ``subjects=`` gives the same output
+    without a warning, on the function, the config object and the scalar path; both at once is
+    refused."""
+    import warnings
+
+    from medguard.detect.deidentify import DeidentifyText
+
+    ring = fixed_keyring()
+    notes = ["2025-01-03入院，1月20日复查。", "2024-12-30出院。"]
+    ids = ["P001", "P002"]
+    common = {"keyring": ring, "context": "c", "dates": "shift"}
+    new, _ = deidentify_text(notes, subject=ids, **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        old, _ = deidentify_text(notes, subjects=ids, **common)
+        config = DeidentifyText(dates="shift")
+        assert config.apply(notes, keyring=ring, context="c", subjects=ids) == new
+    assert old == new
+    assert new != notes
+    assert config.apply(notes[0], keyring=ring, context="c", subject="P001") == new[0]
+    with pytest.raises(InvalidArgument, match="not both"):
+        deidentify_text(notes, subject=ids, subjects=ids, **common)
+    with pytest.raises(InvalidArgument, match="needs subject"):
+        deidentify_text(notes, keyring=ring, context="c", dates="shift")

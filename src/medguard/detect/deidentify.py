@@ -288,12 +288,18 @@ class DeidentifyText:
         *,
         keyring: Keyring | None = None,
         context: str | None = None,
-        subjects: Any = None,
+        subject: Any = None,
         known: Any = None,
+        subjects: Any = None,
     ) -> Any:
         """De-identify one note or a column of notes; returns the same kind."""
         return self.apply_with_report(
-            texts, keyring=keyring, context=context, subjects=subjects, known=known
+            texts,
+            keyring=keyring,
+            context=context,
+            subject=subject,
+            known=known,
+            subjects=subjects,
         )[0]
 
     def apply_with_report(
@@ -302,13 +308,15 @@ class DeidentifyText:
         *,
         keyring: Keyring | None = None,
         context: str | None = None,
-        subjects: Any = None,
+        subject: Any = None,
         known: Any = None,
         spans: bool = False,
+        subjects: Any = None,
     ) -> tuple[Any, DeidentifyReport]:
         """De-identify and return ``(result, DeidentifyReport)``; arguments as
         :func:`deidentify_text`."""
-        return _Run(self, keyring, context, subjects, known, spans).run(texts)
+        subject = _subject_argument(subject, subjects)
+        return _Run(self, keyring, context, subject, known, spans).run(texts)
 
     def to_config(self) -> dict[str, Any]:
         """The configuration as plain data: ``{"op": "deidentify", ...}``."""
@@ -334,12 +342,13 @@ def deidentify_text(
     *,
     keyring: Keyring | None = None,
     context: str | None = None,
-    subjects: Any = None,
+    subject: Any = None,
     known: Any = None,
     mode: Mode = "mask",
     dates: Dates = "keep",
     recall: Recall = "precise",
     spans: bool = False,
+    subjects: Any = None,
     **options: Any,
 ) -> tuple[Any, DeidentifyReport]:
     """De-identify a note or a column of notes: ``(same kind of result, DeidentifyReport)``.
@@ -350,7 +359,9 @@ def deidentify_text(
     kinds: ``name``, ``resident_id``, ``phone``, ``address``, ``bank_card``, ``passport``,
     ``email``, ``record_number``, ``birth_date``, or their entity types), a DataFrame with
     such columns, or one mapping per row; a cell may hold several values (a list).
-    ``subjects`` gives each row's patient ID for ``dates="shift"``. ``keyring`` and
+    ``subject`` gives each row's patient ID (the person the row is about, as in
+    ``DateShift(subject=...)`` and ``dp_*(subject=...)``) for ``dates="shift"``;
+    ``subjects=`` is its deprecated alias (still accepted, without a warning). ``keyring`` and
     ``context`` are those of the structured columns (needed for ``mode="surrogate"`` and
     ``dates="shift"``). Other options
     (``date_precision``, ``placeholder``, ``max_days``, ``min_score``, ``strict``) as
@@ -358,8 +369,23 @@ def deidentify_text(
     """
     config = DeidentifyText(mode=mode, dates=dates, recall=recall, **options)
     return config.apply_with_report(
-        texts, keyring=keyring, context=context, subjects=subjects, known=known, spans=spans
+        texts,
+        keyring=keyring,
+        context=context,
+        subject=subject,
+        known=known,
+        spans=spans,
+        subjects=subjects,
     )
+
+
+def _subject_argument(subject: Any, subjects: Any) -> Any:
+    """``subject=``, or its deprecated alias ``subjects=``; both at once is an error."""
+    if subjects is None:
+        return subject
+    if subject is not None:
+        raise InvalidArgument("give subject= (subjects= is its deprecated alias), not both")
+    return subjects
 
 
 def replacement(
@@ -548,7 +574,7 @@ class _Run:
                 "mode='surrogate' and dates='shift' need the keyring of the structured columns"
             )
         if config.dates == "shift" and subjects is None:
-            raise InvalidArgument("dates='shift' needs subjects: the patient ID of each note")
+            raise InvalidArgument("dates='shift' needs subject: the patient ID of each note")
         self.config = config
         self.keyring = keyring
         self.context = context
@@ -644,10 +670,10 @@ class _Run:
         subjects = [self.subjects] if scalar else None
         if not scalar:
             if not is_column(self.subjects):
-                raise InvalidArgument("subjects must be a column with one patient ID per note")
+                raise InvalidArgument("subject must be a column with one patient ID per note")
             subjects = _column(self.subjects).values.tolist()
             if len(subjects) != n:
-                raise InvalidArgument(f"subjects has {len(subjects)} IDs for {n} notes")
+                raise InvalidArgument(f"subject has {len(subjects)} IDs for {n} notes")
         assert subjects is not None
         assert self.keyring is not None
         usable = [i for i, s in enumerate(subjects) if _usable_subject(s)]

@@ -128,7 +128,7 @@ class DeidentifyOp(BaseOp):
             column,
             keyring=ctx.keyring if "keyring" in self.needs else None,
             context=context,
-            subjects=ctx.subjects if "subject" in self.needs else None,
+            subject=ctx.subjects if "subject" in self.needs else None,
             known=self._known(ctx, column),
         )
         done = report.rows - report.nulls - report.invalid
