@@ -22,6 +22,11 @@ Prints MB/s of UTF-8 input and each path's speed relative to ``deidentify_text``
 checks the target of issue 17 (``deidentify_text`` at least 15 MB/s on one core).
 Run: ``python benchmarks/bench_deidentify.py [--admissions 2000] [--n 10000]``.
 
+``--concat`` measures the design of reading a whole column at once instead: each regular
+expression the per-note path runs (the scanner's pattern, the digit runs, the dates) once per
+note and once over all notes joined by a separator no rule crosses, CPU time per note, so the
+share of per-call overhead in each is known.
+
 ``--leaks`` measures instead the leak rate on ``tests/vectors/real_text_pii.jsonl`` (public
 medical text with identifiers planted in it, written by no one here; see
 ``tests/vectors/README.md``): the share of planted values still in the output (verbatim, or for
@@ -190,11 +195,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="best of this many runs")
     parser.add_argument("--leaks", action="store_true", help="measure the leak rate instead")
     parser.add_argument(
+        "--concat", action="store_true", help="per-note vs whole-column regular expressions"
+    )
+    parser.add_argument(
         "--table", type=int, default=200_000, help="rows of the visit-table note column (0: skip)"
     )
     args = parser.parse_args()
     if args.leaks:
         leaks(Path(__file__).parent.parent / "tests" / "vectors" / "real_text_pii.jsonl")
+        return
+    if args.concat:
+        concat(args.table or 50_000, args.n, args.admissions, args.repeat)
         return
     if args.table:
         table(args.table, args.repeat)
@@ -281,6 +292,45 @@ def table(rows: int, repeat: int) -> None:
     print(f"  one column call      {rate:>9,.0f} notes/s  target >= 60,000 "
           f"{'met' if rate >= 60_000 else 'NOT met'}")  # fmt: skip
     print(f"  one call per note    {part / best['per_note']:>9,.0f} notes/s (first {part:,})")
+
+
+def concat(rows: int, short: int, admissions: int, repeat: int) -> None:
+    """Each regular expression of the per-note path, once per note and once over the column
+    joined by a separator: CPU microseconds per note, best of ``repeat``. Two separators: one
+    character (the least the column design can cost, though rules would cross it) and the 41
+    (NULs, then a newline) that keep the scanner's look-back windows (up to 27 characters)
+    inside one note. What a whole-column design could save is the difference."""
+    from medguard.detect import _deid_find, text
+
+    patterns = {
+        "scanner pattern": text._PATTERN,
+        "digit runs": _deid_find._RUN,
+        "dates": _deid_find._DATE,
+    }
+    corpora = {
+        f"visit notes ({rows:,})": _table(rows)[0],
+        f"short notes ({short:,})": _short(short)[0],
+        f"admission notes ({admissions:,})": _admissions(admissions)[0],
+    }
+    separators = {"1": "\x00", "41": "\x00" * 40 + "\n"}
+    print(f"{'corpus':<28} {'regular expression':<18} {'per note':>9} "
+          f"{'column (time vs per note), separator of 1 / 41':>46}")  # fmt: skip
+    for label, notes in corpora.items():
+        joined = {k: sep.join(notes) for k, sep in separators.items()}
+        for name, pattern in patterns.items():
+            best = dict.fromkeys(("each", *joined), float("inf"))
+            for _ in range(repeat):
+                start = time.process_time()
+                for note in notes:
+                    list(pattern.finditer(note))
+                best["each"] = min(best["each"], time.process_time() - start)
+                for key, whole in joined.items():
+                    start = time.process_time()
+                    list(pattern.finditer(whole))
+                    best[key] = min(best[key], time.process_time() - start)
+            us = {k: v / len(notes) * 1e6 for k, v in best.items()}
+            cells = "  ".join(f"{us[k]:>6.2f}us ({us[k] / us['each']:.2f}x)" for k in separators)
+            print(f"{label:<28} {name:<18} {us['each']:>7.2f}us  {cells}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,18 @@ hold them, forms computed once per distinct value, deferred kinds, the garbage c
 from __future__ import annotations
 
 import gc
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from medguard.cn import resident_id
+from medguard.cn import names, phone, resident_id
 from medguard.detect import deidentify_text
 from medguard.detect._deid_find import Known, Pending, forms_of, known_hits, live_parts, pending
 from medguard.errors import InvalidArgument
 from medguard.testing.keyrings import fixed_keyring
+from medguard.testing.synthetic import synthetic_extract
 
 KEYRING = fixed_keyring()
 ID = "11010519850314" + "123"
@@ -129,3 +133,113 @@ def test_the_garbage_collector_is_left_as_it_was(enabled):
     finally:
         if was:
             gc.enable()
+
+
+# -- the column call equals one call per note, on generated batches --------------------------
+
+_FRAGMENTS = (
+    "患者", "因头痛三天", "于", "2025-03-02", "2025年3月2日", "3月12日", "20250302", "来院就诊",
+    "，", "。", "：", "、", "联系电话", "尾号", "先生", "女士", "老", "小", "男", "女", "住址",
+    "北京市海淀区中关村大街27号", "入院日期", "出生日期", "1985年3月14日", "身份证", "住院号",
+    "ZY2025-0001", "电话", "010-62751234", "(010)6275 1234", "王芳", "高洁", "张伟明", "\n",
+    " ", "9", "0", "1", "-", "医生", "查房", "家属", "邮箱", "LN@QQ.COM", "岁", "90岁",
+)  # fmt: skip
+
+
+@st.composite
+def _batch(draw: st.DrawFn) -> tuple[list[str], dict[str, list[object]], list[object]]:
+    """Notes from note-like fragments with their rows' own values planted in them, rows that
+    share patients (so values, notes and memo entries repeat), nulls here and there."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    people = []
+    for p in range(draw(st.integers(1, 4))):
+        rid = resident_id.generate(rng)
+        people.append({
+            "name": names.generate(rng), "resident_id": rid, "phone": [phone.generate(rng),
+            "010-62751234"], "email": f"p{p}@qq.com", "record_number": [f"ZY2025-000{p}"],
+        })  # fmt: skip
+    notes: list[str] = []
+    known: dict[str, list[object]] = {k: [] for k in people[0]}
+    subjects: list[object] = []
+    for _ in range(draw(st.integers(1, 8))):
+        who = draw(st.integers(0, len(people) - 1))
+        person = people[who]
+        pieces = draw(st.lists(st.sampled_from(_FRAGMENTS), max_size=12))
+        planted = [
+            person["name"],
+            names.split_name(person["name"])[0] + "先生",  # type: ignore[arg-type]
+            person["phone"][0],
+            person["resident_id"],
+            person["email"],  # type: ignore[index]
+            str(person["resident_id"])[-6:],
+            str(person["phone"][0])[-4:],  # type: ignore[index]
+        ]
+        for value in draw(st.lists(st.sampled_from(planted), max_size=3)):
+            pieces.insert(draw(st.integers(0, len(pieces))), value)
+        notes.append("".join(pieces))
+        for kind, column in known.items():
+            column.append(None if draw(st.integers(0, 9)) == 0 else person[kind])
+        subjects.append(None if draw(st.integers(0, 9)) == 0 else f"P{who}")
+    return notes, known, subjects
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batch=_batch(),
+    mode=st.sampled_from(["mask", "tag", "surrogate", "redact"]),
+    dates=st.sampled_from(["keep", "shift", "generalize"]),
+    recall=st.sampled_from(["precise", "high"]),
+)
+def test_a_generated_column_gives_what_each_note_alone_gives(batch, mode, dates, recall):
+    """Whatever the notes, modes and dates: the column call (memos, deferred kinds, shared
+    forms) gives each note the output, spans and counts one call per note gives."""
+    notes, known, subjects = batch
+    options = {"mode": mode, "dates": dates, "recall": recall, "keyring": KEYRING,
+               "context": "c"}  # fmt: skip
+    shift = {"subject": subjects} if dates == "shift" else {}
+    column, report = deidentify_text(notes, known=known, spans=True, **shift, **options)
+    found: dict[str, int] = {}
+    for i, note in enumerate(notes):
+        row = {k: v[i] for k, v in known.items() if v[i] is not None}
+        if dates == "shift" and subjects[i] is None:  # a null subject: a column of one note
+            out, single = deidentify_text([note], known=[row], subject=[None], spans=True,
+                                          **options)  # fmt: skip
+            alone = out[0]
+        else:
+            one = {"subject": subjects[i]} if dates == "shift" else {}
+            alone, single = deidentify_text(note, known=row or None, spans=True, **one, **options)
+        assert column[i] == alone
+        assert report.spans[i] == single.spans[0]
+        for entity, count in single.found.items():
+            found[entity] = found.get(entity, 0) + count
+    assert report.found == found
+
+
+def test_the_visit_table_column_gives_what_each_note_alone_gives():
+    """The pipelines benchmark's note column (tag, every known field, dates shifted per
+    patient), 300 rows: the column call equals one call per note."""
+    people, visits, _ = synthetic_extract(100, seed=7)
+    rows = visits.merge(people, on="patient_id").iloc[:300]
+    notes = [
+        f"患者{name}因头痛三天于{day}来院就诊，查体未见明显异常，嘱按时服药并复查，联系电话{mobile}。"
+        for name, day, mobile in zip(rows["name"], rows["visit_date"].astype(str),
+                                     rows["mobile"], strict=True)
+    ]  # fmt: skip
+    known = {
+        "name": rows["name"].tolist(),
+        "resident_id": rows["resident_id"].tolist(),
+        "phone": [list(p) for p in zip(rows["mobile"], rows["landline"], strict=True)],
+        "email": rows["email"].tolist(),
+        "address": rows["address"].tolist(),
+        "record_number": [[p, v] for p, v in zip(rows["patient_id"], rows["visit_id"],
+                                                  strict=True)],
+    }  # fmt: skip
+    subjects = rows["patient_id"].tolist()
+    options = {"mode": "tag", "dates": "shift", "max_days": 30, "keyring": KEYRING,
+               "context": "bench"}  # fmt: skip
+    column, _ = deidentify_text(notes, known=known, subject=subjects, **options)
+    for i, note in enumerate(notes):
+        row = {k: v[i] for k, v in known.items()}
+        alone, _ = deidentify_text(note, known=row, subject=subjects[i], **options)
+        assert column[i] == alone
+    assert not any(name in out for name, out in zip(known["name"], column, strict=True))
