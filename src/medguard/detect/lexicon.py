@@ -18,7 +18,14 @@ from importlib import resources
 
 from medguard.cn import names
 
-__all__ = ["MEDICAL_WORDS", "MIN_FREQUENCY", "common_words", "is_common_word", "is_word"]
+__all__ = [
+    "MEDICAL_WORDS",
+    "MIN_FREQUENCY",
+    "common_words",
+    "is_common_word",
+    "is_two_char_word",
+    "is_word",
+]
 
 #: jieba frequency from which a dictionary word counts as an ordinary word.
 MIN_FREQUENCY = 10
@@ -74,3 +81,30 @@ def is_word(candidate: str) -> bool:
     if candidate in common_words():
         return True
     return candidate[:2] in MEDICAL_WORDS or candidate[:3] in MEDICAL_WORDS
+
+
+@cache
+def _two_char_words() -> frozenset[str]:
+    """Every two-character word of jieba's dictionary as frequent as :data:`MIN_FREQUENCY`,
+    whatever its first character and tag (孩子, 一些, 心里)."""
+    dictionary = resources.files("jieba").joinpath("dict.txt").read_text("utf-8")
+    words = set()
+    for line in dictionary.splitlines():
+        parts = line.split(" ", 2)
+        if (
+            len(parts) >= 2
+            and len(parts[0]) == 2
+            and parts[1].isdigit()
+            and int(parts[1]) >= MIN_FREQUENCY
+        ):
+            words.add(parts[0])
+    return frozenset(words)
+
+
+def is_two_char_word(candidate: str) -> bool:
+    """True when the two characters of ``candidate`` are an ordinary word (孩子, 心里).
+
+    For the given name after a surname that is also a function word (那孩子, 过心里, 有一些):
+    the dictionary is read on the first call only (about 0.3 s).
+    """
+    return candidate in _two_char_words()

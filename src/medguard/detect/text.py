@@ -47,7 +47,7 @@ from medguard.cn import (
 )
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
-from medguard.detect.lexicon import MEDICAL_WORDS, is_common_word, is_word
+from medguard.detect.lexicon import MEDICAL_WORDS, is_common_word, is_two_char_word, is_word
 
 __all__ = ["DEFAULT_MIN_SCORE", "ENTITY_TYPES", "scan_text"]
 
@@ -80,7 +80,14 @@ _PLAIN_SURNAMES = frozenset(
     if share >= 0.05 and len(s) == 1 and s not in _FUNCTION_SURNAMES
 )  # fmt: skip
 _KINSHIP = ("女儿", "儿子", "丈夫", "妻子", "母亲", "父亲", "爱人", "孙子", "孙女", "姐姐",
-            "哥哥", "弟弟", "妹妹", "儿媳", "女婿", "侄子", "外孙", "老伴")  # fmt: skip
+            "哥哥", "弟弟", "妹妹", "儿媳", "女婿", "侄子", "外孙", "老伴",
+            # grandparents, in-laws, uncles and aunts (由外婆X陪同, 其舅舅X代述)
+            "外婆", "外公", "奶奶", "爷爷", "姥姥", "姥爷", "婆婆", "公公", "岳母", "岳父",
+            "舅舅", "舅妈", "姑姑", "姑父", "姨妈", "姨父", "阿姨", "叔叔", "婶婶", "伯伯",
+            "伯母", "嫂子", "姐夫", "妹夫", "侄女", "外甥", "外甥女", "外孙女", "孙媳", "继母",
+            "继父", "养母", "养父", "祖母", "祖父", "外祖母", "外祖父", "爸爸", "妈妈", "老公",
+            "老婆", "表哥", "表姐", "表弟", "表妹", "堂哥", "堂姐", "堂弟", "堂妹", "兄长",
+            "姐妹", "兄弟", "女友", "男友", "未婚妻", "未婚夫", "朋友", "同事", "邻居")  # fmt: skip
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -105,15 +112,26 @@ _NAME_CONTEXT = (
     *(f"{w}{c}" for w in ("审核", "报告", "录入", "检验", "配药", "签名/日期", "签字/日期")
       for c in ("：", ":")),
     "检验者", "药剂师", "接收人",
+    # who signed or gave the history (上级医师审签：X, 病史陈述者：X, 开户人：X)
+    "审签", "审签医师", "审签人", "审阅", "审阅人", "审阅医师", "审核医生", "审批人",
+    "病史陈述者", "病史陈述人", "病史提供者", "病史提供人", "病史叙述者", "病史叙述人",
+    "病史供述者", "供史者", "供史人", "代述人", "代诉者", "户人：", "户人:",
+    "大夫", "主治大夫", "主管大夫", "值班大夫",
 
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
     "先生", "女士", "老师",
 )  # fmt: skip
+# What a companion does after a kinship word and a name (由外婆吕春华陪同, 其女儿王国代述): role
+# words after which only a name behind a kinship word counts.
+_KIN_VERBS = frozenset(("陪同", "陪护", "陪诊", "陪伴", "代述", "代诉", "代签", "代为", "签字",
+                        "签署", "签名", "护送"))  # fmt: skip
 # Context words that also follow a name (由张三医师主刀, 李明主任医师查房, 王芳女士).
 _ROLE_WORDS = frozenset((
     "医师", "医生", "护士", "主刀", "术者", "助手", "麻醉医师", "主任医师", "副主任医师",
     "主治医师", "住院医师", "主任", "副主任", "护士长", "护师", "主管护师", "药师", "技师",
     "教授", "副教授", "住院医生", "主管医生", "值班医生", "先生", "女士", "老师",
+    "大夫", "主治大夫", "主管大夫", "值班大夫",
+    *_KIN_VERBS,
 ))  # fmt: skip
 _TITLES_AFTER = frozenset(("先生", "女士", "老师"))
 # Words that often open a run before a name (由张三医师主刀, 请李四主任会诊): such a run is not
@@ -123,7 +141,8 @@ _PREPOSITIONS = frozenset("由于和与及请经被让给对向跟同把将从�
 _TITLES = _TITLES_AFTER | {"主任医师", "副主任医师", "主治医师", "护士长", "主任", "教授"}
 # Speaker prefixes of dialogues (患者：..., 医生：...): the turn after them is speech, where a
 # name must be followed as after 患者.
-_SPEAKERS = frozenset(("患者", "病人", "医生", "家属", "护士", "患儿", "医师"))
+_SPEAKERS = frozenset(("患者", "病人", "医生", "家属", "护士", "患儿", "医师", "大夫", "病人家属",
+                       "患者家属", "患儿家属"))  # fmt: skip
 _NEGATIVE_CONTEXT = ("条码", "标本号", "订单号", "流水号", "批号", "编号规则", "样本号")
 _CONTEXT_WORDS = {
     "CN_RESIDENT_ID": ("身份证", "证件号", "身份证号"),
@@ -169,7 +188,10 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
         for second, group in by_second.items()
     )
     firsts = "".join(dict.fromkeys(w[0] for group in by_second.values() for w in group))
-    return firsts, f"(?:{branches})"
+    # One class test of the second character rejects most candidates before the branches,
+    # which the engine would otherwise try one by one.
+    seconds = "".join(re.escape(second) for second in by_second)
+    return firsts, f"(?=[{seconds}])(?:{branches})"
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
@@ -178,15 +200,22 @@ _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
 # Hong Kong and Taiwan styles (…道700号12楼B座, …路四段216号5楼). Each named unit ends with
 # its kind; the Han run before it is greedy, so 孟家庄村 is one unit, not 孟家庄 + 村.
 _LOCAL_UNIT = (
-    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段|小区|花园|家园"
-    r"|公寓|大厦|大楼|商厦|中心|新村|新城|苑|城|湾|广场|园|区|里|邨)"
-    r"|\d{1,5}(?:号院|号楼|号|栋|幢|楼|单元|室|组|队|弄|座|层|期|区|巷)|[A-Za-z]座)"
+    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村委会|居委会|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段"
+    r"|小区|花园|家园|公寓|大厦|大楼|商厦|中心|新村|新城|苑|城|湾|广场|园|区|區|里|邨|閣|阁"
+    r"|大廈|廣場|花園|屋邨|村委)"
+    # numbered units: 5号楼3门401, 二期8栋904, 第3座12樓, 四維三路2號, 3-2-4
+    r"|第?\d{1,5}(?:号院|号楼|号|號|栋|棟|幢|楼|樓|单元|單元|室|组|队|弄|座|层|層|期|区|區|巷|门|户"
+    r"|排|街)"
+    r"|[一二三四五六七八九十]{1,3}(?:期|区|區|号楼|栋|幢|单元|组|队)"
+    rf"|[{_HAN}]{{1,10}}?第\d{{1,3}}(?:座|栋|棟|幢|期|区|區)"
+    r"|[A-Za-z]座|[A-Za-z]区|\d{1,3}(?:-\d{1,4}){1,3}(?![0-9]))"
 )
 _STREET = rf"{_LOCAL_UNIT}+(?:\d{{1,5}}室?)?"
 _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
 # An address without its province, after 住址/现住/..., from the city or district down.
 _ADDRESS_CITY = (
-    rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|县|旗)(?:[{_HAN}]{{1,8}}?(?:区|县|旗|市))?{_STREET}"
+    rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|區|县|縣|旗)(?:[{_HAN}]{{1,8}}?(?:区|區|县|縣|旗|市))?"
+    rf"{_STREET}"
 )
 # After 住址 an address may start at its road: 学府大道984号19栋906室 (a house number is needed).
 _ROAD_ONLY = rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?{_LOCAL_UNIT}*(?:\d{{1,5}}室?)?"
@@ -195,6 +224,8 @@ _HMT_PLACES = _words((
     "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
     "台北市", "新北市", "桃园市", "桃園市", "台中市", "臺中市", "台南市", "臺南市",
     "基隆市", "新竹市", "新竹县", "嘉义市", "嘉义县", "臺北市",
+    "九龍", "九龙", "新界", "香港島", "香港岛", "高雄市", "臺南市", "台東縣", "台东县", "花蓮縣",
+    "花莲县", "屏東縣", "屏东县", "宜蘭縣", "宜兰县", "彰化縣", "彰化县",
 ))  # fmt: skip
 _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址",
                          "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
@@ -216,7 +247,11 @@ _DOC_WORDS = _words((
     "武警警官证", "社保卡号", "社保卡", "社会保障卡号", "社保号", "医保卡号", "医保号",
     "医疗保险号", "医保账号", "参保号", "社会保障号码", "驾驶证号", "驾驶证", "驾照号", "驾照",
     "驾驶证档案编号", "驾驶证号码", "QQ", "QQ号", "qq", "微信", "微信号", "微信ID", "WeChat",
-    "wechat", "微博", "IMEI", "IMEI号", "MEID", "序列号", "设备序列号", "设备编号", "设备ID",
+    "wechat", "微博",
+    # nicknames of account labels in chats and posts: 扣扣, 企鹅号, vx, v信, wx, 威信
+    "扣扣", "扣扣号", "企鹅号", "企鹅", "vx", "VX", "Vx", "v信", "V信", "wx", "WX", "威信",
+    "威信号", "薇信", "薇信号", "微x", "微X", "vx号", "VX号", "wx号", "WX号",
+    "IMEI", "IMEI号", "MEID", "序列号", "设备序列号", "设备编号", "设备ID",
     "SN", "S/N", "Serial", "车牌", "车牌号", "车牌号码", "车号", "车辆", "牌照",
 ))  # fmt: skip
 _ORG_WORDS = _words(("工作单位", "就职于", "任职于", "供职于", "就读于", "就读学校", "毕业于",
@@ -227,8 +262,13 @@ _ROLE_WORDS_RE = _words(_ROLE_WORDS)
 _PROVINCE_WORDS = _words(regions.PROVINCES.values())
 _PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _ROMAN = r"[A-Za-z]+(?:-[A-Za-z]+)?"
-_EMAIL_AT = r"(?:#| ?\(at\) ?| ?\[at\] ?| at | AT |艾特)"
-_EMAIL_DOT = r"(?:\.| ?\(dot\) ?| ?\[dot\] ?| dot | DOT |点)"
+# The separators minority names are written with (艾尔肯·吾买尔): the middle dot and the dots
+# that input methods and fonts put in its place (bullet, katakana, half-width, hyphenation).
+_NAME_DOTS = "·•・･‧∙⋅"
+_TO_MIDDLE_DOT = str.maketrans(dict.fromkeys(_NAME_DOTS[1:], "·"))
+# full-width brackets too (tyx2008（at）126.com, 【at】); they are not folded
+_EMAIL_AT = r"(?:#| ?[(（\[【](?:at|AT)[)）\]】] ?| at | AT |艾特)"
+_EMAIL_DOT = r"(?:\.| ?[(（\[【](?:dot|DOT)[)）\]】] ?| dot | DOT |点)"
 
 # Each alternative is (class of its first character, the rest). The whole pattern starts with
 # the union of the classes, so the engine skips every other character in a tight loop; the rest
@@ -256,8 +296,8 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
     (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9A-Za-z])"
            r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9]))?(?P<landline>)"),
-    (r"(（", r"86[)）][ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])(?P<mobile_paren>)"),
-    (r"(（", r"0\d{2,3}[)）][ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9])"
+    (r"(（", r"\+?86[)）][ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])(?P<mobile_paren>)"),
+    (r"(（", r"0\d{2,3}[)）][ -]?(?:[2-9]\d{2,3}[ -]?\d{4}|[2-9]\d{3}[ -]\d{3})(?![0-9])"
              r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9]))?(?P<landline_paren>)"),
     (r"0-9ANY", r"(?<![0-9A-Z].)[0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"
                 r"(?P<uscc>)"),
@@ -301,7 +341,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # the labels of signature blocks, from their colon (审核：李娜; 审核通过 holds no name)
     # names signed side by side on a line of their own: 毛晓东/秦雅琴
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
-                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[·•][{_HAN}]{{2,8}})?"
+                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
                      rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}}))(?P<name_ctx>)"),
     # a role word or title with no name after it: the name may come before (李明主任查房)
@@ -362,7 +402,7 @@ _ROAD_ADDRESS = re.compile(_ROAD_ONLY)
 # does the ideographic space between digit groups; the full-width punctuation of ordinary text
 # (，：、（）) is matched as it is.
 _FULL_WIDTH = re.compile("[\u3000\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
-_HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}$")
+_HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}\Z")  # \Z: $ also matches before a newline
 _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 # Context words after which a drug, a body part or a symptom is as likely as a name (患者雷贝拉唑,
@@ -379,6 +419,9 @@ _NAME_FOLLOWS = (
         "审核", "审阅", "执行", "协助", "指导", "负责", "完成", "处理", "会诊", "询问", "告知",
         "交代", "建议", "主持", "参加", "陪同", "护送", "测量", "给予", "核对", "评估", "宣教",
         "记录", "书写", "开具", "代述", "陈述", "签字", "同意", "拒绝", "主任", "副主任",
+        # what a relative does after the name: 其妻石磊提供病史, 其子韩磊签署知情同意书
+        "提供", "签署", "签名", "照顾", "陪护", "叙述", "讲述", "介绍", "反映", "代为", "代签",
+        "诉说", "述说", "补充", "描述", "回忆", "确认", "要求", "表示", "大夫",
         "教授", "先生", "女士", "查房", "主治", "住院医", "护士长",
     ) if len(w) > 1)),
     re.compile("[因于在是等男女主入术查嘱签同及和与称述来今昨已未予行诉无不有曾被将或其现经从自对由"
@@ -486,8 +529,9 @@ def _name_after(
     ``speech`` (a dialogue turn: 患者：何时复查) takes only given characters of names, followed by
     a word that follows names or by non-Han text.
     """
-    if "·" in candidate or "•" in candidate:  # 阿依古丽·买买提: minority names keep the dot
-        return candidate if names.is_valid(candidate, require_known_surname=False) else None
+    dotted = candidate.translate(_TO_MIDDLE_DOT)
+    if "·" in dotted:  # 阿依古丽·买买提, 艾尔肯・吾买尔: minority names keep their dots
+        return candidate if names.is_valid(dotted, require_known_surname=False) else None
     if certain and len(candidate) <= 3 and _name_as_word(candidate):
         return candidate
     end = _NAME_END.search(candidate, 2 if candidate[:2] in names.COMPOUND_SURNAMES else 1)
@@ -703,14 +747,33 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
         if found is not None:
             return Finding(start, start + found[0], "PERSON", found[1], found[2])
     word = m.group().rstrip(":： \t\n\r)）")
+    if word in _KIN_VERBS:  # 由外婆吕春华陪同, 其舅舅王国代述: a name after a kinship word
+        kin = _KIN_NAME_BEFORE.search(text, max(0, m.start() - 9), m.start())
+        if kin is None:
+            return None
+        name = kin.group(1)
+        if _plausible_name(name, ends_here=True) or _name_as_word(name):
+            return Finding(kin.start(1), kin.end(1), "PERSON", 0.7, "name_kin")
+        return None
     if word in _ROLE_WORDS:  # 由张三医师主刀, 李明主任医师查房, 王芳女士
         run = _HAN_RUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
         if run is None:
             return None
         whole = run.group()
+        if whole in _DIALOGUE_WORDS or whole[-2:] in _DIALOGUE_WORDS:
+            return None  # 谢谢大夫医生, 您好医生: a word of speech, not a name
         # A run that begins after non-Han text (\n查文斌女士) is the name itself, if it can be
         # one; before a title, even a word-name (苏宁女士, 白天护士长).
         starts_here = run.start() > max(0, m.start() - 6) or run.start() == 0
+        opener = max(whole.rfind(o) for o in _SURNAME_OPENERS)
+        if opener >= 0:  # 谢谢邹美玲大夫, 好的，谢谢叶主任: no name starts inside the opener
+            whole, starts_here = whole[opener + 2 :], True
+            if len(whole) == 1:  # a surname alone before a title (谢谢叶主任)
+                if word in _SURNAME_TITLES and whole in names.SURNAMES:
+                    return Finding(m.start() - 1, m.start(), "PERSON", 0.6, "name_role")
+                return None
+            if not whole:
+                return None
         before: str | None = None
         if (
             starts_here
@@ -725,9 +788,46 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
             before = _after_prefix(whole) if starts_here else None
         if before is None:
             before = _name_before(whole)
-        if before is not None and not (len(before) == 2 and before[1] in _COMMON_SURNAMES):
+        if (
+            before is not None
+            and not (len(before) == 2 and before[1] in _COMMON_SURNAMES)
+            and before[-1] not in _DUTY_ENDS
+            and not (before[0] in _SPEECH_STARTS and _speech_run(before))
+            and before[:2] not in _DIALOGUE_WORDS
+        ):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
     return None
+
+
+# Kinship words, then the name, before what a companion does (由外婆吕春华陪同).
+_KIN_NAME_BEFORE = re.compile(
+    "(?:" + "|".join(sorted(_KINSHIP, key=len, reverse=True)) + rf")([{_HAN}]{{2,4}})\Z"
+)
+# Words of speech in dialogues that are no names, before 医生/大夫 or after a speaker prefix.
+_DIALOGUE_WORDS = frozenset((
+    "您好", "你好", "谢谢", "感谢", "多谢", "宝宝", "孩子", "大夫", "医生", "医师", "主任",
+    "护士", "老师", "不客气", "客气", "那个", "这个", "有点", "还是", "好的", "请问", "麻烦",
+    "是的", "对的", "可以", "知道", "明白", "没有", "不是", "就是", "但是", "所以", "因为",
+    "然后", "现在", "刚才", "已经", "一下", "一直", "不用", "需要", "应该", "可能", "自己",
+    "家里", "我们", "你们", "他们", "她们", "咱们", "小孩", "女儿", "儿子", "老公", "老婆",
+))  # fmt: skip
+# First characters of the words of speech (那孩子, 有一些, 这个, 我们): no name starts so in a
+# dialogue turn, whatever surname tables say (那 and 有 are surnames too).
+_SPEECH_STARTS = frozenset("那这有没我你他她是不还就也都哪怎什多少几要想能会可该让把被请问过")
+
+
+def _speech_run(run: str) -> bool:
+    """A run opening with a function word that is a surname too (那, 有, 过, 都, 能) followed
+    by an ordinary word or a character no given name has: 那孩子, 有一些, 过心里 (not 那凤英)."""
+    return run[1] not in names.GIVEN_NAME_CHARACTERS or is_two_char_word(run[1:3])
+
+
+# Duties and units before a title (今日白班护士, 请心内科主任): no name ends so.
+_DUTY_ENDS = frozenset("班组科室部区床")
+# Openers of a turn: no name starts inside them, and a surname alone between one and a title
+# is a name (谢谢叶主任).
+_SURNAME_OPENERS = ("谢谢", "感谢", "多谢", "麻烦", "请问", "您好", "你好", "辛苦")
+_SURNAME_TITLES = frozenset(("主任", "医生", "大夫", "医师", "教授", "老师", "护士", "护士长"))
 
 
 # What opens a clause before a name and a title (今日王国主任医师查房, 请方圆医师会诊, 由白天护士长
@@ -735,6 +835,8 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
 _TITLE_PREFIXES = tuple(sorted((
     "今日", "今天", "昨日", "昨天", "当日", "次日", "今晨", "上午", "下午", "晚间", "随后",
     "请", "由", "经", "邀", "邀请", "再请", "与", "和", "及", "同", "向", "给", "跟",
+    # openers of a turn in dialogues (谢谢邹美玲大夫, 您好王医生, 麻烦李主任)
+    "谢谢", "感谢", "多谢", "麻烦", "请问", "您好", "你好", "辛苦", "好的",
 ), key=len, reverse=True))  # fmt: skip
 
 
@@ -772,8 +874,46 @@ def _name_in_context(
         certain = following[:1] in _CLEAR_END or following == ""
         if weak and certain:
             certain = _SEX_AFTER.match(following) is not None
+    if candidate[0] in _SPEECH_STARTS and not certain and _speech_run(candidate):
+        return None  # 患者家属: 那孩子母亲呢, 患者：有一些流涕: speech, not a name
     name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
-    return None if name is None else (len(name), 0.85, "name_ctx")
+    if (
+        (name is None or len(name) < len(candidate))
+        and not weak
+        and 4 <= len(candidate) <= 6
+        and (following[:1] in _CLEAR_END or following == "")
+        and context[len(word) : len(word) + 1] in (":", "：")
+        and _minority_name(candidate)
+    ):  # 报告医师：娜仁其其格, 姓名：扎西多吉: a whole field after a labelled colon
+        name = candidate
+    if name is None or name in _DIALOGUE_WORDS:
+        return None
+    return (len(name), 0.85, "name_ctx")
+
+
+# Characters of Mongolian, Tibetan and Uyghur names written in Han characters (娜仁其其格,
+# 巴特尔, 扎西多吉, 阿依古丽) besides those of Han given names.
+_MINORITY_NAME_CHARS = frozenset(
+    "阿艾爱安敖巴拜班邦宝贝毕别波博布才策查朝其琪达旦丹德登迪丁顿都多朵额恩尔法夫甫噶嘎甘"
+    "格根贡古哈海罕汗合和赫呼胡花吉加嘉坚江杰金晋卡坎康克肯库拉喇腊莱赖兰朗勒雷力丽林伦罗洛"
+    "玛买麦满曼毛梅美蒙孟米敏明摩姆木娜纳乃尼努诺帕潘其奇琪钦青曲却热仁日荣如萨塞赛桑色森沙"
+    "山尚苏索塔泰坦汤特提天廷通图吐托瓦旺维乌吾西希夏仙香肖辛兴雅亚燕央伊依尤玉扎札增珠卓孜"
+    "兹措次旺堆普布顿珍拉姆卡则旦曲吉措单增达瓦尼玛次仁加措央金卓嘎阿布都热合曼吐尔逊"
+)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _minority_name(candidate: str) -> bool:
+    """A 4-6 character name of a minority written without its dot (娜仁其其格): every
+    character one names use, none that never appears in one, and no ordinary word."""
+    return (
+        len(set(candidate)) >= len(candidate) - 1  # 哈哈哈哈 is laughter
+        and all(ch in _MINORITY_NAME_CHARS or ch not in _NOT_IN_GIVEN for ch in candidate)
+        and all(ch in _MINORITY_NAME_CHARS or ch in names.GIVEN_NAME_CHARACTERS for ch in candidate)
+        and sum(ch in _MINORITY_NAME_CHARS for ch in candidate) >= 3
+        and not is_common_word(candidate)
+        and not is_word(candidate)
+    )
 
 
 def _grouped_card(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -825,11 +965,11 @@ def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 _CN_DATE_BEFORE = re.compile(
-    "[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?$"
+    "[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?\\Z"
 )
 _ORG_BEFORE = re.compile(
     rf"在([{_HAN}0-9（）()]{{2,24}}(?:有限公司|公司|集团|医院|学校|大学|学院|中学|小学|研究所|研究院"
-    r"|局|银行|厂|政府|事务所|派出所|法院|检察院|报社|电视台|商场|酒店|卫生院))$"
+    r"|局|银行|厂|政府|事务所|派出所|法院|检察院|报社|电视台|商场|酒店|卫生院))\Z"
 )
 
 
@@ -954,7 +1094,8 @@ def _local_phone(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 _MILITARY = ("军官证", "士兵证", "警官证", "军人证", "文职干部证", "武警警官证")
 _SOCIAL = ("社保", "社会保障", "医保", "医疗保险", "参保")
 _DRIVING = ("驾驶证", "驾照")
-_ACCOUNTS = ("QQ", "qq", "微信", "WeChat", "wechat", "微博")
+_ACCOUNTS = ("QQ", "qq", "微信", "WeChat", "wechat", "微博", "扣扣", "企鹅", "vx", "VX", "Vx",
+             "v信", "V信", "wx", "WX", "威信", "薇信", "微x", "微X")  # fmt: skip
 _PLATE = re.compile(rf"[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ -]?[A-HJ-NP-Z0-9]{{5,6}}")
 _DEVICES = ("IMEI", "MEID", "序列号", "设备", "SN", "S/N", "Serial")
 
@@ -963,6 +1104,9 @@ def _document(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     """A document or account number after its label, validated by the label's kind."""
     label = text[m.start() : m.start("document")]
     value = m.group("document")
+    before = text[m.start() - 1] if m.start() > 0 else ""
+    if label[0].isascii() and before.isascii() and before.isalnum():
+        return None  # a label inside a word (devx, inqq): no label
     compact = value.upper().replace("-", "")
     start, end = m.start("document"), m.end("document")
     if compact.isdigit() or (compact[:-1].isdigit() and compact[-1] == "X"):
