@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 
 from medguard.cn import names, phone, resident_id
 from medguard.detect import deidentify_text
-from medguard.detect._deid_find import Known, Pending, forms_of, known_hits, live_parts, pending
+from medguard.detect._deid_find import (
+    Known,
+    Pending,
+    date_hits,
+    dates_blind_to,
+    forms_of,
+    known_hits,
+    live_parts,
+    pending,
+)
 from medguard.errors import InvalidArgument
 from medguard.testing.keyrings import fixed_keyring
 from medguard.testing.synthetic import synthetic_extract
@@ -243,3 +252,30 @@ def test_the_visit_table_column_gives_what_each_note_alone_gives():
         alone, _ = deidentify_text(note, known=row, subject=subjects[i], **options)
         assert column[i] == alone
     assert not any(name in out for name, out in zip(known["name"], column, strict=True))
+
+
+_DATE_TEXT = st.text(alphabet="0123456789-/.年月日号于期生入院 ，张王伟芳DOBat\n", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_DATE_TEXT, cuts=st.lists(st.tuples(st.integers(0, 40), st.integers(1, 14)),
+                                      max_size=3))  # fmt: skip
+def test_dates_are_reused_only_where_blanking_cannot_change_them(text, cuts):
+    """When dates_blind_to says so, the dates of a note and of the note with the spans blanked
+    are the same (the memo of dates by blanked text relies on it)."""
+    spans = [(s, min(len(text), s + n)) for s, n in cuts if s < len(text)]
+    blanked = text
+    for start, end in spans:
+        blanked = blanked[:start] + " " * (end - start) + blanked[end:]
+    if dates_blind_to(text, spans):
+        assert date_hits(text) == date_hits(blanked)
+
+
+def test_a_phone_run_is_blind_a_name_with_a_date_word_is_not():
+    """A whole run of a mobile's digits between non-date characters is invisible to dates; a
+    name holding 于 (a date word) or a digit run glued to a date is not."""
+    note = "患者于洋于2025-03-02来院，电话13912345678。"
+    assert dates_blind_to(note, [(note.index("13912345678"), note.index("13912345678") + 11)])
+    assert not dates_blind_to(note, [(2, 4)])
+    glued = "2025-03-0213912345678"
+    assert not dates_blind_to(glued, [(10, 21)])

@@ -33,6 +33,7 @@ __all__ = [
     "Hit",
     "Known",
     "date_hits",
+    "dates_blind_to",
     "digit_runs",
     "forms_of",
     "grouped_hits",
@@ -179,6 +180,39 @@ def _date_matches(text: str) -> Iterable[re.Match[str]]:
         if m is not None:
             yield m
             end = m.end()
+
+
+# What the date finder tells apart: the characters its pattern matches (every other
+# character is alike to it) and those of the date words a compact date needs before it.
+_DATE_CHARS = frozenset("0123456789-/.年月日号")
+_DATE_SEEN = _DATE_CHARS | frozenset(_DATE_CONTEXT.pattern.replace("|", ""))
+
+
+def dates_blind_to(text: str, spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether :func:`date_hits` finds the same dates in ``text`` once ``spans`` are blanked
+    with spaces (so the dates of a note, blanked of its row's own values, can be reused for
+    every note blanked alike).
+
+    True when each span holds none of the characters the date finder tells apart (a name
+    without 年, 于, 日, ...), or is a whole run of nine ASCII digits or more whose neighbours
+    are none of them either (a phone number): no date can start, end or look inside such a
+    run, in the text or blanked, since a date's digits are followed by a separator, 年 or 月
+    within five characters or are eight digits then no digit.
+    """
+    for start, end in spans:
+        piece = text[start:end]
+        if _DATE_SEEN.isdisjoint(piece):
+            continue
+        if (
+            end - start >= 9
+            and piece.isascii()
+            and piece.isdigit()
+            and (start == 0 or text[start - 1] not in _DATE_CHARS)
+            and text[end : end + 1] not in _DATE_CHARS
+        ):
+            continue
+        return False
+    return True
 
 
 def date_hits(

@@ -52,7 +52,9 @@ from medguard.detect._deid_find import (
     Hit,
     Known,
     Part,
+    Pending,
     date_hits,
+    dates_blind_to,
     digit_runs,
     grouped_hits,
     guard_forms,
@@ -463,6 +465,9 @@ def _kind(key: object) -> str:
     return kind
 
 
+# Kinds whose values are deferred as one upper-case form (record numbers and e-mails).
+_UPPER_KINDS = frozenset(("record_number", "email"))
+
 #: One row's known values: for each cell (kind by kind, as given), the forms of its values.
 _Row = tuple[tuple[Part, ...], ...]
 
@@ -478,18 +483,29 @@ def _known_rows(
         return [None] * n
     memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
 
-    def cell(kind: str, value: Any, i: int) -> tuple[Part, ...]:
+    def one(kind: str, value: str, i: int) -> tuple[Part, ...]:
+        """The parts of one text value, memoized per kind."""
         memo = memos.setdefault(kind, {})
+        found = memo.get(value)
+        if found is None:
+            if kind in _UPPER_KINDS and value.isascii():  # what pending() gives, inlined
+                stripped = value.strip()
+                found = (Pending(kind, stripped, upper=(stripped.upper(),)),) if stripped else ()
+            else:
+                found = _parts(kind, _known_value(value, kind, i), cache)
+            memo[value] = found
+        return found
+
+    def cell(kind: str, value: Any, i: int) -> tuple[Part, ...]:
         if type(value) is str:
-            found = memo.get(value)
-            if found is None:
-                found = memo[value] = _parts(kind, _known_value(value, kind, i), cache)
-            return found
+            return one(kind, value, i)
         if type(value) is list and all(type(v) is str for v in value):  # several phones
+            memo = memos.setdefault(kind, {})
             key = tuple(value)
             found = memo.get(key)
             if found is None:
-                found = memo[key] = _parts(kind, _known_value(value, kind, i), cache)
+                # value by value: a patient number repeats beside a visit number that does not
+                found = memo[key] = tuple(p for v in value for p in one(kind, v, i))
             return found
         return _parts(kind, _known_value(value, kind, i), cache)
 
@@ -589,6 +605,8 @@ class _Run:
         # Findings of notes already scanned in this call, by text (once the row's own values
         # are blanked): a column of notes written from a template repeats them.
         self._scans: dict[str, list[Finding]] = {}
+        # Dates of notes already read in this call, by blanked text and known birth dates.
+        self._date_memo: dict[tuple[str, tuple[Any, ...]], list[Hit]] = {}
 
     # -- driver ------------------------------------------------------------------------------
     def run(self, texts: Any) -> tuple[Any, DeidentifyReport]:
@@ -733,13 +751,31 @@ class _Run:
         hits.extend(own)
         if dates:
             births = [b for p in live for b in p.births] if live else ()
-            hits.extend(date_hits(folded, birth=births))
+            hits.extend(self._dates(text, folded, read, own, births))
         if high:
             hits.extend(recall_hits(folded))
         merged = _merge(hits)
         if config.dates == "shift":
             _assume_years(merged)
         return merged
+
+    def _dates(self, text: str, folded: str, read: str, own: list[Hit], births: Any) -> list[Hit]:
+        """:func:`date_hits` of the note, shared by the notes blanked alike when blanking
+        cannot change them (:func:`dates_blind_to`): a column of notes written from one
+        template differs in the row's own values only."""
+        if not own or folded is not text or len(read) > _SCAN_MEMO_LENGTH:
+            return date_hits(folded, birth=births)
+        key = (read, tuple(births))
+        found = self._date_memo.get(key)
+        if found is None:
+            if not dates_blind_to(text, [(h.start, h.end) for h in own]):
+                return date_hits(folded, birth=births)
+            if len(self._date_memo) >= _SCANS_KEPT:
+                self._date_memo.clear()
+            found = self._date_memo[key] = date_hits(folded, birth=births)
+        elif not dates_blind_to(text, [(h.start, h.end) for h in own]):
+            return date_hits(folded, birth=births)
+        return found
 
     # -- replacing -------------------------------------------------------------------------
     def replacements(
