@@ -242,3 +242,49 @@ def test_an_address_does_not_swallow_a_date_or_the_next_clause():
     assert ("上海市浦东新区张杨路500号", "LOCATION") in found(text)
     text = "家住郑州市金水区花园路8号院3栋，近2年反复咳嗽。"
     assert ("郑州市金水区花园路8号院3栋", "LOCATION") in found(text)
+
+
+# -- more labels, relatives named in speech, given-name characters ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("核对者：晏秋菊", ["晏秋菊"]),
+        ("复核：闻立平\n", ["闻立平"]),
+        ("复核医师：练小青  2023-06-01", ["练小青"]),
+        ("申请医师：龙小燕；申请科室：儿科", ["龙小燕"]),
+        ("抄送：芦俊", ["芦俊"]),
+        ("打印人：蒲晓东", ["蒲晓东"]),
+        ("执行护士：韦春花、黄丽丽", ["韦春花", "黄丽丽"]),
+        ("检查者：柴建设 审核者：匡丽", ["柴建设", "匡丽"]),
+    ],
+)  # fmt: skip
+def test_names_after_checking_and_ordering_labels(text, expected):
+    """核对者, 复核, 申请医师, 抄送, 打印人 precede names; 花 and 设 are given-name characters
+    (韦春花, 柴建设)."""
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我老公张建华最近老失眠，怎么办", ["张建华"]),
+        ("我爸王建国今年70岁，高血压十年", ["王建国"]),
+        ("我家孩子李想想，5岁，发烧两天了", ["李想想"]),
+        ("我妈刘桂英，68岁，糖尿病", ["刘桂英"]),
+    ],
+)  # fmt: skip
+def test_relatives_named_in_a_turn(text, expected):
+    """我老公, 我爸, 我家孩子 ... before a name followed as names are (最近, 今年, ，)."""
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我老公最近老失眠", "我妈今年65岁了", "我妈高血压十年了", "我老公说他头疼",
+     "我女儿发烧三天", "我妈妈刚做完手术", "我儿子高烧不退", "我爸血压高，头晕"],
+)  # fmt: skip
+def test_relatives_without_a_name(text):
+    """What follows 我老公/我妈 is usually speech, not a name."""
+    assert persons(text) == []

@@ -88,6 +88,15 @@ _KINSHIP = ("女儿", "儿子", "丈夫", "妻子", "母亲", "父亲", "爱人"
             "继父", "养母", "养父", "祖母", "祖父", "外祖母", "外祖父", "爸爸", "妈妈", "老公",
             "老婆", "表哥", "表姐", "表弟", "表妹", "堂哥", "堂姐", "堂弟", "堂妹", "兄长",
             "姐妹", "兄弟", "女友", "男友", "未婚妻", "未婚夫", "朋友", "同事", "邻居")  # fmt: skip
+# A relative named by the patient (我老公张建华最近失眠): weak context, as after 患者.
+_MY_KIN = tuple(
+    f"我{k}" for k in (
+        "老公", "老婆", "爱人", "丈夫", "妻子", "媳妇", "儿子", "女儿", "妈", "爸", "妈妈", "爸爸",
+        "母亲", "父亲", "奶奶", "爷爷", "外婆", "外公", "姥姥", "姥爷", "哥", "姐", "弟", "妹",
+        "哥哥", "姐姐", "弟弟", "妹妹", "孩子", "家孩子", "朋友", "同事", "婆婆", "公公", "岳母",
+        "岳父", "闺女", "女婿", "儿媳",
+    )
+)  # fmt: skip
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -116,6 +125,15 @@ _NAME_CONTEXT = (
     "审签", "审签医师", "审签人", "审阅", "审阅人", "审阅医师", "审核医生", "审批人",
     "病史陈述者", "病史陈述人", "病史提供者", "病史提供人", "病史叙述者", "病史叙述人",
     "病史供述者", "供史者", "供史人", "代述人", "代诉者", "户人：", "户人:",
+    # who checked, ordered or copied (核对者：, 复核：, 申请医师：, 抄送：); labels whose first
+    # character is frequent in notes (发药人, 确认人, 首诊医生) are left out: each new first
+    # character costs scan time on every note
+    "核对者", "核对人", "核对医师", "核对护士", "复核人", "复核者", "复核医师", "复核医生",
+    "打印人", "填报人", "登记人", "接诊护士", "申请医师", "申请医生", "申请人", "送检医生",
+    "操作人", "执行护士", "责任医生", "责任医师",
+    *(f"{w}{c}" for w in ("复核", "核对", "抄送", "审签") for c in ("：", ":")),
+    # a relative named in a turn of speech (我老公张建华最近失眠, 我妈王秀英今年65岁)
+    *_MY_KIN,
     "大夫", "主治大夫", "主管大夫", "值班大夫",
 
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
@@ -224,8 +242,9 @@ _HMT_PLACES = _words((
     "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
     "台北市", "新北市", "桃园市", "桃園市", "台中市", "臺中市", "台南市", "臺南市",
     "基隆市", "新竹市", "新竹县", "嘉义市", "嘉义县", "臺北市",
-    "九龍", "九龙", "新界", "香港島", "香港岛", "高雄市", "臺南市", "台東縣", "台东县", "花蓮縣",
-    "花莲县", "屏東縣", "屏东县", "宜蘭縣", "宜兰县", "彰化縣", "彰化县",
+    # Hong Kong districts opening an address (九龍觀塘協和街101號); Taiwanese cities whose
+    # first character is frequent in notes (高雄市) are found after an address label only
+    "九龍", "九龙", "新界", "香港島", "香港岛", "臺南市", "台東縣", "台东县",
 ))  # fmt: skip
 _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居住地", "户籍地", "户籍地址",
                          "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
@@ -407,14 +426,15 @@ _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 # Context words after which a drug, a body part or a symptom is as likely as a name (患者雷贝拉唑,
 # 患者张口受限): a name found right after them must be followed by what follows names in notes.
-_WEAK_CONTEXT = frozenset(("患者", "病人", "患儿"))
+_WEAK_CONTEXT = frozenset(("患者", "病人", "患儿", *_MY_KIN))
 # Words, then single characters, that follow names in notes. Words are tried first, so 王芳执行
 # gives 王芳 (before 执行), not 王芳执 (before 行).
 _NAME_FOLLOWS = (
     re.compile("|".join(w for w in (
         *_NAME_STOP_WORDS, "电话", "手机", "既往", "平素", "近期", "近日", "反复", "突发", "突然",
         "出院", "转入", "复查", "复诊", "住院", "就诊", "家属", "一直", "长期", "多年", "明天",
-        "明日", "今天", "昨天", "当天", "次日",
+        "明日", "今天", "昨天", "当天", "次日", "最近", "这几天", "前几天", "这两天", "今年",
+        "去年", "得了", "患有", "确诊",
         # what staff do right after their names: 药师李娜审核处方, 护师王芳执行医嘱
         "审核", "审阅", "执行", "协助", "指导", "负责", "完成", "处理", "会诊", "询问", "告知",
         "交代", "建议", "主持", "参加", "陪同", "护送", "测量", "给予", "核对", "评估", "宣教",
@@ -453,6 +473,12 @@ def _score(base: float, text: str, start: int, entity: str, negative: bool = Tru
     return base if score == base else max(0.0, min(1.0, round(score, 2)))
 
 
+# Common given-name characters the list of medguard.cn.names lacks (江南, 王保国, 韦春花, 柴建设,
+# 李满仓): with it, the characters a given name is checked against.
+_MORE_GIVEN = frozenset("南保花设根柱锁栓满仓囤粮鸽")
+_GIVEN = names.GIVEN_NAME_CHARACTERS | _MORE_GIVEN
+
+
 def _tibetan(text: str) -> bool:
     return len(text) == 4 and text[:2] in _TIBETAN and text[2:] in _TIBETAN
 
@@ -473,7 +499,7 @@ def _looks_like_name(surname: str, given: str) -> bool:
         return False
     if len(surname) == 2 or surname in _PLAIN_SURNAMES:
         return True
-    return all(ch in names.GIVEN_NAME_CHARACTERS for ch in given)
+    return all(ch in _GIVEN for ch in given)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -490,7 +516,7 @@ def _plausible_name(text: str, *, ends_here: bool = False, strict: bool = False)
     if _tibetan(text):
         return True
     word = is_word(text) if ends_here else is_common_word(text)
-    if strict and not all(ch in names.GIVEN_NAME_CHARACTERS for ch in parts[1]):
+    if strict and not all(ch in _GIVEN for ch in parts[1]):
         return False  # in speech (患者：何时复查) only given characters of names
     return _looks_like_name(*parts) and not word
 
@@ -506,12 +532,8 @@ def _name_as_word(text: str) -> bool:
     return (
         1 <= len(given) <= 2
         and _NOT_IN_GIVEN.isdisjoint(given)
-        and all(ch in names.GIVEN_NAME_CHARACTERS or ch in _MORE_GIVEN for ch in given)
+        and all(ch in _GIVEN for ch in given)
     )
-
-
-# Common given-name characters the list of medguard.cn.names lacks (江南, 王保国).
-_MORE_GIVEN = frozenset("南保")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same phrases follow 患者 note after note
@@ -819,7 +841,7 @@ _SPEECH_STARTS = frozenset("那这有没我你他她是不还就也都哪怎什�
 def _speech_run(run: str) -> bool:
     """A run opening with a function word that is a surname too (那, 有, 过, 都, 能) followed
     by an ordinary word or a character no given name has: 那孩子, 有一些, 过心里 (not 那凤英)."""
-    return run[1] not in names.GIVEN_NAME_CHARACTERS or is_two_char_word(run[1:3])
+    return run[1] not in _GIVEN or is_two_char_word(run[1:3])
 
 
 # Duties and units before a title (今日白班护士, 请心内科主任): no name ends so.
@@ -909,7 +931,7 @@ def _minority_name(candidate: str) -> bool:
     return (
         len(set(candidate)) >= len(candidate) - 1  # 哈哈哈哈 is laughter
         and all(ch in _MINORITY_NAME_CHARS or ch not in _NOT_IN_GIVEN for ch in candidate)
-        and all(ch in _MINORITY_NAME_CHARS or ch in names.GIVEN_NAME_CHARACTERS for ch in candidate)
+        and all(ch in _MINORITY_NAME_CHARS or ch in _GIVEN for ch in candidate)
         and sum(ch in _MINORITY_NAME_CHARS for ch in candidate) >= 3
         and not is_common_word(candidate)
         and not is_word(candidate)
