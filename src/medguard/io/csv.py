@@ -275,21 +275,22 @@ class _Paced(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def _go_on(self) -> bool:
+        """Wait for a credit unless stopped; whether reading goes on."""
         if self._stopped:
-            return 0
+            return False
         self._credits.acquire(timeout=1.0)
-        if self._stopped:
+        return not self._stopped
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._go_on():
             return 0
         count: int = self._raw.readinto(buffer) or 0
         return count
 
     def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (one copy: pyarrow calls this, not :meth:`readinto`)."""
-        if self._stopped:
-            return b""
-        self._credits.acquire(timeout=1.0)
-        if self._stopped:
+        if not self._go_on():
             return b""
         data: bytes = self._raw.read(size)
         return data
