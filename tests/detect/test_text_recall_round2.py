@@ -288,3 +288,48 @@ def test_relatives_named_in_a_turn(text, expected):
 def test_relatives_without_a_name(text):
     """What follows 我老公/我妈 is usually speech, not a name."""
     assert persons(text) == []
+
+
+# -- phones with country code and extensions, two-digit years, building names -------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["+86 10 6552 8888", "+86-755-26587412", "+86 (21) 6543 2100", "010-65528888-8021",
+     "0371-6592-4180"],
+)  # fmt: skip
+def test_landlines_after_the_country_code_and_with_a_dash_extension(value):
+    """+86 before an area code written without its 0, and an extension after a dash."""
+    assert (value, "PHONE_NUMBER") in found(f"办公电话：{value}，工作日可打")
+
+
+def test_a_number_that_is_no_landline_keeps_no_extension():
+    """The dash extension counts only after a valid landline (two more groups: a code)."""
+    assert not [v for v, t in found("编号0371-65924180-12-3") if "-12" in v]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("生日：85年3月12日", "85年3月12日"), ("患儿，07年11月2日生，足月顺产", "07年11月2日"),
+     ("87年3月9日出生，汉族", "87年3月9日")],
+)  # fmt: skip
+def test_dates_of_birth_with_two_digit_years(text, value):
+    """A two-digit year with its month and day after 生日 or before 出生/生."""
+    assert (value, "DATE_TIME") in found(text)
+
+
+@pytest.mark.parametrize("text", ["生日：85年13月12日", "87年3月40日出生", "共3年2月"])
+def test_two_digit_years_without_a_real_date_are_none(text):
+    assert not [v for v, t in found(text) if t == "DATE_TIME"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["广州市天河区天河路385号太古汇2座3201",
+     "深圳市南山区科苑路15号科兴科学园A栋3单元1203",
+     "甘肃省定西市安定区内官营镇锦屯村四社",
+     "黑龙江省哈尔滨市南岗区学府路74号哈尔滨医科大学家属院"],
+)  # fmt: skip
+def test_named_buildings_and_compounds_belong_to_the_address(value):
+    """A building named before its number (太古汇2座, 科兴科学园A栋), 社 and 家属院."""
+    assert (value, "LOCATION") in found(f"现住址：{value}，电话见下")

@@ -220,13 +220,14 @@ _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
 _LOCAL_UNIT = (
     rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村委会|居委会|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段"
     r"|小区|花园|家园|公寓|大厦|大楼|商厦|中心|新村|新城|苑|城|湾|广场|园|区|區|里|邨|閣|阁"
-    r"|大廈|廣場|花園|屋邨|村委)"
+    r"|大廈|廣場|花園|屋邨|村委|家属院|家属区|家属楼|宿舍|生活区)"
     # numbered units: 5号楼3门401, 二期8栋904, 第3座12樓, 四維三路2號, 3-2-4
     r"|第?\d{1,5}(?:号院|号楼|号|號|栋|棟|幢|楼|樓|单元|單元|室|组|队|弄|座|层|層|期|区|區|巷|门|户"
-    r"|排|街)"
-    r"|[一二三四五六七八九十]{1,3}(?:期|区|區|号楼|栋|幢|单元|组|队)"
-    rf"|[{_HAN}]{{1,10}}?第\d{{1,3}}(?:座|栋|棟|幢|期|区|區)"
-    r"|[A-Za-z]座|[A-Za-z]区|\d{1,3}(?:-\d{1,4}){1,3}(?![0-9]))"
+    r"|排|街|社)"
+    r"|[一二三四五六七八九十]{1,3}(?:期|区|區|号楼|栋|幢|单元|组|队|社)"
+    # a named building and its number: 濠庭都會第3座, 太古汇2座, 科兴科学园A栋
+    rf"|[{_HAN}]{{1,10}}?第?(?:\d{{1,3}}|[A-Za-z])(?:座|栋|棟|幢|期|区|區|号楼)"
+    r"|[A-Za-z](?:座|栋|棟|幢|区|區|单元)|\d{1,3}(?:-\d{1,4}){1,3}(?![0-9]))"
 )
 _STREET = rf"{_LOCAL_UNIT}+(?:\d{{1,5}}室?)?"
 _ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
@@ -304,17 +305,23 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
     # a date of birth written before 出生 / 生人, in any of the forms written after 出生日期
     (r"0-9", r"(?<![0-9]\d)(?:\d{3}(?:年\d{1,2}月(?:\d{1,2}[日号])?|[-/.]\d{1,2}[-/.]\d{1,2}"
-             r"|(?:0[1-9]|1[0-2])[0-3]\d)|\d?[-/.]\d{1,2}[-/.]\d{4})(?=出生|生人|生[，,。；;\s])"
+             r"|(?:0[1-9]|1[0-2])[0-3]\d)|\d?[-/.]\d{1,2}[-/.]\d{4}"
+             # a two-digit year with its month and day: 87年3月9日生
+             r"|\d年\d{1,2}月\d{1,2}[日号])(?=出生|生人|生(?:[，,。；;\s]|\Z))"
              r"(?P<dob_before>)"),
     (r"0-9A-Fa-f", r"(?<![0-9A-Fa-f:.-][0-9A-Fa-f])[0-9A-Fa-f](?:[:-][0-9A-Fa-f]{2}){5}"
                    r"(?![0-9A-Za-z:-])(?P<mac>)"),
     (r"19", r"(?<![0-9.][19])(?:(?<=9)\d|(?<=1)[01]\d)(?:周岁|岁)(?P<age>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
     (r"+/", rf"(?<=\+)(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
+    # a landline after the country code, its area code without the 0: +86 10 6552 8888
+    (r"+/", r"(?<=\+)(?<![0-9]\+)86[ -]?[(（]?0?(?:10|2\d|[3-9]\d{2})[)）]?[ -]?[2-9]\d{2,3}[ -]?"
+            r"\d{4}(?![0-9])(?P<landline_plus>)"),
     (r"+/", rf"(?<=[{_HAN}]/)(?=[{_HAN}]{{2,4}}(?:[\s，,。；;]|$))(?P<name_slash>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
     (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9A-Za-z])"
-           r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9]))?(?P<landline>)"),
+           r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9])|(?P<dash_ext>-\d{1,5})(?![0-9-]))?"
+           r"(?P<landline>)"),
     (r"(（", r"\+?86[)）][ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])(?P<mobile_paren>)"),
     (r"(（", r"0\d{2,3}[)）][ -]?(?:[2-9]\d{2,3}[ -]?\d{4}|[2-9]\d{3}[ -]\d{3})(?![0-9])"
              r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9]))?(?P<landline_paren>)"),
@@ -340,6 +347,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*(?P<dob>\d{{4}}(?:年\d{{1,2}}月(?:\d{{1,2}}[日号])?"
                     r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
+                    r"|(?<![0-9])\d{2}年\d{1,2}月(?:\d{1,2}[日号])?"  # 生日：85年3月12日
                     r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
                     r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
     # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
@@ -1077,7 +1085,10 @@ def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | Non
 def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     value = m.group("dob")
     numbers = [int(n) for n in re.findall(r"\d+", value)]
-    if numbers:
+    if value[2:3] == "年":  # a two-digit year (85年3月12日): a real month and day
+        if not 1 <= numbers[1] <= 12 or (len(numbers) > 2 and not 1 <= numbers[2] <= 31):
+            return None
+    elif numbers:
         year = next((n for n in numbers if n > 31), None)
         compact_date = len(numbers) == 1 and 18500101 <= numbers[0] <= 21001231
         if (year is None or not 1850 <= year <= 2100) and not compact_date:
@@ -1088,11 +1099,19 @@ def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 def _birth_date_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     numbers = [int(n) for n in re.findall(r"\d+", m.group())]
     year = next((n for n in numbers if n > 31), 0)
+    if m.group()[2:3] == "年":  # 87年3月9日生: a two-digit year
+        year = 1900 + numbers[0]
     if len(numbers) == 1:  # 19941112出生: compact
         year, month, day = numbers[0] // 10000, numbers[0] // 100 % 100, numbers[0] % 100
         numbers = [year, month, day]
     if not 1850 <= year <= 2100 or any(n == 0 for n in numbers[1:] if n != year):
         return None
+    if (
+        len(numbers) == 3
+        and not (1 <= numbers[1] <= 12 and 1 <= numbers[2] <= 31)
+        and (numbers[0] == year or year - 1900 == numbers[0])
+    ):
+        return None  # year first: a real month and day
     return Finding(m.start(), m.end(), "DATE_TIME", 0.7, "date_of_birth")
 
 
@@ -1191,6 +1210,8 @@ def _mac(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _landline_checked(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     value = m.group()
+    if m.lastgroup == "landline" and m.group("dash_ext") is not None:
+        value = value[: m.start("dash_ext") - m.start()]  # 010-65528888-8021: the extension
     if not phone.is_landline(value):
         return None
     start = m.start()
@@ -1216,6 +1237,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "age": _age,
     "mobile": _mobile, "mobile_plus": _mobile, "mobile_00": _mobile, "mobile_paren": _mobile,
     "landline": _landline_checked, "landline_paren": _landline_checked,
+    "landline_plus": _landline_checked,
     "local_phone": _local_phone,
     "uscc": _checked("CN_USCC", 0.85, uscc.is_valid),
     "passport": _checked("CN_PASSPORT", 0.5, passport.is_valid),
