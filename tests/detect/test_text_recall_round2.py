@@ -333,3 +333,30 @@ def test_two_digit_years_without_a_real_date_are_none(text):
 def test_named_buildings_and_compounds_belong_to_the_address(value):
     """A building named before its number (太古汇2座, 科兴科学园A栋), 社 and 家属院."""
     assert (value, "LOCATION") in found(f"现住址：{value}，电话见下")
+
+
+# -- names in tables pasted as text --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("床号\t姓名\t诊断\n12\t王丽娟\t肺炎\n13\t高洁\t哮喘", ["王丽娟", "高洁"]),
+        ("序号 姓名 电话\n1 赵志强 13812345678\n2 阿依古丽·买买提 13912345678",
+         ["赵志强", "阿依古丽·买买提"]),
+        ("| 患者姓名 | 联系电话 |\n| 孙丽华 | 13812345678 |", ["孙丽华"]),
+    ],
+)  # fmt: skip
+def test_names_in_the_name_column_of_a_pasted_table(text, expected):
+    """Cells under a 姓名 header (tabs, bars or spaces), even a word-name (高洁)."""
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["姓名 性别\n高血压 男", "床号\t姓名\t诊断\n12\t不详\t肺炎",
+     "患者姓名 邝美玲  性别 女\n诊断 肺炎 治疗 抗炎"],
+)  # fmt: skip
+def test_table_cells_that_are_no_names(text):
+    """A cell under 姓名 must pass the name check; a line of label and value is no header."""
+    assert persons(text) in ([], ["邝美玲"])

@@ -1296,7 +1296,79 @@ def scan_text(
             if after is not None:
                 _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
                      min_score, wanted)  # fmt: skip
+    if _TABLE_HEADER.search(folded) is not None:
+        cells = [f for f in _table_names(folded) if wanted is None or "PERSON" in wanted]
+        if cells:  # names in the 姓名 column of a table pasted as text
+            taken = [(f.start, f.end) for f in kept]
+            kept.extend(f for f in cells if all(f.end <= a or f.start >= b for a, b in taken))
+            kept.sort(key=lambda f: f.start)
     return kept
+
+
+_HAN_ONLY = re.compile(rf"[{_HAN}]+")
+_NO_DOTS = str.maketrans(dict.fromkeys(_NAME_DOTS))
+_TABLE_HEADER = re.compile(r"姓名 *[\t|]|姓名 +\S")  # a 姓名 column, not 姓名：
+# How the labels of a table's header end (序号, 姓名, 性别, 年龄, 电话, 诊断, 科室, 住址, ...).
+_HEADER_ENDS = frozenset("号名别龄话断室期址业族码注间份况者人型科床目位系式次日称历")
+_TABLE_SPLIT = {"\t": re.compile(r"\t"), "|": re.compile(r"\|"), " ": re.compile(r" +")}
+
+
+def _table_names(text: str) -> list[Finding]:
+    """Names in the 姓名 column of a table pasted as text: a header line whose cells (split by
+    tabs, bars or spaces) include 姓名 (or 患者姓名, ...), then rows with as many cells."""
+    found: list[Finding] = []
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    i = 0
+    while i < len(lines):
+        header = lines[i]
+        sep = next((c for c in ("\t", "|", " ") if c in header and "姓名" in header), None)
+        if sep is None:
+            i += 1
+            continue
+        split = _TABLE_SPLIT[sep]
+        heads = [h.strip() for h in split.split(header.strip())]
+        column = next((k for k, h in enumerate(heads) if h.endswith("姓名")), None)
+        if (
+            column is None
+            or len(heads) < 2
+            # a header of labels, not a line of label and value (患者姓名 邝美玲  性别 女)
+            or not all(h == "" or (len(h) <= 8 and h[-1] in _HEADER_ENDS) for h in heads)
+        ):
+            i += 1
+            continue
+        i += 1
+        while i < len(lines) and sep in lines[i]:
+            row = lines[i]
+            parts = list(split.finditer(row.strip()))
+            cells = split.split(row.strip())
+            if len(cells) != len(heads):
+                break
+            lead = len(row) - len(row.lstrip())
+            start = lead + (parts[column - 1].end() if column > 0 else 0)
+            cell = cells[column]
+            inner = len(cell) - len(cell.lstrip())
+            value = cell.strip()
+            if value and _table_name(value):
+                begin = offsets[i] + start + inner
+                found.append(Finding(begin, begin + len(value), "PERSON", 0.7, "name_table"))
+            i += 1
+    return found
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _table_name(value: str) -> bool:
+    """A table cell under 姓名 that is a name: Han characters passing the name check (a word
+    that is a name too, 王国, counts: the column says name), or a dotted minority name."""
+    if not 2 <= len(value) <= 12 or _HAN_ONLY.fullmatch(value.translate(_NO_DOTS)) is None:
+        return False
+    if any(ch in _NAME_DOTS for ch in value):
+        return names.is_valid(value.translate(_TO_MIDDLE_DOT), require_known_surname=False)
+    return len(value) <= 4 and (
+        _plausible_name(value, ends_here=True) or _name_as_word(value) or _tibetan(value)
+    )
 
 
 def _add(kept: list[Finding], f: Finding | None, min_score: float,
