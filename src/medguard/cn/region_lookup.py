@@ -35,7 +35,9 @@ _PROVINCE_SUFFIX = re.compile(r"(?:壮族自治区|回族自治区|维吾尔自�
 _CITY_SUFFIX = re.compile(r"(?:市|地区)$")
 
 # name -> ((code, current), ...)
-_Index = dict[str, tuple[tuple[str, bool], ...]]
+_Names = dict[str, tuple[tuple[str, bool], ...]]
+# (names, first character -> lengths of the names it starts, longest first)
+_Index = tuple[_Names, dict[str, tuple[int, ...]]]
 
 
 @cache
@@ -69,7 +71,12 @@ def _indexes() -> tuple[_Index, _Index, _Index, int]:
 
 
 def _freeze(index: dict[str, list[tuple[str, bool]]]) -> _Index:
-    return {name: tuple(codes) for name, codes in index.items()}
+    lengths: dict[str, set[int]] = {}
+    for name in index:
+        if len(name) >= 2:  # a name is at least two characters long where it is matched
+            lengths.setdefault(name[0], set()).add(len(name))
+    by_first = {c: tuple(sorted(found, reverse=True)) for c, found in lengths.items()}
+    return {name: tuple(codes) for name, codes in index.items()}, by_first
 
 
 def _match(
@@ -79,9 +86,17 @@ def _match(
     whether the code is current.
 
     The code is ``""`` when that name is ambiguous in the scope; None when no name matches.
+    Only the lengths of the names starting with ``text[start]`` are tried, longest first.
     """
-    for end in range(min(len(text), start + longest), start + 1, -1):
-        found = index.get(text[start:end])
+    names, by_first = index
+    if start >= len(text):
+        return None
+    room = min(len(text) - start, longest)
+    for length in by_first.get(text[start], ()):
+        if length > room:
+            continue
+        end = start + length
+        found = names.get(text[start:end])
         if found is None:
             continue
         inside = [(code, current) for code, current in found if code.startswith(scope)]

@@ -39,7 +39,7 @@ import numbers
 import re
 import sys
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -366,8 +366,16 @@ def _level_of(code: str) -> str:
 
 def region_name(code: str, to: Level = "district") -> str | None:
     """The name of ``code`` kept down to ``to``: ``440305``, ``"city"`` → ``广东省深圳市``."""
+    if not isinstance(code, str) or not isinstance(to, str):
+        return None
+    return _region_name(code, to)
+
+
+@lru_cache(maxsize=16_384)
+def _region_name(code: str, to: str) -> str | None:
+    """:func:`region_name` of a text code (GB/T 2260 has a few thousand: each named once)."""
     names = _names()
-    if not isinstance(code, str) or code not in names:
+    if code not in names:
         return None
     parts = [names.get(code[:2] + "0000") or regions.province_of(code) or ""]
     level = _level_of(code)
