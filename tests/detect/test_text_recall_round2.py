@@ -360,3 +360,34 @@ def test_names_in_the_name_column_of_a_pasted_table(text, expected):
 def test_table_cells_that_are_no_names(text):
     """A cell under 姓名 must pass the name check; a line of label and value is no header."""
     assert persons(text) in ([], ["邝美玲"])
+
+
+# -- labels in speech: 是/为 before the value, 叫 before a name, 住在 before an address ------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "entity"),
+    [
+        ("我微信号是zhangwei_88，加一下", "zhangwei_88", "ACCOUNT_ID"),
+        ("我QQ是123456789", "123456789", "ACCOUNT_ID"),
+        ("vx是liuyang_88", "liuyang_88", "ACCOUNT_ID"),
+        ("座机号是6543 2100", "6543 2100", "PHONE_NUMBER"),
+        ("住院号是ZY20230012345", "ZY20230012345", "CN_MEDICAL_RECORD_NUMBER"),
+        ("生日是1985年3月12日", "1985年3月12日", "DATE_TIME"),
+        ("我家住在北京市朝阳区望京西园三区312号楼", "北京市朝阳区望京西园三区312号楼", "LOCATION"),
+        ("宝宝名字叫陈思思", "陈思思", "PERSON"),
+        ("我儿子叫赵子轩，今年3岁", "赵子轩", "PERSON"),
+        ("患儿叫李明，5岁", "李明", "PERSON"),
+        ("名字是张三丰。", "张三丰", "PERSON"),
+    ],
+)  # fmt: skip
+def test_values_after_labels_in_speech(text, value, entity):
+    """A label in speech takes 是/为 before its value, 叫 before a name; 住在 is no address."""
+    assert (value, entity) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["住院号是多少", "电话是多少", "孩子叫什么名字", "宝宝叫妈妈了", "医生叫患者去做检查"]
+)
+def test_questions_and_calls_are_no_values(text):
+    assert found(text) == []

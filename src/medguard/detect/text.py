@@ -88,6 +88,10 @@ _KINSHIP = ("女儿", "儿子", "丈夫", "妻子", "母亲", "父亲", "爱人"
             "继父", "养母", "养父", "祖母", "祖父", "外祖母", "外祖父", "爸爸", "妈妈", "老公",
             "老婆", "表哥", "表姐", "表弟", "表妹", "堂哥", "堂姐", "堂弟", "堂妹", "兄长",
             "姐妹", "兄弟", "女友", "男友", "未婚妻", "未婚夫", "朋友", "同事", "邻居")  # fmt: skip
+# A child or relative named in speech (患儿叫李明, 宝宝名字叫陈思思, 我儿子叫赵子轩): weak
+# context, as after 患者; the words start with the character before 叫 (not 子: 孩子叫 would
+# make 子, frequent in notes, a new first character of the scan).
+_CALLED = ("儿叫", "宝叫", "字叫", "字是")
 # A relative named by the patient (我老公张建华最近失眠): weak context, as after 患者.
 _MY_KIN = tuple(
     f"我{k}" for k in (
@@ -114,6 +118,7 @@ _NAME_CONTEXT = (
     "患儿姓名", "参加讨论人员", "讨论人员", "参加人员", "出席人员", "参会人员", "主持人",
     "主任", "副主任", "教授", "副教授",
     "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
+    *_CALLED,
     "大名", "检查者", "签字人", "签收人", "手术者", "一助", "二助", "审核者", "负责人", "经办人",
     "就诊人", "被保险人", "投保人",
     # labels of signature blocks, with their colon (审核通过 holds no name); only labels whose
@@ -342,9 +347,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r":", r"(?<=[0-9A-Fa-f:]:)(?:[0-9A-Fa-f]{0,4}:){1,7}(?:[0-9A-Fa-f]{1,4}|(?<=::))"
            r"(?![0-9A-Za-z:.])"
            r"(?P<ipv6>)"),
-    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?[:：\s]*"
+    # labels in speech take 是/为 before the value (住院号是…, 我QQ是…, 生日是…)
+    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?[:：\s是为]*"
                     r"(?P<mrn>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"),
-    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s]*(?P<dob>\d{{4}}(?:年\d{{1,2}}月(?:\d{{1,2}}[日号])?"
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*"
+                    r"(?P<dob>\d{4}(?:年\d{1,2}月(?:\d{1,2}[日号])?"
                     r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
                     r"|(?<![0-9])\d{2}年\d{1,2}月(?:\d{1,2}[日号])?"  # 生日：85年3月12日
@@ -352,9 +359,9 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                     r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
     # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
     (_DOB_WORDS[0], r"(?<=出)生(?P<dob_cn_before>)"),
-    (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s]*"
+    (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s是为]*"
                       r"(?P<local_phone>[2-9]\d{2,3}[ -]?\d{4})(?![0-9])"),
-    (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s]*"
+    (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s是为]*"
                     rf"(?P<document>[{_HAN}]{{1,2}}字第\d{{5,8}}号|[A-Za-z0-9][A-Za-z0-9_\-]{{3,24}}"
                     rf"|[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ -]?[A-HJ-NP-Z0-9]{{5,6}})"
                     r"(?![0-9A-Za-z_\-])"),
@@ -367,15 +374,15 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # what is written before its marker: 一九七一年五月十日出生, 我在宁波大学上班
     # the labels of signature blocks, from their colon (审核：李娜; 审核通过 holds no name)
     # names signed side by side on a line of their own: 毛晓东/秦雅琴
-    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*"
+    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*叫?"
                      rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
                      rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}}))(?P<name_ctx>)"),
     # a role word or title with no name after it: the name may come before (李明主任查房)
     (_ROLE_WORDS_RE[0], rf"{_ROLE_WORDS_RE[1]}(?P<name_ctx_role>)"),
     (_HMT_PLACES[0], rf"{_HMT_PLACES[1]}(?:特别行政区)?{_STREET}(?P<addr_hmt>)"),
-    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_ctx>{_ADDRESS_CITY})"),
-    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*(?P<addr_road>{_ROAD_ONLY})"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*[在于]?(?P<addr_ctx>{_ADDRESS_CITY})"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*[在于]?(?P<addr_road>{_ROAD_ONLY})"),
     (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*"
                        rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|[，,。；;、\s]|$)"),
     (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
@@ -434,7 +441,7 @@ _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
 # Context words after which a drug, a body part or a symptom is as likely as a name (患者雷贝拉唑,
 # 患者张口受限): a name found right after them must be followed by what follows names in notes.
-_WEAK_CONTEXT = frozenset(("患者", "病人", "患儿", *_MY_KIN))
+_WEAK_CONTEXT = frozenset(("患者", "病人", "患儿", *_MY_KIN, *_CALLED))
 # Words, then single characters, that follow names in notes. Words are tried first, so 王芳执行
 # gives 王芳 (before 执行), not 王芳执 (before 行).
 _NAME_FOLLOWS = (
@@ -767,6 +774,17 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     )
 
 
+_CONTEXT_SET = frozenset(_NAME_CONTEXT)
+
+
+def _context_word(context: str) -> str:
+    """The context word of a match (its separators and a 叫 after it taken off: 我儿子叫)."""
+    word = context.rstrip(":： \t\n\r)）")
+    if word.endswith("叫") and word[:-1] in _CONTEXT_SET:
+        return word[:-1]
+    return word
+
+
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     if m.lastgroup == "name_ctx":
         start = m.start("name")
@@ -776,7 +794,7 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
         found = _name_in_context(m.group(), candidate, text[after : after + 4], line_start)
         if found is not None:
             return Finding(start, start + found[0], "PERSON", found[1], found[2])
-    word = m.group().rstrip(":： \t\n\r)）")
+    word = _context_word(m.group())
     if word in _KIN_VERBS:  # 由外婆吕春华陪同, 其舅舅王国代述: a name after a kinship word
         kin = _KIN_NAME_BEFORE.search(text, max(0, m.start() - 9), m.start())
         if kin is None:
@@ -889,7 +907,7 @@ def _name_in_context(
     """(length, score, recognizer) of the name ``candidate`` starts with, after the context
     word (written ``context`` with its separators), given the characters that follow the
     candidate and whether the context opens a line (a speaker prefix of a dialogue)."""
-    word = context.rstrip(":： \t\n\r)）")
+    word = _context_word(context)
     if word in _TITLES_AFTER:
         return None
     if candidate[0].isascii():
@@ -1274,29 +1292,32 @@ def scan_text(
     folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
     negative = _NEGATIVE.search(folded) is not None
     kept: list[Finding] = []
+    handlers = _HANDLERS
     for m in _PATTERN.finditer(folded):
-        if m.lastgroup in ("sex", "sex_glued") and kept and kept[-1].end >= m.start() - 2:
+        group = m.lastgroup
+        if group in _SEX_GROUPS and kept and kept[-1].end >= m.start() - 2:
             continue  # 患者张三，男: the name before the marker is already found
-        f = _HANDLERS[m.lastgroup](m, folded, negative)
+        f = handlers[group](m, folded, negative)
         if f is None:
             continue
-        if f.entity_type == "LOCATION" and f.start > 1 and folded[f.start - 1] in ",，":
-            _add(kept, _name_before_address(folded, f.start - 1), min_score, wanted)
-        if f.score < min_score or (wanted is not None and f.entity_type not in wanted):
+        start, end, entity, score, recognizer = f
+        if entity == "LOCATION" and start > 1 and folded[start - 1] in ",，":
+            _add(kept, _name_before_address(folded, start - 1), min_score, wanted)
+        if score < min_score or (wanted is not None and entity not in wanted):
             continue
         # Matches never overlap; only names found before ``，男`` or an address reach back.
-        while kept and kept[-1].end > f.start and kept[-1].score < f.score:
+        while kept and kept[-1].end > start and kept[-1].score < score:
             kept.pop()
-        if not kept or kept[-1].end <= f.start:
+        if not kept or kept[-1].end <= start:
             kept.append(f)
-            if f.recognizer == "name_ctx" and folded[f.end : f.end + 1] == "、":
-                kept.extend(_listed_names(folded, f.end))
-        if f.recognizer == "name_slash":  # the name after the slash, checked by the handler
-            after = _HAN_RUN_AFTER.match(folded, f.end + 1)
+            if recognizer == "name_ctx" and folded[end : end + 1] == "、":
+                kept.extend(_listed_names(folded, end))
+        if recognizer == "name_slash":  # the name after the slash, checked by the handler
+            after = _HAN_RUN_AFTER.match(folded, end + 1)
             if after is not None:
                 _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
                      min_score, wanted)  # fmt: skip
-    if _TABLE_HEADER.search(folded) is not None:
+    if "姓名" in folded and _TABLE_HEADER.search(folded) is not None:
         cells = [f for f in _table_names(folded) if wanted is None or "PERSON" in wanted]
         if cells:  # names in the 姓名 column of a table pasted as text
             taken = [(f.start, f.end) for f in kept]
@@ -1369,6 +1390,9 @@ def _table_name(value: str) -> bool:
     return len(value) <= 4 and (
         _plausible_name(value, ends_here=True) or _name_as_word(value) or _tibetan(value)
     )
+
+
+_SEX_GROUPS = frozenset(("sex", "sex_glued"))
 
 
 def _add(kept: list[Finding], f: Finding | None, min_score: float,
