@@ -23,7 +23,7 @@ from medguard.keys import Keyring
 from medguard.lifecycle import Pipeline
 from medguard.lifecycle import checks as checks_module
 from medguard.lifecycle._hashing import KnownValues, TextHasher, text_pieces
-from medguard.lifecycle.checks import _derived_values, _pieces, _resident_part
+from medguard.lifecycle.quasi import derived_values, identifier_pieces, resident_part
 from medguard.privacy.search import search_generalization
 from medguard.testing.keyrings import fixed_keyring
 
@@ -36,7 +36,7 @@ def test_free_text_pieces_are_the_regex_pieces(texts: list[str]) -> None:
     """The column-wise pieces of notes are exactly what the regular expressions find."""
     data, starts, lengths = text_pieces(pa.array(texts, pa.string()))
     found = sorted(bytes(data[s : s + n]).decode() for s, n in zip(starts, lengths, strict=True))
-    assert found == sorted(_pieces(texts))
+    assert found == sorted(identifier_pieces(texts))
 
 
 @settings(max_examples=100, deadline=None)
@@ -79,7 +79,7 @@ def test_resident_id_parts_column_wise_equal_value_by_value(values: list[str | N
     """Birth year, birth band, district, province and sex read column-wise as pandas reads them."""
     column = pa.array(values, pa.string())
     for part in ("birth_year", "birth_band", "district", "province", "sex"):
-        assert _derived_values(column, part).to_pylist() == list(_resident_part(values, part))
+        assert derived_values(column, part).to_pylist() == list(resident_part(values, part))
 
 
 def test_weighted_search_equals_the_expanded_table() -> None:
@@ -264,7 +264,7 @@ def test_free_text_pieces_filtered_by_the_known_shapes(
             return len(piece) in widths and piece[0] in "患张\u4e00"
         return tokens
 
-    assert found == sorted(p for p in _pieces(texts) if wanted(p))
+    assert found == sorted(p for p in identifier_pieces(texts) if wanted(p))
 
 
 def test_known_shapes_are_noted() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["KnownValues", "TextHasher", "distinct_texts", "text_pieces"]
+__all__ = ["KnownValues", "TextHasher", "distinct_texts", "spans_of", "text_pieces"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -46,7 +46,7 @@ def _mix(h: U64) -> U64:
     return h
 
 
-def _spans_of(array: Any) -> tuple[npt.NDArray[np.uint8], I64, I64]:
+def spans_of(array: Any) -> tuple[npt.NDArray[np.uint8], I64, I64]:
     """(bytes, start of each cell, length of each cell) of an Arrow string array (no nulls
     expected: a null cell reads as its bytes, normally none)."""
     import pyarrow as pa
@@ -117,12 +117,12 @@ class TextHasher:
 
         if array.null_count:
             array = pc.fill_null(array, "")
-        return self.spans(*_spans_of(array))
+        return self.spans(*spans_of(array))
 
     def values(self, array: Any) -> U64:
         """The hashes of the distinct non-empty cells, trimmed of white space, of an Arrow
         column (each distinct text hashed once)."""
-        return self.spans(*_spans_of(distinct_texts(array)))
+        return self.spans(*spans_of(distinct_texts(array)))
 
 
 def distinct_texts(array: Any) -> Any:
@@ -159,7 +159,7 @@ def text_pieces(
 
     if array.null_count:
         array = pc.fill_null(array, "")
-    data, starts, lengths = _spans_of(array)
+    data, starts, lengths = spans_of(array)
     found_starts: list[I64] = []
     found_lengths: list[I64] = []
     for at in range(0, starts.size, _ROWS_AT_ONCE):

@@ -31,8 +31,7 @@ levels and the suppression batch by batch (:meth:`SharingChecks.apply`).
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +42,17 @@ from medguard.errors import MedguardError, PrivacyError
 from medguard.lifecycle._hashing import (
     KnownValues,
     TextHasher,
-    _spans_of,
     distinct_texts,
+    spans_of,
     text_pieces,
+)
+from medguard.lifecycle.quasi import (
+    derived_parts,
+    derived_values,
+    makes_surrogates,
+    one_chunk,
+    search_spec,
+    text_column,
 )
 
 __all__ = ["DIRECT_KINDS", "CheckFailed", "CheckOutcome", "SharingChecks"]
@@ -54,18 +61,8 @@ __all__ = ["DIRECT_KINDS", "CheckFailed", "CheckOutcome", "SharingChecks"]
 DIRECT_KINDS = frozenset(
     {"name", "resident_id", "phone", "bank_card", "passport", "email", "record_number", "address"}
 )
-_HIERARCHY_OF_KIND = {
-    "date": "date",
-    "datetime": "date",
-    "age": "age",
-    "region": "region",
-    "address": "region",
-    "icd10": "icd10",
-}
 _TEXT_OPS = frozenset({"deidentify"})
 _FOLD_ROWS = 1 << 16  # first-pass rows buffered (at least) before they are folded into groups
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z+\-]{5,}[0-9A-Za-z]")
 
 
 class CheckFailed(MedguardError):
@@ -106,102 +103,6 @@ class CheckOutcome:
         }
 
 
-_DATE_LEVELS = ("month", "quarter", "year", "5y")
-
-
-def _date_label(value: Any, to: str) -> str:
-    """A generalized date label (``2006-09``, ``2006Q3``, ``2006``) one level coarser."""
-    text = str(value)
-    if not text[:4].isdigit():
-        return "*"
-    year = int(text[:4])
-    if to == "quarter":
-        month = int(text[5:7]) if text[5:7].isdigit() else 0
-        return f"{year}Q{(month - 1) // 3 + 1}" if 1 <= month <= 12 else "*"
-    if to == "year":
-        return f"{year}"
-    start = year - year % 5
-    return f"{start}-{start + 4}"
-
-
-def _generalized_hierarchy(op: Any) -> Any:
-    """The hierarchy above what a ``generalize`` op left (its output is the search's level 0).
-
-    Dates generalized to a month, quarter or year go on to the coarser levels; regions and
-    addresses generalized to a place go through GB/T 2260 (the region hierarchy reads names);
-    ICD-10 categories to chapters. None when the op is not a ``generalize``.
-    """
-    if getattr(op, "name", None) != "generalize":
-        return None
-    from medguard.privacy.hierarchy import Hierarchy
-
-    config = op.to_config()
-    kind, to = config.get("kind"), config.get("to")
-    if kind == "date" and to in _DATE_LEVELS:
-        coarser = _DATE_LEVELS[_DATE_LEVELS.index(to) + 1 :]
-
-        def level(target: str) -> Any:
-            def f(values: Any) -> Any:
-                return np.asarray([_date_label(v, target) for v in values], dtype=object)
-
-            return f
-
-        return Hierarchy.custom([level(t) for t in coarser], names=coarser, kind="date")
-    if kind in ("region", "address"):
-        return Hierarchy.region()
-    if kind == "icd10":
-        return Hierarchy.icd10()
-    return Hierarchy.sex()  # numbers in buckets, ages in bands: as they are or not at all
-
-
-def _derived_parts(op: Any) -> dict[str, str]:
-    """The parts of the input a resident-ID pseudonym keeps: derived name -> part."""
-    if getattr(op, "name", None) not in ("pseudonymize", "tokenize"):
-        return {}
-    if getattr(op, "kind", None) != "resident_id":
-        return {}
-    options = dict(getattr(op, "options", ()))
-    parts: dict[str, str] = {}
-    birth = options.get("birth", "year")
-    if birth in ("year", "keep"):
-        parts["birth_year"] = "birth_year"
-    elif birth == "age_band":
-        parts["birth_year"] = "birth_band"
-    region = options.get("region", "any")
-    if region == "keep":
-        parts["region"] = "district"
-    elif region == "province":
-        parts["region"] = "province"
-    if options.get("keep_sex", True):
-        parts["sex"] = "sex"
-    return parts
-
-
-def _resident_part(values: Any, part: str) -> Any:
-    """One kept part of resident IDs as text (unknown for anything not an 18/15-char ID)."""
-    import pandas as pd
-
-    text = pd.Series(values, dtype=object).astype("string").str.strip().str.upper()
-    long = text.str.len() == 18
-    short = text.str.len() == 15
-    year = text.str.slice(6, 10).where(long, "19" + text.str.slice(6, 8).where(short))
-    if part == "birth_year":
-        out = year
-    elif part == "birth_band":
-        number = pd.to_numeric(year, errors="coerce")
-        out = ((number // 5) * 5).astype("Int64").astype("string")
-    elif part == "district":
-        out = text.str.slice(0, 6)
-    elif part == "province":
-        out = text.str.slice(0, 2)
-    else:  # sex from the sequence's parity
-        seq = text.str.slice(16, 17).where(long, text.str.slice(14, 15))
-        digit = pd.to_numeric(seq, errors="coerce")
-        out = digit.mod(2).map({1: "M", 0: "F"}, na_action="ignore").astype("string")
-    good = long | short
-    return out.where(good).astype(object).where(lambda s: s.notna(), "?").to_numpy()
-
-
 class SharingChecks:
     """The sharing checks of one compiled plan (see the module docstring).
 
@@ -233,16 +134,20 @@ class SharingChecks:
                 if q not in steps:  # not in the data, so not in the output: it identifies no one
                     continue
                 op = steps[q].op
-                parts = _derived_parts(op)
+                parts = derived_parts(op)
                 for name, part in parts.items():
                     self.derived[f"{q}.{name}"] = (q, part)
-                if not parts and not getattr(op, "removes_column", False) and not _pseudonym(op):
+                if (
+                    not parts
+                    and not getattr(op, "removes_column", False)
+                    and not makes_surrogates(op)
+                ):
                     quasi.append(q)
             self.quasi = tuple(quasi)
         # resident-ID pseudonyms keep parts whether or not the policy lists the column
         for name, step in steps.items():
             if self.k_check is not None and name not in self.k_check.quasi_identifiers:
-                for part_name, part in _derived_parts(step.op).items():
+                for part_name, part in derived_parts(step.op).items():
                     self.derived[f"{name}.{part_name}"] = (name, part)
         self.identifiers = tuple(
             name
@@ -350,12 +255,12 @@ class SharingChecks:
         if self.k_check is not None:
             codes = [self._encode(q, quasi_out.column(q), add=True) for q in self.quasi]
             codes += [
-                self._encode(name, _derived_values(batch.column(src), part), add=True)
+                self._encode(name, derived_values(batch.column(src), part), add=True)
                 for name, (src, part) in self.derived.items()
             ]
             if self._spool is not None:
                 self._write_spool(batch.num_rows, quasi_out, codes, report)
-            subjects = self._hasher.cells(_text_column(batch.column(self.policy.subject)))
+            subjects = self._hasher.cells(text_column(batch.column(self.policy.subject)))
             self._buffer.append((codes, subjects))
             self._buffered += batch.num_rows
             held = 0 if self._groups is None else self._groups[1].size
@@ -366,7 +271,7 @@ class SharingChecks:
         if self.rescan:
             for name in self.identifiers:
                 texts = distinct_texts(batch.column(name))
-                self._known.add(name, self._hasher.spans(*_spans_of(texts)))
+                self._known.add(name, self._hasher.spans(*spans_of(texts)))
                 self._known.shapes(texts)
 
     def _encode(self, name: str, column: Any, *, add: bool) -> npt.NDArray[np.int32]:
@@ -376,7 +281,7 @@ class SharingChecks:
         import pyarrow as pa
 
         seen = self._seen.setdefault(name, {})
-        column = _one_chunk(column)
+        column = one_chunk(column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             encoded = column.dictionary_encode()
             values: list[Any] = [*encoded.dictionary.to_pylist(), "?"]
@@ -466,24 +371,7 @@ class SharingChecks:
         from medguard.privacy.search import NoSolution, search_generalization
 
         columns = self._columns
-        hierarchies: dict[str, Any] = {}
-        fixed: dict[str, int | str] = {}
-        for name in columns:
-            if name in self.derived:
-                hierarchies[name] = "sex"  # as is or not at all: the op decides, not the search
-                fixed[name] = 0
-                continue
-            rule = self.policy.fields.get(name)
-            configured = dict(getattr(self.k_check, "hierarchies", None) or {})
-            h = (
-                configured.get(name)
-                or _generalized_hierarchy(self._steps[name].op)
-                or _HIERARCHY_OF_KIND.get("" if rule is None else (rule.kind or ""), "sex")
-            )
-            hierarchies[name] = h
-            levels = dict(getattr(self.k_check, "levels", None) or {})
-            if getattr(self.k_check, "generalize", "search") == "fixed" or name in levels:
-                fixed[name] = levels.get(name, 0)
+        hierarchies, fixed = search_spec(self)
         k = self.k_check.k
         try:
             result = search_generalization(
@@ -649,7 +537,7 @@ class SharingChecks:
                     codes[name] = self._known_codes(name, out.column(name))
             for name, (src, part) in self.derived.items():
                 if name not in codes:
-                    values = _derived_values(source.column(src), part)
+                    values = derived_values(source.column(src), part)
                     codes[name] = self._known_codes(name, values)
             row_codes = [codes[c] for c in self._columns]
             keys = self._keys(row_codes)
@@ -698,7 +586,7 @@ class SharingChecks:
             # a column the plan gave surrogates is not compared with its own input (a
             # format-preserving pseudonym of a short record number may equal another person's
             # number by chance, and says nothing about that person)
-            skip = name if step is not None and _pseudonym(step.op) else None
+            skip = name if step is not None and makes_surrogates(step.op) else None
             if self._known.hits(self._hasher.values(column), skip):
                 raise CheckFailed(
                     "re-scan", f"column {name!r} holds a value equal to an input identifier"
@@ -717,7 +605,7 @@ class SharingChecks:
         known values have are cut and hashed)."""
         known = self._known
         pieces = text_pieces(
-            _one_chunk(column), tokens=known.tokens,
+            one_chunk(column), tokens=known.tokens,
             han_widths=tuple(sorted(known.han_widths)), han_first=known.han_first,
         )  # fmt: skip
         return known.hits(self._hasher.spans(*pieces))
@@ -747,89 +635,3 @@ def pd_series(values: list[Any]) -> Any:
     import pandas as pd
 
     return pd.Series(values, dtype=object)
-
-
-def _one_chunk(column: Any) -> Any:
-    """An Arrow array of a column (a chunked one combined)."""
-    import pyarrow as pa
-
-    if isinstance(column, pa.ChunkedArray):
-        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return column
-
-
-def _text_column(column: Any) -> Any:
-    """A column as Arrow text (other types cast)."""
-    import pyarrow as pa
-
-    column = _one_chunk(column)
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return column
-    return column.cast(pa.string())
-
-
-#: The characters ``str.strip()`` removes from ASCII text.
-_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _derived_values(column: Any, part: str) -> Any:
-    """:func:`_resident_part` of an Arrow column, as an Arrow string column, column-wise for
-    ASCII text (the common case); other text takes :func:`_resident_part`."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    column = _text_column(column)
-    ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
-    if not ascii_only or len(column) == 0:
-        return pa.array(_resident_part(column.to_pylist(), part), type=pa.string())
-    text = pc.ascii_upper(pc.utf8_trim(column, characters=_ASCII_SPACE))
-    length = pc.utf8_length(text)
-    long, short = pc.equal(length, 18), pc.equal(length, 15)
-    good = pc.fill_null(pc.or_(long, short), False)
-
-    def cut(start: int, stop: int) -> Any:
-        return pc.utf8_slice_codeunits(text, start, stop)
-
-    if part in ("birth_year", "birth_band"):
-        out = pc.if_else(long, cut(6, 10), pc.binary_join_element_wise("19", cut(6, 8), ""))
-        if part == "birth_band":  # the few distinct years, read as pandas reads numbers
-            import pandas as pd
-
-            years = pc.if_else(good, out, pa.scalar(None, pa.string())).dictionary_encode()
-            number = pd.to_numeric(
-                pd.Series(years.dictionary.to_pylist(), dtype="string"), errors="coerce"
-            )
-            bands = ((number // 5) * 5).astype("Int64").astype("string")
-            labels = pa.array(bands.astype(object).where(bands.notna(), None), pa.string())
-            out = labels.take(years.indices)
-    elif part == "district":
-        out = cut(0, 6)
-    elif part == "province":
-        out = cut(0, 2)
-    else:  # sex from the sequence's parity
-        seq = pc.if_else(long, cut(16, 17), cut(14, 15))
-        digit = pc.ascii_is_decimal(seq)
-        odd = pc.match_substring_regex(seq, "^[13579]$")
-        out = pc.if_else(digit, pc.if_else(odd, "M", "F"), pa.scalar(None, pa.string()))
-    return pc.fill_null(pc.if_else(good, out, pa.scalar(None, pa.string())), "?")
-
-
-def _pieces(texts: Iterable[str]) -> list[str]:
-    """Identifier-shaped pieces of free text: long digit/letter runs, 2-4 Han characters."""
-    out: list[str] = []
-    for text in texts:
-        out.extend(_TOKEN.findall(text))
-        for run in _HAN_RUN.findall(text):
-            for width in (2, 3, 4):
-                out.extend(run[i : i + width] for i in range(len(run) - width + 1))
-    return out
-
-
-def _pseudonym(op: Any) -> bool:
-    """Pseudonyms and tokens are unique per person: their kept parts are judged, not them."""
-    return getattr(op, "name", None) in (
-        "pseudonymize",
-        "tokenize",
-        "encrypt",
-        "encrypt_deterministically",
-    )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from medguard.errors import InvalidArgument
 from medguard.lifecycle.checks import CheckFailed, CheckOutcome, SharingChecks
+from medguard.lifecycle.quasi import search_spec
 
 __all__ = ["CountedChecks", "group_key"]
 
@@ -136,13 +137,13 @@ class _Spec:
         """Search column ``index``'s labels at ``level`` for a batch (``out``: its op outputs)."""
         import pyarrow as pa
 
-        from medguard.lifecycle.checks import _resident_part
+        from medguard.lifecycle.quasi import resident_part
 
         if level >= self.heights[index]:
             return pa.array(["*"] * batch.num_rows, type=pa.string())
         if index >= len(self.quasi):
             _, src, part = self.derived[index - len(self.quasi)]
-            return _text(_resident_part(batch.column(src).to_pylist(), part))
+            return _text(resident_part(batch.column(src).to_pylist(), part))
         name = self.quasi[index]
         encoded = _encode(out.column(name), self.hierarchies[index], name)
         return _text(encoded.labels[level][encoded.codes[level]])
@@ -286,7 +287,7 @@ class OutputHashes:
     def __call__(self, out: Any) -> Any:
         import pyarrow as pa
 
-        from medguard.lifecycle.checks import _pieces
+        from medguard.lifecycle.quasi import identifier_pieces
 
         key = self.spec.hash_key
         rows: list[tuple[int, bool, npt.NDArray[np.uint64]]] = []
@@ -297,7 +298,7 @@ class OutputHashes:
             rows.append((c, False, np.unique(_hash_values(column, key))))
             if self.text[c]:
                 notes = [v for v in column.to_pylist() if v is not None]
-                rows.append((c, True, np.unique(_hash_values(_pieces(notes), key))))
+                rows.append((c, True, np.unique(_hash_values(identifier_pieces(notes), key))))
         arrays: list[list[Any]] = [[], [], [], []]
         for c, piece, hashed in rows:
             arrays[0].append(np.full(hashed.size, c, dtype=np.int32))
@@ -345,7 +346,7 @@ class CountedChecks:
 
         self.checks = checks
         self.columns: tuple[str, ...] = (*checks.quasi, *checks.derived)
-        hierarchies, self.fixed = _search_spec(checks)
+        hierarchies, self.fixed = search_spec(checks)
         self.hierarchies = {name: as_hierarchy(h) for name, h in hierarchies.items()}
         self.identifiers = tuple(checks.identifiers) if checks.rescan else ()
         sub = dataclasses.replace(compiled, plan=checks.quasi_plan())
@@ -398,7 +399,7 @@ class CountedChecks:
         import pandas as pd
         import pyarrow as pa
 
-        from medguard.privacy.search import MAX_LATTICE, _Lattice, _Loss, _search
+        from medguard.privacy.search import MAX_LATTICE, Lattice, LossMeasure, minimal_nodes
 
         k_check = self.checks.k_check
         if k_check is None:
@@ -432,11 +433,11 @@ class CountedChecks:
                                   "fix some levels or use shorter hierarchies")  # fmt: skip
         allowed = math.floor(share * int(weights.sum()) + 1e-9)
         # the single-machine lattice, each distinct row weighted by the rows it stands for
-        lattice = _Lattice(columns, low, high, k, people, allowed, None, weights)
-        minimal, _ = _search(lattice)
+        lattice = Lattice(columns, low, high, k, people, allowed, None, weights)
+        minimal, _ = minimal_nodes(lattice)
         if not minimal:
             raise fail
-        measure = _Loss("precision", lattice)
+        measure = LossMeasure("precision", lattice)
         scored = sorted((measure(node), sum(node), node) for node in minimal)
         best_loss, _, best = scored[0]
         outcome = lattice.evaluate(best)
@@ -485,7 +486,7 @@ class CountedChecks:
 
     def output_hashes(self, plan: Any) -> OutputHashes:
         """Per output batch of ``plan``'s run: hashes of string cells and free-text pieces."""
-        from medguard.lifecycle.checks import _pseudonym
+        from medguard.lifecycle.quasi import makes_surrogates
 
         steps = {s.column: s for s in plan.steps}
         columns = tuple(s.column for s in plan.steps if not getattr(s.op, "removes_column", False))
@@ -497,7 +498,7 @@ class CountedChecks:
             text.append(
                 step.op.name in _TEXT_OPS or (rule is not None and rule.kind == "free_text")
             )
-            surrogate = _pseudonym(step.op) and name in self.identifiers
+            surrogate = makes_surrogates(step.op) and name in self.identifiers
             own.append(self.identifiers.index(name) if surrogate else -1)
         return OutputHashes(self.spec, columns, tuple(text), tuple(own))
 
@@ -513,31 +514,3 @@ class CountedChecks:
                 "re-scan", f"free text in {name!r} holds a value equal to an input identifier"
             )
         raise CheckFailed("re-scan", f"column {name!r} holds a value equal to an input identifier")
-
-
-def _search_spec(checks: SharingChecks) -> tuple[dict[str, Any], dict[str, int | str]]:
-    """The hierarchies and fixed levels :meth:`SharingChecks.decide` searches with."""
-    from medguard.lifecycle.checks import _HIERARCHY_OF_KIND, _generalized_hierarchy
-
-    hierarchies: dict[str, Any] = {}
-    fixed: dict[str, int | str] = {}
-    k_check = checks.k_check
-    if k_check is None:
-        return hierarchies, fixed
-    steps: Mapping[str, Any] = {s.column: s for s in checks.plan.steps}
-    configured = dict(getattr(k_check, "hierarchies", None) or {})
-    levels = dict(getattr(k_check, "levels", None) or {})
-    for name in (*checks.quasi, *checks.derived):
-        if name in checks.derived:
-            hierarchies[name] = "sex"  # as is or not at all: the op decides, not the search
-            fixed[name] = 0
-            continue
-        rule = checks.policy.fields.get(name)
-        hierarchies[name] = (
-            configured.get(name)
-            or _generalized_hierarchy(steps[name].op)
-            or _HIERARCHY_OF_KIND.get("" if rule is None else (rule.kind or ""), "sex")
-        )
-        if getattr(k_check, "generalize", "search") == "fixed" or name in levels:
-            fixed[name] = levels.get(name, 0)
-    return hierarchies, fixed

@@ -366,9 +366,10 @@ def _level_of(code: str) -> str:
 
 def region_name(code: str, to: Level = "district") -> str | None:
     """The name of ``code`` kept down to ``to``: ``440305``, ``"city"`` → ``广东省深圳市``."""
-    if not isinstance(code, str) or not isinstance(to, str):
+    level: object = to  # any other object names no level (and may not be hashable)
+    if not isinstance(code, str) or not isinstance(level, str):
         return None
-    return _region_name(code, to)
+    return _region_name(code, level)
 
 
 @lru_cache(maxsize=16_384)

@@ -53,9 +53,19 @@ from medguard.privacy.risk import (
     _subject_codes,
 )
 
-__all__ = ["GeneralizationResult", "NoSolution", "search_generalization"]
+__all__ = [
+    "MAX_LATTICE",
+    "GeneralizationResult",
+    "Lattice",
+    "LossMeasure",
+    "NoSolution",
+    "NodeEvaluation",
+    "minimal_nodes",
+    "search_generalization",
+]
 
 Loss = Literal["precision", "entropy", "discernibility"]
+#: The most nodes a search visits the lattice of (more: fix some levels).
 MAX_LATTICE = 2_000_000
 
 
@@ -64,7 +74,10 @@ class NoSolution(PrivacyError):
 
 
 @dataclass(frozen=True)
-class _Eval:
+class NodeEvaluation:
+    """One node's evaluation: whether it satisfies, the rows it suppresses, the k it reaches
+    (smallest kept class) and its discernibility."""
+
     satisfied: bool
     suppressed: int
     k: int
@@ -132,8 +145,18 @@ class GeneralizationResult:
         return html
 
 
-class _Lattice:
-    """The nodes (level vectors) of the search and their evaluation on encoded columns."""
+class Lattice:
+    """The nodes (level vectors) of the search and their evaluation on encoded columns.
+
+    Part of the search's engine API (with :class:`NodeEvaluation`, :class:`LossMeasure` and
+    :func:`minimal_nodes`), for engines that build the encoded columns themselves (the sharing
+    checks of a distributed run, :mod:`medguard.lifecycle.counted_checks`): ``columns`` are
+    :class:`~medguard.privacy.hierarchy.EncodedColumn` objects, ``low``/``high`` each column's
+    lowest and highest level searched, ``k`` counted in ``people`` (a code per row, or None for
+    rows), ``allowed`` the rows that may be suppressed, ``l_values`` an optional
+    ``(l, sensitive codes)``, ``weights`` the rows each table row stands for (None: one).
+    :func:`search_generalization` is the documented front door; this API may change with it.
+    """
 
     def __init__(
         self,
@@ -152,7 +175,7 @@ class _Lattice:
         self.weights = weights
         self.rows = self.units if weights is None else int(weights.sum())
         self.n_people = int(people.max()) + 1 if people is not None and people.size else 0
-        self.cache: dict[tuple[int, ...], _Eval] = {}
+        self.cache: dict[tuple[int, ...], NodeEvaluation] = {}
 
     def class_ids(self, node: tuple[int, ...]) -> tuple[npt.NDArray[np.int64], int]:
         """Each row's class (dense or sparse codes) and the number of possible codes."""
@@ -207,7 +230,7 @@ class _Lattice:
         ).astype(np.int64)
         return counted
 
-    def evaluate(self, node: tuple[int, ...]) -> _Eval:
+    def evaluate(self, node: tuple[int, ...]) -> NodeEvaluation:
         """Whether ``node`` satisfies, with its suppressed rows, k reached and discernibility."""
         found = self.cache.get(node)
         if found is not None:
@@ -217,7 +240,7 @@ class _Lattice:
         kept = (rows > 0) & ~small
         k = int(self._sizes[kept].min()) if kept.any() else 0
         disc = float((rows[kept].astype(np.float64) ** 2).sum()) + float(suppressed) * self.rows
-        result = _Eval(suppressed <= self.allowed, suppressed, k, disc)
+        result = NodeEvaluation(suppressed <= self.allowed, suppressed, k, disc)
         self.cache[node] = result
         return result
 
@@ -228,7 +251,7 @@ class _Lattice:
         return mask
 
 
-def _entropy_terms(column: EncodedColumn, lattice: _Lattice) -> list[npt.NDArray[np.float64]]:
+def _entropy_terms(column: EncodedColumn, lattice: Lattice) -> list[npt.NDArray[np.float64]]:
     """Per level, each row's ``log2(count of its value at the level / count of its original)``
     (times the row's weight)."""
 
@@ -241,8 +264,11 @@ def _entropy_terms(column: EncodedColumn, lattice: _Lattice) -> list[npt.NDArray
     return [(logs(codes) - base) * weight for codes in column.codes]
 
 
-class _Loss:
-    def __init__(self, metric: Loss, lattice: _Lattice) -> None:
+class LossMeasure:
+    """The information loss of a node of ``lattice`` under ``metric`` (see the module
+    docstring): ``LossMeasure("precision", lattice)(node)``."""
+
+    def __init__(self, metric: Loss, lattice: Lattice) -> None:
         self.metric, self.lattice = metric, lattice
         self.terms = (
             [_entropy_terms(c, lattice) for c in lattice.columns] if metric == "entropy" else None
@@ -269,8 +295,9 @@ class _Loss:
         return total / top if top > 0 else 0.0
 
 
-def _search(lat: _Lattice) -> tuple[list[tuple[int, ...]], int]:
-    """The minimal satisfying nodes and the number of nodes evaluated (Flash-like tagging)."""
+def minimal_nodes(lat: Lattice) -> tuple[list[tuple[int, ...]], int]:
+    """The minimal satisfying nodes of ``lat`` and the number of nodes evaluated (Flash-like
+    tagging)."""
     spans = [h - lo + 1 for lo, h in zip(lat.low, lat.high, strict=True)]
     grid = np.indices(spans).reshape(len(spans), -1).T + np.array(lat.low)
     order = np.argsort(grid.sum(axis=1), kind="stable")
@@ -410,8 +437,8 @@ def search_generalization(
     n = len(df) if weights is None else int(weights.sum())
     allowed = math.floor(max_suppressed * n + 1e-9)
     l_values = (int(l), _codes(df[sensitive])[0]) if l is not None and sensitive else None
-    lattice = _Lattice(columns, low, high, int(k), people, allowed, l_values, weights)
-    minimal, evaluated = _search(lattice)
+    lattice = Lattice(columns, low, high, int(k), people, allowed, l_values, weights)
+    minimal, evaluated = minimal_nodes(lattice)
     if not minimal:
         unit = "subjects" if subject is not None else "rows"
         raise NoSolution(
@@ -419,7 +446,7 @@ def search_generalization(
             + (f" and l={l}" if l is not None else "")
             + f" with at most {max_suppressed:.1%} of the rows suppressed, not even all '*'"
         )
-    measure = _Loss(loss, lattice)
+    measure = LossMeasure(loss, lattice)
     scored = sorted((measure(node), sum(node), node) for node in minimal)
     best_loss, _, best = scored[0]
     outcome = lattice.evaluate(best)
@@ -468,3 +495,7 @@ def _transform(
         values[mask] = SUPPRESSED
         out[column.name] = values
     return out
+
+
+# the engine API's names before they were public (benchmarks/bench_privacy_search.py uses one)
+_Lattice = Lattice
