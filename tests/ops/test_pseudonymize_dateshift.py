@@ -142,23 +142,79 @@ def test_typed_columns_come_back_as_themselves():
     assert SHIFT.apply(pd.Series(["2025-01-03", None]), pd.Series(["P1", "P1"])).tolist()[1] is None
 
 
-def test_one_shift_per_distinct_patient(monkeypatch):
-    """The shift is computed once per distinct patient, not once per row."""
-    import hmac as hmac_module
+@pytest.mark.parametrize("kind", ["list", "arrow"])
+def test_one_shift_per_distinct_patient(monkeypatch, kind):
+    """The shift is one keyed computation per distinct patient, not one per row (lists and
+    Arrow columns alike)."""
+    import pyarrow as pa
 
     import medguard.ops.date_shift as ps
 
     calls = []
-    original = hmac_module.digest
+    original = ps._patient_digests
 
-    def counting(key, message, digest):
-        calls.append(message)
-        return original(key, message, digest)
+    def counting(key, patients):
+        calls.extend(patients)
+        return original(key, patients)
 
-    monkeypatch.setattr(ps.hmac, "digest", counting)
+    monkeypatch.setattr(ps, "_patient_digests", counting)
     patients = [f"P{i % 7}" for i in range(1000)]
-    SHIFT.apply(["2025-01-03"] * 1000, patients)
-    assert len(calls) == 7
+    dates = ["2025-01-03"] * 1000
+    if kind == "arrow":
+        SHIFT.apply(pa.array(dates), pa.array(patients))
+    else:
+        SHIFT.apply(dates, patients)
+    assert sorted(calls) == sorted(f"P{i}".encode() for i in range(7))
+
+
+def test_patient_digests_are_hmac_sha256():
+    """The keyed computation is HMAC-SHA-256 of the canonical patient ID."""
+    import hmac
+
+    import medguard.ops.date_shift as ps
+
+    key = bytes(range(32))
+    ids = [b"P1", b"", "患者".encode()]
+    assert ps._patient_digests(key, ids) == [hmac.digest(key, i, "sha256") for i in ids]
+
+
+_ISO = st.dates(min_value=dt.date(900, 1, 1), max_value=dt.date(9999, 12, 31)).map(
+    lambda d: d.isoformat() if d.year >= 1000 else f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(_ISO, st.none(), st.sampled_from(["2025-02-30", "2025-1-3", "20250103"])),
+            st.sampled_from(["P1", "P2", "患者3", ""]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([1, 30, 36_525]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_arrow_iso_path_equals_value_by_value(rows, max_days, chunked, reverse):
+    """Arrow text dates and patients (the column-wise road) give what the same values as
+    Python lists give, with the same report, shifted and reversed."""
+    import pyarrow as pa
+
+    shift = DateShift(fixed_keyring(), max_days=max_days)
+    dates, patients = [r[0] for r in rows], [r[1] for r in rows]
+    d, p = pa.array(dates, pa.string()), pa.array(patients, pa.string())
+    if chunked:
+        d, p = pa.chunked_array([d]), pa.chunked_array([p])
+    run = shift.reverse if reverse else shift.apply
+    expected = run(dates, patients)
+    got = run(d, p)
+    assert isinstance(got, pa.ChunkedArray) == chunked
+    assert got.type == pa.string()
+    assert got.to_pylist() == expected
+    if not reverse:
+        assert shift.apply_with_report(d, p)[1] == shift.apply_with_report(dates, patients)[1]
 
 
 @settings(max_examples=50, deadline=None)

@@ -13,7 +13,6 @@ date to within ``max_days``.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import numbers
 import re
 import sys
@@ -27,6 +26,7 @@ import numpy.typing as npt
 from medguard._column import ColumnData, codepoint_groups, is_column, strings_from_codepoints
 from medguard.errors import InvalidArgument, InvalidIdentifier, UnsupportedColumn
 from medguard.keys import Keyring
+from medguard.ops._permutation import hmac_sha256
 from medguard.ops.base import BaseOp, OpConfigError, OpContext, OpReport, Param, register
 from medguard.ops.pseudonym_core import (
     _FULL_WIDTH,
@@ -64,6 +64,22 @@ _COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})((?:[0-9]{4}|[0-9]{6})?(?:
 
 
 _MISSING: Any = object()
+
+
+def _patient_digests(key: bytes, patients: list[bytes]) -> list[bytes]:
+    """HMAC-SHA-256(``key``, each canonical patient ID): one keyed computation per patient
+    given (callers pass each distinct patient once)."""
+    mac = hmac_sha256(key)
+    return [mac(patient) for patient in patients]
+
+
+def _shifts_of(digests: list[bytes], max_days: int) -> npt.NDArray[np.int64]:
+    """The shift of each digest: its first 8 bytes (big-endian) reduced to ``±1..max_days``."""
+    span = 2 * max_days
+    head = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
+    r = (head % np.uint64(span)).astype(np.int64)
+    shifts: npt.NDArray[np.int64] = r - max_days + (r >= max_days)  # never zero
+    return shifts
 
 
 def _subject_arg(subject: Any, patients: Any) -> Any:
@@ -176,20 +192,16 @@ class DateShift:
         usable &= ~np.fromiter(map(bool.__instancecheck__, items.tolist()), bool, count=n)
         rows = np.flatnonzero(usable)
         codes, uniques = _factorize(items[rows])
-        span = 2 * self.max_days
-        by_key: dict[bytes, int] = {}
-        unique_shift = np.zeros(len(uniques), dtype=np.int64)
-        unique_ok = np.zeros(len(uniques), dtype=bool)
-        for j, value in enumerate(uniques):
-            canonical = _patient_key(value)
-            if canonical is None:
-                continue
-            if canonical not in by_key:
-                digest = hmac.digest(key, canonical, "sha256")
-                r = int.from_bytes(digest[:8], "big") % span
-                by_key[canonical] = r - self.max_days + (r >= self.max_days)  # never zero
-            unique_shift[j] = by_key[canonical]
-            unique_ok[j] = True
+        canonical = [_patient_key(value) for value in uniques]
+        unique_ok = np.array([c is not None for c in canonical], dtype=bool)
+        distinct = list(dict.fromkeys(c for c in canonical if c is not None))  # 1 and "1": one
+        found = dict(
+            zip(distinct, _shifts_of(_patient_digests(key, distinct), self.max_days).tolist(),
+                strict=True)
+        )  # fmt: skip
+        unique_shift = np.array(
+            [0 if c is None else found[c] for c in canonical], dtype=np.int64
+        ).reshape(-1)
         shift = np.zeros(n, dtype=np.int64)
         shift[rows] = unique_shift[codes]
         usable[rows] = unique_ok[codes]
@@ -207,6 +219,10 @@ class DateShift:
             )
         if scalar:
             dates, patients = [dates], [patients]
+        else:
+            fast = self._arrow_iso(dates, patients, sign)
+            if fast is not None:
+                return fast
         date_column = _column(dates) if not _typed_dates(dates) else None
         n = len(date_column) if date_column is not None else len(dates)
         patient_column = _column(patients)
@@ -228,6 +244,49 @@ class DateShift:
         if scalar:
             result = result[0]
         return result, report
+
+    def _arrow_iso(
+        self, dates: Any, patients: Any, sign: int
+    ) -> tuple[Any, PseudonymReport] | None:
+        """Arrow text ``YYYY-MM-DD`` dates of years 1000-9999 (before and after the shift) with
+        Arrow text patient IDs, none null: shifted without Python objects (one HMAC per
+        distinct patient, the dates through ``date32``). None for anything else (the general
+        road, which gives the same text)."""
+        pa: Any = sys.modules.get("pyarrow")
+        if pa is None:
+            return None
+        arrays = (pa.Array, pa.ChunkedArray)
+        if not (isinstance(dates, arrays) and isinstance(patients, arrays)):
+            return None
+        if not (pa.types.is_string(dates.type) and pa.types.is_string(patients.type)):
+            return None
+        if len(dates) != len(patients) or patients.null_count or len(dates) == 0:
+            return None
+        import pyarrow.compute as pc
+
+        text = _one_array(pa, dates)
+        if not pc.all(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).as_py():
+            return None
+        parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        if parsed.null_count != text.null_count:
+            return None
+        written = parsed.cast(pa.date32()).cast(pa.string())
+        if not pc.all(pc.equal(written, text)).as_py():  # 2025-02-30 parses as March 2
+            return None
+        days = np.asarray(parsed.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        day = np.nan_to_num(days // 86_400, nan=_ISO_LOW).astype(np.int64)
+        derived = _derive(self.keyring, "pseudonymize:date-shift", self.context, self.key_id)
+        who = _one_array(pa, patients).dictionary_encode()
+        distinct = [p.encode("utf-8") for p in who.dictionary.to_pylist()]
+        unique_shift = _shifts_of(_patient_digests(derived.material, distinct), self.max_days)
+        moved = day + sign * unique_shift[np.asarray(who.indices.to_numpy(), dtype=np.intp)]
+        if min(day.min(), moved.min()) < _ISO_LOW or max(day.max(), moved.max()) > _ISO_HIGH:
+            return None
+        mask = np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        shifted = pa.array(moved.astype(np.int32), pa.date32(), mask=mask).cast(pa.string())
+        n, nulls = len(text), text.null_count
+        result = pa.chunked_array([shifted]) if isinstance(dates, pa.ChunkedArray) else shifted
+        return result, PseudonymReport(n, n - nulls, 0, nulls, derived.key_id)
 
     def _shift_objects(
         self, column: ColumnData, shift: npt.NDArray[np.int64], usable: npt.NDArray[np.bool_]
@@ -261,6 +320,17 @@ class DateShift:
         for i in problems:
             out[i] = self.char * _mask_length(items[i])
         return column.rebuild(out), int(column.nulls.sum()), problems
+
+
+_ISO_LOW = (dt.date(1000, 1, 1) - dt.date(1970, 1, 1)).days
+_ISO_HIGH = (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days
+
+
+def _one_array(pa: Any, column: Any) -> Any:
+    """An Arrow array of a column (a chunked one combined)."""
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
 
 
 def _factorize(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], list[Any]]:
