@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from medguard.cn import address, names, phone, resident_id
 from medguard.detect import lexicon
+from medguard.detect.text import SPEECH_STARTS, SURNAME_OPENERS, speech_run
 from medguard.errors import InvalidIdentifier
 
 __all__ = [
@@ -807,13 +808,15 @@ _PINYIN_NAME = re.compile(
     r"(?![A-Za-z])"
 )
 _SPEAKER = re.compile(rf"[ \t]*(?P<speaker>[{_HAN}]{{2,4}})[:：]")
-_HAN_TAIL = re.compile(rf"[{_HAN}]{{1,3}}$")
+_HAN_TAIL = re.compile(rf"[{_HAN}]{{1,3}}\Z")  # \Z: $ would match before a line break
 # Characters that (nearly) never appear in a given name.
 _NOT_GIVEN = frozenset(
     "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
     "诉述称因后前时中内外左右术查治疗见示予给嘱之代"
 )
 _END = frozenset("，,、。；;：:）)（( \t\n男女")
+# Endings of field labels written like a speaker at a line start (过敏史：, 联系电话：).
+_LABEL_ENDS = ("史", "号", "址", "期", "况", "话", "码", "因", "果", "见")
 _ROLE_NAMES = frozenset(("医生", "患者", "病人", "家属", "护士", "医师", "大夫", "答", "问"))
 _PINYIN_SURNAMES = frozenset(
     (  # noqa: SIM905 - a word list reads best as text
@@ -844,7 +847,7 @@ _CLINICAL = frozenset(
     (  # noqa: SIM905 - a word list reads best as text
         "全般 查体 尚可 甘露醇 常规 一般 平素 安静 清醒 明显 好转 同意 要求 拒绝 "
         "应用 和蔼 和缓 常温 良好 稳定 康复 方可 于今 曾经 经治 管床 主管 值班 "
-        "上级 下级 家属 门诊 急诊"
+        "上级 下级 家属 门诊 急诊 过敏"
     ).split()
 )
 
@@ -868,6 +871,8 @@ def _name_like(candidate: str, *, ended: bool) -> str | None:
         if len(candidate) < length:
             continue
         name = candidate[:length]
+        if length > surname + 1 and lexicon.is_two_char_word(candidate[length - 1 : length + 1]):
+            continue  # 韩磊签署, 石磊提供: the last character starts the next word
         given = name[surname:]
         if not _NOT_GIVEN.isdisjoint(given) or name in _CLINICAL or name[:2] in _CLINICAL:
             continue
@@ -882,35 +887,15 @@ def _name_like(candidate: str, *, ended: bool) -> str | None:
     return None
 
 
-_TWO_CHAR_WORDS: list[frozenset[str]] = []
-
-
-def _two_char_words() -> frozenset[str]:
-    """Two-character words of jieba's dictionary (之后, 午后): a surname alone before a role
-    title must not end one."""
-    if not _TWO_CHAR_WORDS:
-        dictionary = resources.files("jieba").joinpath("dict.txt").read_text("utf-8")
-        words = set()
-        for line in dictionary.splitlines():
-            parts = line.split(" ")
-            if (
-                len(parts) >= 2
-                and len(parts[0]) == 2
-                and parts[1].isdigit()
-                and int(parts[1]) >= 20
-            ):
-                words.add(parts[0])
-        _TWO_CHAR_WORDS.append(frozenset(words))
-    return _TWO_CHAR_WORDS[0]
-
-
 def _before_role(chars: str) -> int:
     """How many of the last characters of ``chars`` name the person of a role title after
     them (王主任, 李娜护士): a surname alone or a surname and 1-2 characters; 0 if none."""
     for k in range(min(len(chars), 3), 0, -1):
         candidate = chars[len(chars) - k :]
         if k == 1 and candidate in names.SURNAMES:
-            return 0 if chars[-2:] in _two_char_words() else 1  # 之后医生: no Mr 后
+            return 0 if lexicon.is_two_char_word(chars[-2:]) else 1  # 之后医生: no Mr 后
+        if k > 1 and candidate[0] in SPEECH_STARTS and speech_run(candidate):
+            continue  # 我去问过心里医生: words of speech, not a name
         if k > 1 and _name_like(candidate, ended=True) == candidate:
             return k
     return 0
@@ -922,7 +907,8 @@ def recall_hits(text: str) -> list[Hit]:
     for m in _ROLE.finditer(text):  # 王主任, 李娜护士
         start = m.start()
         run = _HAN_TAIL.search(text, max(0, start - 3), start)
-        k = _before_role(run.group()) if run is not None else 0
+        chars = _after_opener(text, start, run.group()) if run is not None else ""
+        k = _before_role(chars) if chars else 0
         if k:
             hits.append(Hit(start - k, start, "PERSON", "recall"))
     for m in _AFTER.finditer(text):  # 联系人：王国，参加讨论人员：王伟、李娜
@@ -947,8 +933,24 @@ def recall_hits(text: str) -> list[Hit]:
     return hits
 
 
+def _after_opener(text: str, start: int, chars: str) -> str:
+    """``chars`` (the characters before ``start``) without the part that belongs to a turn's
+    opener before them: 谢谢温雅主任 names 温雅, not 谢温雅."""
+    window = text[max(0, start - len(chars) - 2) : start]
+    for opener in SURNAME_OPENERS:
+        i = window.rfind(opener)
+        if i >= 0:
+            chars = chars[len(chars) - min(len(chars), len(window) - i - len(opener)) :]
+    return chars
+
+
 def _add_candidate(text: str, begin: int, end: int, hits: list[Hit]) -> None:
     """A name at the start of ``text[begin:end]`` (and names listed after it), if any."""
+    candidate = text[begin:end]
+    if candidate[0] in SPEECH_STARTS and speech_run(candidate):
+        return  # 患者：那孩子母亲呢: words of speech, not a name
+    if candidate.endswith(_LABEL_ENDS) and end < len(text) and text[end] in ":：":
+        return  # 过敏史：, 既往史：: a label, not a speaker
     ended = end >= len(text) or text[end] in _END
     name = _name_like(text[begin:end], ended=ended)
     if name is not None:

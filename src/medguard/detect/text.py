@@ -813,7 +813,7 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
         # A run that begins after non-Han text (\n查文斌女士) is the name itself, if it can be
         # one; before a title, even a word-name (苏宁女士, 白天护士长).
         starts_here = run.start() > max(0, m.start() - 6) or run.start() == 0
-        opener = max(whole.rfind(o) for o in _SURNAME_OPENERS)
+        opener = max(whole.rfind(o) for o in SURNAME_OPENERS)
         if opener >= 0:  # 谢谢邹美玲大夫, 好的，谢谢叶主任: no name starts inside the opener
             whole, starts_here = whole[opener + 2 :], True
             if len(whole) == 1:  # a surname alone before a title (谢谢叶主任)
@@ -840,7 +840,7 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
             before is not None
             and not (len(before) == 2 and before[1] in _COMMON_SURNAMES)
             and before[-1] not in _DUTY_ENDS
-            and not (before[0] in _SPEECH_STARTS and _speech_run(before))
+            and not (before[0] in SPEECH_STARTS and speech_run(before))
             and before[:2] not in _DIALOGUE_WORDS
         ):
             return Finding(m.start() - len(before), m.start(), "PERSON", 0.7, "name_role")
@@ -861,10 +861,11 @@ _DIALOGUE_WORDS = frozenset((
 ))  # fmt: skip
 # First characters of the words of speech (那孩子, 有一些, 这个, 我们): no name starts so in a
 # dialogue turn, whatever surname tables say (那 and 有 are surnames too).
-_SPEECH_STARTS = frozenset("那这有没我你他她是不还就也都哪怎什多少几要想能会可该让把被请问过")
+#: First characters of words of speech (see the comment above).
+SPEECH_STARTS = frozenset("那这有没我你他她是不还就也都哪怎什多少几要想能会可该让把被请问过")
 
 
-def _speech_run(run: str) -> bool:
+def speech_run(run: str) -> bool:
     """A run opening with a function word that is a surname too (那, 有, 过, 都, 能) followed
     by an ordinary word or a character no given name has: 那孩子, 有一些, 过心里 (not 那凤英)."""
     return run[1] not in _GIVEN or is_two_char_word(run[1:3])
@@ -874,7 +875,8 @@ def _speech_run(run: str) -> bool:
 _DUTY_ENDS = frozenset("班组科室部区床")
 # Openers of a turn: no name starts inside them, and a surname alone between one and a title
 # is a name (谢谢叶主任).
-_SURNAME_OPENERS = ("谢谢", "感谢", "多谢", "麻烦", "请问", "您好", "你好", "辛苦")
+#: Openers of a dialogue turn (see the comment above).
+SURNAME_OPENERS = ("谢谢", "感谢", "多谢", "麻烦", "请问", "您好", "你好", "辛苦")
 _SURNAME_TITLES = frozenset(("主任", "医生", "大夫", "医师", "教授", "老师", "护士", "护士长"))
 
 
@@ -922,7 +924,7 @@ def _name_in_context(
         certain = following[:1] in _CLEAR_END or following == ""
         if weak and certain:
             certain = _SEX_AFTER.match(following) is not None
-    if candidate[0] in _SPEECH_STARTS and not certain and _speech_run(candidate):
+    if candidate[0] in SPEECH_STARTS and not certain and speech_run(candidate):
         return None  # 患者家属: 那孩子母亲呢, 患者：有一些流涕: speech, not a name
     name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
     if (
