@@ -237,6 +237,52 @@ class GeneralizeDate(Generalizer):
         if not isinstance(self.to, str) or self.to not in ("month", "quarter", "year", "5y"):
             raise InvalidArgument("to must be 'month', 'quarter', 'year' or '5y'")
 
+    def _map(self, values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+        """Text ``YYYY-MM-DD`` dates (years 1000-9999) labelled column-wise through Arrow, once
+        per distinct value; anything else by :meth:`_one`, as the base class does."""
+        pa: Any = sys.modules.get("pyarrow")
+        items = values.tolist()
+        if pa is None or len(items) < 64 or not set(map(type, items)) <= {str, type(None)}:
+            return super()._map(values)
+        import pyarrow.compute as pc
+
+        encoded = pa.array(items, pa.string()).dictionary_encode()
+        distinct = encoded.dictionary
+        parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
+        ok = pc.and_(
+            pc.match_substring_regex(distinct, r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"),
+            pc.equal(parsed.cast(pa.date32()).cast(pa.string()), distinct),  # real dates only
+        )
+        good = np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
+        year = pc.utf8_slice_codeunits(distinct, 0, 4)
+        if self.to == "month":
+            labels = pc.utf8_slice_codeunits(distinct, 0, 7)
+        elif self.to == "year":
+            labels = year
+        else:
+            number = pc.cast(pc.if_else(pa.array(good), year, "1000"), pa.int64())
+            if self.to == "quarter":
+                month = pc.utf8_slice_codeunits(
+                    pc.if_else(pa.array(good), distinct, "1000-01"), 5, 7
+                )
+                quarter = pc.add(pc.divide(pc.subtract(pc.cast(month, pa.int64()), 1), 3), 1)
+                labels = pc.binary_join_element_wise(year, "Q", quarter.cast(pa.string()), "")
+            else:
+                start = pc.multiply(pc.divide(number, 5), 5)
+                labels = pc.binary_join_element_wise(
+                    start.cast(pa.string()), "-", pc.add(start, 4).cast(pa.string()), ""
+                )
+        mapped = np.empty(len(distinct) + 1, dtype=object)  # the last: nulls
+        mapped[:-1] = labels.to_numpy(zero_copy_only=False)
+        mapped[-1] = None
+        for i in np.flatnonzero(~good).tolist():
+            mapped[i] = self._safe(distinct[i].as_py())
+        codes = np.asarray(
+            encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False), dtype=np.intp
+        )
+        result: npt.NDArray[np.object_] = mapped[codes]
+        return result
+
     def _one(self, value: Any) -> str | None:
         date = _as_date(value)
         if date is None:
