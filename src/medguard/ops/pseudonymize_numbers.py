@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -12,7 +13,7 @@ import numpy.typing as npt
 
 from medguard.cn import bank_card, passport, uscc
 from medguard.errors import InvalidArgument, InvalidIdentifier
-from medguard.ops.pseudonym_core import _FULL_WIDTH, _SMALL, _FieldPseudonymizer
+from medguard.ops.pseudonym_core import _FULL_WIDTH, _SMALL, PseudonymReport, _FieldPseudonymizer
 
 __all__ = [
     "MAX_DIGITS_LENGTH",
@@ -147,6 +148,65 @@ class PseudonymizeDigits(_FieldPseudonymizer):
             out.append(self.alphabet[r])
         return "".join(reversed(out))
 
+    def _run(self, values: Any, *, inverse: bool) -> tuple[Any, PseudonymReport]:
+        fast = self._arrow_run(values, inverse)
+        return fast if fast is not None else super()._run(values, inverse=inverse)
+
+    def _arrow_run(self, values: Any, inverse: bool) -> tuple[Any, PseudonymReport] | None:
+        """An Arrow text column of ASCII decimal numbers (behind an optional letter prefix),
+        none null or invalid, mapped without Python objects: each distinct number once, the
+        pseudonyms written by Arrow. None for anything else (the general road, which gives
+        the same pseudonyms)."""
+        pa: Any = sys.modules.get("pyarrow")
+        if pa is None or not isinstance(values, pa.Array | pa.ChunkedArray):
+            return None
+        if not pa.types.is_string(values.type) or values.null_count or len(values) == 0:
+            return None
+        if self.alphabet != "0123456789" or (self.keep_prefix and self.prefix_pattern != _LETTERS):
+            return None
+        import pyarrow.compute as pc
+
+        array = values
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+        if not pc.all(pc.string_is_ascii(array)).as_py():
+            return None
+        fast = _split_decimal(array, self.keep_prefix)
+        if fast is None:
+            return None
+        prefixes, codes, lengths, numbers = fast
+        if not (lengths > 0).all():
+            return None
+        index_map, key_id = self._index_map()
+        group_key = codes.astype(np.int64) * 32 + lengths
+        groups = np.unique(group_key).tolist()
+        if any(index_map.is_small(10 ** (key % 32)) for key in groups):
+            return None
+        self._before_run(inverse)
+        pieces, order = [], []
+        for key in groups:
+            members = np.flatnonzero(group_key == key)
+            prefix, group = prefixes[key // 32], key % 32
+            distinct, back = np.unique(numbers[members], return_inverse=True)
+            mapped = index_map.apply(
+                distinct, 10**group, f"{self.kind}|{self._tweak(group, prefix)}".encode(),
+                one_way=self.one_way, inverse=inverse,
+            )  # fmt: skip
+            digits = pc.utf8_lpad(
+                pa.array(np.asarray(mapped, dtype=np.uint64)).cast(pa.string()), group, "0"
+            )
+            texts = pc.binary_join_element_wise(prefix, digits, "") if prefix else digits
+            pieces.append(texts.take(pa.array(back.reshape(-1))))
+            order.append(members)
+        where = np.concatenate(order)
+        position = np.empty_like(where)
+        position[where] = np.arange(where.size)
+        result = pa.concat_arrays(pieces).take(pa.array(position)).cast(values.type)
+        if isinstance(values, pa.ChunkedArray):
+            result = pa.chunked_array([result])
+        n = len(array)
+        return result, PseudonymReport(n, n, 0, 0, key_id)
+
     def _transform(self, values: list[str], inverse: bool) -> list[Any]:
         """Column-wise for the common case (ASCII decimal numbers of up to 18 digits behind an
         optional letter prefix); the value-by-value road of the base class otherwise. Both
@@ -192,7 +252,7 @@ _LETTERS = "[A-Za-z]+"
 
 
 def _split_decimal(
-    values: list[str], keep_prefix: bool
+    values: Any, keep_prefix: bool
 ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.uint64]] | None:
     """Column-wise :meth:`PseudonymizeDigits._split` of ASCII values with the default alphabet
     and prefix: (distinct prefixes, each value's prefix code, digit count (0: invalid), number).
@@ -200,7 +260,7 @@ def _split_decimal(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(values, type=pa.string())
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
     if keep_prefix:
         parts = pc.extract_regex(array, r"^(?P<p>[A-Za-z]*)(?P<r>[0-9]*)$")
         ok = pc.is_valid(parts)
