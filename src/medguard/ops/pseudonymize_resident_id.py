@@ -124,6 +124,15 @@ class PseudonymizeResidentID(Pseudonymizer):
             )
 
     def _transform(self, values: list[str], inverse: bool) -> Any:
+        """Each distinct ID mapped once when IDs repeat (a patient's visits), else row by row:
+        the map is a function of the value alone, so both give the same pseudonyms."""
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) * 4 > len(values) * 3:
+            return self._transform_rows(values, inverse)
+        found = dict(zip(distinct, self._transform_rows(distinct, inverse), strict=True))
+        return [found[v] for v in values]
+
+    def _transform_rows(self, values: list[str], inverse: bool) -> list[Any]:
         result: list[Any] = [None] * len(values)
         codes18: list[npt.NDArray[Any]] = []
         positions: list[npt.NDArray[np.intp]] = []
