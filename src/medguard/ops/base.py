@@ -268,6 +268,11 @@ def count_nulls(column: Column) -> tuple[int, int]:
     """``(total, nulls)`` of a column or a scalar."""
     if not is_column(column):
         return 1, int(is_null(column))
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(column, pa.Array | pa.ChunkedArray):
+        kind = column.type
+        if not (pa.types.is_dictionary(kind) or pa.types.is_union(kind)):
+            return len(column), int(column.null_count)  # Arrow's count, no Python objects
     data = as_column(column)
     return len(data), int(data.nulls.sum())
 
