@@ -78,8 +78,11 @@ _IDS = st.text(alphabet="0123456789Xx \t\x1c+-.e", min_size=13, max_size=20)
 def test_resident_id_parts_column_wise_equal_value_by_value(values: list[str | None]) -> None:
     """Birth year, birth band, district, province and sex read column-wise as pandas reads them."""
     column = pa.array(values, pa.string())
+    repeated = values * 8 + [None] * 300  # over 256 cells, half distinct or fewer
     for part in ("birth_year", "birth_band", "district", "province", "sex"):
         assert derived_values(column, part).to_pylist() == list(resident_part(values, part))
+        got = derived_values(pa.array(repeated, pa.string()), part).to_pylist()
+        assert got == list(resident_part(repeated, part))
 
 
 def test_weighted_search_equals_the_expanded_table() -> None:

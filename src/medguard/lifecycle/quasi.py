@@ -167,11 +167,24 @@ _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 def derived_values(column: Any, part: str) -> Any:
     """:func:`resident_part` of an Arrow column, as an Arrow string column, column-wise for
-    ASCII text (the common case); other text takes :func:`resident_part`."""
-    import pyarrow as pa
+    ASCII text (the common case); other text takes :func:`resident_part`. When IDs repeat (a
+    patient's visits) each distinct ID is read once."""
     import pyarrow.compute as pc
 
     column = text_column(column)
+    if len(column) >= 256:
+        encoded = column.dictionary_encode()
+        if 2 * len(encoded.dictionary) <= len(column):  # a null cell reads as "?"
+            labels = _derived_rows(encoded.dictionary, part).take(encoded.indices)
+            return pc.fill_null(labels, "?")
+    return _derived_rows(column, part)
+
+
+def _derived_rows(column: Any, part: str) -> Any:
+    """:func:`derived_values` of each cell of an Arrow text column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
     if not ascii_only or len(column) == 0:
         return pa.array(resident_part(column.to_pylist(), part), type=pa.string())
