@@ -218,31 +218,51 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
+
+
+def _kinds(words: str) -> str:
+    """``words`` (space-separated) as one alternation: longer words first, then the
+    one-character words in a single class, which the engine tests in one step instead of one
+    branch each (a unit's kind is tried after every length of the Han run before it)."""
+    multi = sorted((w for w in words.split() if len(w) > 1), key=len, reverse=True)
+    single = "".join(w for w in words.split() if len(w) == 1)
+    return "(?:" + "|".join([*multi, f"[{single}]"]) + ")"
+
+
 # What follows the district in an address, unit by unit: towns, villages and groups (…镇…村
 # 3组), roads and numbers, residential compounds and their buildings (…小区32栋4单元1906),
 # Hong Kong and Taiwan styles (…道700号12楼B座, …路四段216号5楼). Each named unit ends with
 # its kind; the Han run before it is greedy, so 孟家庄村 is one unit, not 孟家庄 + 村.
 _LOCAL_UNIT = (
-    rf"(?:[{_HAN}]{{1,12}}(?:镇|乡|街道|村委会|居委会|村|社区|屯|庄|寨|组|队|路|街|巷|道|弄|胡同|段"
-    r"|小区|花园|家园|公寓|大厦|大楼|商厦|中心|新村|新城|苑|城|湾|广场|园|区|區|里|邨|閣|阁"
-    r"|大廈|廣場|花園|屋邨|村委|家属院|家属区|家属楼|宿舍|生活区)"
+    rf"(?:[{_HAN}]{{1,12}}"
+    + _kinds(
+        "镇 乡 街道 村委会 居委会 村 社区 屯 庄 寨 组 队 路 街 巷 道 弄 胡同 段 小区 花园 家园 "
+        "公寓 大厦 大楼 商厦 中心 新村 新城 苑 城 湾 广场 园 区 區 里 邨 閣 阁 大廈 廣場 花園 "
+        "屋邨 村委 家属院 家属区 家属楼 宿舍 生活区"
+    )
     # numbered units: 5号楼3门401, 二期8栋904, 第3座12樓, 四維三路2號, 3-2-4
-    r"|第?\d{1,5}(?:号院|号楼|号|號|栋|棟|幢|楼|樓|单元|單元|室|组|队|弄|座|层|層|期|区|區|巷|门|户"
-    r"|排|街|社)"
-    r"|[一二三四五六七八九十]{1,3}(?:期|区|區|号楼|栋|幢|单元|组|队|社)"
+    + r"|第?\d{1,5}"
+    + _kinds(
+        "号院 号楼 号 號 栋 棟 幢 楼 樓 单元 單元 室 组 队 弄 座 层 層 期 区 區 巷 门 户 排 街 社"
+    )
+    + r"|[一二三四五六七八九十]{1,3}"
+    + _kinds("期 区 區 号楼 栋 幢 单元 组 队 社")
     # a named building and its number: 濠庭都會第3座, 太古汇2座, 科兴科学园A栋
-    rf"|[{_HAN}]{{1,10}}?第?(?:\d{{1,3}}|[A-Za-z])(?:座|栋|棟|幢|期|区|區|号楼)"
-    r"|[A-Za-z](?:座|栋|棟|幢|区|區|单元)|\d{1,3}(?:-\d{1,4}){1,3}(?![0-9]))"
+    + rf"|[{_HAN}]{{1,10}}?第?(?:\d{{1,3}}|[A-Za-z])"
+    + _kinds("座 栋 棟 幢 期 区 區 号楼")
+    + r"|[A-Za-z]"
+    + _kinds("座 栋 棟 幢 区 區 单元")
+    + r"|\d{1,3}(?:-\d{1,4}){1,3}(?![0-9]))"
 )
 _STREET = rf"{_LOCAL_UNIT}+(?:\d{{1,5}}室?)?"
-_ADDRESS_REST = rf"[{_HAN}]{{1,12}}?(?:市|州|盟|区|县|旗){_STREET}"
+_ADDRESS_REST = rf"[{_HAN}]{{1,12}}?[市州盟区县旗]{_STREET}"
 # An address without its province, after 住址/现住/..., from the city or district down.
 _ADDRESS_CITY = (
-    rf"[{_HAN}]{{1,10}}?(?:市|州|盟|地区|区|區|县|縣|旗)(?:[{_HAN}]{{1,8}}?(?:区|區|县|縣|旗|市))?"
+    rf"[{_HAN}]{{1,10}}?(?:地区|[市州盟区區县縣旗])(?:[{_HAN}]{{1,8}}?[区區县縣旗市])?"
     rf"{_STREET}"
 )
 # After 住址 an address may start at its road: 学府大道984号19栋906室 (a house number is needed).
-_ROAD_ONLY = rf"[{_HAN}]{{1,10}}?(?:路|街|巷|道)\d+号院?{_LOCAL_UNIT}*(?:\d{{1,5}}室?)?"
+_ROAD_ONLY = rf"[{_HAN}]{{1,10}}?[路街巷道]\d+号院?{_LOCAL_UNIT}*(?:\d{{1,5}}室?)?"
 # Hong Kong, Macao and Taiwan addresses start with the territory or a Taiwanese city.
 _HMT_PLACES = _words((
     "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
@@ -777,12 +797,9 @@ def _long_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 _CONTEXT_SET = frozenset(_NAME_CONTEXT)
 
 
-def _context_word(context: str) -> str:
-    """The context word of a match (its separators and a 叫 after it taken off: 我儿子叫)."""
-    word = context.rstrip(":： \t\n\r)）")
-    if word.endswith("叫") and word[:-1] in _CONTEXT_SET:
-        return word[:-1]
-    return word
+def _context_word(word: str) -> str:
+    """The context word of a match ending with 叫 (我儿子叫), separators already taken off."""
+    return word[:-1] if word[:-1] in _CONTEXT_SET else word
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -794,7 +811,9 @@ def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None
         found = _name_in_context(m.group(), candidate, text[after : after + 4], line_start)
         if found is not None:
             return Finding(start, start + found[0], "PERSON", found[1], found[2])
-    word = _context_word(m.group())
+    word = m.group().rstrip(":： \t\n\r)）")
+    if word[-1:] == "叫":
+        word = _context_word(word)
     if word in _KIN_VERBS:  # 由外婆吕春华陪同, 其舅舅王国代述: a name after a kinship word
         kin = _KIN_NAME_BEFORE.search(text, max(0, m.start() - 9), m.start())
         if kin is None:
@@ -909,7 +928,9 @@ def _name_in_context(
     """(length, score, recognizer) of the name ``candidate`` starts with, after the context
     word (written ``context`` with its separators), given the characters that follow the
     candidate and whether the context opens a line (a speaker prefix of a dialogue)."""
-    word = _context_word(context)
+    word = context.rstrip(":： \t\n\r)）")
+    if word[-1:] == "叫":
+        word = _context_word(word)
     if word in _TITLES_AFTER:
         return None
     if candidate[0].isascii():
