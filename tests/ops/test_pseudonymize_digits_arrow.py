@@ -51,3 +51,25 @@ def test_arrow_road_on_valid_numbers(values: list[str], keep_prefix: bool) -> No
         assert (out.to_pylist(), report) == p.apply_with_report(values)
         if not one_way:
             assert p.reverse(out).to_pylist() == p.reverse(p.apply(values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.binary(min_size=0, max_size=80),
+    st.binary(max_size=20),
+    st.lists(st.integers(0, 2**64 - 1), max_size=20),
+)
+def test_one_way_heads_are_hmac_digests(key: bytes, prefix: bytes, index: list[int]) -> None:
+    """The written-out HMAC loop gives hmac.digest's first 8 bytes for every index."""
+    import hmac
+
+    import numpy as np
+
+    from medguard.ops._permutation import _hmac_heads
+
+    got = _hmac_heads(key, prefix, np.array(index, dtype=np.uint64)).tolist()
+    expected = [
+        int.from_bytes(hmac.digest(key, prefix + i.to_bytes(8, "big"), "sha256")[:8], "big")
+        for i in index
+    ]
+    assert got == expected

@@ -55,6 +55,27 @@ def hmac_sha256(key: bytes, prefix: bytes = b"") -> Any:
     return mac
 
 
+def _hmac_heads(key: bytes, prefix: bytes, index: U64) -> U64:
+    """The first 8 bytes (big-endian) of HMAC-SHA-256(``key``, ``prefix`` + each index as 8
+    big-endian bytes): :func:`hmac_sha256`'s digests, the loop written out (no call per
+    value)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0")))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
+    inner.update(prefix)
+    inner_copy, outer_copy = inner.copy, outer.copy
+    messages = index.astype(">u8").tobytes()
+    heads = bytearray()
+    for start in range(0, len(messages), 8):
+        step = inner_copy()
+        step.update(messages[start : start + 8])
+        last = outer_copy()
+        last.update(step.digest())
+        heads += last.digest()[:8]
+    return np.frombuffer(bytes(heads), dtype=">u8").astype(np.uint64)
+
+
 class IndexMap:
     """Keyed maps of ``0..N-1`` for one key; ``tweak`` separates domains and contexts."""
 
@@ -149,12 +170,8 @@ class IndexMap:
         key = self._mac_key
         prefix = len(tweak).to_bytes(4, "big") + tweak
         if size <= 2**64:
-            mac = hmac_sha256(key, prefix)
-            digests = [
-                int.from_bytes(mac(i.to_bytes(8, "big"))[:8], "big") % size
-                for i in np.asarray(index, dtype=np.uint64).tolist()
-            ]
-            return np.array(digests, dtype=np.uint64)
+            heads = _hmac_heads(key, prefix, np.asarray(index, dtype=np.uint64))
+            return heads if size == 2**64 else heads % np.uint64(size)
         width = (size.bit_length() + 7) // 8
         need = width + 16  # 128 extra bits: the modulo bias is below 2**-128
         blocks = (need + 31) // 32
