@@ -329,7 +329,9 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
              r"(?![0-9A-Za-z])(?P<card_groups>)"),
     (r"0-9", r"(?<![0-9.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![0-9.])(?P<ip>)"),
     # a date of birth written before 出生 / 生人, in any of the forms written after 出生日期
-    (r"0-9", r"(?<![0-9]\d)(?:\d{3}(?:年\d{1,2}月(?:\d{1,2}[日号])?|[-/.]\d{1,2}[-/.]\d{1,2}"
+    # (the look-ahead: only date characters up to 出 or 生, or the branches are not tried)
+    (r"0-9", r"(?<![0-9]\d)(?=[0-9年月日号/.\-]*+[出生])"
+             r"(?:\d{3}(?:年\d{1,2}月(?:\d{1,2}[日号])?|[-/.]\d{1,2}[-/.]\d{1,2}"
              r"|(?:0[1-9]|1[0-2])[0-3]\d)|\d?[-/.]\d{1,2}[-/.]\d{4}"
              # a two-digit year with its month and day: 87年3月9日生
              r"|\d年\d{1,2}月\d{1,2}[日号])(?=出生|生人|生(?:[，,。；;\s]|\Z))"
@@ -338,11 +340,12 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                    r"(?![0-9A-Za-z:-])(?P<mac>)"),
     (r"19", r"(?<![0-9.][19])(?:(?<=9)\d|(?<=1)[01]\d)(?:周岁|岁)(?P<age>)"),
     (r"1", rf"(?<![0-9A-Za-z]1)[3-9]\d{_DIGITS_4}(?P<mobile>)"),
-    (r"+/", rf"(?<=\+)(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
+    (r"+", rf"(?<![0-9]\+)86[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_plus>)"),
     # a landline after the country code, its area code without the 0: +86 10 6552 8888
-    (r"+/", r"(?<=\+)(?<![0-9]\+)86[ -]?[(（]?0?(?:10|2\d|[3-9]\d{2})[)）]?[ -]?[2-9]\d{2,3}[ -]?"
+    (r"+", r"(?<![0-9]\+)86[ -]?[(（]?0?(?:10|2\d|[3-9]\d{2})[)）]?[ -]?[2-9]\d{2,3}[ -]?"
             r"\d{4}(?![0-9])(?P<landline_plus>)"),
-    (r"+/", rf"(?<=[{_HAN}]/)(?=[{_HAN}]{{2,4}}(?:[\s，,。；;]|$))(?P<name_slash>)"),
+    # after a slash (次/分, 180/110 and U/L are frequent): its own class, tried alone
+    (r"/", rf"(?<=[{_HAN}]/)(?=[{_HAN}]{{2,4}}(?:[\s，,。；;]|$))(?P<name_slash>)"),
     (r"0", rf"(?<![0-9]0)086[ -]?1[3-9]\d{_DIGITS_4}(?P<mobile_00>)"),
     (r"0", r"(?<![0-9A-Za-z]0)\d{2,3}[ -]?[2-9]\d{2,3}[ -]?\d{4}(?![0-9A-Za-z])"
            r"(?:\s?(?:转|分机|ext\.?|EXT\.?|x|#)\s?\d{1,6}(?![0-9])|(?P<dash_ext>-\d{1,5})(?![0-9-]))?"
@@ -443,8 +446,11 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     # No branch of ``others`` starts with a digit: at a digit (a third of all candidates in
     # notes) one look-ahead skips them all instead of one failed class test each.
     assert not any(re.search(f"[{escaped(first)}]", "0123456789") for first, _ in others)
+    # At the other characters (Han, most candidates) one class test skips the ASCII-led branches.
+    ascii_union = escaped("".join(first for first, _ in ascii_led))
     return re.compile(
-        f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})|(?<![0-9])(?:{branches(ascii_led)}))"
+        f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})"
+        f"|(?=[{ascii_union}])(?<![0-9])(?:{branches(ascii_led)}))"
     )
 
 
@@ -1340,7 +1346,8 @@ def scan_text(
             if after is not None:
                 _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
                      min_score, wanted)  # fmt: skip
-    if "姓名" in folded and _TABLE_HEADER.search(folded) is not None:
+    at = folded.find("姓名")
+    if at >= 0 and _TABLE_HEADER.search(folded, at) is not None:
         cells = [f for f in _table_names(folded) if wanted is None or "PERSON" in wanted]
         if cells:  # names in the 姓名 column of a table pasted as text
             taken = [(f.start, f.end) for f in kept]
@@ -1351,7 +1358,7 @@ def scan_text(
 
 _HAN_ONLY = re.compile(rf"[{_HAN}]+")
 _NO_DOTS = str.maketrans(dict.fromkeys(_NAME_DOTS))
-_TABLE_HEADER = re.compile(r"姓名 *[\t|]|姓名 +\S")  # a 姓名 column, not 姓名：
+_TABLE_HEADER = re.compile(r"姓名(?: *[\t|]| +\S)")  # a 姓名 column, not 姓名：
 # How the labels of a table's header end (序号, 姓名, 性别, 年龄, 电话, 诊断, 科室, 住址, ...).
 _HEADER_ENDS = frozenset("号名别龄话断室期址业族码注间份况者人型科床目位系式次日称历")
 _TABLE_SPLIT = {"\t": re.compile(r"\t"), "|": re.compile(r"\|"), " ": re.compile(r" +")}
