@@ -27,7 +27,7 @@ import pandas as pd
 from medguard.cn import address, regions
 from medguard.cn.region_lookup import _lookup
 from medguard.privacy import Hierarchy, k_anonymity, search_generalization
-from medguard.privacy.search import _Lattice
+from medguard.privacy.search import Lattice
 
 QI = ["age", "sex", "region", "visit"]
 
@@ -76,7 +76,7 @@ def brute_force(df: pd.DataFrame, k: int, max_suppressed: float) -> tuple[float,
     people = pd.factorize(df["patient_id"])[0].astype(np.int64)
     allowed = int(max_suppressed * len(df))
     high = [c.height for c in columns]
-    lat = _Lattice(columns, [0] * 4, high, k, people, allowed, None)
+    lat = Lattice(columns, [0] * 4, high, k, people, allowed, None)
     nodes = list(itertools.product(*(range(h + 1) for h in high)))
     ok = {node: lat.evaluate(node).satisfied for node in nodes}
     minimal = {

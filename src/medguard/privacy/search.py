@@ -495,7 +495,3 @@ def _transform(
         values[mask] = SUPPRESSED
         out[column.name] = values
     return out
-
-
-# the engine API's names before they were public (benchmarks/bench_privacy_search.py uses one)
-_Lattice = Lattice
