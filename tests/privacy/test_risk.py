@@ -238,7 +238,7 @@ def _l_by_subject_reference(df, qi, sensitive, subject):
 def test_l_by_subject_matches_brute_force(seed, n, people):
     """The vectorized subject-level l equals a brute-force count of per-subject value sets,
     on both the one-key and the wide-key (lexsort) paths."""
-    from medguard.privacy.risk import _codes, _l_per_class, class_ids
+    from medguard.privacy.risk import class_ids, column_codes, l_per_class
 
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({"a": rng.choice(["x", "y"], n), "b": rng.choice(["p", "q"], n),
@@ -246,6 +246,6 @@ def test_l_by_subject_matches_brute_force(seed, n, people):
                        "dx": rng.choice(["I10", "E11", "J18"], n)})  # fmt: skip
     expected = _l_by_subject_reference(df, ["a", "b"], "dx", "pid")
     assert l_diversity(df, ["a", "b"], "dx", subject="pid") == expected
-    ids, values = class_ids(df, ["a", "b"]), _codes(df["dx"])[0]
-    wide = _l_per_class(ids, values + 2**21, _codes(df["pid"])[0] + 2**40)
+    ids, values = class_ids(df, ["a", "b"]), column_codes(df["dx"])[0]
+    wide = l_per_class(ids, values + 2**21, column_codes(df["pid"])[0] + 2**40)
     assert int(wide.min()) == expected

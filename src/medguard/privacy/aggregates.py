@@ -60,6 +60,7 @@ from medguard.privacy.mechanisms import (
     geometric_noise,
     uniforms,
 )
+from medguard.privacy.risk import as_frame
 
 __all__ = [
     "MAX_ROW_BOUND",
@@ -177,20 +178,6 @@ def _subject(subject: str | None, patient: str | None) -> str:
     return name
 
 
-def _frame(data: Any) -> Any:
-    """Accept a pandas DataFrame or a mapping of equal-length columns (numpy arrays, lists)."""
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, dict):
-        try:
-            return pd.DataFrame(data)
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgument("the columns must be 1-D and of equal length") from exc
-    raise InvalidArgument("expected a pandas DataFrame or a dict of columns (numpy arrays, lists)")
-
-
 def _has(df: Any, column: Any, role: str) -> None:
     if not isinstance(column, str) or column not in df.columns:
         raise InvalidArgument(f"no {role} column {column!r} in the table")
@@ -237,7 +224,7 @@ def bound_contributions(
     ``patient`` names the subject column. DANGER: ``unsafe_random_bytes`` replaces the OS
     CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     bound = _row_bound(max_rows_per_patient, "max_rows_per_patient")
     return _bound(df, patient, bound, unsafe_random_bytes)[0]
 
@@ -342,7 +329,7 @@ def dp_count(
 
     DANGER: ``unsafe_random_bytes`` replaces the OS CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     who = _subject(subject, patient)
     _check_subject(df, who)
     epsilon = check_epsilon(epsilon)
@@ -391,7 +378,7 @@ def _plan_sum(
     ledger: BudgetLedger | None, unsafe_random_bytes: RandomBytes, squares: bool = False,
     splits: int = 1,
 ) -> _SumPlan:  # fmt: skip
-    df = _frame(data)
+    df = as_frame(data)
     who = _subject(subject, patient)
     _check_subject(df, who)
     _numeric(df, column)  # refused before anything is spent
@@ -526,7 +513,7 @@ def dp_count_patients(
     release's ``dropped`` counts the (subject, group) memberships left out.
     DANGER: ``unsafe_random_bytes`` replaces the OS CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     who = _subject(subject, patient)
     _check_subject(df, who)
     epsilon = check_epsilon(epsilon)
@@ -568,7 +555,7 @@ def dp_histogram(
     counted. Every bin is released, empty ones too. DANGER: ``unsafe_random_bytes`` replaces
     the OS CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     who = _subject(subject, patient)
     _check_subject(df, who)
     try:
@@ -630,7 +617,7 @@ def dp_quantiles(
     groups' ranks by at most the row bound in total. DANGER: ``unsafe_random_bytes`` replaces
     the OS CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     who = _subject(subject, patient)
     _check_subject(df, who)
     _numeric(df, column)  # refused before anything is spent
@@ -781,7 +768,7 @@ def select_partitions(
     pass the returned keys as ``keys=`` to the aggregates, which spend their own budget.
     DANGER: ``unsafe_random_bytes`` replaces the OS CSPRNG; for reproducible tests only.
     """
-    df = _frame(df)
+    df = as_frame(df)
     who = _subject(subject, patient)
     _check_subject(df, who)
     cols = [by] if isinstance(by, str) else list(by)

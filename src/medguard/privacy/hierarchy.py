@@ -38,7 +38,7 @@ from medguard._column import null_mask
 from medguard.cn.region_lookup import region_codes
 from medguard.errors import InvalidArgument, UnsupportedColumn
 from medguard.privacy.generalize import SUPPRESSED, AgeBand, GeneralizeDate, GeneralizeICD10
-from medguard.privacy.risk import _codes
+from medguard.privacy.risk import column_codes
 
 __all__ = ["EncodedColumn", "Hierarchy", "LevelCodes", "LevelFunction"]
 
@@ -347,7 +347,7 @@ class Hierarchy:
 
         series = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
         try:
-            base, n0 = _codes(series)
+            base, n0 = column_codes(series)
         except TypeError as exc:  # unhashable cells (lists, dicts): no value to group by
             raise UnsupportedColumn(f"column {name!r} holds unhashable values") from exc
         rows = np.arange(base.size, dtype=np.int64)

@@ -57,7 +57,8 @@ __all__ = [
 _SAME_AS_WRITTEN = {"string", "empty", "integer", "boolean"}
 
 
-def _frame(df: Any) -> Any:
+def as_frame(df: Any) -> Any:
+    """A pandas DataFrame from ``df`` (a DataFrame or a dict of equal-length columns)."""
     import pandas as pd
 
     if isinstance(df, pd.DataFrame):
@@ -67,10 +68,11 @@ def _frame(df: Any) -> Any:
             return pd.DataFrame(df)
         except (TypeError, ValueError) as exc:
             raise InvalidArgument("the columns must be 1-D and of equal length") from exc
-    raise InvalidArgument("expected a pandas DataFrame or a dict of columns")
+    raise InvalidArgument("expected a pandas DataFrame or a dict of columns (numpy arrays, lists)")
 
 
-def _check(df: Any, columns: Sequence[str] | str) -> list[str]:
+def check_columns(df: Any, columns: Sequence[str] | str) -> list[str]:
+    """``columns`` as a list, each checked to be a column of ``df``."""
     cols = [columns] if isinstance(columns, str) else list(columns)
     if not cols:
         raise InvalidArgument("name at least one quasi-identifier column")
@@ -108,15 +110,17 @@ def _as_written(column: Any) -> Any:
     return column
 
 
-def _is_number(value: object) -> bool:
+def is_number_value(value: object) -> bool:
+    """True for an int or float that is not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _is_integer(value: object) -> bool:
-    return _is_number(value) and isinstance(value, numbers.Integral)
+def is_integer_value(value: object) -> bool:
+    """True for an integral number that is not a bool."""
+    return is_number_value(value) and isinstance(value, numbers.Integral)
 
 
-def _codes(column: Any) -> tuple[npt.NDArray[np.int64], int]:
+def column_codes(column: Any) -> tuple[npt.NDArray[np.int64], int]:
     """Codes 0..n-1 of the column's values as written (nulls one code of their own), and n."""
     import pandas as pd
 
@@ -145,13 +149,13 @@ def class_ids(df: Any, quasi_identifiers: Sequence[str]) -> npt.NDArray[np.int64
     """
     import pandas as pd
 
-    df = _frame(df)
-    cols = _check(df, quasi_identifiers)
+    df = as_frame(df)
+    cols = check_columns(df, quasi_identifiers)
     if len(df) == 0:
         return np.zeros(0, dtype=np.int64)
-    ids, width = _codes(df[cols[0]])
+    ids, width = column_codes(df[cols[0]])
     for col in cols[1:]:
-        codes, n = _codes(df[col])
+        codes, n = column_codes(df[col])
         if width * n >= 2**62:  # keep the mixed-radix key inside int64
             ids, uniques = pd.factorize(ids)
             width = len(uniques)
@@ -161,8 +165,9 @@ def class_ids(df: Any, quasi_identifiers: Sequence[str]) -> npt.NDArray[np.int64
     return result
 
 
-def _subject_codes(df: Any, subject: str) -> npt.NDArray[np.int64]:
-    _check(df, [subject])
+def subject_codes(df: Any, subject: str) -> npt.NDArray[np.int64]:
+    """Dense integer codes of the ``subject`` column (the person each row is about)."""
+    check_columns(df, [subject])
     column = df[subject]
     if column.isna().any():
         raise InvalidArgument(
@@ -198,9 +203,9 @@ def _distinct(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def _sizes(
     df: Any, quasi_identifiers: Sequence[str], subject: str | None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    df = _frame(df)
+    df = as_frame(df)
     ids = class_ids(df, quasi_identifiers)
-    people = _subject_codes(df, subject) if subject is not None else None
+    people = subject_codes(df, subject) if subject is not None else None
     if not ids.size:
         return ids, np.zeros(0, dtype=np.int64)
     return ids, _class_sizes(ids, people)
@@ -226,9 +231,10 @@ def _first_of_runs(*columns: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     return start
 
 
-def _l_per_class(
+def l_per_class(
     ids: npt.NDArray[np.int64], values: npt.NDArray[np.int64], people: npt.NDArray[np.int64] | None
 ) -> npt.NDArray[np.int64]:
+    """Distinct sensitive values per equivalence class (in distinct ``people`` when given)."""
     classes = int(ids.max()) + 1
     if people is None:
         width = int(values.max()) + 1
@@ -292,10 +298,10 @@ def l_diversity(
     With ``subject``, a class where every subject holds some same value has l = 1, and other
     classes count distinct per-subject sets of values (see the module docstring).
     """
-    df = _frame(df)
-    _check(df, [sensitive])
+    df = as_frame(df)
+    check_columns(df, [sensitive])
     ids = class_ids(df, quasi_identifiers)
-    people = _subject_codes(df, subject) if subject is not None else None
+    people = subject_codes(df, subject) if subject is not None else None
     return _l_of(df, ids, sensitive, people)
 
 
@@ -304,8 +310,8 @@ def _l_of(
 ) -> int:
     if not ids.size:
         return 0
-    values = _codes(df[sensitive])[0]
-    return int(_l_per_class(ids, values, people).min())
+    values = column_codes(df[sensitive])[0]
+    return int(l_per_class(ids, values, people).min())
 
 
 def record_risk(
@@ -379,14 +385,14 @@ def risk_report(
     Pass ``subject`` (the column naming the person) on data with several rows per person, so
     that class sizes count people, not rows.
     """
-    if not (_is_number(threshold) and 0 < threshold <= 1):
+    if not (is_number_value(threshold) and 0 < threshold <= 1):
         raise InvalidArgument("threshold is a probability in (0, 1]")
-    df = _frame(df)
-    cols = _check(df, quasi_identifiers)
+    df = as_frame(df)
+    cols = check_columns(df, quasi_identifiers)
     if sensitive is not None:
-        _check(df, [sensitive])
+        check_columns(df, [sensitive])
     ids = class_ids(df, cols)
-    people = _subject_codes(df, subject) if subject is not None else None
+    people = subject_codes(df, subject) if subject is not None else None
     n = int(ids.size)
     if n == 0:
         return RiskReport(tuple(cols), sensitive, 0, 0, 0, 0 if sensitive else None,
@@ -420,11 +426,11 @@ def suppress_small_classes(
     With ``subject`` a class is small when it holds fewer than ``k`` distinct subjects (on
     visit-level data, a class of 12 visits by 2 patients is dropped at ``k=5``).
     """
-    if not _is_integer(k):
+    if not is_integer_value(k):
         raise InvalidArgument("k must be an integer")
     if k < 1:
         raise InvalidArgument("k must be at least 1")
-    df = _frame(df)
+    df = as_frame(df)
     ids, sizes = _sizes(df, quasi_identifiers, subject)
     if not ids.size:
         return df, 0

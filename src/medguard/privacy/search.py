@@ -44,13 +44,13 @@ from medguard.errors import InvalidArgument, PrivacyError
 from medguard.privacy.generalize import SUPPRESSED
 from medguard.privacy.hierarchy import EncodedColumn, Hierarchy, as_hierarchy
 from medguard.privacy.risk import (
-    _check,
-    _codes,
-    _frame,
-    _is_integer,
-    _is_number,
-    _l_per_class,
-    _subject_codes,
+    as_frame,
+    check_columns,
+    column_codes,
+    is_integer_value,
+    is_number_value,
+    l_per_class,
+    subject_codes,
 )
 
 __all__ = [
@@ -216,7 +216,7 @@ class Lattice:
             per_class = np.zeros(width, dtype=np.int64)
             present = rows > 0
             dense = np.cumsum(present) - 1
-            per_class[present] = _l_per_class(dense[ids], values, self.people)
+            per_class[present] = l_per_class(dense[ids], values, self.people)
             small |= present & (per_class < l_min)
         self._sizes = sizes
         return ids, rows, small
@@ -391,14 +391,14 @@ def search_generalization(
     (e.g. fewer than ``k`` subjects in the whole table).
     """
     started = time.perf_counter()
-    df = _frame(df)
+    df = as_frame(df)
     if not isinstance(hierarchies, Mapping) or not hierarchies:
         raise InvalidArgument("hierarchies maps at least one quasi-identifier to its hierarchy")
-    names = _check(df, list(hierarchies))
+    names = check_columns(df, list(hierarchies))
     built = {name: as_hierarchy(hierarchies[name]) for name in names}
-    if not _is_integer(k) or k < 1:
+    if not is_integer_value(k) or k < 1:
         raise InvalidArgument("k must be an integer of at least 1")
-    if not (_is_number(max_suppressed) and 0 <= max_suppressed < 1):
+    if not (is_number_value(max_suppressed) and 0 <= max_suppressed < 1):
         raise InvalidArgument("max_suppressed is a fraction of the rows in [0, 1)")
     if loss not in ("precision", "entropy", "discernibility"):
         raise InvalidArgument("loss must be 'precision', 'entropy' or 'discernibility'")
@@ -406,13 +406,13 @@ def search_generalization(
         raise InvalidArgument("suppressed must be 'remove' or 'mark'")
     if (l is None) != (sensitive is None):
         raise InvalidArgument("l-diversity needs both l and sensitive")
-    if l is not None and (not _is_integer(l) or l < 1):
+    if l is not None and (not is_integer_value(l) or l < 1):
         raise InvalidArgument("l must be an integer of at least 1")
     if sensitive is not None:
-        _check(df, [sensitive])
+        check_columns(df, [sensitive])
     weights = None
     if counts is not None:
-        _check(df, [counts])
+        check_columns(df, [counts])
         weights = np.asarray(df[counts])
         if weights.dtype.kind not in "iu" or (weights.size and weights.min() < 1):
             raise InvalidArgument(f"counts column {counts!r} holds positive integers")
@@ -423,7 +423,7 @@ def search_generalization(
         raise InvalidArgument(f"fixed names columns without a hierarchy: {', '.join(unknown)}")
     if len(df) == 0:
         raise NoSolution("an empty table has no k-anonymous generalization")
-    people = _subject_codes(df, subject) if subject is not None else None
+    people = subject_codes(df, subject) if subject is not None else None
     columns = [built[c].encode(df[c], c) for c in names]
     low = [0] * len(names)
     high = [c.height for c in columns]
@@ -436,7 +436,7 @@ def search_generalization(
                               "fix some levels or use shorter hierarchies")  # fmt: skip
     n = len(df) if weights is None else int(weights.sum())
     allowed = math.floor(max_suppressed * n + 1e-9)
-    l_values = (int(l), _codes(df[sensitive])[0]) if l is not None and sensitive else None
+    l_values = (int(l), column_codes(df[sensitive])[0]) if l is not None and sensitive else None
     lattice = Lattice(columns, low, high, int(k), people, allowed, l_values, weights)
     minimal, evaluated = minimal_nodes(lattice)
     if not minimal:
