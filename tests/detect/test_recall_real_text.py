@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from medguard.detect import scan_text
-from medguard.testing.corpus import LabeledText, Span
+from medguard.testing.corpus import LabeledText
 from medguard.testing.quality import QualityReport, evaluate
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "real_text_pii.jsonl"
@@ -37,11 +37,7 @@ def _items() -> tuple[dict[str, object], ...]:
 
 
 def _corpus(unseen_only: bool = False) -> list[LabeledText]:
-    return [
-        LabeledText(str(i["text"]), tuple(Span(*s) for s in i["spans"]))  # type: ignore[attr-defined]
-        for i in _items()
-        if i.get("unseen") or not unseen_only
-    ]
+    return [LabeledText.from_item(i) for i in _items() if i.get("unseen") or not unseen_only]
 
 
 @cache

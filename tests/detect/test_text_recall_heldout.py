@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from medguard.detect import deidentify_text, scan_text
-from medguard.testing.corpus import LabeledText, Span
+from medguard.testing.corpus import LabeledText
 from medguard.testing.quality import QualityReport, evaluate
 
 HELDOUT = Path(__file__).parents[1] / "vectors" / "heldout_pii.jsonl"
@@ -89,10 +89,7 @@ def _items() -> tuple[dict[str, object], ...]:
 
 @cache
 def _report() -> QualityReport:
-    corpus = [
-        LabeledText(str(i["text"]), tuple(Span(*s) for s in i["spans"]))  # type: ignore[attr-defined]
-        for i in _items()
-    ]
+    corpus = [LabeledText.from_item(i) for i in _items()]
     return evaluate(corpus, scan_text)
 
 

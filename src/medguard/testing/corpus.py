@@ -35,9 +35,9 @@ import datetime as dt
 import random
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from medguard.cn import address, bank_card, hk_id, names, passport, phone, resident_id, uscc
 from medguard.errors import InvalidArgument, MissingDependency
@@ -84,6 +84,11 @@ class LabeledText:
     text: str
     spans: tuple[Span, ...]
     parts: tuple[Part, ...] = ()
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> LabeledText:
+        """One item of a labeled JSON Lines set: ``{"text", "spans": [[start, end, type]]}``."""
+        return cls(str(item["text"]), tuple(Span(*span) for span in item["spans"]))
 
     def template_at(self, position: int) -> str:
         """The name of the template that wrote the character at ``position`` ("" if unknown)."""
