@@ -11,8 +11,9 @@ is scored here:
   output (``mode="tag"``), precise and high recall, without and with ``known=`` (each row's
   own values as its structured columns would hold them).
 
-Run ``python benchmarks/eval_heldout_text.py`` (add ``--errors N`` to print up to N misses and
-false positives per family: the set holds synthetic values only).
+Run ``python benchmarks/eval_heldout_text.py [PATH]`` (PATH: another set of the same format, e.g.
+``tests/vectors/heldout3_pii.jsonl``; add ``--errors N`` to print up to N misses and false
+positives per family: the sets hold synthetic values only).
 """
 
 from __future__ import annotations
@@ -282,9 +283,16 @@ def report(items: Sequence[dict[str, Any]], errors: int = 0) -> str:
 def main() -> None:
     """Print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=VECTORS,
+        help="labeled JSON Lines set (default: tests/vectors/heldout_text_pii.jsonl)",
+    )
     parser.add_argument("--errors", type=int, default=0, help="errors shown per family")
     args = parser.parse_args()
-    print(report(load(), errors=args.errors))
+    print(report(load(args.path), errors=args.errors))
 
 
 if __name__ == "__main__":
