@@ -133,6 +133,19 @@ def register(sub: Any) -> None:
         help="draft a policy (YAML or TOML by suffix) from the tables found, a comment on "
         "each field saying why; exit 0 once written",
     )
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        metavar="POLICY",
+        help="the policy the files were written under (medguard protect): columns it "
+        "pseudonymizes, tokenizes, generalizes, shifts or masks are listed, not failed "
+        "(a pseudonym is a valid ID by design); everything else is judged as usual",
+    )
+    parser.add_argument(
+        "--stage",
+        metavar="STAGE",
+        help="the policy's stage the files were written at (with --policy; default: sharing)",
+    )
     parser.set_defaults(func=_run)  # fmt: skip
 
 
@@ -152,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise InvalidArgument("--limit must be 0 (all) or more")
     baseline = Baseline.load(args.baseline) if args.baseline else None
+    by_design = _by_design(args.policy, args.stage)
     _check_writable(args.output, "--output")
     _check_writable(args.write_baseline, "--write-baseline")
     exclude = (*DEFAULT_EXCLUDE, *args.exclude)
@@ -174,7 +188,9 @@ def _run(args: argparse.Namespace) -> int:
         for report in scan_paths(files, exclude=(), on_rows=progress.rows, **options):
             reports.append(report)
             progress.file_done(report.path)
-    result = ScanResult(reports, threshold, baseline, allow_empty=args.allow_empty)
+    result = ScanResult(
+        reports, threshold, baseline, allow_empty=args.allow_empty, by_design=by_design
+    )
     if args.emit_policy is not None:
         return _emit_policy(args.emit_policy, reports, args.paths)
     if args.write_baseline is not None:
@@ -191,6 +207,27 @@ def _run(args: argparse.Namespace) -> int:
     for line in result.messages():
         print(f"medguard: {line}", file=sys.stderr)
     return result.exit_code
+
+
+def _by_design(policy: Path | None, stage: str | None) -> dict[str, str]:
+    """The columns ``policy`` shapes like identifiers at ``stage`` (``--policy``, ``--stage``)."""
+    from medguard.errors import InvalidArgument
+    from medguard.lifecycle import Policy
+    from medguard.lifecycle.stages import Stage
+
+    if policy is None:
+        if stage is not None:
+            raise InvalidArgument(
+                "--stage needs --policy (the policy the files were written under)"
+            )
+        return {}
+    try:
+        chosen = Stage.parse(stage or "sharing")
+    except ValueError:
+        raise InvalidArgument(
+            f"--stage {stage!r}: choose one of {', '.join(s.value for s in Stage)}"
+        ) from None
+    return Policy.load(policy).shaped_by_design(chosen)
 
 
 def _emit_policy(path: Path, reports: list[Any], sources: list[Any]) -> int:
@@ -301,7 +338,10 @@ def _table(result: Any, limit: int = 0) -> str:
         ("unscanned_columns", "column(s) not scanned")) if s[key]]  # fmt: skip
     lines.append(
         f"{verdict}: {s['failing_files']} file(s) failing, {s['failing']} failing finding(s) "
-        f"({s['fail_on']}) of {s['issues']}, {s['baselined']} baselined; " + ", ".join(counts)
+        f"({s['fail_on']}) of {s['issues']}, {s['baselined']} baselined"
+        + (f", {s['by_design']} shaped by the policy" if s["by_design"] else "")
+        + "; "
+        + ", ".join(counts)
     )
     return "\n".join(lines) + "\n"
 
@@ -318,6 +358,8 @@ def _share(ratio: float) -> str:
 def _mark(result: Any, issue: Any) -> str:
     if issue.baselined:
         return "(baselined)"
+    if issue.by_design is not None:
+        return f"(by policy: {issue.by_design})"
     if not result.threshold.hit(issue.level, issue.score):
         return ""
     if issue.accepted is not None:

@@ -194,14 +194,18 @@ def run(ctx: DemoContext) -> None:
             f"suppressed: {folder / 'shared_cdc.csv'}")  # fmt: skip
     from medguard.testing.synthetic import DEPARTMENTS
 
-    counts = dp_count(rows, patient="patient_id", epsilon=1.0, max_rows_per_patient=5,
+    counts = dp_count(rows, subject="patient_id", epsilon=1.0, max_rows_per_patient=5,
                       by="department", keys=list(DEPARTMENTS))  # fmt: skip
     stats = ctx.write("lifecycle/shared_cdc_department_counts.csv", counts.table)
     ctx.say(f"   plus visit counts by department with differential privacy (epsilon 1): {stats}")
-    result = ScanResult(list(scan_paths([folder / "shared_cdc.csv"])), Threshold(level=3))
+    reports = list(scan_paths([folder / "shared_cdc.csv"], full=True))
+    plain = ScanResult(reports, Threshold(level=3))
+    known = ScanResult(reports, Threshold(level=3), by_design=policy.shaped_by_design("sharing"))
+    verdict = "passes" if known.exit_code == 0 else f"FAILS (exit {known.exit_code})"
     ctx.say(f"6. verification: the policy's re-scan found no input identifier in the output; "
-            f"a plain scan, which does not know the policy, reports {result.summary()['issues']}"
-            " finding(s): pseudonymized IDs are valid IDs by design")  # fmt: skip
+            f"a plain scan reports {plain.summary()['issues']} finding(s) (pseudonymized IDs "
+            f"are valid IDs by design); the scan that knows the policy {verdict}: "
+            f"medguard scan --full --policy {policy_file} {folder / 'shared_cdc.csv'}")  # fmt: skip
     verified = trail.verify()
     ctx.say(
         f"7. audit: {verified.records} records (policy, file fingerprints, counts, keys, "

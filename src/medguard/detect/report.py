@@ -4,7 +4,10 @@
 baseline in force, and the :class:`Threshold` that fails the scan (a GB/T 39725 level, or a
 likelihood). Findings accepted by the baseline never fail a scan; they are still listed, marked
 ``baselined`` (JSON) or suppressed (SARIF), so a reviewer sees them. A column accepted with a
-number of values fails again when it holds more. Only masked samples appear, and a column,
+number of values fails again when it holds more. A scan that knows the policy its files were
+written under (``by_design``) lists the columns the policy shapes like identifiers on purpose
+(pseudonyms, tokens, generalized places, shifted dates) without failing on them. Only masked
+samples appear, and a column,
 sheet or file name that is itself personal data is masked too (see
 :class:`~medguard.detect.files.TableReport`).
 
@@ -132,6 +135,7 @@ class Issue:
     matches: int | None = None  # a column: how many values hold the type
     accepted: int | None = None  # a column over its baseline: how many values it accepted
     format: str | None = None  # the file's format
+    by_design: str | None = None  # a column a policy shapes so (``--policy``): why
 
 
 @dataclass
@@ -142,6 +146,9 @@ class ScanResult:
     threshold: Threshold = field(default_factory=lambda: Threshold(level=3))
     baseline: Baseline | None = None
     allow_empty: bool = False  # a scan that read no file is clean, not incomplete
+    #: Table columns whose identifier-shaped values a policy makes by design (column name ->
+    #: why, from :meth:`~medguard.lifecycle.Policy.shaped_by_design`): listed, never failing.
+    by_design: dict[str, str] = field(default_factory=dict)
 
     def issues(self) -> Iterator[Issue]:
         """Every finding, and every entity type of every column holding personal data, in file
@@ -160,6 +167,7 @@ class ScanResult:
                         ", ".join(e.samples), fingerprint, ok,
                         column_name=c.column, match_ratio=e.match_ratio, matches=e.matches,
                         accepted=over, format=report.format,
+                        by_design=self.by_design.get(c.column),
                     )  # fmt: skip
             for f in report.findings:
                 yield Issue(
@@ -176,10 +184,11 @@ class ScanResult:
                 )  # fmt: skip
 
     def failing(self) -> list[Issue]:
-        """Issues at or above the threshold and not in the baseline."""
+        """Issues at or above the threshold, not in the baseline and not shaped so by the
+        policy in force (:attr:`by_design`)."""
         return [
             i for i in self.issues()
-            if not i.baselined and self.threshold.hit(i.level, i.score)
+            if not i.baselined and i.by_design is None and self.threshold.hit(i.level, i.score)
         ]  # fmt: skip
 
     @property
@@ -226,6 +235,7 @@ class ScanResult:
             "skipped": sum(r.skipped is not None for r in self.reports),
             "unreadable": len(self.errors), "unscanned_columns": len(self.unscanned),
             "issues": len(issues), "baselined": sum(i.baselined for i in issues),
+            "by_design": sum(i.by_design is not None for i in issues),
             "failing": len(failing), "failing_files": len({i.file for i in failing}),
             "fail_on": str(self.threshold), "omitted": sum(i.omitted for i in issues),
             "by_entity": dict(Counter(i.entity_type for i in issues).most_common()),
@@ -238,8 +248,11 @@ class ScanResult:
         for report in self.reports:
             data = report.to_dict()
             for column in data.get("columns", ()):
+                why = self.by_design.get(column["column"])
                 for entity in column["entities"]:
                     entity["baselined"] = accepted.accepts(entity["fingerprint"], entity["matches"])
+                    if why is not None:
+                        entity["by_design"] = why
                 column["baselined"] = bool(column["entities"]) and all(
                     e["baselined"] for e in column["entities"]
                 )
@@ -336,12 +349,20 @@ class ScanResult:
             location["region"] = region
         result: dict[str, Any] = {
             "ruleId": issue.entity_type, "ruleIndex": rule_index,
-            "level": "error" if self.threshold.hit(issue.level, issue.score) else "warning",
+            "level": "note" if issue.by_design is not None
+            else "error" if self.threshold.hit(issue.level, issue.score) else "warning",
             "message": {"text": f"{text}: {issue.sample}" if issue.sample else text},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {"medguardFinding/v2": issue.fingerprint},
             "properties": {"level": issue.level, "score": issue.score},
         }  # fmt: skip
+        suppressions = []
         if issue.baselined:
-            result["suppressions"] = [{"kind": "external", "justification": "medguard baseline"}]
+            suppressions.append({"kind": "external", "justification": "medguard baseline"})
+        if issue.by_design is not None:
+            suppressions.append(
+                {"kind": "external", "justification": f"medguard policy: {issue.by_design}"}
+            )
+        if suppressions:
+            result["suppressions"] = suppressions
         return result

@@ -53,6 +53,12 @@ from medguard.lifecycle.stages import Stage
 from medguard.ops.base import OP_NAMES, OpConfigError, op_class, op_from_config
 from medguard.typing import Operation
 
+#: Ops whose output keeps an identifier's shape by design: a pseudonym is a valid ID, a token
+#: a well-formed record number, a generalized address a place, a shifted date a date. Used by
+#: :meth:`Policy.shaped_by_design`. Masked and encrypted values are not among them: a column
+#: the policy masks or encrypts that still reads as an identifier is a failure.
+SHAPED_BY_DESIGN = frozenset({"pseudonymize", "tokenize", "generalize", "date_shift"})
+
 __all__ = [
     "FIELD_KEYS",
     "TOP_KEYS",
@@ -425,6 +431,26 @@ class Policy:
             rule.level, stage, rule.kind, has_subject=self.subject is not None
         )
         return Rule(op_from_config(config), "default", why)
+
+    def shaped_by_design(self, stage: Stage | str) -> dict[str, str]:
+        """The columns whose values at ``stage`` keep an identifier's shape by design, each
+        with the reason (``"pseudonymize (fields.resident_id.sharing)"``).
+
+        A pseudonymized resident ID is a valid resident ID, a generalized address is still a
+        place and a shifted date still a date: a scan that knows the policy does not fail on
+        them (``medguard scan --policy``). Kept, dropped and de-identified columns are not
+        listed: their values are judged as they are.
+        """
+        stage = Stage.parse(stage)
+        names = [*self.fields, *([self.subject] if self.subject else [])]
+        out: dict[str, str] = {}
+        for name in dict.fromkeys(names):
+            rule = self.rule_for(name, stage)
+            op = getattr(rule.op, "name", None) if rule is not None else None
+            if rule is not None and op in SHAPED_BY_DESIGN:
+                where = rule.path or f"the level's default for {stage.value}"
+                out[name] = f"{op} ({where})"
+        return out
 
     def accepted(self, name: str, risk: str, stage: Stage | str) -> Acceptance | None:
         """The ``accept`` entry for this field, risk and stage, or None."""
