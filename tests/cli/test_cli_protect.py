@@ -168,12 +168,30 @@ def test_emit_policy_drafts_a_policy_protect_can_run(
     assert "# resident_id: CN_RESIDENT_ID in" in text
     policy = Policy.load(drafted)
     assert policy.subject == "patient_id"
+    assert policy.dataset == "visits"  # the scanned file names the data, not the policy file
     assert policy.fields["resident_id"].level == 4
     assert policy.fields["note"].kind == "free_text"
     assert policy.checks  # the sharing checks are on
     out = tmp_path / "shared.csv"
     assert _protect(src, out, drafted, keyring_path) == 0
     assert out.exists()
+
+
+def test_emit_policy_names_the_dataset_without_personal_data(
+    tmp_path: Path, extract: pd.DataFrame, capsys
+) -> None:
+    """A file named after a person gives a masked dataset name; two files, the policy's."""
+    named = tmp_path / "张伟.csv"
+    extract.head(50).to_csv(named, index=False)
+    drafted = tmp_path / "drafted.yaml"
+    assert main(["scan", "--no-progress", "--emit-policy", str(drafted), str(named)]) == 0
+    assert Policy.load(drafted).dataset == "张*"
+    other = tmp_path / "visits.csv"
+    extract.head(50).to_csv(other, index=False)
+    assert (
+        main(["scan", "--no-progress", "--emit-policy", str(drafted), str(named), str(other)]) == 0
+    )
+    assert Policy.load(drafted).dataset == "drafted"
 
 
 def test_emit_policy_without_a_table_is_exit_2(tmp_path: Path, capsys) -> None:

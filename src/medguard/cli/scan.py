@@ -246,7 +246,11 @@ def _emit_policy(path: Path, reports: list[Any], sources: list[Any]) -> int:
     from medguard.detect.files import masked_path
 
     source = ", ".join(masked_path(str(s)) for s in sources)
-    write_atomically(path, draft_policy_text(columns.values(), path, source=source))
+    # the data's name: the one table file scanned (visits.csv -> visits), else the policy's
+    files = {Path(r.path) for r in reports if r.tables}
+    dataset = Path(masked_path(str(files.pop()))).stem if len(files) == 1 else None
+    text = draft_policy_text(columns.values(), path, source=source, dataset=dataset)
+    write_atomically(path, text)
     print(f"medguard: drafted a policy of {len(columns)} field(s) to {path}: read it, correct "
           "it, keep it", file=sys.stderr)  # fmt: skip
     return 0

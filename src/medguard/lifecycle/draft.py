@@ -217,9 +217,16 @@ def render_policy(
     return "\n".join(lines) + "\n"
 
 
-def draft_policy_text(reports: Iterable[Any], path: str | Path, *, source: str = "") -> str:
-    """The policy text for scanned tables (their column reports), by ``path``'s suffix."""
+def draft_policy_text(
+    reports: Iterable[Any], path: str | Path, *, source: str = "", dataset: str | None = None
+) -> str:
+    """The policy text for scanned tables (their column reports), by ``path``'s suffix.
+
+    ``dataset`` names the data (the scanned file's stem, ``visits``); without it, the policy
+    file's stem.
+    """
     fields, subject = draft_fields(reports)
     target = Path(path)
     fmt = "toml" if target.suffix.lower() == ".toml" else "yaml"
-    return render_policy(fields, subject, dataset=target.stem, format=fmt, source=source)
+    name = dataset or target.stem
+    return render_policy(fields, subject, dataset=name, format=fmt, source=source)
