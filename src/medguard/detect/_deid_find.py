@@ -40,6 +40,7 @@ __all__ = [
     "grouped_hits",
     "guard_forms",
     "known_hits",
+    "live_by_column",
     "live_parts",
     "parse_date",
     "pending",
@@ -601,6 +602,71 @@ def live_parts(
                         live.append(forms)
                 else:
                     live.append(part)
+    return live
+
+
+def live_by_column(
+    columns: Sequence[Sequence[Iterable[Part]]],
+    texts: Sequence[str],
+    cache: dict[tuple[str, str], Known] | None = None,
+) -> list[list[Known] | None]:
+    """:func:`live_parts` of every note at once, the row's values given column by column
+    (``columns[c][j]``: the parts of column ``c``'s cell in the row of ``texts[j]``): the same
+    tests in the same order, one pass per column; None for a row none of whose values may
+    occur in its note (where :func:`live_parts` gives an empty list)."""
+    n = len(texts)
+    live: list[list[Known] | None] = [None] * n
+    uppers: list[str | None] = [None] * n
+    digit_texts: list[str | None] = [None] * n
+    tail_words: list[bool | None] = [None] * n
+    not_digits = _NOT_DIGITS.sub
+    tail_word = _LAST_DIGITS_CONTEXT.search
+    for cells in columns:
+        for j, parts in enumerate(cells):
+            if not parts:
+                continue
+            text = texts[j]
+            for part in parts:
+                hit = False
+                for form in part.plain:
+                    if form in text:
+                        hit = True
+                        break
+                if not hit and part.upper:
+                    upper = uppers[j]
+                    if upper is None:
+                        upper = uppers[j] = text.upper()
+                    for form in part.upper:
+                        if form in upper:
+                            hit = True
+                            break
+                if not hit and part.numbers:
+                    digits = digit_texts[j]
+                    if digits is None:
+                        digits = digit_texts[j] = not_digits("", text).upper()
+                    for number in part.numbers:
+                        if number in digits:
+                            hit = True
+                            break
+                if not hit and part.tails:
+                    tails = tail_words[j]
+                    if tails is None:
+                        tails = tail_words[j] = tail_word(text) is not None
+                    hit = tails
+                if not hit:
+                    continue
+                if isinstance(part, Pending):  # its forms answer these tests as it did
+                    forms = part.forms(cache)
+                    if forms is None:
+                        continue
+                    found = forms
+                else:
+                    found = part
+                row = live[j]
+                if row is None:
+                    live[j] = [found]
+                else:
+                    row.append(found)
     return live
 
 

@@ -59,6 +59,7 @@ from medguard.detect._deid_find import (
     grouped_hits,
     guard_forms,
     known_hits,
+    live_by_column,
     live_parts,
     parse_date,
     pending,
@@ -481,36 +482,70 @@ def _known_rows(
     may hold them (:class:`~medguard.detect._deid_find.Pending`)."""
     if known is None:
         return [None] * n
-    memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
+    cells = _Cells(cache)
+    if _by_column(known):
+        columns = cells.columns(known, n, scalar)
+        return list(zip(*columns, strict=True)) if columns else [None] * n
+    if scalar or not isinstance(known, list | tuple):
+        raise InvalidArgument(
+            "known must be a mapping of kind to column, or a list of mappings (one per note)"
+        )
+    if len(known) != n:
+        raise InvalidArgument(f"known has {len(known)} rows for {n} notes")
+    rows: list[_Row | None] = [None] * n
+    for i, row in enumerate(known):
+        if row is None:
+            continue
+        if not isinstance(row, Mapping):
+            raise InvalidArgument(f"known row {i} is not a mapping of kind to value")
+        rows[i] = tuple(cells.cell(_kind(key), value, i) for key, value in row.items())
+    return rows
 
-    def one(kind: str, value: str, i: int) -> tuple[Part, ...]:
+
+def _by_column(known: Any) -> bool:
+    """Whether ``known`` is a mapping of kind to column (else a list of mappings)."""
+    return hasattr(known, "items") and not isinstance(known, list | tuple)
+
+
+class _Cells:
+    """The parts of known cells for one call, memoized per kind and value."""
+
+    def __init__(self, cache: dict[tuple[str, str], Known]) -> None:
+        self.cache = cache
+        self.memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
+
+    def one(self, kind: str, value: str, i: int) -> tuple[Part, ...]:
         """The parts of one text value, memoized per kind."""
-        memo = memos.setdefault(kind, {})
+        memo = self.memos.setdefault(kind, {})
         found = memo.get(value)
         if found is None:
             if kind in _UPPER_KINDS and value.isascii():  # what pending() gives, inlined
                 stripped = value.strip()
                 found = (Pending(kind, stripped, upper=(stripped.upper(),)),) if stripped else ()
             else:
-                found = _parts(kind, _known_value(value, kind, i), cache)
+                found = _parts(kind, _known_value(value, kind, i), self.cache)
             memo[value] = found
         return found
 
-    def cell(kind: str, value: Any, i: int) -> tuple[Part, ...]:
+    def cell(self, kind: str, value: Any, i: int) -> tuple[Part, ...]:
+        """The parts of one cell (a value, a list of values, a number, a null)."""
         if type(value) is str:
-            return one(kind, value, i)
+            return self.one(kind, value, i)
         if type(value) is list and all(type(v) is str for v in value):  # several phones
-            memo = memos.setdefault(kind, {})
+            memo = self.memos.setdefault(kind, {})
             key = tuple(value)
             found = memo.get(key)
             if found is None:
                 # value by value: a patient number repeats beside a visit number that does not
-                found = memo[key] = tuple(p for v in value for p in one(kind, v, i))
+                found = memo[key] = tuple(p for v in value for p in self.one(kind, v, i))
             return found
-        return _parts(kind, _known_value(value, kind, i), cache)
+        return _parts(kind, _known_value(value, kind, i), self.cache)
 
-    if hasattr(known, "items") and not isinstance(known, list | tuple):
+    def columns(self, known: Any, n: int, scalar: bool) -> list[list[tuple[Part, ...]]]:
+        """The cells of a mapping of kind to column, column by column (in the mapping's
+        order; :func:`_known_rows` zips them into rows)."""
         columns: list[list[tuple[Part, ...]]] = []
+        cell = self.cell
         for key, column in known.items():
             kind = _kind(key)
             if scalar:
@@ -525,28 +560,48 @@ def _known_rows(
             if len(data) != n:
                 raise InvalidArgument(f"known {kind!r} has {len(data)} values for {n} notes")
             nulls = data.nulls.tolist()
-            memo = memos.setdefault(kind, {})
-            get = memo.get
-            columns.append([
-                found if type(value) is str and (found := get(value)) is not None
-                else () if nulls[i] else cell(kind, value, i)
-                for i, value in enumerate(data.values.tolist())
-            ])  # fmt: skip
-        return list(zip(*columns, strict=True)) if columns else [None] * n
-    if scalar or not isinstance(known, list | tuple):
-        raise InvalidArgument(
-            "known must be a mapping of kind to column, or a list of mappings (one per note)"
-        )
-    if len(known) != n:
-        raise InvalidArgument(f"known has {len(known)} rows for {n} notes")
-    rows: list[_Row | None] = [None] * n
-    for i, row in enumerate(known):
-        if row is None:
-            continue
-        if not isinstance(row, Mapping):
-            raise InvalidArgument(f"known row {i} is not a mapping of kind to value")
-        rows[i] = tuple(cell(_kind(key), value, i) for key, value in row.items())
-    return rows
+            values = data.values.tolist()
+            get = self.memos.setdefault(kind, {}).get
+            spread = _spread(values, nulls)
+            # A column of lists of text (a row's phones) as one column per place in the lists:
+            # the parts of a row's cell are those of its values in order.
+            for part in spread:
+                columns.append([
+                    found if type(value) is str and (found := get(value)) is not None
+                    else () if value is None else cell(kind, value, i)
+                    for i, value in enumerate(part)
+                ])  # fmt: skip
+            if not spread:
+                columns.append([
+                    found if type(value) is str and (found := get(value)) is not None
+                    else () if nulls[i] else cell(kind, value, i)
+                    for i, value in enumerate(values)
+                ])  # fmt: skip
+        return columns
+
+
+def _spread(values: list[Any], nulls: list[bool]) -> list[list[str | None]]:
+    """A column holding lists of text (and text or nulls) as one column per place in the
+    lists (None where a row has no value there); [] for any other column."""
+    width = 0
+    for value, null in zip(values, nulls, strict=True):
+        kind = type(value)
+        if kind is list:
+            if not all(type(v) is str for v in value):
+                return []
+            width = max(width, len(value))
+        elif kind is not str and not null:
+            return []
+    if width <= 1 and not any(type(v) is list for v in values):
+        return []
+    parts: list[list[str | None]] = []
+    for place in range(max(width, 1)):
+        parts.append([
+            (value[place] if place < len(value) else None) if type(value) is list
+            else None if nulls[i] or place else value
+            for i, value in enumerate(values)
+        ])  # fmt: skip
+    return parts
 
 
 def _parts(kind: str, values: list[str], cache: dict[tuple[str, str], Known]
@@ -635,16 +690,22 @@ class _Run:
             nulls = column.nulls.tolist()
             rebuild = column.rebuild
         n = len(items)
-        knowns = _known_rows(self.known, n, scalar, self._forms)
+        # A mapping of kind to column is read column by column: each value's forms are
+        # tested against its row's note in one pass per column, not row by row.
+        columns: list[list[tuple[Part, ...]]] | None = None
+        knowns: list[_Row | None] | None = None
+        if self.known is not None and not scalar and _by_column(self.known):
+            columns = _Cells(self._forms).columns(self.known, n, False)
+        else:
+            knowns = _known_rows(self.known, n, scalar, self._forms)
         shifts = self._shifts(n, scalar) if self.config.dates == "shift" else None
         invalid = repaired = 0
-        work: list[tuple[str, list[Hit], int | None]] = []
+        notes: list[str] = []
         where: list[int] = []
         out: list[Any] = [None] * n
         # One encode of the whole column finds whether any note holds a lone surrogate.
         texts_only = [t for t in items if type(t) is str]
         clean = encodable("".join(texts_only))
-        hits_of = self._hits
         for i, item in enumerate(items):
             if nulls[i]:
                 continue
@@ -660,13 +721,36 @@ class _Run:
             if not clean and not encodable(text):
                 text = _repair(text)
                 repaired += 1
-            work.append((text, hits_of(text, knowns[i]), shifts[i] if shifts else None))
+            notes.append(text)
             where.append(i)
+        full_width = _FULL_WIDTH.search
+        folded = [to_halfwidth(t) if full_width(t) else t for t in notes]
+        hits_of = self._hits
+        if columns is not None:
+            if len(where) != n:  # nulls and values that are not text have no note
+                columns = [[col[i] for i in where] for col in columns]
+            lives = live_by_column(columns, folded, self._forms)
+        else:
+            assert knowns is not None
+            forms = self._forms
+            lives = [
+                live_parts(f, known, forms) if (known := knowns[i]) else None
+                for f, i in zip(folded, where, strict=True)
+            ]
+        work = [
+            (text, hits_of(text, f, live), shifts[i] if shifts else None)
+            for text, f, live, i in zip(notes, folded, lives, where, strict=True)
+        ]
         found: dict[str, int] = {}
         replaced: dict[str, int] = {}
         results = self.replacements(
-            work, knowns=[knowns[i] for i in where], found=found, replaced=replaced
+            work,
+            knowns=[knowns[i] for i in where] if knowns is not None else None,
+            found=found,
+            replaced=replaced,
         )
+        if columns is not None:
+            _guard_columns(results, columns, self._forms)
         row_spans: list[tuple[DeidentifiedSpan, ...] | None] = [None] * n
         for i, (text_out, spans) in zip(where, results, strict=True):
             out[i] = text_out
@@ -711,16 +795,14 @@ class _Run:
         return result
 
     # -- finding ---------------------------------------------------------------------------
-    def _hits(self, text: str, known: _Row | None) -> list[Hit]:
+    def _hits(self, text: str, folded: str, live: list[Known] | None) -> list[Hit]:
+        """The merged spans of one note (``folded``: its full-width folding; ``live``: the
+        forms of its row's values that may occur in it, :func:`live_parts`)."""
         config = self.config
         high = config.recall == "high"
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
-        folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-        # Only the values that can occur in the note are looked for (a substring test in C
-        # each): most of a row's values (its ID, e-mail, address) are not in its note.
-        live = live_parts(folded, known, self._forms) if known else None
         runs = digit_runs(folded, long_only=not live or not any(p.digits or p.tails for p in live))
         grouped = grouped_hits(folded, runs)
         own = known_hits(folded, live, runs) if live else []
@@ -1035,6 +1117,35 @@ def _guard(text: str, known: _Row, cache: dict[tuple[str, str], Known]) -> str:
     for form, _ in forms:  # pragma: no cover - tags cannot hold names or digits
         text = text.replace(form, "*" * len(form))
     return text
+
+
+def _guard_columns(
+    results: list[tuple[str, tuple[DeidentifiedSpan, ...] | None]],
+    columns: list[list[tuple[Part, ...]]],
+    cache: dict[tuple[str, str], Known],
+) -> None:
+    """:func:`_guard` over a column of outputs, the rows' known values given column by column
+    (``columns[c][j]`` is column ``c``'s cell of the row of ``results[j]``): each value's
+    guard forms are tested in one pass per column, and only a row holding one is guarded with
+    its whole row."""
+    flagged: set[int] = set()
+    for cells in columns:
+        for j, parts in enumerate(cells):
+            if not parts or j in flagged:
+                continue
+            text = results[j][0]
+            for part in parts:
+                for form in part.guards:
+                    if form in text:
+                        flagged.add(j)
+                        break
+                else:
+                    continue
+                break
+    for j in sorted(flagged):
+        text, spans = results[j]
+        row = tuple(cells[j] for cells in columns)
+        results[j] = (_guard(text, row, cache), spans)
 
 
 def _repair(text: str) -> str:
