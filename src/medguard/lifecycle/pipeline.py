@@ -33,6 +33,7 @@ from medguard.errors import MissingDependency, PolicyError
 from medguard.lifecycle.checks import SharingChecks
 from medguard.lifecycle.policy import Acceptance, Policy
 from medguard.lifecycle.stages import Stage
+from medguard.lifecycle.stored import open_stored
 from medguard.lifecycle.summary import RunSummary
 from medguard.ops.base import OpContext, OpReport, op_from_config
 from medguard.typing import AuditSink, Operation
@@ -293,11 +294,15 @@ class CompiledPlan:
         keyring: Any = None,
         *,
         given: Mapping[str, tuple[Any, ColumnReport]] | None = None,
+        opened: bool = False,
     ) -> tuple[Any, PipelineReport]:
         """Apply the plan to a ``RecordBatch`` or ``Table``; returns the same kind and a report.
 
         ``given``: columns whose output and report are known already (a streamed sharing run
-        replays its first pass): their ops are not run again.
+        replays its first pass): their ops are not run again. Columns of medguard ciphertexts
+        (the storage stage's output) are read as their values
+        (:func:`~medguard.lifecycle.stored.open_stored`) unless ``opened`` says the caller
+        did it.
         """
         pa = _pyarrow()
         names = list(batch.schema.names)
@@ -314,6 +319,9 @@ class CompiledPlan:
         ring = keyring
         if ring is None and self.keyring_ref is not None:
             ring = self.keyring_ref.open()
+        # what the storage stage wrote is read as its values (a no-op on plain batches)
+        if not opened:
+            batch, _ = open_stored(batch, ring, table=self.table, record_id=self.record_id)
         subjects = batch.column(self.subject) if self.subject in names else None
         records = batch.column(self.record_id) if self.record_id in names else None
         raw = {name: batch.column(name) for name in names}
@@ -538,10 +546,13 @@ class Pipeline:
             )
         started = time.perf_counter()
         compiled = self.compile(table.schema)
+        table, stored = open_stored(
+            table, self.keyring, table=compiled.table, record_id=compiled.record_id
+        )
         checks = None
         if SharingChecks.applies(self.policy, self.stage):  # k per subject, search, re-scan
             checks = SharingChecks(self.policy, compiled.plan)
-        out, report = compiled(table, keyring=self.keyring)
+        out, report = compiled(table, keyring=self.keyring, opened=True)
         if checks is not None and checks.needs_first_pass:
             checks.collect(table.select(checks.columns_needed()), out)
             checks.decide()
@@ -551,7 +562,7 @@ class Pipeline:
         summary = RunSummary.build(
             self, compiled.plan, report, checks=None if checks is None else checks.outcome,
             rows_in=table.num_rows, rows_out=out.num_rows,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, stored=stored.to_dict(),
         )  # fmt: skip
         summary.record(self.audit)
         frame = out.to_pandas() if is_pandas else out

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from medguard.errors import InvalidArgument, UnreadableInput
+from medguard.lifecycle.stored import StoredColumns, open_stored
 
 __all__ = ["FORMATS", "file_format", "input_schema", "read_batches", "run_file", "write_batches"]
 
@@ -331,7 +332,10 @@ def _passes(
         bar = _progress(progress, total, "checking")
         checks.replay()  # the second pass reads the same batches: it takes these outputs back
         for batch in read_batches(source, format=in_fmt, columns=needed, batch_rows=batch_rows):
-            quasi_out, part = sub(batch.select(qcols), keyring=ring) if qcols else (batch, None)
+            batch, _ = open_stored(batch, ring, table=compiled.table, record_id=compiled.record_id)
+            quasi_out, part = (
+                sub(batch.select(qcols), keyring=ring, opened=True) if qcols else (batch, None)
+            )
             checks.collect(batch, quasi_out, part)
             if bar is not None:
                 bar.update(batch.num_rows)
@@ -340,13 +344,18 @@ def _passes(
         checks.decide()
     report = None
     rows_in = rows_out = 0
+    stored = StoredColumns()
     bar = _progress(progress, total, "protecting")
     writer = _Writer(target, out_fmt)
     try:
         for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
+            batch, opened = open_stored(
+                batch, ring, table=compiled.table, record_id=compiled.record_id
+            )
+            stored.add(opened)
             replayed = None if checks is None else checks.replayed(batch.num_rows)
             out, part = compiled(
-                batch, keyring=ring, given=None if replayed is None else replayed[0]
+                batch, keyring=ring, given=None if replayed is None else replayed[0], opened=True
             )
             if checks is not None:
                 out = checks.apply(out, rows_in, batch, replayed)
@@ -382,6 +391,7 @@ def _passes(
         input_sha256=file_sha256(source),
         output_sha256=file_sha256(target),
         output_format=out_fmt,
+        stored=stored.to_dict(),
     )
     summary.record(pipeline.audit)
     return summary

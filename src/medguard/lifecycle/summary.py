@@ -44,6 +44,9 @@ class RunSummary:
     output_sha256: str | None = None
     output_format: str | None = None
     key_ids: tuple[str, ...] = field(default=())
+    #: Columns read from the storage stage's ciphertexts (:mod:`medguard.lifecycle.stored`):
+    #: ``{"decrypted": {column: n}, "erased": {column: n}}``, erased = key destroyed.
+    stored: Mapping[str, Mapping[str, int]] | None = None
 
     @classmethod
     def build(
@@ -100,8 +103,9 @@ class RunSummary:
         return None if value is None else int(value)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (the audit record of the run): counts, fingerprints, key IDs."""
-        return {
+        """Plain data (the audit record of the run): counts, fingerprints, key IDs; and, for a
+        run over stored ciphertexts, how many were read and how many were erased."""
+        data = {
             "dataset": self.dataset,
             "stage": self.stage,
             "recipient": self.recipient,
@@ -118,6 +122,9 @@ class RunSummary:
             "output_format": self.output_format,
             "seconds": round(self.seconds, 3),
         }
+        if self.stored is not None:
+            data["stored"] = {k: dict(v) for k, v in self.stored.items()}
+        return data
 
     def record(self, audit: Any) -> None:
         """Append this run to ``audit`` (an :class:`~medguard.typing.AuditSink`), if any."""
@@ -154,6 +161,16 @@ class RunSummary:
             facts.append(("levels", levels or "none"))
         if self.checks and self.checks.get("rescanned"):
             facts.append(("re-scan", "no input identifier found in the output"))
+        if self.stored and self.stored.get("decrypted"):
+            read = ", ".join(f"{c} {n:,}" for c, n in self.stored["decrypted"].items())
+            erased = ", ".join(f"{c} {n:,}" for c, n in (self.stored.get("erased") or {}).items())
+            facts.append(
+                (
+                    "stored values read",
+                    read
+                    + (f"; erased (key destroyed, read as missing): {erased}" if erased else ""),
+                )
+            )
         if self.key_ids:
             facts.append(("keys", ", ".join(self.key_ids)))
         if self.output:
