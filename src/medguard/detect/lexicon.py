@@ -16,13 +16,15 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from medguard.cn import names
+from medguard.cn import names, regions
 
 __all__ = [
     "MEDICAL_WORDS",
     "MIN_FREQUENCY",
     "common_words",
+    "is_city",
     "is_common_word",
+    "is_county",
     "is_two_char_word",
     "is_word",
 ]
@@ -108,3 +110,31 @@ def is_two_char_word(candidate: str) -> bool:
     the dictionary is read on the first call only (about 0.3 s).
     """
     return candidate in _two_char_words()
+
+
+@cache
+def _divisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(prefecture-level names, county-level names) of the GB/T 2260 divisions in use.
+
+    Names of two characters ending in 区 (城区, 郊区, 矿区) are ordinary words and left out.
+    """
+    cities: set[str] = set()
+    counties: set[str] = set()
+    for code in regions.CURRENT_COUNTY_CODES:
+        county = regions.name_of(str(code))
+        city = regions.name_of(str(code)[:4] + "00")
+        if county and not (len(county) == 2 and county[1] == "区"):
+            counties.add(county)
+        if city and city not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            cities.add(city)
+    return frozenset(cities), frozenset(counties)
+
+
+def is_city(name: str) -> bool:
+    """True when ``name`` is a prefecture-level division (南宁市, 大理白族自治州)."""
+    return name in _divisions()[0]
+
+
+def is_county(name: str) -> bool:
+    """True when ``name`` is a county-level division (宾川县, 青秀区, 晋江市)."""
+    return name in _divisions()[1]

@@ -47,7 +47,14 @@ from medguard.cn import (
 )
 from medguard.cn.normalize import to_halfwidth
 from medguard.detect.finding import Finding
-from medguard.detect.lexicon import MEDICAL_WORDS, is_common_word, is_two_char_word, is_word
+from medguard.detect.lexicon import (
+    MEDICAL_WORDS,
+    is_city,
+    is_common_word,
+    is_county,
+    is_two_char_word,
+    is_word,
+)
 
 __all__ = ["DEFAULT_MIN_SCORE", "ENTITY_TYPES", "scan_text"]
 
@@ -101,6 +108,9 @@ _MY_KIN = tuple(
         "岳父", "闺女", "女婿", "儿媳",
     )
 )  # fmt: skip
+# Self-introductions (我是简宁，身份证…; 本人訾红，家住…): only a whole run that passes the name
+# check and ends at punctuation is a name (我是高血压，我是孩子妈妈： no).
+_SELF = ("我是", "本人")
 _NAME_CONTEXT = (
     "患者", "病人", "姓名", "主治医师", "住院医师", "主任医师", "副主任医师", "医师", "医生",
     "护士", "责任护士", "家属", "其子", "其女", "其夫", "其妻", "配偶", "联系人", "监护人",
@@ -140,6 +150,11 @@ _NAME_CONTEXT = (
     # a relative named in a turn of speech (我老公张建华最近失眠, 我妈王秀英今年65岁)
     *_MY_KIN,
     "大夫", "主治大夫", "主管大夫", "值班大夫",
+    # who dispensed a prescription (调配：X  核对/发药：X), who asked a Q&A post (提问人：X)
+    "调配", "调配人", "调配者", "调剂人", "发药", "发药人", "核对/发药", "提问人", "提问者",
+    "咨询人", "咨询者",
+    # a name introducing oneself, taken only as a whole run before punctuation (我是简宁，)
+    *_SELF,
 
     # titles that follow a name (王芳女士, 李明先生): nothing after them is looked at
     "先生", "女士", "老师",
@@ -183,7 +198,7 @@ _NAME_STOP = frozenset(
 _NOT_IN_GIVEN = frozenset(
     "无下上了不的是在有未已曾被将于及或每各其此该这那肢侧部位行眼镜医症氏丙酶转氨旧惹某籍人属"
     "般之后况么吗呢吧啊嗯哦呀着都就还又再才很太更最要让给把往到所而但却并且若则即便些个们什"
-    "怎哪谁几次吃喝痛疼病药看做去说问答您你我他她它咱体"
+    "怎哪谁几次吃喝痛疼病药看做去说问答您你我他她它咱体副"
 )
 # Words that follow a name in notes (患者王俊一般情况可): the name ends before them.
 _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", "体温", "今日", "诉", "无明显",
@@ -238,8 +253,10 @@ _LOCAL_UNIT = (
     + _kinds(
         "镇 乡 街道 村委会 居委会 村 社区 屯 庄 寨 组 队 路 街 巷 道 弄 胡同 段 小区 花园 家园 "
         "公寓 大厦 大楼 商厦 中心 新村 新城 苑 城 湾 广场 园 区 區 里 邨 閣 阁 大廈 廣場 花園 "
-        "屋邨 村委 家属院 家属区 家属楼 宿舍 生活区"
+        "屋邨 村委 家属院 家属区 家属楼 宿舍 生活区 交汇处 交叉口 十字路口 路口"
     )
+    # an annex number after the house number: 新城路118号附2号
+    + r"|附\d{1,4}号"
     # numbered units: 5号楼3门401, 二期8栋904, 第3座12樓, 四維三路2號, 3-2-4
     + r"|第?\d{1,5}"
     + _kinds(
@@ -276,6 +293,7 @@ _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居�
                          "居住于", "居住在", "住在", "住于", "现住址", "家庭住址", "通讯地址",
                          "联系地址", "户口所在地", "户籍所在地", "现居住地",
                          "现居住于", "家在"))  # fmt: skip
+_WITH_PHONE = r"(?:[/、及和](?:联系)?电话)?"
 _ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍", "原籍", "祖籍", "出生于", "久居"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号", "登记号", "患者ID",
                      "病人ID", "床号", "检查号", "MRN", "就诊卡号", "门诊卡号", "就诊卡", "病理号",
@@ -381,7 +399,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                     r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
                     r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
     # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
-    (_DOB_WORDS[0], r"(?<=出)生(?P<dob_cn_before>)"),
+    (_DOB_WORDS[0], r"(?<=出)生(?!地)(?P<dob_cn_before>)"),  # 出生地 is a place
     (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s是为]*"
                       r"(?P<local_phone>[2-9]\d{2,3}[ -]?\d{4})(?![0-9])"),
     (_DOC_WORDS[0], rf"{_DOC_WORDS[1]}(?:号码|号|编号|ID)?[:：\s是为]*"
@@ -404,8 +422,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # a role word or title with no name after it: the name may come before (李明主任查房)
     (_ROLE_WORDS_RE[0], rf"{_ROLE_WORDS_RE[1]}(?P<name_ctx_role>)"),
     (_HMT_PLACES[0], rf"{_HMT_PLACES[1]}(?:特别行政区)?{_STREET}(?P<addr_hmt>)"),
-    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*[在于]?(?P<addr_ctx>{_ADDRESS_CITY})"),
-    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}[:：\s]*[在于]?(?P<addr_road>{_ROAD_ONLY})"),
+    # a label may name the phone too (住址/电话：晋江市安海镇 136…, 地址及电话：)
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}{_WITH_PHONE}[:：\s]*[在于]?"
+                        rf"(?P<addr_ctx>{_ADDRESS_CITY})"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}{_WITH_PHONE}[:：\s]*[在于]?"
+                        rf"(?P<addr_road>{_ROAD_ONLY})"),
     (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*"
                        rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|[，,。；;、\s]|$)"),
     (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
@@ -414,6 +435,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
               r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
     (r"男女", rf"(?<=[{_HAN}][男女])性?[,，\s]?(?=\d{{1,3}}岁)(?P<sex_glued>)"),
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}{_ADDRESS_REST}(?P<addr>)"),
+    # a county and its town, or a city and its district, written without a label (我是简宁，
+    # 宾川县金牛镇; （来自南宁市青秀区）): from the unit character of the first division, when
+    # another unit follows; the handler checks both names against GB/T 2260
+    (r"县区市旗州", rf"(?<=[{_HAN}][县区市旗州])(?=[{_HAN}]{{1,8}}?[镇乡街区县市旗])"
+                   r"(?P<addr_admin>)"),
     # a native place opening a clause: 湖南省衡阳市人，... (not 湖南省人民医院)
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}[{_HAN}]{{0,10}}?(?=人[，,。；;\s]|人$)"
                          r"(?P<addr_native>)"),
@@ -491,6 +517,14 @@ _NAME_FOLLOWS = (
 # What follows a name in a form or a list: punctuation, a space, the end of the text.
 _CLEAR_END = frozenset(",，、;；。.:：)）(（ \t\n\r")
 _SEX_AFTER = re.compile(r"\s?[,，、(（]\s?[男女]")
+# A relation in brackets after a name (家属：文静（妻子）, 联系人：江河（儿子）): as sure as a sex.
+_RELATION_AFTER = re.compile(
+    r"[(（](?:其|患者)?(?:夫妻|父子|父女|母子|母女|配偶|本人|"
+    + "|".join(sorted(_KINSHIP, key=len, reverse=True))
+    + ")"
+)
+# What ends a self-introduced name (我是简宁，身份证…, 本人訾红，家住…).
+_SELF_END = frozenset(",，。;；、(（")
 _LIST_END = frozenset(",，、;；。.)）\n")
 
 
@@ -944,13 +978,27 @@ def _name_in_context(
         return None if roman is None else (len(roman), 0.75, "name_roman")
     if candidate[1].isascii():  # 张Tony: a Chinese surname and an English given name
         return (len(candidate), 0.7, "name_mixed") if candidate[0] in names.SURNAMES else None
-    speech = word in _SPEAKERS and line_start and context[len(word) : len(word) + 1] in (":", "：")
+    if word in _SELF:  # 我是简宁，: the whole run, a name by the name check, then punctuation
+        if (
+            len(candidate) <= 4
+            and following[:1] in _SELF_END
+            and _plausible_name(candidate, ends_here=True, strict=True)
+        ):
+            return (len(candidate), 0.7, "name_self")
+        return None
+    separators = context[len(word) :]
+    speech = word in _SPEAKERS and line_start and separators[:1] in (":", "：")
     weak = speech or word in _WEAK_CONTEXT
+    if weak and not speech and ("\n" in separators or "\r" in separators):
+        return None  # …酗酒患者⏎经刘洋主任查房: the line after 患者 is not its name
     certain = False
     if len(candidate) <= 3:  # the Han run ends here: is it a whole field or a name?
         certain = following[:1] in _CLEAR_END or following == ""
         if weak and certain:
-            certain = _SEX_AFTER.match(following) is not None
+            certain = (
+                _SEX_AFTER.match(following) is not None
+                or _RELATION_AFTER.match(following) is not None
+            )
     if candidate[0] in SPEECH_STARTS and not certain and speech_run(candidate):
         return None  # 患者家属: 那孩子母亲呢, 患者：有一些流涕: speech, not a name
     name = _name_after(candidate, followed=weak, certain=certain, speech=speech)
@@ -1020,6 +1068,55 @@ def _address_after_context(m: re.Match[str], text: str, negative: bool) -> Findi
     if road is not None and road.end() == len(value):  # 郊区胜利街917号: a road and a number
         return Finding(m.start(group), m.end(group), "LOCATION", 0.7, "address_road")
     return None
+
+
+_TOWN = re.compile(rf"[{_HAN}]{{1,8}}?(?:镇|乡|街道)")
+_DISTRICT_NEXT = re.compile(rf"[{_HAN}]{{1,8}}?[区县市旗]")
+_VILLAGE = re.compile(
+    rf"[{_HAN}]{{1,6}}?村(?:委会)?(?:\d{{1,2}}组|[一二三四五六七八九十]{{1,3}}组)?"
+)
+# Characters no town or village name has (宾川县的人都去镇 is no address).
+_NOT_IN_PLACE = frozenset("的了去到在和与是有我你他她人都也就还说看要会能从")
+# An institution right after the divisions (长沙市岳麓区人民医院): its seat, not a home.
+_INSTITUTION_AFTER = re.compile(
+    rf"[{_HAN}]{{0,8}}?(?:医院|卫生院|妇幼|保健院|疾控|诊所|卫健委|卫生局|政府|法院|公安局)"
+)
+
+
+def _admin_address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """宾川县金牛镇(…村3组), 南宁市青秀区(…街道): real divisions of GB/T 2260 without a label."""
+    unit = m.start()  # the unit character (县, 区, 市, 旗, 州) that ends the first division
+    start, city = -1, False
+    for length in (7, 6, 5, 4, 3, 2):  # the longest name ending here
+        name = text[unit + 1 - length : unit + 1] if unit + 1 >= length else ""
+        if is_county(name):
+            start = unit + 1 - length
+            break
+        if is_city(name):
+            start, city = unit + 1 - length, True
+            break
+    if start < 0:
+        return None
+    end = unit + 1
+    if city:  # a city needs a real district after it
+        district = _DISTRICT_NEXT.match(text, end)
+        if district is None or not is_county(district.group()):
+            return None
+        end = district.end()
+    town = _TOWN.match(text, end)
+    if town is not None and _NOT_IN_PLACE.isdisjoint(town.group()):
+        end = town.end()
+        village = _VILLAGE.match(text, end)
+        if village is not None and _NOT_IN_PLACE.isdisjoint(village.group()):
+            end = village.end()
+    elif not city:  # a county alone is too coarse (and too often a hospital's seat)
+        return None
+    road = _ROAD_ADDRESS.match(text, end)
+    if road is not None:
+        end = road.end()
+    if _INSTITUTION_AFTER.match(text, end) is not None:
+        return None
+    return Finding(start, end, "LOCATION", 0.6, "address_admin")
 
 
 def _address_from_road(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -1276,6 +1373,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "addr_zhu": _address_after_context,
     "addr_hmt": _address_hmt,
     "addr_origin": _origin,
+    "addr_admin": _admin_address,
     "addr_native": _native_place,
     "addr_xi": _origin,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
@@ -1347,9 +1445,9 @@ def scan_text(
                 _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
                      min_score, wanted)  # fmt: skip
     at = folded.find("姓名")
-    if at >= 0 and _TABLE_HEADER.search(folded, at) is not None:
-        cells = [f for f in _table_names(folded) if wanted is None or "PERSON" in wanted]
-        if cells:  # names in the 姓名 column of a table pasted as text
+    if at >= 0 and _TABLE_HEADER.search(folded, max(0, at - 4)) is not None:
+        cells = [f for f in _table_names(folded) if wanted is None or f.entity_type in wanted]
+        if cells:  # names and record numbers in the columns of a table pasted as text
             taken = [(f.start, f.end) for f in kept]
             kept.extend(f for f in cells if all(f.end <= a or f.start >= b for a, b in taken))
             kept.sort(key=lambda f: f.start)
@@ -1358,15 +1456,25 @@ def scan_text(
 
 _HAN_ONLY = re.compile(rf"[{_HAN}]+")
 _NO_DOTS = str.maketrans(dict.fromkeys(_NAME_DOTS))
-_TABLE_HEADER = re.compile(r"姓名(?: *[\t|]| +\S)")  # a 姓名 column, not 姓名：
+# a 姓名 column (also the last one: 序号|病案号|姓名), not 姓名：
+_TABLE_HEADER = re.compile(r"(?:姓名(?: *[\t|]| +\S)|[\t|] *姓名 *(?:\n|$))")
 # How the labels of a table's header end (序号, 姓名, 性别, 年龄, 电话, 诊断, 科室, 住址, ...).
 _HEADER_ENDS = frozenset("号名别龄话断室期址业族码注间份况者人型科床目位系式次日称历")
 _TABLE_SPLIT = {"\t": re.compile(r"\t"), "|": re.compile(r"\|"), " ": re.compile(r" +")}
 
 
+# Record-number columns of a patient list (床号, 住院号, 病案号, ...) and what their cells hold.
+_MRN_HEADERS = frozenset((
+    "床号", "床位", "床位号", "住院号", "门诊号", "病案号", "病历号", "就诊号", "登记号", "ID号",
+    "患者ID", "病人ID", "MRN", "就诊卡号", "检查号", "影像号", "病理号",
+))  # fmt: skip
+_MRN_CELL = re.compile(r"(?=[A-Za-z-]{0,4}\d)[A-Za-z0-9][A-Za-z0-9-]{0,24}")
+
+
 def _table_names(text: str) -> list[Finding]:
     """Names in the 姓名 column of a table pasted as text: a header line whose cells (split by
-    tabs, bars or spaces) include 姓名 (or 患者姓名, ...), then rows with as many cells."""
+    tabs, bars or spaces) include 姓名 (or 患者姓名, ...), then rows with as many cells; and the
+    numbers in its record-number columns (床号, 住院号, 病案号, ...)."""
     found: list[Finding] = []
     lines = text.split("\n")
     offsets = [0]
@@ -1390,6 +1498,7 @@ def _table_names(text: str) -> list[Finding]:
         ):
             i += 1
             continue
+        numbers = [k for k, h in enumerate(heads) if h in _MRN_HEADERS]
         i += 1
         while i < len(lines) and sep in lines[i]:
             row = lines[i]
@@ -1398,13 +1507,20 @@ def _table_names(text: str) -> list[Finding]:
             if len(cells) != len(heads):
                 break
             lead = len(row) - len(row.lstrip())
-            start = lead + (parts[column - 1].end() if column > 0 else 0)
-            cell = cells[column]
-            inner = len(cell) - len(cell.lstrip())
-            value = cell.strip()
-            if value and _table_name(value):
+            for k in (column, *numbers):
+                start = lead + (parts[k - 1].end() if k > 0 else 0)
+                cell = cells[k]
+                inner = len(cell) - len(cell.lstrip())
+                value = cell.strip()
                 begin = offsets[i] + start + inner
-                found.append(Finding(begin, begin + len(value), "PERSON", 0.7, "name_table"))
+                if k == column:
+                    if value and _table_name(value):
+                        found.append(
+                            Finding(begin, begin + len(value), "PERSON", 0.7, "name_table")
+                        )
+                elif _MRN_CELL.fullmatch(value):
+                    found.append(Finding(begin, begin + len(value), "CN_MEDICAL_RECORD_NUMBER",
+                                         0.7, "mrn_table"))  # fmt: skip
             i += 1
     return found
 
