@@ -213,6 +213,33 @@ class FrameReport:
         html: str = self.to_frame().to_html(index=False)
         return html
 
+    def __str__(self) -> str:
+        """A readable table (``print(report)``): per column its types, share, level and masked
+        samples; columns without personal data are counted, not listed."""
+        rows = [
+            (str(c.column), e.entity_type, f"{e.match_ratio:.0%}", f"L{e.level}",
+             ", ".join(e.samples))
+            for c in self.columns for e in c.entities
+        ]  # fmt: skip
+        found = sum(bool(c.entities) for c in self.columns)
+        head = (f"{self.rows:,} rows, {len(self.columns)} columns: {found} hold personal data"
+                + (":" if rows else ""))  # fmt: skip
+        if not rows:
+            return head
+        widths = [max(_display_width(r[k]) for r in rows) for k in range(4)]
+        lines = [head]
+        for row in rows:
+            cells = [
+                v + " " * (w - _display_width(v)) for v, w in zip(row[:4], widths, strict=True)
+            ]
+            lines.append("  " + "  ".join(cells) + "  " + row[4])
+        return "\n".join(lines)
+
+
+def _display_width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in text)
+
 
 #: Types a check confirms value by value (check character and real date, Luhn, an allocated
 #: mobile segment or a landline's area code, GB 32100 check characters, an e-mail's form): each

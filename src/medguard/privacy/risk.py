@@ -354,6 +354,16 @@ class RiskReport:
         """The metrics as a two-column pandas DataFrame (metric, value) for notebooks."""
         import pandas as pd
 
+        return pd.DataFrame(self._metrics(), columns=["metric", "value"])
+
+    def __str__(self) -> str:
+        """The metrics, one per line (``print(report)``)."""
+        metrics = self._metrics()
+        width = max(len(m) for m, _ in metrics)
+        title = f"re-identification risk on {', '.join(self.quasi_identifiers)}"
+        return "\n".join([title, *(f"  {m:<{width}}  {v}" for m, v in metrics)])
+
+    def _metrics(self) -> list[tuple[str, Any]]:
         by_subject = self.subject is not None
         rows: list[tuple[str, Any]] = [
             ("records", self.records),
@@ -365,7 +375,7 @@ class RiskReport:
             ("mean prosecutor risk", round(self.mean_risk, 4)),
             (f"records with risk > {self.threshold:g}", self.records_over_threshold),
         ]
-        return pd.DataFrame(rows, columns=["metric", "value"])
+        return rows
 
     def _repr_html_(self) -> str:
         html: str = self.to_frame().to_html(index=False)
