@@ -103,6 +103,11 @@ def _text(value: object) -> str | None:
     return text.strip()
 
 
+#: Most values one generalizer remembers across calls (per value type).
+MEMO_SIZE = 262_144
+_UNSEEN = object()
+
+
 @dataclass(frozen=True)
 class Generalizer:
     """Base: ``apply`` a value or column; ``apply_with_report`` also counts invalid values."""
@@ -137,7 +142,8 @@ class Generalizer:
         return column.rebuild(result), int(invalid.sum())
 
     def _map(self, values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-        """Generalize each item, calling the hierarchy once per distinct (type, value)."""
+        """Generalize each item, calling the hierarchy once per distinct (type, value); values
+        of one type are remembered across calls (a file's batches repeat their addresses)."""
         items = values.tolist()
         kinds = set(map(type, items))
         kinds.discard(type(None))
@@ -145,11 +151,15 @@ class Generalizer:
         try:
             if len(kinds) <= 1 and pd is not None:  # one type: equal values are one value
                 codes, uniques = pd.factorize(values, use_na_sentinel=True)
-                mapped = np.array([self._safe(u) for u in uniques] + [None], dtype=object)
+                known = self._memo(next(iter(kinds), type(None)))
+                mapped = np.array([*self._remembered(uniques.tolist(), known), None],
+                                  dtype=object)  # fmt: skip
                 result: npt.NDArray[np.object_] = mapped[codes]  # code -1: the trailing None
                 return result
             if len(kinds) <= 1:
-                mapping = {u: self._safe(u) for u in dict.fromkeys(items) if u is not None}
+                distinct = [u for u in dict.fromkeys(items) if u is not None]
+                known = self._memo(next(iter(kinds), type(None)))
+                mapping = dict(zip(distinct, self._remembered(distinct, known), strict=True))
                 return np.array([mapping.get(v) if v is not None else None for v in items],
                                 dtype=object)  # fmt: skip
         except TypeError:  # unhashable items: the slow road below
@@ -165,6 +175,32 @@ class Generalizer:
             except TypeError:  # unhashable: judged alone
                 out.append(self._safe(value))
         return np.array(out, dtype=object)
+
+    def _memo(self, kind: type) -> dict[Any, str | None]:
+        """The outputs already computed for values of type ``kind`` (this instance only)."""
+        memos: dict[type, dict[Any, str | None]] | None = self.__dict__.get("_memos")
+        if memos is None:
+            memos = {}
+            object.__setattr__(self, "_memos", memos)  # a cache, not a field
+        return memos.setdefault(kind, {})
+
+    def _remembered(self, distinct: list[Any], known: dict[Any, str | None]) -> list[str | None]:
+        """:meth:`_safe` of each of ``distinct`` (one type), through ``known``, which keeps at
+        most :data:`MEMO_SIZE` values."""
+        out: list[str | None] = []
+        append, get, safe = out.append, known.get, self._safe
+        for value in distinct:
+            result = get(value, _UNSEEN)
+            if result is _UNSEEN:
+                result = safe(value)
+                if len(known) < MEMO_SIZE:
+                    known[value] = result
+            append(result)  # type: ignore[arg-type]
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the memo (a plan shipped to Spark executors stays small)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_memos"}
 
     def _safe(self, value: Any) -> str | None:
         """:meth:`_one`, with any failure on a strange value meaning "cannot generalize"."""
