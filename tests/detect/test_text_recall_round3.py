@@ -172,3 +172,61 @@ def test_birthplace_label_is_not_a_birth_date_and_dates_still_are():
     """出生地 opens a place; 出生 after a date in Chinese numerals still marks a birth date."""
     assert found("出生地：湖南隆回 ") == [("湖南隆回", "LOCATION")]
     assert found("患者于一九七一年五月十日出生，") == [("一九七一年五月十日", "DATE_TIME")]
+
+
+# -- staff by role on forms, more record-number labels, a birth date in brackets -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("接收者：罗桂香  记录员：龚志远", ["罗桂香", "龚志远"]),
+        ("录入员：丁雪松\t审核员：钟丽萍", ["丁雪松", "钟丽萍"]),
+        ("麻醉师：郝建军  器械护士：蔡文斌", ["郝建军", "蔡文斌"]),
+        ("参保人：黎国栋  参保类型：城乡居民", ["黎国栋"]),
+        ("操作员：彭晓梅", ["彭晓梅"]),
+    ],
+)  # fmt: skip
+def test_staff_named_by_role_on_forms(text, expected):
+    """接收者, 记录员, 录入员, 审核员, 麻醉师, 参保人, 操作员 label a person's name."""
+    assert of_type(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["记录员：待签", "麻醉师：同上", "操作员：系统", "参保人：本人", "审核员：高血压组"],
+)  # fmt: skip
+def test_role_labels_without_a_name(text):
+    """A role label followed by 待签, 同上, 系统, 本人 or a word holds no name."""
+    assert of_type(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ID：P0012345  姓名：", ["P0012345"]),
+        ("患者编号：20230012", ["20230012"]),
+        ("病人编号:A001234", ["A001234"]),
+        ("病历号/ID：0012345", ["0012345"]),
+        ("床位：15床", ["15"]),
+        ("床位号 07", ["07"]),
+    ],
+)  # fmt: skip
+def test_more_record_number_labels(text, expected):
+    """A bare ID label, 患者编号/病人编号, a 病历号/ID label and 床位 label record numbers."""
+    assert of_type(text, "CN_MEDICAL_RECORD_NUMBER") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["IDH突变阳性", "ID卡已办理", "床位紧张，暂缓入院", "患者编号规则见附件"],
+)  # fmt: skip
+def test_record_number_labels_without_a_number(text):
+    """IDH, ID卡, 床位紧张 and 编号规则 hold no record number."""
+    assert of_type(text, "CN_MEDICAL_RECORD_NUMBER") == []
+
+
+def test_birth_date_before_sheng_in_brackets():
+    """年龄：67岁（1956年3月生）: a birth date before 生 and a closing bracket."""
+    assert of_type("年龄：67岁（1956年3月生）", "DATE_TIME") == ["1956年3月"]
+    assert of_type("手术日期（2023年3月）", "DATE_TIME") == []
