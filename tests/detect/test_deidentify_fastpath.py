@@ -128,3 +128,132 @@ def test_the_guard_reads_every_column_of_the_row():
     by_column, _ = deidentify_text(notes, known=known, mode="redact")
     by_row, _ = deidentify_text(notes, known=rows, mode="redact")
     assert by_column == by_row == ["电话[电话]", "电话13812345678", "无"]
+
+
+# -- lazy forms: an address or landline's forms are computed only when its note may hold them
+
+_ADDRESS_PIECES = st.sampled_from([
+    "北京市", "朝阳区", "建国路", "88号", "阳光花园小区", "3栋", "2单元", "1906室", "河北省",
+    "保定市", "涞水县", "永阳镇", "闹海营村", "五组", "香港", "九龙", "弥敦道", "号", "村",
+    "新村", "大厦", "公寓", " ", "中山街646号21栋405室", "朔城区", "A座", "12",
+])  # fmt: skip
+
+
+@st.composite
+def _address(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        return address.generate(random.Random(draw(st.integers(0, 2**32))))
+    return "".join(draw(st.lists(_ADDRESS_PIECES, min_size=1, max_size=7)))
+
+
+_LANDLINE = st.one_of(
+    st.from_regex(r"0[0-9]{2,3}-?[2-9][0-9]{6,7}", fullmatch=True),
+    st.sampled_from(["010-62345678", "0755-8123456", "0086-23456789", "02112345678"]),
+)
+
+
+def _pieces_of(value: str, draw: st.DrawFn) -> str:
+    """A note made of pieces of ``value`` (its ends, its middle) and other text."""
+    full = "".join(value.split())
+    cuts = sorted(draw(st.lists(st.integers(0, len(full)), min_size=2, max_size=2)))
+    end = full[cuts[0] :] if draw(st.booleans()) else ""
+    return draw(_FILLER) + full[cuts[0] : cuts[1]] + draw(_FILLER) + end
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(["address", "phone"]))
+def test_lazy_forms_find_what_eager_forms_find(data, kind):
+    """A value deferred by its kind's cheap tests is live in exactly the notes where its
+    forms, computed at once, are."""
+    from medguard.detect import _deid_find
+
+    value = data.draw(_address() if kind == "address" else _LANDLINE)
+    lazy = _deid_find.pending(kind, value, {})
+    eager = _deid_find.forms_of(kind, value, {})
+    forms = (*eager.plain, *eager.numbers) if eager is not None else ()
+    note = data.draw(st.one_of(
+        st.builds(lambda v: _pieces_of(v, data.draw), st.just(value)),
+        _FILLER,
+        *([st.sampled_from(forms).map(lambda f: data.draw(_FILLER) + f)] if forms else []),
+    ))  # fmt: skip
+    assert (lazy is None) == (eager is None)
+    if lazy is None or eager is None:
+        return
+    assert _deid_find.live_parts(note, ((lazy,),), {}) == _deid_find.live_parts(
+        note, ((eager,),), {}
+    )
+    # the guard's first test: the deferred value's guards say yes whenever its forms' do
+    assert not any(g in note for g in eager.guards) or any(g in note for g in lazy.guards)
+
+
+@settings(max_examples=80, deadline=None)
+@given(visits=_visits(), mode=st.sampled_from(_MODES))
+def test_lazy_and_eager_forms_give_the_same_outputs(visits, mode):
+    """deidentify_text with every value's forms computed at once gives the same outputs."""
+    from medguard.detect import _deid_find
+
+    notes, known, subjects = visits
+    common = {"keyring": KEYRING, "context": "lazy", "mode": mode, "dates": "shift",
+              "subject": subjects, "spans": True}  # fmt: skip
+    lazy = deidentify_text(notes, known=known, **common)
+    _deid_find.LAZY = False
+    try:
+        eager = deidentify_text(notes, known=known, **common)
+    finally:
+        _deid_find.LAZY = True
+    assert lazy[0] == eager[0]
+    assert lazy[1] == eager[1]
+    assert lazy[1].spans == eager[1].spans
+
+
+# -- notes written from one template share their merged spans (_Run.memo)
+
+
+@st.composite
+def _templated(draw: st.DrawFn) -> tuple[list[object], dict[str, list[object]], list[str]]:
+    """Notes written from a few templates, each row's own values in the slots, plus slots
+    that hold the value glued to digits or dates, or another row's values."""
+    templates = draw(st.lists(st.lists(_FILLER, min_size=2, max_size=4), min_size=1,
+                              max_size=3))  # fmt: skip
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    notes: list[object] = []
+    known: dict[str, list[object]] = {"name": [], "phone": [], "resident_id": []}
+    subjects = []
+    for i in range(draw(st.integers(2, 16))):
+        name, mobile, rid = names.generate(rng), phone.generate(rng), resident_id.generate(rng)
+        slots = [name, mobile, rid[6:14], f"{rid[6:10]}-{rid[10:12]}-{rid[12:14]}",
+                 f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "张伟", "13800000000",
+                 f"{names.split_name(name)[0]}女士", f"{mobile}5", f"9{mobile}"]  # fmt: skip
+        template = rng.choice(templates)
+        notes.append("".join(p + rng.choice(slots[:2] if rng.random() < 0.7 else slots)
+                             for p in template))  # fmt: skip
+        known["name"].append(name)
+        known["phone"].append(mobile)
+        known["resident_id"].append(rid)
+        subjects.append(f"P{i % 3}")
+    return notes, known, subjects
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    visits=_templated(),
+    mode=st.sampled_from(["mask", "tag", "redact"]),
+    dates=st.sampled_from(["keep", "shift", "generalize"]),
+)
+def test_shared_layouts_give_what_each_note_gives(visits, mode, dates):
+    """Notes blanked alike share their merged spans; the outputs, counts and spans are those
+    of reading every note on its own (the memo off)."""
+    from medguard.detect import deidentify as module
+
+    notes, known, subjects = visits
+    common = {"keyring": KEYRING, "context": "memo", "mode": mode, "dates": dates,
+              "subject": subjects, "spans": True, "known": known}  # fmt: skip
+    shared = deidentify_text(notes, **common)
+    module._Run.memo = False
+    try:
+        alone = deidentify_text(notes, **common)
+    finally:
+        module._Run.memo = True
+    assert shared[0] == alone[0]
+    assert shared[1] == alone[1]
+    assert shared[1].spans == alone[1].spans

@@ -42,6 +42,7 @@ __all__ = [
     "known_hits",
     "live_by_column",
     "live_parts",
+    "may_hold",
     "parse_date",
     "pending",
     "recall_hits",
@@ -502,17 +503,22 @@ def guard_forms(parts: Sequence[Known]) -> list[tuple[str, str]]:
 
 
 class Pending:
-    """A known value whose forms are computed only if its note may hold it, for the kinds
-    whose forms are cheap to bound: a record number, e-mail or passport (one upper-case form
-    each, often a different one on every row, such as a visit number), a resident ID or a
-    mobile number in their compact forms. Its ``plain``, ``upper``, ``numbers``, ``tails`` and
-    ``guards`` answer :func:`live_parts` and the output guard exactly as its forms would."""
+    """A known value whose forms are computed only if its note may hold it.
 
-    __slots__ = ("guards", "kind", "numbers", "plain", "tails", "upper", "value")
+    Its ``plain``, ``upper``, ``numbers``, ``tails`` and ``guards`` answer :func:`live_parts`
+    and the output guard as its forms would (``exact``: a record number, e-mail or passport,
+    one upper-case form each, often a different one on every row, such as a visit number; a
+    resident ID or a mobile number in their compact forms), or say yes whenever its forms
+    would and sometimes when they would not (not ``exact``: an address, a landline written
+    0xx-xxxxxxxx, whose forms need a parse), in which case the forms, once computed, are tested
+    again."""
+
+    __slots__ = ("exact", "guards", "kind", "numbers", "plain", "tails", "upper", "value")
 
     def __init__(self, kind: str, value: str, *, plain: tuple[str, ...] = (),
                  upper: tuple[str, ...] = (), numbers: tuple[str, ...] = (),
-                 tails: bool = False, guards: tuple[str, ...] = ()) -> None:  # fmt: skip
+                 tails: bool = False, guards: tuple[str, ...] = (),
+                 exact: bool = True) -> None:  # fmt: skip
         self.kind = kind
         self.value = value
         self.plain = plain
@@ -520,10 +526,61 @@ class Pending:
         self.numbers = numbers
         self.tails = tails
         self.guards = guards
+        self.exact = exact
 
     def forms(self, cache: dict[tuple[str, str], Known] | None) -> Known | None:
         """The value's prepared forms."""
         return forms_of(self.kind, self.value, cache)
+
+    def live_forms(self, text: str, cache: dict[tuple[str, str], Known] | None) -> Known | None:
+        """The value's forms when ``text`` may hold them (this part's tests said yes), else
+        None."""
+        forms = forms_of(self.kind, self.value, cache)
+        if forms is None or self.exact or may_hold(forms, text):
+            return forms
+        return None
+
+
+#: Set to False to compute every known value's forms at once (tests compare both roads).
+LAZY = True
+_PLAIN_LANDLINE = re.compile(r"0[0-9]{2,3}-?[2-9][0-9]{6,7}")
+# What ends the parts of an address that name it on their own (_ADDRESS_PARTS).
+_PART_ENDS = ("小区", "花园", "公寓", "家园", "新村", "大厦")
+
+
+def _address_probes(full: str) -> tuple[str, ...]:
+    """Texts one of which each form of the address ``full`` (whitespace removed) holds.
+
+    Its forms are ``full`` and the ends of it after the province, city and district
+    (:func:`medguard.cn.address.parse` splits it into consecutive pieces), each of four
+    characters or more, so each ends with its last four characters; and the parts of the
+    end that name it (_ADDRESS_PARTS), each ending with a digit then 号, a character then 村,
+    or one of the words of _PART_ENDS, all within ``full``.
+    """
+    probes = [full[-4:]]
+    for end in ("号", "村"):
+        i = full.find(end, 1)
+        while i > 0:
+            probes.append(full[i - 1 : i + 1])
+            i = full.find(end, i + 1)
+    probes.extend(word for word in _PART_ENDS if word in full)
+    return tuple(dict.fromkeys(probes))
+
+
+def may_hold(part: Known | Pending, text: str) -> bool:
+    """Whether ``text`` may hold one of ``part``'s forms: :func:`live_parts`'s test of one
+    value."""
+    if any(form in text for form in part.plain):
+        return True
+    if part.upper:
+        upper = text.upper()
+        if any(form in upper for form in part.upper):
+            return True
+    if part.numbers:
+        digits = _NOT_DIGITS.sub("", text).upper()
+        if any(number in digits for number in part.numbers):
+            return True
+    return bool(part.tails) and _LAST_DIGITS_CONTEXT.search(text) is not None
 
 
 def pending(
@@ -548,6 +605,15 @@ def pending(
         return Pending(kind, stripped, plain=(str(int(born[:4])),) if born.isdigit() else (),
                        numbers=(number[-6:], legacy), tails=True,
                        guards=(number, legacy))  # fmt: skip
+    if LAZY and kind == "phone" and _PLAIN_LANDLINE.fullmatch(stripped):
+        # Its numbers (all its digits, and those after the area code when it parses) and
+        # guards all end with its last seven digits.
+        last = stripped.replace("-", "")[-7:]
+        return Pending(kind, stripped, numbers=(last,), tails=True, guards=(last,), exact=False)
+    if LAZY and kind == "address":
+        full = "".join(stripped.split())
+        if len(full) >= 4:
+            return Pending(kind, stripped, plain=_address_probes(full), exact=False)
     return forms_of(kind, value, cache)
 
 
@@ -597,7 +663,7 @@ def live_parts(
                 hit = tails
             if hit:
                 if isinstance(part, Pending):  # its forms answer these tests as it did
-                    forms = part.forms(cache)
+                    forms = part.live_forms(text, cache)
                     if forms is not None:
                         live.append(forms)
                 else:
@@ -656,7 +722,7 @@ def live_by_column(
                 if not hit:
                     continue
                 if isinstance(part, Pending):  # its forms answer these tests as it did
-                    forms = part.forms(cache)
+                    forms = part.live_forms(text, cache)
                     if forms is None:
                         continue
                     found = forms

@@ -624,6 +624,9 @@ def _usable_subject(value: Any) -> bool:
 class _Run:
     """One call: the options, the keyring's derived pieces, and the work over the notes."""
 
+    #: Whether notes blanked alike share their merged spans (off only in tests, to compare).
+    memo: ClassVar[bool] = True
+
     def __init__(
         self,
         config: DeidentifyText,
@@ -662,6 +665,12 @@ class _Run:
         self._scans: dict[str, list[Finding]] = {}
         # Dates of notes already read in this call, by blanked text and known birth dates.
         self._date_memo: dict[tuple[str, tuple[Any, ...]], list[Hit]] = {}
+        # Merged spans of notes already read, by what decides them but the row's own values
+        # (_remember); not for surrogates (which read the values) nor recall="high" (whose
+        # candidates are read from the note itself).
+        self._layouts: dict[tuple[Any, ...], list[Hit]] | None = (
+            {} if self.memo and config.mode != "surrogate" and config.recall != "high" else None
+        )
 
     # -- driver ------------------------------------------------------------------------------
     def run(self, texts: Any) -> tuple[Any, DeidentifyReport]:
@@ -810,6 +819,17 @@ class _Run:
         # offsets hold): what stood glued to them (an ID then 90岁) is read as it will be once
         # they are replaced, and a second pass over the output finds nothing new.
         read = _blank(text, own) if own else text
+        dates = config.dates != "keep"
+        births = [b for p in live for b in p.births] if dates and live else ()
+        key: tuple[Any, ...] | None = None
+        if own and self._layouts is not None and folded is text and len(read) <= _SCAN_MEMO_LENGTH:
+            # A note blanked alike, with its own values where another's were and the same
+            # grouped numbers and birth dates, has the other's spans (see _remember).
+            key = (read, tuple([h[:3] + h[4:5] + h[6:] for h in own]), tuple(grouped),
+                   tuple(births))  # fmt: skip
+            layout = self._layouts.get(key)
+            if layout is not None and (not dates or dates_blind_to(text, [h[:2] for h in own])):
+                return layout
         memo = self._scans.get(read) if len(read) <= _SCAN_MEMO_LENGTH else None
         if memo is None:
             findings = scan_text(read, min_score=min_score)
@@ -826,20 +846,47 @@ class _Run:
             else Hit(f.start, f.end, f.entity_type, "scan")
             for f in findings
         ]  # fmt: skip
-        dates = config.dates != "keep"
         if not (own or dates or high or grouped):
             return hits  # the scanner's findings are sorted and never overlap
         hits.extend(grouped)
         hits.extend(own)
         if dates:
-            births = [b for p in live for b in p.births] if live else ()
             hits.extend(self._dates(text, folded, read, own, births))
         if high:
             hits.extend(recall_hits(folded))
         merged = _merge(hits)
         if config.dates == "shift":
             _assume_years(merged)
+        if key is not None:
+            self._remember(key, merged, findings, own, text, dates)
         return merged
+
+    def _remember(self, key: tuple[Any, ...], merged: list[Hit], findings: list[Finding],
+                  own: list[Hit], text: str, dates: bool) -> None:  # fmt: skip
+        """Keep a note's merged spans for the notes that share its ``key``: its text blanked
+        of its row's own values, where those were (start, end, type, part, date, birth: all
+        but the value, which only surrogates read, and they are not kept), its grouped
+        numbers and its known birth dates.
+
+        The rest of the spans are the same for such a note: the scanner's findings are those
+        of the blanked text, but a date it found is parsed from the note itself, so a layout
+        whose dates found by the scanner touch an own value is not kept; the dates found
+        are those of the blanked note when blanking cannot change them
+        (:func:`dates_blind_to`: tested for this note here, for the other note on reuse);
+        merging reads spans, types, sources and birth marks, never values.
+        """
+        for f in findings:
+            if f.entity_type == "DATE_TIME" and any(
+                h.start < f.end and f.start < h.end for h in own
+            ):
+                return
+        if dates and not dates_blind_to(text, [h[:2] for h in own]):
+            return
+        layouts = self._layouts
+        assert layouts is not None
+        if len(layouts) >= _SCANS_KEPT:
+            layouts.clear()
+        layouts[key] = merged
 
     def _dates(self, text: str, folded: str, read: str, own: list[Hit], births: Any) -> list[Hit]:
         """:func:`date_hits` of the note, shared by the notes blanked alike when blanking
