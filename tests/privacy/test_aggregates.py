@@ -88,22 +88,22 @@ def test_contribution_bounding_holds():
 def test_grouped_count_releases_every_public_key_including_zeros():
     """With public keys every key is released, absent ones too, in the declared order."""
     keys = ["骨科", "儿科", "心内科", "眼科"]
-    release = dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5,
+    release = dp_count(_visits(), subject="patient", epsilon=1.0, max_rows_per_patient=5,
                        by="dept", keys=keys, unsafe_random_bytes=seeded(5))  # fmt: skip
     assert release.table["dept"].tolist() == ["骨科", "儿科", "心内科", "眼科"]
     assert abs(release.table["value"].iloc[3]) <= 40  # the empty key: noise only
     assert release.epsilon == 1.0
     with pytest.raises(InvalidArgument, match="select_partitions"):
-        dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5, by="dept")
+        dp_count(_visits(), subject="patient", epsilon=1.0, max_rows_per_patient=5, by="dept")
 
 
 def test_bounds_are_required():
     """Missing bounds raise MissingBound instead of being inferred from the data."""
     df = _visits()
     with pytest.raises(MissingBound):
-        dp_sum(df, "fee", patient="patient", epsilon=1.0, upper=5000, max_rows_per_patient=3)
+        dp_sum(df, "fee", subject="patient", epsilon=1.0, upper=5000, max_rows_per_patient=3)
     with pytest.raises(MissingBound):
-        dp_mean(df, "fee", patient="patient", epsilon=1.0, lower=0, upper=5000)
+        dp_mean(df, "fee", subject="patient", epsilon=1.0, lower=0, upper=5000)
 
 
 def test_sum_and_mean_are_accurate_at_large_epsilon():
@@ -111,10 +111,10 @@ def test_sum_and_mean_are_accurate_at_large_epsilon():
     df = _visits(n=3000, patients=3000)  # one row per patient mostly: bounding drops little
     bounded = bound_contributions(df, "patient", 10, unsafe_random_bytes=seeded(6))
     truth = bounded["fee"].clip(0, 5000)
-    s = dp_sum(df, "fee", patient="patient", epsilon=50.0, lower=0, upper=5000,
+    s = dp_sum(df, "fee", subject="patient", epsilon=50.0, lower=0, upper=5000,
                max_rows_per_patient=10, unsafe_random_bytes=seeded(6))  # fmt: skip
     assert abs(s.value - truth.sum()) <= s.table["ci95"].iloc[0] * 3
-    m = dp_mean(df, "fee", patient="patient", epsilon=50.0, lower=0, upper=5000,
+    m = dp_mean(df, "fee", subject="patient", epsilon=50.0, lower=0, upper=5000,
                 max_rows_per_patient=10, unsafe_random_bytes=seeded(7))  # fmt: skip
     assert abs(m.value - truth.mean()) < 20
 
@@ -122,7 +122,7 @@ def test_sum_and_mean_are_accurate_at_large_epsilon():
 def test_ledger_spend_happens_before_noise(tmp_path):
     """An overspend raises BudgetExceeded before any random bytes are drawn."""
     ledger = BudgetLedger.open(tmp_path / "b.db", "visits", epsilon=1.0)
-    dp_count(_visits(), patient="patient", epsilon=0.8, max_rows_per_patient=5, ledger=ledger)
+    dp_count(_visits(), subject="patient", epsilon=0.8, max_rows_per_patient=5, ledger=ledger)
     drawn = []
 
     def spy(n):
@@ -130,7 +130,7 @@ def test_ledger_spend_happens_before_noise(tmp_path):
         return bytes(n)
 
     with pytest.raises(BudgetExceeded):
-        dp_count(_visits(), patient="patient", epsilon=0.5, max_rows_per_patient=5,
+        dp_count(_visits(), subject="patient", epsilon=0.5, max_rows_per_patient=5,
                  ledger=ledger, unsafe_random_bytes=spy)  # fmt: skip
     assert drawn == []
     assert [s.query for s in ledger.spends()] == ["count"]
@@ -138,7 +138,7 @@ def test_ledger_spend_happens_before_noise(tmp_path):
 
 def test_small_cell_suppression_is_post_processing():
     """suppress_below blanks small released values and costs nothing extra."""
-    release = dp_count(_visits(), patient="patient", epsilon=1.0, max_rows_per_patient=5,
+    release = dp_count(_visits(), subject="patient", epsilon=1.0, max_rows_per_patient=5,
                        by="dept", keys=["儿科", "眼科"], suppress_below=50,
                        unsafe_random_bytes=seeded(8))  # fmt: skip
     assert math.isnan(release.table["value"].iloc[1])
@@ -150,9 +150,9 @@ def test_count_patients_counts_each_patient_once_per_group():
     df = pd.DataFrame(
         {"patient": [1, 1, 1, 2, 3], "dept": ["儿科", "儿科", "骨科", "儿科", "骨科"]}
     )
-    exact = dp_count_patients(df, patient="patient", epsilon=80.0, unsafe_random_bytes=seeded(9))
+    exact = dp_count_patients(df, subject="patient", epsilon=80.0, unsafe_random_bytes=seeded(9))
     assert exact.value == 3
-    opts = {"patient": "patient", "epsilon": 80.0, "by": "dept", "keys": ["儿科", "骨科"]}
+    opts = {"subject": "patient", "epsilon": 80.0, "by": "dept", "keys": ["儿科", "骨科"]}
     grouped = dp_count_patients(df, **opts, max_groups_per_patient=2, unsafe_random_bytes=seeded(9))
     assert grouped.table["value"].tolist() == [2, 2]
     capped = dp_count_patients(df, **opts, max_groups_per_patient=1, unsafe_random_bytes=seeded(9))
@@ -162,12 +162,12 @@ def test_count_patients_counts_each_patient_once_per_group():
 def test_histogram_releases_every_declared_bin():
     """Histogram bins come from declared edges; empty bins are released and edges are required."""
     df = pd.DataFrame({"patient": range(6), "age": [3, 15, 15, 40, 90, 200]})
-    release = dp_histogram(df, "age", edges=[0, 18, 65, 100], patient="patient", epsilon=80.0,
+    release = dp_histogram(df, "age", edges=[0, 18, 65, 100], subject="patient", epsilon=80.0,
                            max_rows_per_patient=1, unsafe_random_bytes=seeded(10))  # fmt: skip
     assert release.table["bin"].tolist() == ["[0, 18)", "[18, 65)", "[65, 100]"]
     assert release.table["value"].tolist() == [3, 1, 1]  # 200 is outside the declared edges
     with pytest.raises(MissingBound):
-        dp_histogram(df, "age", edges=[5], patient="patient", epsilon=1.0, max_rows_per_patient=1)
+        dp_histogram(df, "age", edges=[5], subject="patient", epsilon=1.0, max_rows_per_patient=1)
 
 
 def test_outputs_carry_no_low_order_float_bits():
@@ -179,10 +179,10 @@ def test_outputs_carry_no_low_order_float_bits():
     )
     for table in (base, neighbour):
         for _ in range(50):
-            total = dp_sum(table, "fee", patient="patient", epsilon=1.0, lower=0, upper=5000,
+            total = dp_sum(table, "fee", subject="patient", epsilon=1.0, lower=0, upper=5000,
                            max_rows_per_patient=5, resolution=0.5).value  # fmt: skip
             assert (total * 2).is_integer()
-        count = dp_count(table, patient="patient", epsilon=1.0, max_rows_per_patient=5).value
+        count = dp_count(table, subject="patient", epsilon=1.0, max_rows_per_patient=5).value
         assert count.is_integer()
 
 
@@ -204,7 +204,7 @@ def test_quantiles_survive_long_runs_of_duplicates():
     rng = np.random.default_rng(12)
     fees = np.concatenate([np.full(4000, 500.0), rng.uniform(0, 5000, 1000)])
     df = pd.DataFrame({"patient": np.arange(fees.size), "fee": fees})
-    release = dp_quantiles(df, "fee", [0.5, 0.9], patient="patient", epsilon=2.0, lower=0,
+    release = dp_quantiles(df, "fee", [0.5, 0.9], subject="patient", epsilon=2.0, lower=0,
                            upper=5000, max_rows_per_patient=1,
                            unsafe_random_bytes=seeded(13))  # fmt: skip
     median, p90 = release.table["value"].tolist()
@@ -213,9 +213,9 @@ def test_quantiles_survive_long_runs_of_duplicates():
     assert 500 <= median <= 500 + release.table["ci95"].iloc[0] * 5
     assert 2000 <= p90 <= 3000  # the true 90th percentile is about 2,500
     with pytest.raises(MissingBound):
-        dp_quantiles(df, "fee", [0.5], patient="patient", epsilon=1.0, lower=0, upper=5000)
+        dp_quantiles(df, "fee", [0.5], subject="patient", epsilon=1.0, lower=0, upper=5000)
     with pytest.raises(InvalidArgument):
-        dp_quantiles(df, "fee", [1.5], patient="patient", epsilon=1.0, lower=0, upper=5000,
+        dp_quantiles(df, "fee", [1.5], subject="patient", epsilon=1.0, lower=0, upper=5000,
                      max_rows_per_patient=1)  # fmt: skip
 
 
@@ -229,9 +229,9 @@ def test_privacy_audit_of_the_full_count_pipeline():
     eps, bound, draws = 1.0, 4, 2000
     base = _visits(n=400, patients=100, seed=5)
     neighbour = pd.concat([base, pd.DataFrame({"patient": [777] * 50, "dept": "儿科", "fee": 1.0})])
-    d0 = np.array([dp_count(base, patient="patient", epsilon=eps, max_rows_per_patient=bound).value
+    d0 = np.array([dp_count(base, subject="patient", epsilon=eps, max_rows_per_patient=bound).value
                    for _ in range(draws)])  # fmt: skip
-    d1 = np.array([dp_count(neighbour, patient="patient", epsilon=eps,
+    d1 = np.array([dp_count(neighbour, subject="patient", epsilon=eps,
                             max_rows_per_patient=bound).value for _ in range(draws)])  # fmt: skip
     events = range(int(d0.mean()) - 6, int(d0.mean()) + 10, 2)
     alpha = 0.001 / len(events)
@@ -249,7 +249,7 @@ def test_grouped_quantiles_per_public_key():
     """Grouped quantiles give one row per key and quantile, near each group's own median."""
     df = pd.DataFrame({"patient": range(4000), "dept": ["儿科", "骨科"] * 2000,
                        "age": [8.0, 60.0] * 2000})  # fmt: skip
-    release = dp_quantiles(df, "age", [0.5], patient="patient", epsilon=2.0, lower=0, upper=100,
+    release = dp_quantiles(df, "age", [0.5], subject="patient", epsilon=2.0, lower=0, upper=100,
                            max_rows_per_patient=1, by="dept", keys=["儿科", "骨科", "眼科"],
                            unsafe_random_bytes=seeded(14))  # fmt: skip
     assert release.table["dept"].tolist() == ["儿科", "骨科", "眼科"]
@@ -262,7 +262,7 @@ def test_variance_near_truth_at_large_epsilon():
     """With a large epsilon the DP variance sits near the variance of the bounded data."""
     rng = np.random.default_rng(15)
     df = pd.DataFrame({"patient": range(5000), "fee": rng.uniform(0, 1000, 5000)})
-    release = dp_variance(df, "fee", patient="patient", epsilon=30.0, lower=0, upper=1000,
+    release = dp_variance(df, "fee", subject="patient", epsilon=30.0, lower=0, upper=1000,
                           max_rows_per_patient=1, unsafe_random_bytes=seeded(16))  # fmt: skip
     assert release.value == pytest.approx(df["fee"].var(ddof=0), rel=0.05)
     assert release.table["ci95"].iloc[0] > 0
@@ -273,11 +273,11 @@ def test_partition_selection_hides_rare_keys_and_spends_delta(tmp_path):
     depts = ["儿科"] * 500 + ["骨科"] * 400 + ["罕见病门诊"] * 2
     df = pd.DataFrame({"patient": range(len(depts)), "dept": depts})
     ledger = BudgetLedger.open(tmp_path / "b.db", "d", epsilon=2.0, delta=1e-5)
-    keys = select_partitions(df, "dept", patient="patient", epsilon=1.0, delta=1e-6,
+    keys = select_partitions(df, "dept", subject="patient", epsilon=1.0, delta=1e-6,
                              ledger=ledger, unsafe_random_bytes=seeded(17))  # fmt: skip
     assert sorted(keys) == ["儿科", "骨科"]
     assert ledger.remaining()[1] == pytest.approx(1e-5 - 1e-6)
-    release = dp_count(df, patient="patient", epsilon=1.0, max_rows_per_patient=1, by="dept",
+    release = dp_count(df, subject="patient", epsilon=1.0, max_rows_per_patient=1, by="dept",
                        keys=keys, ledger=ledger, unsafe_random_bytes=seeded(18))  # fmt: skip
     assert len(release.table) == 2
 
@@ -285,11 +285,11 @@ def test_partition_selection_hides_rare_keys_and_spends_delta(tmp_path):
 def test_numpy_columns_are_accepted():
     """A dict of numpy arrays works like a DataFrame; other inputs are refused clearly."""
     data = {"patient": np.arange(500), "fee": np.full(500, 100.0)}
-    release = dp_mean(data, "fee", patient="patient", epsilon=20.0, lower=0, upper=1000,
+    release = dp_mean(data, "fee", subject="patient", epsilon=20.0, lower=0, upper=1000,
                       max_rows_per_patient=1, unsafe_random_bytes=seeded(19))  # fmt: skip
     assert release.value == pytest.approx(100.0, abs=5)
     with pytest.raises(InvalidArgument):
-        dp_count([1, 2, 3], patient="patient", epsilon=1.0, max_rows_per_patient=1)
+        dp_count([1, 2, 3], subject="patient", epsilon=1.0, max_rows_per_patient=1)
 
 
 # --- issue 13: fail closed on bounds and epsilons, report what bounding dropped -------------
@@ -450,7 +450,7 @@ def test_subject_and_its_older_spelling_patient():
     df = _visits()
     a = dp_count(df, subject="patient", epsilon=1.0, max_rows_per_patient=3,
                  unsafe_random_bytes=seeded(30))  # fmt: skip
-    b = dp_count(df, patient="patient", epsilon=1.0, max_rows_per_patient=3,
+    b = dp_count(df, subject="patient", epsilon=1.0, max_rows_per_patient=3,
                  unsafe_random_bytes=seeded(30))  # fmt: skip
     assert a.value == b.value
     with pytest.raises(InvalidArgument, match="once"):

@@ -20,9 +20,9 @@ def run(ctx: DemoContext) -> None:
     path.unlink(missing_ok=True)
     ledger = BudgetLedger.open(path, "demo-visits", epsilon=2.0)
     keys = list(DEPARTMENTS)
-    counts = dp_count(ctx.visits, patient="patient_id", epsilon=0.5, max_rows_per_patient=5,
+    counts = dp_count(ctx.visits, subject="patient_id", epsilon=0.5, max_rows_per_patient=5,
                       by="department", keys=keys, ledger=ledger)  # fmt: skip
-    fees = dp_mean(ctx.visits, "fee", patient="patient_id", epsilon=1.0, lower=0, upper=10_000,
+    fees = dp_mean(ctx.visits, "fee", subject="patient_id", epsilon=1.0, lower=0, upper=10_000,
                    max_rows_per_patient=5, by="department", keys=keys, ledger=ledger)  # fmt: skip
     table = counts.table.rename(columns={"value": "visits (DP)", "ci95": "± (95%)"})
     table["mean fee (DP)"] = fees.table["value"].round(0)

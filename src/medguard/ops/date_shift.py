@@ -16,6 +16,7 @@ import datetime as dt
 import numbers
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -88,7 +89,14 @@ def _subject_arg(subject: Any, patients: Any) -> Any:
         raise InvalidArgument("give the subject (patient) of each date: subject=")
     if subject is not _MISSING and patients is not _MISSING:
         raise InvalidArgument("give subject or patients (its older name), not both")
-    return patients if subject is _MISSING else subject
+    if subject is _MISSING:
+        warnings.warn(
+            "patients= is deprecated: pass the subject column as subject= (same meaning)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return patients
+    return subject
 
 
 @dataclass(frozen=True)

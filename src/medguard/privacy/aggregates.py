@@ -43,6 +43,7 @@ import itertools
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +171,12 @@ def _subject(subject: str | None, patient: str | None) -> str:
     """The subject column, named by ``subject=`` or by its older spelling ``patient=``."""
     if subject is not None and patient is not None and subject != patient:
         raise InvalidArgument("give the subject column once: subject= (or patient=), not both")
+    if patient is not None:
+        warnings.warn(
+            "patient= is deprecated: name the subject column with subject= (same meaning)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
     name = subject if subject is not None else patient
     if name is None:
         raise InvalidArgument(
