@@ -257,3 +257,41 @@ def test_shared_layouts_give_what_each_note_gives(visits, mode, dates):
     assert shared[0] == alone[0]
     assert shared[1] == alone[1]
     assert shared[1].spans == alone[1].spans
+
+
+# -- digit runs: only those a row's known values or the grouped numbers can be in
+
+_DIGITS_TEXT = st.text(alphabet="0123456789Xx -.()（）尾号后四位电话身份证", max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=_DIGITS_TEXT,
+    values=st.lists(
+        st.tuples(
+            st.sampled_from(["phone", "resident_id", "bank_card"]),
+            st.from_regex(r"[0-9]{4,19}[Xx]?", fullmatch=True),
+        ),
+        max_size=3,
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_fewer_digit_runs_find_the_same(text, values, seed):
+    """The runs run_pattern keeps give the same known and grouped hits as every run."""
+    from medguard.detect import _deid_find
+
+    rng = random.Random(seed)
+    live = [k for kind, v in values if (k := _deid_find.forms_of(kind, v, {})) is not None]
+    for part in live:  # plant the values (and their last digits) in the text
+        number = rng.choice(part.numbers) if part.numbers else ""
+        cut = rng.randint(0, len(text))
+        text = (
+            text[:cut]
+            + rng.choice([number, number[-4:], f"{number[:3]} {number[3:]}"])
+            + text[cut:]
+        )
+    every = _deid_find.digit_runs(text)
+    fewer = _deid_find.digit_runs(text, pattern=_deid_find.run_pattern(live, text))
+    assert set(fewer) <= set(every)
+    assert _deid_find.known_hits(text, live, fewer) == _deid_find.known_hits(text, live, every)
+    assert _deid_find.grouped_hits(text, fewer) == _deid_find.grouped_hits(text, every)

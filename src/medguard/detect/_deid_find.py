@@ -47,6 +47,7 @@ __all__ = [
     "pending",
     "recall_hits",
     "resolved",
+    "run_pattern",
 ]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
@@ -328,6 +329,8 @@ class Known:
     upper: tuple[str, ...] = field(default=(), repr=False, compare=False)
     numbers: tuple[str, ...] = field(default=(), repr=False, compare=False)
     guards: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # the fewest characters of its digit identifiers (0: none)
+    fewest: int = field(default=0, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.names or self.digits or self.tails or self.births or self.texts
@@ -369,6 +372,7 @@ class Known:
         self.numbers = tuple(number for number, _, _, _ in self.digits)
         digit_guards = [d for d, _, part, _ in self.digits if len(d) >= 7 and not part]
         self.guards = (*guards, *digit_guards)
+        self.fewest = min(map(len, self.numbers), default=0)
         return self
 
     def _add_name(self, value: str) -> None:
@@ -828,15 +832,47 @@ def known_hits(text: str, known: Known | Sequence[Known], runs: list[Run] | None
 Run = tuple[int, str, str]
 
 
-def digit_runs(text: str, *, long_only: bool = False) -> list[Run]:
+@functools.lru_cache(maxsize=16)
+def _runs_of(digits: int) -> re.Pattern[str]:
+    """The runs of :data:`_RUN` holding at least ``digits`` digits (5 to 10): the same runs,
+    since a run is the longest from its first digit, found without stopping at shorter ones."""
+    return re.compile(
+        rf"[0-9](?<![0-9][0-9])(?:[ \-\u2010-\u2015()（）.]{{0,2}}[0-9]){{{digits - 1},}}"
+        r"(?:[ \-]?[Xx])?"
+    )
+
+
+def run_pattern(live: Iterable[Known] | None, text: str) -> re.Pattern[str]:
+    """The runs :func:`digit_runs` needs to look at for the known values ``live`` of a note:
+    those holding one of their digit identifiers (each number holds at least ``fewest`` - 1
+    digits and an X; the last four digits after 尾号 only when the note holds such a word)
+    and those :func:`grouped_hits` reads (eleven digits or more)."""
+    fewest = 11
+    for part in live or ():
+        if part.tails and fewest > 4 and _LAST_DIGITS_CONTEXT.search(text) is not None:
+            fewest = 4
+        if part.fewest and part.fewest < fewest:
+            fewest = part.fewest
+    if fewest == 11 and not any(part.fewest for part in live or ()):
+        return _LONG_RUN
+    digits = fewest - 1
+    return _RUN if digits <= 4 else _runs_of(digits)
+
+
+def digit_runs(
+    text: str, *, long_only: bool = False, pattern: re.Pattern[str] | None = None
+) -> list[Run]:
     """(start, run, digits) of each run of four or more digits with the separators
     identifiers are written with; one pass serves :func:`grouped_hits` and the known values.
 
     ``long_only`` keeps only runs of eleven digits or more (all :func:`grouped_hits` needs),
-    which the engine finds without stopping at every short number.
+    which the engine finds without stopping at every short number; ``pattern`` (from
+    :func:`run_pattern`) only those a row's known values and :func:`grouped_hits` need.
     """
     runs = []
-    for m in (_LONG_RUN if long_only else _RUN).finditer(text):
+    if pattern is None:
+        pattern = _LONG_RUN if long_only else _RUN
+    for m in pattern.finditer(text):
         run = m.group()
         if len(run) >= 4:
             runs.append((m.start(), run, _digits(run) if not run.isdigit() else run))

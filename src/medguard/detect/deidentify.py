@@ -37,6 +37,7 @@ import datetime as dt
 import gc
 import hmac
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Literal, NamedTuple
@@ -65,6 +66,7 @@ from medguard.detect._deid_find import (
     pending,
     recall_hits,
     resolved,
+    run_pattern,
 )
 from medguard.detect.finding import Finding
 from medguard.detect.text import DEFAULT_MIN_SCORE, scan_text
@@ -812,7 +814,7 @@ class _Run:
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
-        runs = digit_runs(folded, long_only=not live or not any(p.digits or p.tails for p in live))
+        runs = digit_runs(folded, pattern=run_pattern(live, folded))
         grouped = grouped_hits(folded, runs)
         own = known_hits(folded, live, runs) if live else []
         # The scanner reads the note with the row's own values blanked out (same length, so
@@ -925,57 +927,70 @@ class _Run:
         table: dict[str, dict[str, str]] = {}
         if mode in ("mask", "surrogate"):
             wanted: dict[str, set[str]] = {}
+            surrogate = mode == "surrogate"
             for text, hits, _ in work:
-                for h in hits:
-                    if h.date is not None or (
-                        mode == "mask" and h.part and h.entity_type != "LOCATION"
-                    ):
+                for start, end, entity, _source, part, value, date, _birth in hits:
+                    if date is not None or (part and not surrogate and entity != "LOCATION"):
                         continue
-                    value = h.value if (mode == "surrogate" and h.value) else text[h.start : h.end]
-                    wanted.setdefault(h.entity_type, set()).add(value)
+                    value = value if (surrogate and value) else text[start:end]
+                    found_values = wanted.get(entity)
+                    if found_values is None:
+                        wanted[entity] = {value}
+                    else:
+                        found_values.add(value)
             table = self._mask_table(wanted) if mode == "mask" else self._surrogate_table(wanted)
         # The common span (whole value, no date) in one lookup; the rest in _replace.
         fixed = self.config.placeholder if mode == "redact" else None
         results: list[tuple[str, tuple[DeidentifiedSpan, ...] | None]] = []
         want_spans = self.spans
+        # Entity types found and replaced, counted once at the end (in order of first sight).
+        found_types: list[str] = []
+        replaced_types: list[str] = []
+        count_found = found_types.append
+        count_replaced = replaced_types.append
+        tags = TAGS
         for j, (text, hits, shift) in enumerate(work):
             if not hits:
                 results.append((text, () if want_spans else None))
                 continue
             parts: list[str] = []
+            add = parts.append
             spans: list[DeidentifiedSpan] = []
             pos = out_len = 0
             for h in hits:
-                start, end, entity = h.start, h.end, h.entity_type
+                start, end, entity, source, part, value, date, _birth = h
                 original = text[start:end]
-                if h.date is None and not h.part and entity != "DATE_TIME":
+                if date is None and not part and entity != "DATE_TIME":
                     if mode == "tag":
-                        new = TAGS.get(entity, DEFAULT_TAG)
+                        new = tags.get(entity, DEFAULT_TAG)
                     elif fixed is not None:
                         new = fixed
                     elif mode == "mask":
                         new = table[entity].get(original) or "*" * len(original)
                     else:
-                        new = table[entity].get(h.value or original) or "*" * len(original)
+                        new = table[entity].get(value or original) or "*" * len(original)
                 else:
                     new = self._replace(h, original, shift, table)
-                parts.append(text[pos:start])
-                parts.append(new)
+                add(text[pos:start])
+                add(new)
                 if want_spans:
                     out_len += start - pos
-                    spans.append(DeidentifiedSpan(start, end, entity, h.source, out_len,
+                    spans.append(DeidentifiedSpan(start, end, entity, source, out_len,
                                                   out_len + len(new)))  # fmt: skip
                     out_len += len(new)
-                found[entity] = found.get(entity, 0) + 1
+                count_found(entity)
                 if new != original:
-                    replaced[entity] = replaced.get(entity, 0) + 1
+                    count_replaced(entity)
                 pos = end
-            parts.append(text[pos:])
+            add(text[pos:])
             result = "".join(parts)
             known = knowns[j] if knowns else None
             if known:
                 result = _guard(result, known, self._forms)
             results.append((result, tuple(spans) if want_spans else None))
+        for counts, types in ((found, found_types), (replaced, replaced_types)):
+            for entity, count in Counter(types).items():
+                counts[entity] = counts.get(entity, 0) + count
         return results
 
     def _replace(
