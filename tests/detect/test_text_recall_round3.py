@@ -230,3 +230,35 @@ def test_birth_date_before_sheng_in_brackets():
     """年龄：67岁（1956年3月生）: a birth date before 生 and a closing bracket."""
     assert of_type("年龄：67岁（1956年3月生）", "DATE_TIME") == ["1956年3月"]
     assert of_type("手术日期（2023年3月）", "DATE_TIME") == []
+
+
+# -- places of birth, district-level addresses after a label, 麻醉：X ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("患者于1965年8月生于湖南长沙，久居本地。",
+         [("1965年8月", "DATE_TIME"), ("湖南长沙", "LOCATION")]),
+        ("患者出生于河南郸城，", [("河南郸城", "LOCATION")]),
+        ("个人史：生于四川省成都市，无疫区居住史。", [("四川省成都市", "LOCATION")]),
+        ("你好医生，我今年45岁，住在北京朝阳区", [("北京朝阳区", "LOCATION")]),
+        ("现住：宾川县。", [("宾川县", "LOCATION")]),
+        ("现住址：广西南宁市青秀区，", [("广西南宁市青秀区", "LOCATION")]),
+        ("术者：陈国华  一助：林小峰  麻醉：吴丽娟", [("陈国华", "PERSON"), ("林小峰", "PERSON"),
+                                              ("吴丽娟", "PERSON")]),
+    ],
+)  # fmt: skip
+def test_birthplaces_districts_and_anaesthetists(text, expected):
+    """生于/出生于 a real place, a district alone after 住在/现住, and 麻醉：X are found."""
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["个人史：生于原籍，久居本地。", "出生于农村，", "住在医院附近", "家住农村，", "现住院治疗",
+     "住址：市区", "居住于城区，", "麻醉：全麻", "麻醉满意，术中出血少"],
+)  # fmt: skip
+def test_no_place_or_name_in_these(text):
+    """生于原籍, 农村, 市区, 城区, 住院 and 麻醉：全麻 name no place and no person."""
+    assert found(text) == []
