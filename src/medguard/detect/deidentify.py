@@ -504,6 +504,13 @@ def _known_rows(
     return rows
 
 
+def _note_chars(items: list[Any]) -> frozenset[str]:
+    """Every character the notes among ``items`` may hold once folded (full-width to
+    half-width) and upper-cased: a superset, from each distinct character alone."""
+    seen = set("".join(t for t in items if isinstance(t, str)))
+    return frozenset("".join(c.upper() + to_halfwidth(c).upper() + "\ufffd" for c in seen))
+
+
 def _by_column(known: Any) -> bool:
     """Whether ``known`` is a mapping of kind to column (else a list of mappings)."""
     return hasattr(known, "items") and not isinstance(known, list | tuple)
@@ -512,8 +519,12 @@ def _by_column(known: Any) -> bool:
 class _Cells:
     """The parts of known cells for one call, memoized per kind and value."""
 
-    def __init__(self, cache: dict[tuple[str, str], Known]) -> None:
+    def __init__(self, cache: dict[tuple[str, str], Known], chars: frozenset[str] | None = None
+                 ) -> None:  # fmt: skip
         self.cache = cache
+        # Characters the notes may hold once folded and upper-cased (None: any): a record
+        # number or e-mail with another cannot be in any note (and has no guard form).
+        self.chars = chars
         self.memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
 
     def one(self, kind: str, value: str, i: int) -> tuple[Part, ...]:
@@ -523,7 +534,12 @@ class _Cells:
         if found is None:
             if kind in _UPPER_KINDS and value.isascii():  # what pending() gives, inlined
                 stripped = value.strip()
-                found = (Pending(kind, stripped, upper=(stripped.upper(),)),) if stripped else ()
+                upper = stripped.upper()
+                found = (
+                    (Pending(kind, stripped, upper=(upper,)),)
+                    if stripped and (self.chars is None or self.chars.issuperset(upper))
+                    else ()
+                )
             else:
                 found = _parts(kind, _known_value(value, kind, i), self.cache)
             memo[value] = found
@@ -706,7 +722,7 @@ class _Run:
         columns: list[list[tuple[Part, ...]]] | None = None
         knowns: list[_Row | None] | None = None
         if self.known is not None and not scalar and _by_column(self.known):
-            columns = _Cells(self._forms).columns(self.known, n, False)
+            columns = _Cells(self._forms, _note_chars(items)).columns(self.known, n, False)
         else:
             knowns = _known_rows(self.known, n, scalar, self._forms)
         shifts = self._shifts(n, scalar) if self.config.dates == "shift" else None
