@@ -303,7 +303,7 @@ def test_record_numbers_no_note_can_hold_are_dropped_but_found_where_held():
     lower case, is still removed."""
     notes = ["复诊，编号ｖ０００１２", "复诊，编号v00012", "复诊"]
     known = {"record_number": ["V00012", "V00012", "P00013"], "email": [None, "A@B.CN", None]}
-    out, report = deidentify_text(notes, known=known, mode="tag")
+    out, _ = deidentify_text(notes, known=known, mode="tag")
     rows, _ = deidentify_text(notes, known=[{k: v[i] for k, v in known.items()}
                                             for i in range(3)], mode="tag")  # fmt: skip
     assert out == rows == ["复诊，编号[病历号]", "复诊，编号[病历号]", "复诊"]
