@@ -262,3 +262,38 @@ def test_birthplaces_districts_and_anaesthetists(text, expected):
 def test_no_place_or_name_in_these(text):
     """生于原籍, 农村, 市区, 城区, 住院 and 麻醉：全麻 name no place and no person."""
     assert found(text) == []
+
+
+# -- names printed spread to the width of a column, notes in brackets after a label ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("患者姓名：李 娜  性别：女", ["李 娜"]),
+        ("姓  名：王  芳  性  别：女", ["王  芳"]),
+        ("检查医生：刘\u3000芳", ["刘\u3000芳"]),
+        ("患者签名（手印）：王大锤", ["王大锤"]),
+        ("家属（签字）：李 明", ["李 明"]),
+        ("姓名：Zhang Wei", ["Zhang Wei"]),
+    ],
+)  # fmt: skip
+def test_spread_names_and_bracketed_label_notes(text, expected):
+    """HIS printouts pad two-character names to three places (李 娜, 王  芳, 刘　芳); a label may
+    carry a note in brackets (患者签名（手印）：)."""
+    assert of_type(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["姓名：王 性别：女", "患者：好 的", "患者：谢 谢", "病人：我 是", "姓名：高 血压"],
+)  # fmt: skip
+def test_spaced_words_are_no_names(text):
+    """A surname alone before the next label, spaced speech and spaced words are no names."""
+    assert of_type(text, "PERSON") == []
+
+
+def test_spread_name_after_a_title_word_inside_a_line():
+    """检查医生：刘 芳 (医生 mid-line is a label, not a speaker) gives the spread name."""
+    assert of_type("报告日期：2023-03-05  检查医生：刘 芳", "PERSON") == ["刘 芳"]
+    assert of_type("医生：好 的", "PERSON") == []

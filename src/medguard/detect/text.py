@@ -126,6 +126,7 @@ _NAME_CONTEXT = (
     *(f"其{k}" for k in _KINSHIP), "爱人", "老伴", "授权委托人", "委托人", "代理人",
     "陪诊人", "陪诊", "紧急联系人", "户名", "持卡人", "送检人",
     "患儿姓名", "参加讨论人员", "讨论人员", "参加人员", "出席人员", "参会人员", "主持人",
+    "姓 名", "姓  名", "姓\u3000名",  # a label spread to the width of 性  别
     "主任", "副主任", "教授", "副教授",
     "医师签字", "医生签字", "住院医生", "主管医生", "值班医生", "Name", "NAME", "我叫", "名叫",
     *_CALLED,
@@ -423,8 +424,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # what is written before its marker: 一九七一年五月十日出生, 我在宁波大学上班
     # the labels of signature blocks, from their colon (审核：李娜; 审核通过 holds no name)
     # names signed side by side on a line of their own: 毛晓东/秦雅琴
-    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}[:：\s)）]*叫?"
-                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
+    # a note in brackets may follow the label (患者签名（手印）：); a two-character name may be
+    # printed spread to the width of three (姓名：李  娜, 检查医生：刘　芳)
+    (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}(?:[(（][{_HAN}]{{1,6}}[)）])?[:：\s)）]*叫?"
+                     rf"(?=(?P<name>[{_HAN}][ \u3000]{{1,3}}[{_HAN}](?![{_HAN}])"
+                     rf"|[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
                      rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}}))(?P<name_ctx>)"),
     # a role word or title with no name after it: the name may come before (李明主任查房)
@@ -983,6 +987,15 @@ def _name_in_context(
     if word[-1:] == "叫":
         word = _context_word(word)
     if word in _TITLES_AFTER:
+        return None
+    if not candidate[0].isascii() and (" " in candidate or "\u3000" in candidate):  # 李  娜
+        squeezed = candidate.replace(" ", "").replace("\u3000", "")
+        if (
+            word not in _WEAK_CONTEXT
+            and not (line_start and word in _SPEAKERS)  # 医生：好 的 is a turn of speech
+            and _plausible_name(squeezed, ends_here=True)
+        ):
+            return (len(candidate), 0.8, "name_ctx")
         return None
     if candidate[0].isascii():
         roman = _romanized(candidate)
