@@ -297,3 +297,29 @@ def test_spread_name_after_a_title_word_inside_a_line():
     """检查医生：刘 芳 (医生 mid-line is a label, not a speaker) gives the spread name."""
     assert of_type("报告日期：2023-03-05  检查医生：刘 芳", "PERSON") == ["刘 芳"]
     assert of_type("医生：好 的", "PERSON") == []
+
+
+# -- a town as the start of a labelled address, a home town in speech ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("家住：城关镇东街村二组", ["城关镇东街村二组"]),
+        ("现住：福建厦门思明区", ["福建厦门思明区"]),
+        ("老家是山东临沂的，来看病", ["山东临沂"]),
+        ("老家在河南郸城，", ["河南郸城"]),
+    ],
+)  # fmt: skip
+def test_towns_after_labels_and_home_towns(text, expected):
+    """After an address label an address may start at its town; 老家是/在 names a home town."""
+    assert of_type(text, "LOCATION") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["老家是农村的", "老家的人都很好", "住在镇上", "住址：城关镇卫生院旁", "住在乡下的老房子里"],
+)  # fmt: skip
+def test_home_words_without_a_place(text):
+    """农村, 镇上, a town's health centre and 乡下 are no address."""
+    assert of_type(text, "LOCATION") == []

@@ -286,6 +286,8 @@ _ADDRESS_CITY = (
 )
 # After 住址 an address may start at its road: 学府大道984号19栋906室 (a house number is needed).
 _ROAD_ONLY = rf"[{_HAN}]{{1,10}}?[路街巷道]\d+号院?{_LOCAL_UNIT}*(?:\d{{1,5}}室?)?"
+# After 住址 an address may also start at its town: 城关镇东街村二组 (a village or more after it).
+_TOWN_ONLY = rf"[{_HAN}]{{1,8}}?(?:镇|乡|街道){_LOCAL_UNIT}+"
 # Hong Kong, Macao and Taiwan addresses start with the territory or a Taiwanese city.
 _HMT_PLACES = _words((
     "香港", "香港特别行政区", "澳门", "澳門", "澳门特别行政区", "台湾", "台湾省", "台灣",
@@ -300,7 +302,7 @@ _ADDRESS_WORDS = _words(("住址", "地址", "家住", "现住", "现居", "居�
                          "联系地址", "户口所在地", "户籍所在地", "现居住地",
                          "现居住于", "家在"))  # fmt: skip
 _WITH_PHONE = r"(?:[/、及和](?:联系)?电话)?"
-_ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍", "原籍", "祖籍", "出生于", "久居"))
+_ORIGIN_WORDS = _words(("籍贯", "出生地", "户籍", "原籍", "祖籍", "出生于", "久居", "老家"))
 _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊号", "ID号", "登记号", "患者ID",
                      "病人ID", "床号", "检查号", "MRN", "就诊卡号", "门诊卡号", "就诊卡", "病理号",
                      "住院号码", "门诊号码", "病案号码", "检验号", "Mrn", "mrn", "影像号",
@@ -439,11 +441,14 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
                         rf"(?P<addr_ctx>{_ADDRESS_CITY})"),
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}{_WITH_PHONE}[:：\s]*[在于]?"
                         rf"(?P<addr_road>{_ROAD_ONLY})"),
+    (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}{_WITH_PHONE}[:：\s]*[在于]?"
+                        rf"(?P<addr_town>{_TOWN_ONLY})"),
     # an address down to its district only, after a label (住在北京朝阳区，现住：宾川县。)
     (_ADDRESS_WORDS[0], rf"{_ADDRESS_WORDS[1]}{_WITH_PHONE}[:：\s]*[在于]?"
                         rf"(?P<addr_district>[{_HAN}]{{2,12}}?[区县市旗])(?=[，,。；;、\s)）]|$)"),
-    (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*"
-                       rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|[，,。；;、\s]|$)"),
+    # in speech too: 老家是山东临沂的, 老家在河南郸城
+    (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*[是在]?"
+                       rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|的|[，,。；;、\s]|$)"),
     (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
     (r"系", rf"(?<=系)(?P<addr_xi>[{_HAN}]{{2,14}}?)(?=人[，,。；;\s]|人$)"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女])|(?<=\t[男女]))"
@@ -1158,14 +1163,21 @@ def _address_district(m: re.Match[str], text: str, negative: bool) -> Finding | 
     prefix = _PROVINCE_PREFIX.match(rest)
     if prefix is not None:
         rest = rest[prefix.end() :]
-    for length in range(2, len(rest) - 1):  # a city before the district: 南宁市青秀区
-        if is_city(rest[:length]):
+    for length in range(2, len(rest) - 1):  # a city before the district: 南宁市青秀区, 厦门思明区
+        if is_city(rest[:length]) or is_city(rest[:length] + "市"):
             rest = rest[length:]
             break
     if not is_county(rest):
         return None
     return Finding(m.start("addr_district"), m.end("addr_district"), "LOCATION", 0.7,
                    "address_ctx")  # fmt: skip
+
+
+def _address_from_town(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    value = m.group("addr_town")
+    if any(ch in _NOT_IN_PLACE for ch in value):
+        return None
+    return Finding(m.start("addr_town"), m.end("addr_town"), "LOCATION", 0.7, "address_town")
 
 
 def _address_from_road(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -1434,6 +1446,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "card_groups": _grouped_card,
     "addr_ctx": _address_after_context,
     "addr_road": _address_from_road,
+    "addr_town": _address_from_town,
     "addr_zhu": _address_after_context,
     "addr_hmt": _address_hmt,
     "addr_origin": _origin,
