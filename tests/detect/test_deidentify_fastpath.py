@@ -307,3 +307,45 @@ def test_record_numbers_no_note_can_hold_are_dropped_but_found_where_held():
     rows, _ = deidentify_text(notes, known=[{k: v[i] for k, v in known.items()}
                                             for i in range(3)], mode="tag")  # fmt: skip
     assert out == rows == ["复诊，编号[病历号]", "复诊，编号[病历号]", "复诊"]
+
+
+# -- a surname with an honorific (张先生) or after 老/小, found without a pattern per surname
+
+
+def _surname_hits_by_pattern(text: str, surname: str) -> list[tuple[int, int]]:
+    """The former finder, kept as the oracle: one compiled pattern per surname."""
+    import re
+
+    from medguard.detect import _deid_find
+
+    after = "|".join(_deid_find.HONORIFICS)
+    name = re.escape(surname)
+    pattern = re.compile(rf"{name}(?:(?<=[老小]{name})|(?=(?:{after})))")
+    found = []
+    for m in pattern.finditer(text):
+        start = m.start()
+        if start and text[start - 1] in "老小":
+            words = _deid_find._prefix_words()
+            if text[start - 1 : start + 1] in words or text[start - 1 : start + 2] in words:
+                continue
+        found.append((start, m.end()))
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="张欧阳老小先生女士姐哥时于叶明伟阿姨，。 ", max_size=40),
+    surname=st.sampled_from(["张", "欧阳", "阳", "叶", "时"]),
+)
+def test_surname_forms_are_found_where_the_pattern_found_them(text, surname):
+    """known_hits finds 张先生, 老张, 小叶 where a pattern per surname did, and skips the
+    same words (小时, 小叶增生)."""
+    from medguard.detect import _deid_find
+
+    given_name = "明伟"
+    known = _deid_find.forms_of("name", surname + given_name, {})
+    assert known is not None
+    assert known.names[0][1] == surname
+    hits = _deid_find.known_hits(text, known)
+    got = [(h.start, h.end) for h in hits if h.part == "surname"]
+    assert got == _surname_hits_by_pattern(text, surname)

@@ -293,13 +293,8 @@ def _prefix_words() -> frozenset[str]:
     return _PREFIX_WORDS_CACHE[0]
 
 
-@functools.lru_cache(maxsize=4096)
-def _surname_pattern(surname: str) -> re.Pattern[str]:
-    """张先生, 张女士, ... and 老张 / 小张 for one surname (cached: surnames repeat)."""
-    after = "|".join(HONORIFICS)
-    name = re.escape(surname)
-    # The pattern starts with the surname itself, so the engine skips to it with a fast search.
-    return re.compile(rf"{name}(?:(?<=[老小]{name})|(?=(?:{after})))")
+# An honorific after a surname (tried where the surname ends).
+_HONORIFIC_AT = re.compile("|".join(HONORIFICS))
 
 
 _DROP_SEPARATORS = str.maketrans(dict.fromkeys(_RUN_SEPARATORS))
@@ -791,15 +786,25 @@ def known_hits(text: str, known: Known | Sequence[Known], runs: list[Run] | None
                     for start in _find_all(text, piece):
                         append(Hit(start, start + len(piece), "PERSON", "known", "part", full))
             if surname and surname in text:
+                # 张先生, 张女士, ... and 老张 / 小张: the surname where 老 or 小 stands before it
+                # or an honorific after it, each occurrence tried from the end of the last.
                 prefix_words = None
-                for m in _surname_pattern(surname).finditer(text):
-                    start = m.start()
-                    if start and text[start - 1] in "老小" and m.end() == start + len(surname):
+                size = len(surname)
+                start = text.find(surname)
+                while start >= 0:
+                    end = start + size
+                    before = start and text[start - 1] in "老小"
+                    if not before and _HONORIFIC_AT.match(text, end) is None:
+                        start = text.find(surname, start + 1)
+                        continue
+                    if before:
                         prefix_words = prefix_words or _prefix_words()
                         if (text[start - 1 : start + 1] in prefix_words
                                 or text[start - 1 : start + 2] in prefix_words):  # fmt: skip
+                            start = text.find(surname, end)
                             continue  # 小时, 小于, 小叶增生: words, not 小张
-                    append(Hit(start, m.end(), "PERSON", "known", "surname", full))
+                    append(Hit(start, end, "PERSON", "known", "surname", full))
+                    start = text.find(surname, end)
     for part in parts:
         for form, entity, piece_of, value in part.texts:
             for start in _find_all(text, form):
