@@ -161,3 +161,19 @@ def test_round_trip_of_any_text_column(values: list[str | None]) -> None:
 
 
 _RING = Keyring.generate()
+
+
+def test_a_dropped_column_is_left_as_stored(visits: pd.DataFrame, ring: Keyring) -> None:
+    """A column the stage drops is not decrypted: another keyring's ciphertexts there do not
+    stop the run (unless an op reads other columns, such as a note's known values)."""
+    policy = _policy()
+    stored = _stage(policy, "storage", ring, visits).copy()
+    stored["bank"] = encrypt(list(visits["mobile"]), Keyring.generate(), table="x", field="y")
+    data = policy.to_dict()
+    data["fields"]["bank"] = {"category": "personal_attribute", "level": 4,
+                              "processing": {"op": "drop"}}  # fmt: skip
+    data["fields"]["note"]["processing"] = {"op": "mask", "kind": "string"}
+    dropping = Policy.from_dict(data)
+    view = _stage(dropping, "processing", ring, stored)
+    assert "bank" not in view.columns
+    assert list(view["name"]) == list(_stage(policy, "processing", ring, visits)["name"])

@@ -33,7 +33,7 @@ from medguard.errors import MissingDependency, PolicyError
 from medguard.lifecycle.checks import SharingChecks
 from medguard.lifecycle.policy import Acceptance, Policy
 from medguard.lifecycle.stages import Stage
-from medguard.lifecycle.stored import open_stored
+from medguard.lifecycle.stored import StoredColumns, columns_to_open, open_stored
 from medguard.lifecycle.summary import RunSummary
 from medguard.ops.base import OpContext, OpReport, op_from_config
 from medguard.typing import AuditSink, Operation
@@ -288,6 +288,12 @@ class CompiledPlan:
     record_id: str | None
     keyring_ref: KeyringRef | None = None
 
+    def open_stored(self, batch: Any, keyring: Any) -> tuple[Any, StoredColumns]:
+        """``batch`` with the columns of medguard ciphertexts this stage needs as values
+        decrypted (:func:`~medguard.lifecycle.stored.open_stored`), and the counts."""
+        only = columns_to_open(self.plan, self.subject, self.record_id)
+        return open_stored(batch, keyring, table=self.table, record_id=self.record_id, only=only)
+
     def __call__(
         self,
         batch: Any,
@@ -321,7 +327,7 @@ class CompiledPlan:
             ring = self.keyring_ref.open()
         # what the storage stage wrote is read as its values (a no-op on plain batches)
         if not opened:
-            batch, _ = open_stored(batch, ring, table=self.table, record_id=self.record_id)
+            batch, _ = self.open_stored(batch, ring)
         subjects = batch.column(self.subject) if self.subject in names else None
         records = batch.column(self.record_id) if self.record_id in names else None
         raw = {name: batch.column(name) for name in names}
@@ -546,9 +552,7 @@ class Pipeline:
             )
         started = time.perf_counter()
         compiled = self.compile(table.schema)
-        table, stored = open_stored(
-            table, self.keyring, table=compiled.table, record_id=compiled.record_id
-        )
+        table, stored = compiled.open_stored(table, self.keyring)
         checks = None
         if SharingChecks.applies(self.policy, self.stage):  # k per subject, search, re-scan
             checks = SharingChecks(self.policy, compiled.plan)

@@ -27,7 +27,7 @@ from typing import Any
 
 from medguard.errors import KeyDestroyed, PolicyError
 
-__all__ = ["CIPHERTEXT_PREFIX", "StoredColumns", "open_stored"]
+__all__ = ["CIPHERTEXT_PREFIX", "StoredColumns", "columns_to_open", "open_stored"]
 
 #: How every medguard text ciphertext begins (``mg1.aesgcm.k1a2b3c4d.…``).
 CIPHERTEXT_PREFIX = "mg1."
@@ -88,14 +88,34 @@ def _plan_error(problem: str, name: str) -> PolicyError:
     return PlanError(problem, field=name)
 
 
+def columns_to_open(plan: Any, subject: str | None, record_id: str | None) -> frozenset[str] | None:
+    """The columns a stage needs as values (None: all of them): a column the stage drops is
+    left as stored unless it names the subject or the record, or an op reads other columns
+    (a note's ``known`` values). So a dropped column under a key this keyring lacks costs
+    nothing."""
+    steps = list(plan.steps)
+    if any("columns" in s.op.needs for s in steps):
+        return None
+    keep = {subject, record_id} - {None}
+    return frozenset(
+        s.column for s in steps if not getattr(s.op, "removes_column", False) or s.column in keep
+    )
+
+
 def open_stored(
-    batch: Any, keyring: Any, *, table: str, record_id: str | None = None
+    batch: Any,
+    keyring: Any,
+    *,
+    table: str,
+    record_id: str | None = None,
+    only: frozenset[str] | None = None,
 ) -> tuple[Any, StoredColumns]:
     """``batch`` (a pyarrow ``Table`` or ``RecordBatch``) with every column of medguard
     ciphertexts decrypted (same kind, same column order), and the counts. The batch itself
     when it holds none. ``table`` is the name bound into the ciphertexts (the policy's
     ``table``, else its ``dataset``); the field is the column's name; ``record_id`` names the
-    column of record IDs the values were bound to, if any.
+    column of record IDs the values were bound to, if any; ``only`` limits the columns
+    opened (:func:`columns_to_open`).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -104,7 +124,8 @@ def open_stored(
 
     counts = StoredColumns()
     names = list(batch.schema.names)
-    stored = [n for n in names if _ciphertext_column(pa, pc, batch.column(n), n)]
+    wanted = names if only is None else [n for n in names if n in only]
+    stored = [n for n in wanted if _ciphertext_column(pa, pc, batch.column(n), n)]
     if not stored:
         return batch, counts
     if keyring is None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from medguard.errors import InvalidArgument, UnreadableInput
-from medguard.lifecycle.stored import StoredColumns, open_stored
+from medguard.lifecycle.stored import StoredColumns
 
 __all__ = ["FORMATS", "file_format", "input_schema", "read_batches", "run_file", "write_batches"]
 
@@ -332,7 +332,7 @@ def _passes(
         bar = _progress(progress, total, "checking")
         checks.replay()  # the second pass reads the same batches: it takes these outputs back
         for batch in read_batches(source, format=in_fmt, columns=needed, batch_rows=batch_rows):
-            batch, _ = open_stored(batch, ring, table=compiled.table, record_id=compiled.record_id)
+            batch, _ = compiled.open_stored(batch, ring)
             quasi_out, part = (
                 sub(batch.select(qcols), keyring=ring, opened=True) if qcols else (batch, None)
             )
@@ -349,9 +349,7 @@ def _passes(
     writer = _Writer(target, out_fmt)
     try:
         for batch in read_batches(source, format=in_fmt, batch_rows=batch_rows):
-            batch, opened = open_stored(
-                batch, ring, table=compiled.table, record_id=compiled.record_id
-            )
+            batch, opened = compiled.open_stored(batch, ring)
             stored.add(opened)
             replayed = None if checks is None else checks.replayed(batch.num_rows)
             out, part = compiled(
