@@ -583,17 +583,21 @@ class _Cells:
             spread = _spread(values, nulls)
             # A column of lists of text (a row's phones) as one column per place in the lists:
             # the parts of a row's cell are those of its values in order.
-            for part in spread:
+            places = spread or [
+                [None if null else v for v, null in zip(values, nulls, strict=True)]
+            ]
+            chars = self.chars if kind in _UPPER_KINDS else None
+            for place in places:
+                if chars is not None:  # what one() gives a value no note can hold, inlined
+                    place = [
+                        None if type(v) is str and v.isascii()
+                        and not chars.issuperset(v.strip().upper()) else v
+                        for v in place
+                    ]  # fmt: skip
                 columns.append([
                     found if type(value) is str and (found := get(value)) is not None
                     else () if value is None else cell(kind, value, i)
-                    for i, value in enumerate(part)
-                ])  # fmt: skip
-            if not spread:
-                columns.append([
-                    found if type(value) is str and (found := get(value)) is not None
-                    else () if nulls[i] else cell(kind, value, i)
-                    for i, value in enumerate(values)
+                    for i, value in enumerate(place)
                 ])  # fmt: skip
         return columns
 
