@@ -809,7 +809,11 @@ class _Run:
                 raise InvalidArgument(f"subject has {len(subjects)} IDs for {n} notes")
         assert subjects is not None
         assert self.keyring is not None
-        usable = [i for i, s in enumerate(subjects) if _usable_subject(s)]
+        usable = [
+            i
+            for i, s in enumerate(subjects)
+            if ((s.isascii() or encodable(s)) if type(s) is str else _usable_subject(s))
+        ]
         shift = DateShift(self.keyring, self.context, max_days=self.config.max_days)
         result: list[int | None] = [None] * n
         try:
