@@ -200,6 +200,9 @@ def main() -> None:
     parser.add_argument(
         "--table", type=int, default=200_000, help="rows of the visit-table note column (0: skip)"
     )
+    parser.add_argument(
+        "--batch", type=int, default=16_384, help="rows per call, as a pipeline's batches"
+    )
     args = parser.parse_args()
     if args.leaks:
         leaks(Path(__file__).parent.parent / "tests" / "vectors" / "real_text_pii.jsonl")
@@ -208,7 +211,7 @@ def main() -> None:
         concat(args.table or 50_000, args.n, args.admissions, args.repeat)
         return
     if args.table:
-        table(args.table, args.repeat)
+        table(args.table, args.repeat, args.batch)
     keyring = fixed_keyring()
     analyzer = analyzer_engine()
     anonymizer = AnonymizerEngine()
@@ -262,10 +265,11 @@ def main() -> None:
         )
 
 
-def table(rows: int, repeat: int) -> None:
+def table(rows: int, repeat: int, batch: int = 16_384) -> None:
     """The note column of the pipelines benchmark: known values from the row, tags, dates
-    shifted per patient; one column call, and one call per note on a slice for comparison.
-    CPU time of this process (``time.process_time``)."""
+    shifted per patient; one column call, one call per ``batch`` rows (what a pipeline's
+    batches give it: its memos of notes blanked alike hold for one call), and one call per note
+    on a slice for comparison. CPU time of this process (``time.process_time``)."""
     keyring = fixed_keyring()
     notes, known, subjects = _table(rows)
     options: dict[str, Any] = {"mode": "tag", "dates": "shift", "max_days": 30,
@@ -274,6 +278,12 @@ def table(rows: int, repeat: int) -> None:
     def column() -> None:
         deidentify_text(notes, known=known, subjects=subjects, **options)
 
+    def batches() -> None:
+        for start in range(0, rows, batch):
+            part = slice(start, start + batch)
+            deidentify_text(notes[part], known={k: v[part] for k, v in known.items()},
+                            subjects=subjects[part], **options)  # fmt: skip
+
     part = min(rows, 20_000)
 
     def per_note() -> None:
@@ -281,9 +291,9 @@ def table(rows: int, repeat: int) -> None:
             row = {k: v[i] for k, v in known.items()}
             deidentify_text(notes[i], known=row, subjects=subjects[i], **options)
 
-    best = {"column": float("inf"), "per_note": float("inf")}
+    best = {"column": float("inf"), "batches": float("inf"), "per_note": float("inf")}
     for _ in range(max(1, min(repeat, 3))):
-        for name, fn in (("column", column), ("per_note", per_note)):
+        for name, fn in (("column", column), ("batches", batches), ("per_note", per_note)):
             start = time.process_time()
             fn()
             best[name] = min(best[name], time.process_time() - start)
@@ -291,6 +301,7 @@ def table(rows: int, repeat: int) -> None:
     print(f"visit-table notes (~80 chars, {rows:,} rows; tag, known fields, dates shifted):")
     print(f"  one column call      {rate:>9,.0f} notes/s  target >= 60,000 "
           f"{'met' if rate >= 60_000 else 'NOT met'}")  # fmt: skip
+    print(f"  one call per {batch:,} {rows / best['batches']:>9,.0f} notes/s")
     print(f"  one call per note    {part / best['per_note']:>9,.0f} notes/s (first {part:,})")
 
 
