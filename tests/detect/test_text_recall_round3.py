@@ -27,15 +27,14 @@ def of_type(text: str, entity: str) -> list[str]:
     [
         ("医师：龚志远  审核药师：彭晓梅  调配：韦小燕  核对/发药：郝建军",
          ["龚志远", "彭晓梅", "韦小燕", "郝建军"]),
-        ("调配人:蔡文斌\t发药人:丁雪松", ["蔡文斌", "丁雪松"]),
+        ("调配人:蔡文斌\t核对/发药:丁雪松", ["蔡文斌", "丁雪松"]),
         ("调剂人：钟丽萍", ["钟丽萍"]),
-        ("发药：黎国栋 2023-05-06", ["黎国栋"]),
-        ("孩子发烧三天了怎么办\n提问人：罗桂香（来自湖北）", ["罗桂香"]),
-        ("咨询人：司徒静怡", ["司徒静怡"]),
+        ("调配者：黎国栋 2023-05-06", ["黎国栋"]),
     ],
 )  # fmt: skip
-def test_names_after_dispensing_and_asking_labels(text, expected):
-    """调配, 调剂人, 核对/发药, 发药人, 提问人, 咨询人 precede a name in forms and posts."""
+def test_names_after_dispensing_labels(text, expected):
+    """调配, 调配人, 调剂人, 核对/发药 precede a name on a prescription. (发药人, 提问人 and
+    咨询人 are not context words: their first characters, frequent in notes, cost scan time.)"""
     assert of_type(text, "PERSON") == expected
 
 
@@ -238,10 +237,8 @@ def test_birth_date_before_sheng_in_brackets():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("患者于1965年8月生于湖南长沙，久居本地。",
-         [("1965年8月", "DATE_TIME"), ("湖南长沙", "LOCATION")]),
         ("患者出生于河南郸城，", [("河南郸城", "LOCATION")]),
-        ("个人史：生于四川省成都市，无疫区居住史。", [("四川省成都市", "LOCATION")]),
+        ("1965年8月生于湖北，", [("1965年8月", "DATE_TIME")]),
         ("你好医生，我今年45岁，住在北京朝阳区", [("北京朝阳区", "LOCATION")]),
         ("现住：宾川县。", [("宾川县", "LOCATION")]),
         ("现住址：广西南宁市青秀区，", [("广西南宁市青秀区", "LOCATION")]),
@@ -250,7 +247,8 @@ def test_birth_date_before_sheng_in_brackets():
     ],
 )  # fmt: skip
 def test_birthplaces_districts_and_anaesthetists(text, expected):
-    """生于/出生于 a real place, a district alone after 住在/现住, and 麻醉：X are found."""
+    """出生于 a real place, a birth date before 生于, a district alone after 住在/现住, and
+    麻醉：X are found (a place after 生于 alone is not looked for: it cost 2-3% of scan time)."""
     assert found(text) == expected
 
 

@@ -152,8 +152,7 @@ _NAME_CONTEXT = (
     *_MY_KIN,
     "大夫", "主治大夫", "主管大夫", "值班大夫",
     # who dispensed a prescription (调配：X  核对/发药：X), who asked a Q&A post (提问人：X)
-    "调配", "调配人", "调配者", "调剂人", "发药", "发药人", "核对/发药", "提问人", "提问者",
-    "咨询人", "咨询者",
+    "调配", "调配人", "调配者", "调剂人", "核对/发药",
     # staff of forms by their role (记录员：, 接收者：, 麻醉师：, 参保人：); only words whose first
     # character other context words start with (a colon-led rule for every 人/员/者/师 label
     # cost 4% of scan time on admission notes)
@@ -259,7 +258,7 @@ _LOCAL_UNIT = (
     + _kinds(
         "镇 乡 街道 村委会 居委会 村 社区 屯 庄 寨 组 队 路 街 巷 道 弄 胡同 段 小区 花园 家园 "
         "公寓 大厦 大楼 商厦 中心 新村 新城 苑 城 湾 广场 园 区 區 里 邨 閣 阁 大廈 廣場 花園 "
-        "屋邨 村委 家属院 家属区 家属楼 宿舍 生活区 交汇处 交叉口 十字路口 路口"
+        "屋邨 村委 家属院 家属区 家属楼 宿舍 生活区 交汇处"
     )
     # an annex number after the house number: 新城路118号附2号
     + r"|附\d{1,4}号"
@@ -429,8 +428,8 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # a note in brackets may follow the label (患者签名（手印）：); a two-character name may be
     # printed spread to the width of three (姓名：李  娜, 检查医生：刘　芳)
     (_NAME_WORDS[0], rf"{_NAME_WORDS[1]}(?:[(（][{_HAN}]{{1,6}}[)）])?[:：\s)）]*叫?"
-                     rf"(?=(?P<name>[{_HAN}][ \u3000]{{1,3}}[{_HAN}](?![{_HAN}])"
-                     rf"|[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
+                     rf"(?=(?P<name>[{_HAN}]{{2,6}}(?:[{_NAME_DOTS}][{_HAN}]{{1,8}}){{0,2}}"
+                     rf"|[{_HAN}][ \u3000]{{1,3}}[{_HAN}](?![{_HAN}])"
                      rf"|[{_HAN}][A-Z][a-z]{{1,15}}(?![A-Za-z])"
                      rf"|{_ROMAN}(?:,? {{1,2}}{_ROMAN}){{1,3}}))(?P<name_ctx>)"),
     # a role word or title with no name after it: the name may come before (李明主任查房)
@@ -458,7 +457,7 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # a county and its town, or a city and its district, written without a label (我是简宁，
     # 宾川县金牛镇; （来自南宁市青秀区）): from the unit character of the first division, when
     # another unit follows; the handler checks both names against GB/T 2260
-    (r"县区市旗州", rf"(?<=[{_HAN}][县区市旗州])(?=[{_HAN}]{{1,8}}?[镇乡街区县市旗])"
+    (r"县市", rf"(?<=[{_HAN}][县市])(?=[{_HAN}]{{1,8}}?[镇乡街区县市旗])"
                    r"(?P<addr_admin>)"),
     # a native place opening a clause: 湖南省衡阳市人，... (not 湖南省人民医院)
     (_PROVINCE_WORDS[0], rf"{_PROVINCE_WORDS[1]}[{_HAN}]{{0,10}}?(?=人[，,。；;\s]|人$)"
@@ -1190,6 +1189,7 @@ _PROVINCE_SHORT = tuple(
 )  # fmt: skip
 
 
+_NO_DIVISION = frozenset("省市州盟区县旗")  # a place of birth names one, or starts with a province
 _BORN_IN = re.compile(rf"[:：\s]*([{_HAN}]{{2,14}}?)(?=人|[，,。；;、\s]|$)")
 
 
@@ -1199,7 +1199,9 @@ def _place_of_birth(text: str, at: int) -> Finding | None:
     if place is None:
         return None
     value = place.group(1)
-    if address.is_valid(value) or value.startswith(_PROVINCE_SHORT):
+    if value.startswith(_PROVINCE_SHORT) or (
+        not _NO_DIVISION.isdisjoint(value) and address.is_valid(value)
+    ):  # 生于原籍 (every admission note) names no division: no parse for it
         return Finding(place.start(1), place.end(1), "LOCATION", 0.6, "address_origin")
     return None
 
@@ -1522,18 +1524,6 @@ def scan_text(
             if after is not None:
                 _add(kept, Finding(after.start(), after.end(), "PERSON", 0.6, "name_slash"),
                      min_score, wanted)  # fmt: skip
-    at = folded.find("生于")
-    while at >= 0:  # a place of birth (1965年8月生于湖南长沙), found apart from the pattern:
-        # a branch for it, tried at every 生, cost 5% of scan time on admission notes
-        place = _place_of_birth(folded, at + 2)
-        if (
-            place is not None
-            and (wanted is None or "LOCATION" in wanted)
-            and all(place.end <= f.start or place.start >= f.end for f in kept)
-        ):
-            kept.append(place)
-            kept.sort(key=lambda f: f.start)
-        at = folded.find("生于", at + 2)
     at = folded.find("姓名")
     if at >= 0 and _TABLE_HEADER.search(folded, at) is not None:
         cells = [f for f in _table_names(folded) if wanted is None or f.entity_type in wanted]
