@@ -32,3 +32,16 @@ def test_python_dash_m_runs_the_cli():
     )
     assert proc.returncode == 0
     assert proc.stdout.startswith("medguard ")
+
+
+def test_a_closed_stdout_exits_quietly(monkeypatch, capsys) -> None:
+    """``medguard scan ... | head``: the reader leaving is not an error message (exit 141)."""
+    import medguard.cli.scan as scan_cli
+    from medguard.cli.main import EXIT_BROKEN_PIPE
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(scan_cli, "_run", closed)
+    assert main(["scan", "anything"]) == EXIT_BROKEN_PIPE == 141
+    assert capsys.readouterr().err == ""

@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from medguard import __version__
 from medguard.errors import MedguardError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+#: The reader of stdout went away (``| head``): 128 + SIGPIPE, as shells report it.
+EXIT_BROKEN_PIPE = 141
 
 #: Subcommands, in the order ``--help`` lists them (module ``medguard.cli.<name>``, - as _).
 COMMANDS: tuple[str, ...] = (
@@ -89,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("medguard: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `medguard scan ... | head`: the reader left; say nothing more
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path that cannot be used: a message, not a traceback
         print(f"medguard: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -98,6 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"medguard: error: unexpected {type(exc).__name__}; please report it with the "
               "command that caused it (MEDGUARD_DEBUG=1 shows where)", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (tests): nothing to flush
+        pass
 
 
 def _os_error(exc: OSError) -> str:
