@@ -332,3 +332,15 @@ def test_baseline_values_are_checked_and_old_entries_accept_the_column(here, cap
     code, _out, err = _run(capsys, "--baseline", "b.json", "p.csv")
     assert code == 2
     assert "column 证件号" in err
+
+
+def test_only_an_unreadable_file_is_not_called_an_empty_scan(tmp_path, capsys):
+    """A corrupt Parquet file is reported as unreadable (exit 2), without the 'no file found'
+    hint or the advice to pass --allow-empty (which would not make it readable)."""
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + b"\0" * 100)
+    assert main(["scan", "--no-progress", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read" in err
+    assert "no file found" not in err
+    assert "--allow-empty" not in err

@@ -271,7 +271,8 @@ class ScanResult:
             + f" of {path}: {reason}"
             for path, table, column, reason in self.unscanned
         ]  # fmt: skip
-        if self.nothing_scanned and not self.allow_empty:
+        # (unreadable files have their own lines above, and --allow-empty would not help them)
+        if self.nothing_scanned and not self.allow_empty and not self.errors:
             skipped = Counter(r.skipped for r in self.reports if r.skipped is not None)
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
             lines.append(
