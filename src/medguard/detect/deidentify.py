@@ -504,11 +504,17 @@ def _known_rows(
     return rows
 
 
-def _note_chars(items: list[Any]) -> frozenset[str]:
-    """Every character the notes among ``items`` may hold once folded (full-width to
-    half-width) and upper-cased: a superset, from each distinct character alone."""
-    seen = set("".join(t for t in items if isinstance(t, str)))
-    return frozenset("".join(c.upper() + to_halfwidth(c).upper() + "\ufffd" for c in seen))
+def _note_chars(items: list[Any]) -> frozenset[str] | None:
+    """The ASCII characters the notes among ``items`` may hold once folded (full-width to
+    half-width) and upper-cased: a superset, for the test of ASCII record numbers and e-mails
+    (whose every character a note holding one holds); None (any) for long notes."""
+    notes = [t for t in items if isinstance(t, str)]
+    joined = "".join(notes)
+    if len(joined) > _SCAN_MEMO_LENGTH * len(notes):
+        return None  # long notes: the test would cost more than the values it spares
+    if _FULL_WIDTH.search(joined):
+        joined += to_halfwidth(joined)
+    return frozenset(joined.upper().encode("ascii", "ignore").decode("ascii"))
 
 
 def _by_column(known: Any) -> bool:
@@ -522,8 +528,9 @@ class _Cells:
     def __init__(self, cache: dict[tuple[str, str], Known], chars: frozenset[str] | None = None
                  ) -> None:  # fmt: skip
         self.cache = cache
-        # Characters the notes may hold once folded and upper-cased (None: any): a record
-        # number or e-mail with another cannot be in any note (and has no guard form).
+        # ASCII characters the notes may hold once folded and upper-cased (None: any): an
+        # ASCII record number or e-mail with another cannot be in any note (and has no guard
+        # form).
         self.chars = chars
         self.memos: dict[str, dict[str | tuple[str, ...], tuple[Part, ...]]] = {}
 
@@ -726,7 +733,9 @@ class _Run:
         columns: list[list[tuple[Part, ...]]] | None = None
         knowns: list[_Row | None] | None = None
         if self.known is not None and not scalar and _by_column(self.known):
-            columns = _Cells(self._forms, _note_chars(items)).columns(self.known, n, False)
+            upper_kinds = any(KNOWN_KINDS.get(str(key)) in _UPPER_KINDS for key in self.known)
+            chars = _note_chars(items) if upper_kinds else None
+            columns = _Cells(self._forms, chars).columns(self.known, n, False)
         else:
             knowns = _known_rows(self.known, n, scalar, self._forms)
         shifts = self._shifts(n, scalar) if self.config.dates == "shift" else None
