@@ -847,7 +847,11 @@ class _Run:
         min_score = config.min_score
         if min_score is None:
             min_score = 0.0 if high else DEFAULT_MIN_SCORE
-        runs = digit_runs(folded, pattern=run_pattern(live, folded))
+        runs = (
+            digit_runs(folded, pattern=run_pattern(live, folded))
+            if live
+            else digit_runs(folded, long_only=True)
+        )
         grouped = grouped_hits(folded, runs)
         own = known_hits(folded, live, runs) if live else []
         # The scanner reads the note with the row's own values blanked out (same length, so
