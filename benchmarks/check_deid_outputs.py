@@ -12,6 +12,10 @@ generalized, ``recall="high"``, spans on.
 
 Run: ``python benchmarks/check_deid_outputs.py --record [FILE]`` then ``--check [FILE]``
 (default file: ``/tmp/medguard_deid_outputs.json``; it holds synthetic and public text only).
+``--roads`` compares instead, in one process, the fast roads with the plain ones they stand
+for: every value's forms computed at once (``_deid_find.LAZY = False``), no layout shared
+between notes blanked alike (``_Run.memo = False``) and the known values given row by row
+(a list of mappings) instead of column by column.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ def _real() -> tuple[list[str], list[dict[str, list[str]] | None], list[str]]:
     return notes, known, [f"S{i % 37}" for i in range(len(rows))]
 
 
-def outputs() -> dict[str, Any]:
-    """Every recorded output, by section name."""
+def outputs(plain: bool = False) -> dict[str, Any]:
+    """Every recorded output, by section name; ``plain``: known values row by row."""
     keyring = fixed_keyring()
     common: dict[str, Any] = {"keyring": keyring, "context": "check"}
     corpora: dict[str, tuple[list[str], Any, list[str]]] = {
@@ -82,7 +86,7 @@ def outputs() -> dict[str, Any]:
         for name, options in configs.items():
             options = dict(options)
             if options.pop("known", False):
-                options["known"] = known
+                options["known"] = _rows(known) if plain else known
             if options.get("dates") == "shift":
                 options["subjects"] = subjects
             out, report = deidentify_text(notes, spans=True, **options)
@@ -134,8 +138,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--roads", action="store_true", help="fast roads vs plain roads")
     parser.add_argument("file", nargs="?", default="/tmp/medguard_deid_outputs.json")
     args = parser.parse_args()
+    if args.roads:
+        roads()
+        return
     now = outputs()
     encoded = json.dumps(now, ensure_ascii=False, sort_keys=True)
     print("digest", hashlib.sha256(encoded.encode()).hexdigest()[:16])
@@ -151,6 +159,28 @@ def main() -> None:
             bad += 1
             print("DIFFERS", found[:400])
     print(f"{len(now) - bad} of {len(now)} sections identical")
+    sys.exit(1 if bad else 0)
+
+
+def roads() -> None:
+    """Compare the fast roads' outputs with the plain roads' in this process."""
+    from medguard.detect import _deid_find, deidentify
+
+    fast = outputs()
+    _deid_find.LAZY = False
+    deidentify._Run.memo = False
+    try:
+        plain = outputs(plain=True)
+    finally:
+        _deid_find.LAZY = True
+        deidentify._Run.memo = True
+    bad = 0
+    for section in sorted(set(fast) | set(plain)):
+        found = _first_difference(plain.get(section), fast.get(section), section)
+        if found:
+            bad += 1
+            print("DIFFERS", found[:400])
+    print(f"{len(fast) - bad} of {len(fast)} sections the same on both roads")
     sys.exit(1 if bad else 0)
 
 
