@@ -360,14 +360,18 @@ class Known:
                     plain.append(given)
             if "·" in full:
                 plain.extend(p for p in full.split("·") if len(p) >= 2)
-        plain.extend(form for form, _, _, _ in self.texts)
-        plain.extend(str(year) for year, _, _ in self.births)
+        if self.texts:
+            plain.extend(form for form, _, _, _ in self.texts)
+        if self.births:
+            plain.extend(str(year) for year, _, _ in self.births)
         self.plain = tuple(dict.fromkeys(plain)) if len(plain) > 1 else tuple(plain)
-        self.upper = tuple(form for form, _, _ in self.upper_texts)
-        self.numbers = tuple(number for number, _, _, _ in self.digits)
-        digit_guards = [d for d, _, part, _ in self.digits if len(d) >= 7 and not part]
-        self.guards = (*guards, *digit_guards)
-        self.fewest = min(map(len, self.numbers), default=0)
+        if self.upper_texts:
+            self.upper = tuple(form for form, _, _ in self.upper_texts)
+        if self.digits:
+            self.numbers = tuple(number for number, _, _, _ in self.digits)
+            guards.extend(d for d, _, part, _ in self.digits if len(d) >= 7 and not part)
+            self.fewest = min(map(len, self.numbers))
+        self.guards = tuple(guards)
         return self
 
     def _add_name(self, value: str) -> None:
