@@ -49,9 +49,12 @@ def _test_strings() -> list[str]:
     for path in sorted((_ROOT / "tests" / "detect").glob("*.py")):
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if any("\u3400" <= ch <= "\u9fff" for ch in node.value):
-                    found.append(node.value)
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and any("\u3400" <= ch <= "\u9fff" for ch in node.value)
+            ):
+                found.append(node.value)
     return list(dict.fromkeys(found))
 
 
@@ -93,14 +96,15 @@ def corpora() -> dict[str, list[str]]:
     return result
 
 
-def outputs() -> dict[str, Any]:
-    """Every recorded finding list, by section name."""
+def outputs() -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Every recorded finding list, by section name, and the corpora."""
+    texts_by_corpus = corpora()
     result: dict[str, Any] = {}
     options: dict[str, dict[str, Any]] = {
         "default": {},
         "persons+0.5": {"entities": ["PERSON", "LOCATION"], "min_score": 0.5},
     }
-    for label, texts in corpora().items():
+    for label, texts in texts_by_corpus.items():
         for name, kwargs in options.items():
             if name != "default" and label not in ("test_strings", "heldout_text_pii"):
                 continue
@@ -109,8 +113,7 @@ def outputs() -> dict[str, Any]:
                  for f in scan_text(t, **kwargs)]
                 for t in texts
             ]  # fmt: skip
-    result["_texts"] = {label: texts for label, texts in corpora().items()}
-    return result
+    return result, texts_by_corpus
 
 
 def main() -> None:
@@ -121,8 +124,7 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=5, help="differing notes printed per section")
     parser.add_argument("file", nargs="?", default="/tmp/medguard_scan_outputs.json")
     args = parser.parse_args()
-    now = outputs()
-    texts = now.pop("_texts")
+    now, texts = outputs()
     encoded = json.dumps(now, ensure_ascii=False, sort_keys=True)
     print("digest", hashlib.sha256(encoded.encode()).hexdigest()[:16],
           "notes", sum(len(v) for v in now.values()))  # fmt: skip
