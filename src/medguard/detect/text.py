@@ -212,28 +212,47 @@ _NAME_STOP_WORDS = ("一般", "出现", "自述", "神志", "精神", "病情", 
                     "教授", "查房", "会诊")  # fmt: skip
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _words(words: Iterable[str]) -> tuple[str, str]:
     """``words`` as a (first-character class, rest) pair for :func:`_compile`.
 
     The first character is consumed by the pattern's leading class. The rest branches on the
-    second character, a literal the engine rejects in one comparison; only the few words that
-    share it check their first character with a look-behind. Longer words come first, so they
-    win.
+    second character, a literal the engine rejects in one comparison; the words that share it
+    check their first two characters with one look-behind per pair, then the rest of them as a
+    tree of literals (each branch rejected in one comparison). A longer word is tried before a
+    word it extends, so it wins; words that are no prefix of each other never match together.
     """
-    by_second: dict[str, list[str]] = {}
-    for word in sorted(set(words), key=lambda w: (-len(w), w)):
-        by_second.setdefault(word[1], []).append(word)
+    tries: dict[str, dict[str, _Trie]] = {}  # second -> first -> tree of the rest
+    for word in sorted(set(words)):
+        node = tries.setdefault(word[1], {}).setdefault(word[0], {})
+        for ch in word[2:]:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def tree(node: _Trie) -> str:
+        # longer words (the children) first; the word ending here (the empty branch) last
+        branches = [re.escape(ch) + tree(child) for ch, child in node.items() if ch]
+        if "" in node:
+            if not branches:
+                return ""
+            branches.append("")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
     branches = "|".join(
         re.escape(second)
         + "(?:"
-        + "|".join(f"(?<={re.escape(w[:2])}){re.escape(w[2:])}" for w in group)
+        + "|".join(
+            f"(?<={re.escape(first + second)}){tree(rest)}" for first, rest in by_first.items()
+        )
         + ")"
-        for second, group in by_second.items()
+        for second, by_first in tries.items()
     )
-    firsts = "".join(dict.fromkeys(w[0] for group in by_second.values() for w in group))
+    firsts = "".join(dict.fromkeys(first for by_first in tries.values() for first in by_first))
     # One class test of the second character rejects most candidates before the branches,
     # which the engine would otherwise try one by one.
-    seconds = "".join(re.escape(second) for second in by_second)
+    seconds = "".join(re.escape(second) for second in tries)
     return firsts, f"(?=[{seconds}])(?:{branches})"
 
 
@@ -465,9 +484,15 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+def _compile(
+    alternatives: tuple[tuple[str, str], ...], without: Iterable[str] = ()
+) -> re.Pattern[str]:
+    """The pattern of ``alternatives``, less those holding a group named in ``without``."""
+    dropped = tuple(f"(?P<{name}>" for name in without)
     groups: list[tuple[str, list[str]]] = []
     for first, rest in alternatives:  # consecutive alternatives sharing a class share a check
+        if any(name in rest for name in dropped):
+            continue
         if groups and groups[-1][0] == first:
             groups[-1][1].append(rest)
         else:
@@ -493,20 +518,82 @@ def _compile(alternatives: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     assert not any(re.search(f"[{escaped(first)}]", "0123456789") for first, _ in others)
     # At the other characters (Han, most candidates) one class test skips the ASCII-led branches.
     ascii_union = escaped("".join(first for first, _ in ascii_led))
+    # At the first digit of a number (a third of the ASCII-led candidates), every ASCII-led
+    # alternative needs six digits, or at most five and then one of these characters (a
+    # separator, a letter, 年 or 岁 of a date or an age, @ or an obfuscated at of an e-mail):
+    # one look-ahead skips them all at 10余年, 88次/分 or 3级.
+    # Only alternatives checked against this are gated: a new one turns the gate off.
+    digits = r"(?![0-9](?!\d{5}|\d{0,4}+[A-Za-z._%+\-/@#(（\[【 艾年岁周:]))"
+    names = {name for _, rests in ascii_led for name in _GROUP_NAME.findall("".join(rests))}
+    if not names <= _DIGIT_GATED:
+        digits = ""
     return re.compile(
         f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})"
-        f"|(?=[{ascii_union}])(?<![0-9])(?:{branches(ascii_led)}))"
+        f"|(?=[{ascii_union}])(?<![0-9]){digits}(?:{branches(ascii_led)}))"
     )
 
 
 _ASCII_CLASS = re.compile(r"[0-9A-Za-z_\-]+")
+_GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
+# The ASCII-led alternatives the look-ahead at the first digit of a number was checked against.
+_DIGIT_GATED = frozenset((
+    "long_digits", "card_groups", "ip", "dob_before", "mac", "age", "mobile", "mobile_00",
+    "landline", "dash_ext", "uscc", "passport", "hkid", "email", "email_obfuscated", "url",
+))  # fmt: skip
 _PATTERN = _compile(_ALTERNATIVES)
+# Without the alternatives of e-mail addresses and URLs, for texts holding none of what they
+# need (see _MARKERS): letters then stop being candidates of the scan unless a label starts
+# with them, and digits skip the e-mail branch.
+_LEAN_PATTERN = _compile(_ALTERNATIVES, without=("email", "url"))
 _ROAD_ADDRESS = re.compile(_ROAD_ONLY)
 
 # Full-width letters, digits and the symbols inside identifiers (@ + - .) need folding, and so
 # does the ideographic space between digit groups; the full-width punctuation of ordinary text
 # (，：、（）) is matched as it is.
-_FULL_WIDTH = re.compile("[\u3000\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]")
+_WIDE = "\u3000\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff41-\uff5a"
+# What every e-mail address (@, or the at of an obfuscated one: #, (at), at, 艾特) and every URL
+# (://, www.) holds.
+_AT_MARKERS = ("@", "#", "at", "AT", "艾特", "://", "ww.", "wW.", "Ww.", "WW.")
+
+
+def _markers() -> re.Pattern[str]:
+    """One pass telling whether a text holds full-width characters to fold, a negative context
+    word, and what e-mail addresses or URLs need: a class of their first characters (which the
+    search skips to in a tight loop), then each checked by its next literal."""
+    words = [*_NEGATIVE_CONTEXT, *_AT_MARKERS]
+    firsts = "".join(dict.fromkeys(w[0] for w in words))
+
+    def rest(word: str) -> str:
+        return f"{re.escape(word[1:])}(?<={re.escape(word)})" if len(word) > 1 else ""
+
+    singles = "".join(re.escape(w) for w in _AT_MARKERS if len(w) == 1)
+    return re.compile(
+        f"[{re.escape(firsts)}{_WIDE}]"
+        f"(?:(?:{'|'.join(rest(w) for w in _NEGATIVE_CONTEXT)})(?P<negative>)"
+        f"|(?:{'|'.join(rest(w) for w in _AT_MARKERS if len(w) > 1)}|(?<=[{singles}]))(?P<at>)"
+        f"|(?<=[{_WIDE}])(?P<wide>))"
+    )
+
+
+_MARKERS = _markers()
+
+
+def _marked(text: str) -> tuple[str, bool, bool]:
+    """``text`` folded to half-width, whether it holds a negative context word, and whether it
+    may hold an e-mail address or a URL."""
+    negative = at = False
+    for m in _MARKERS.finditer(text):
+        kind = m.lastgroup
+        if kind == "wide":  # rare: fold, then look again
+            folded = to_halfwidth(text)
+            return folded, _NEGATIVE.search(folded) is not None, _marked(folded)[2]
+        if kind == "negative":
+            negative = True
+        else:
+            at = True
+    return text, negative, at
+
+
 _HAN_RUN_BEFORE = re.compile(rf"[{_HAN}]{{2,6}}\Z")  # \Z: $ also matches before a newline
 _HAN_RUN_AFTER = re.compile(rf"[{_HAN}]{{2,6}}")
 _NAME_END = re.compile("[" + "".join(sorted(_NAME_STOP)) + "]|" + "|".join(_NAME_STOP_WORDS))
@@ -1496,11 +1583,10 @@ def scan_text(
     """
     wanted = frozenset(entities) if entities is not None else None
     # One character for one: spans found in the folded text index ``text`` itself.
-    folded = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
-    negative = _NEGATIVE.search(folded) is not None
+    folded, negative, mail = _marked(text)
     kept: list[Finding] = []
     handlers = _HANDLERS
-    for m in _PATTERN.finditer(folded):
+    for m in (_PATTERN if mail else _LEAN_PATTERN).finditer(folded):
         group = m.lastgroup
         if group in _SEX_GROUPS and kept and kept[-1].end >= m.start() - 2:
             continue  # 患者张三，男: the name before the marker is already found
