@@ -645,11 +645,18 @@ def _score(base: float, text: str, start: int, entity: str, negative: bool = Tru
     ``negative`` says whether the text holds a negative context word at all (checked once).
     """
     window = max(0, start - _WINDOW)
-    score = base
     context = _CONTEXT.get(entity)
-    if context is not None and context.search(text, window, start):
+    raised = context is not None and context.search(text, window, start) is not None
+    lowered = negative and _NEGATIVE.search(text, window, start) is not None
+    return _adjusted(base, raised, lowered) if raised or lowered else base
+
+
+@functools.cache  # round() to two places costs most of a scoring: a handful of scores recur
+def _adjusted(base: float, raised: bool, lowered: bool) -> float:
+    score = base
+    if raised:
         score += 0.2
-    if negative and _NEGATIVE.search(text, window, start):
+    if lowered:
         score -= 0.4
     return base if score == base else max(0.0, min(1.0, round(score, 2)))
 
