@@ -1595,7 +1595,10 @@ def scan_text(
     """
     wanted = frozenset(entities) if entities is not None else None
     # One character for one: spans found in the folded text index ``text`` itself.
-    folded, negative, mail = _marked(text)
+    if _MARKERS.search(text) is None:  # most texts: nothing to fold, no negative word, no @
+        folded, negative, mail = text, False, False
+    else:
+        folded, negative, mail = _marked(text)
     kept: list[Finding] = []
     handlers = _HANDLERS
     # All matches first, then their handlers: each of the two runs hot in the caches.
