@@ -523,10 +523,8 @@ def _compile(
     # separator, a letter, 年 or 岁 of a date or an age, @ or an obfuscated at of an e-mail):
     # one look-ahead skips them all at 10余年, 88次/分 or 3级.
     # Only alternatives checked against this are gated: a new one turns the gate off.
-    digits = r"(?![0-9](?!\d{5}|\d{0,4}+[A-Za-z._%+\-/@#(（\[【 艾年岁周:]))"
     names = {name for _, rests in ascii_led for name in _GROUP_NAME.findall("".join(rests))}
-    if not names <= _DIGIT_GATED:
-        digits = ""
+    digits = _DIGIT_GATE if names <= _DIGIT_GATED else ""
     return re.compile(
         f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})"
         f"|(?=[{ascii_union}])(?<![0-9]){digits}(?:{branches(ascii_led)}))"
@@ -535,6 +533,7 @@ def _compile(
 
 _ASCII_CLASS = re.compile(r"[0-9A-Za-z_\-]+")
 _GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
+_DIGIT_GATE = r"(?![0-9](?!\d{5}|\d{0,4}+[A-Za-z._%+\-/@#(（\[【 艾年岁周:]))"
 # The ASCII-led alternatives the look-ahead at the first digit of a number was checked against.
 _DIGIT_GATED = frozenset((
     "long_digits", "card_groups", "ip", "dob_before", "mac", "age", "mobile", "mobile_00",
