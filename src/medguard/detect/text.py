@@ -245,7 +245,7 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
             branches.append("")
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-    branches = "|".join(
+    by_second = [
         re.escape(second)
         + "(?:"
         + "|".join(
@@ -253,12 +253,21 @@ def _words(words: Iterable[str]) -> tuple[str, str]:
         )
         + ")"
         for second, by_first in tries.items()
-    )
+    ]
     firsts = "".join(dict.fromkeys(first for by_first in tries.values() for first in by_first))
-    # One class test of the second character rejects most candidates before the branches,
-    # which the engine would otherwise try one by one.
-    seconds = "".join(re.escape(second) for second in tries)
-    return firsts, f"(?=[{seconds}])(?:{branches})"
+    seconds = [re.escape(second) for second in tries]
+
+    def split(lo: int, hi: int) -> str:
+        # The engine tries branches one by one, to the end when none matches: a long list (the
+        # 120 second characters of the name context words) is halved behind class tests.
+        if hi - lo <= 24:
+            return "|".join(by_second[lo:hi])
+        mid = (lo + hi) // 2
+        half = "".join(seconds[lo:mid])
+        return f"(?=[{half}])(?:{split(lo, mid)})|(?![{half}])(?:{split(mid, hi)})"
+
+    # One class test of the second character rejects most candidates before the branches.
+    return firsts, f"(?=[{''.join(seconds)}])(?:{split(0, len(by_second))})"
 
 
 _DIGITS_4 = r"(?:[ -]?\d{4}){2}(?![0-9A-Za-z@])"
