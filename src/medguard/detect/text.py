@@ -974,15 +974,15 @@ def _context_word(word: str) -> str:
 
 
 def _name_context(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    context = m.group()
     if m.lastgroup == "name_ctx":
-        start = m.start("name")
-        candidate = m.group("name")
-        after = start + len(candidate)
-        line_start = m.start() == 0 or text[m.start() - 1] in "\n\r"
-        found = _name_in_context(m.group(), candidate, text[after : after + 4], line_start)
+        start, after = m.span("name")
+        at = m.start()
+        line_start = at == 0 or text[at - 1] in "\n\r"
+        found = _name_in_context(context, text[start:after], text[after : after + 4], line_start)
         if found is not None:
             return _finding((start, start + found[0], "PERSON", found[1], found[2]))
-    word = m.group().rstrip(":： \t\n\r)）")
+    word = context.rstrip(":： \t\n\r)）")
     if word[-1:] == "叫":
         word = _context_word(word)
     if word in _KIN_VERBS:  # 由外婆吕春华陪同, 其舅舅王国代述: a name after a kinship word
