@@ -532,13 +532,10 @@ def _compile(
     assert not any(re.search(f"[{escaped(first)}]", "0123456789") for first, _ in others)
     # At the other characters (Han, most candidates) one class test skips the ASCII-led branches.
     ascii_union = escaped("".join(first for first, _ in ascii_led))
-    # At the first digit of a number (a third of the ASCII-led candidates), every ASCII-led
-    # alternative needs six digits, or at most five and then one of these characters (a
-    # separator, a letter, 年 or 岁 of a date or an age, @ or an obfuscated at of an e-mail):
-    # one look-ahead skips them all at 10余年, 88次/分 or 3级.
-    # Only alternatives checked against this are gated: a new one turns the gate off.
+    # Only alternatives checked against the look-ahead of _digit_gate are gated: a new one turns
+    # it off.
     names = {name for _, rests in ascii_led for name in _GROUP_NAME.findall("".join(rests))}
-    digits = _DIGIT_GATE if names <= _DIGIT_GATED else ""
+    digits = _digit_gate(mail="email" in names) if names <= _DIGIT_GATED else ""
     return re.compile(
         f"(?=[{union}])(?:(?![0-9])(?:{branches(others)})"
         f"|(?=[{ascii_union}])(?<![0-9]){digits}(?:{branches(ascii_led)}))"
@@ -547,7 +544,18 @@ def _compile(
 
 _ASCII_CLASS = re.compile(r"[0-9A-Za-z_\-]+")
 _GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
-_DIGIT_GATE = r"(?![0-9](?!\d{5}|\d{0,4}+[A-Za-z._%+\-/@#(（\[【 艾年岁周:]))"
+
+
+def _digit_gate(*, mail: bool) -> str:
+    """A look-ahead skipping every ASCII-led alternative at the first digit of a number (a third
+    of their candidates) where none can start: each needs six digits, or at most five and then
+    a separator, 年 or 岁 of a date or an age, a hex letter of a MAC address, or with e-mail
+    addresses any letter or what an address is written with or its at starts (10余年, 88次/分,
+    3级, and without e-mail 5mg or 25U/L, start none)."""
+    after = r"A-Za-z._%+\-/@#(（\[【 艾年岁周:" if mail else r" .\-/:A-Fa-f年岁周"
+    return rf"(?![0-9](?!\d{{5}}|\d{{0,4}}+[{after}]))"
+
+
 # The ASCII-led alternatives the look-ahead at the first digit of a number was checked against.
 _DIGIT_GATED = frozenset((
     "long_digits", "card_groups", "ip", "dob_before", "mac", "age", "mobile", "mobile_00",
