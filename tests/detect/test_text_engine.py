@@ -124,7 +124,7 @@ def test_word_tree_matches_as_the_plain_alternation(words, text):
 
 
 def test_name_context_words_as_a_tree():
-    """The context words of names (over 100 second characters: halved twice) as a tree match
+    """The context words of names (over 100 second characters: halved) as a tree match
     where the plain alternation matches, on the sentences of the detection tests."""
     tree, plain = engine._words(engine._NAME_CONTEXT), _words_plain(engine._NAME_CONTEXT)
     assert "(?![" in tree[1]  # halved
