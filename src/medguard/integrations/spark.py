@@ -227,7 +227,9 @@ class _BatchRunner:
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         total = None
         for batch in batches:
-            out, report = self.compiled(batch)
+            # the stored form is read as values once, for the ops and the suppression alike
+            batch, _ = self.compiled.open_stored(batch)
+            out, report = self.compiled(batch, opened=True)
             if self.applier is not None:
                 out = self.applier(batch, out)
             if self.hashes is not None:
@@ -254,9 +256,14 @@ class _EachBatch:
     """A function of one Arrow batch applied to every batch of a partition."""
 
     function: Any
+    #: A :class:`~medguard.lifecycle.pipeline.CompiledPlan` whose stage reads stored
+    #: ciphertexts as values first (the checks see what the ops see), or None.
+    opener: Any = None
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         for batch in batches:
+            if self.opener is not None:
+                batch, _ = self.opener.open_stored(batch)
             yield self.function(batch)
 
 
@@ -476,7 +483,8 @@ class _ArrowWriter:
                         batch_size=self.batch_rows, row_groups=[task.row_group], columns=names
                     ):
                         batch = batch.select(names).cast(self.in_schema)
-                        out, report = compiled(batch)
+                        batch, _ = compiled.open_stored(batch)
+                        out, report = compiled(batch, opened=True)
                         if applier is not None:
                             out = applier(batch, out)
                         total = report if total is None else total + report
@@ -576,7 +584,7 @@ def _sharing_checks(sdf: DataFrame, pipeline: Any, compiled: Any) -> Any:
         needed = list(dict.fromkeys([*counted.columns_needed(), pipeline.policy.subject]))
         label_pass = counted.label_pass()
         labels = sdf.select(*[_col(c) for c in needed]).mapInArrow(
-            _EachBatch(label_pass), from_arrow_schema(label_pass.schema())
+            _EachBatch(label_pass, compiled), from_arrow_schema(label_pass.schema())
         )
         grouped = labels.groupBy(*counted.label_columns(), SUBJECT).agg(
             sf.count(sf.lit(1)).alias(COUNT)
@@ -594,7 +602,9 @@ def _rescan(sdf: DataFrame, counted: Any, compiled: Any, applier: Any) -> None:
     ids = [_col(c) for c in counted.identifiers]
     known = (
         sdf.select(*ids)
-        .mapInArrow(_EachBatch(counted.input_hashes()), from_arrow_schema(InputHashes.schema()))
+        .mapInArrow(
+            _EachBatch(counted.input_hashes(), compiled), from_arrow_schema(InputHashes.schema())
+        )
         .distinct()
         .withColumnRenamed("c", "ic")
     )

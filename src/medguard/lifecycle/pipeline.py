@@ -288,9 +288,12 @@ class CompiledPlan:
     record_id: str | None
     keyring_ref: KeyringRef | None = None
 
-    def open_stored(self, batch: Any, keyring: Any) -> tuple[Any, StoredColumns]:
+    def open_stored(self, batch: Any, keyring: Any = None) -> tuple[Any, StoredColumns]:
         """``batch`` with the columns of medguard ciphertexts this stage needs as values
-        decrypted (:func:`~medguard.lifecycle.stored.open_stored`), and the counts."""
+        decrypted (:func:`~medguard.lifecycle.stored.open_stored`), and the counts. Without
+        ``keyring``, the keyring the plan refers to (if any)."""
+        if keyring is None and self.keyring_ref is not None:
+            keyring = self.keyring_ref.open()
         only = columns_to_open(self.plan, self.subject, self.record_id)
         return open_stored(batch, keyring, table=self.table, record_id=self.record_id, only=only)
 
