@@ -341,9 +341,12 @@ _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊
                      "片号", "检查单号",
                      # a bare ID label, patient numbers, beds (labels whose first character no
                      # other word starts with, 超声号 and 心电图号, cost scan time at every 超, 心)
-                     "ID", "患者编号", "病人编号", "床位", "床位号"))  # fmt: skip
+                     "ID", "患者编号", "病人编号", "床位", "床位号",
+                     # labels printed spread to a column's width (住 院 号：)
+                     "住 院 号", "门 诊 号", "病 案 号", "病 历 号", "登 记 号", "病 理 号",
+                     "检 查 号", "影 像 号", "床 号"))  # fmt: skip
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
-                     "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
+                     "生 日", "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
 _PHONE_WORDS = _words(("电话", "座机", "联系电话", "办公电话", "家庭电话", "宅电"))
 _DOC_WORDS = _words((
     "护照", "护照号", "护照号码", "通行证", "通行证号", "通行证号码", "港澳通行证", "台湾通行证",
@@ -432,10 +435,13 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
            r"(?![0-9A-Za-z:.])"
            r"(?P<ipv6>)"),
     # labels in speech take 是/为 before the value (住院号是…, 我QQ是…, 生日是…)
-    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?(?:/ID)?[:：\s是为]*"
-                    r"(?P<mrn>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"),
+    # 【病案号】B9499, 病历号(MRN)：…, MRN#…; a card number in groups (就诊卡号：2855 9426 2983);
+    # an extra bed (床号：加3, +6)
+    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?(?:/ID)?(?:[(（](?:MRN|ID)[)）])?[:：\s是为#】\]]*"
+                    r"(?P<mrn>\d{3,4}(?: \d{3,4}){2}(?! ?[0-9])"
+                    r"|[加+]?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*"
-                    r"(?P<dob>\d{4}(?:年\d{1,2}月(?:\d{1,2}[日号])?"
+                    r"(?P<dob>\d{4}(?: ?年 ?\d{1,2} ?月(?: ?\d{1,2} ?[日号])?"
                     r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
                     r"|(?<![0-9])\d{2}年\d{1,2}月(?:\d{1,2}[日号])?"  # 生日：85年3月12日
@@ -1227,7 +1233,8 @@ _VILLAGE = re.compile(
 _NOT_IN_PLACE = frozenset("的了去到在和与是有我你他她人都也就还说看要会能从")
 # An institution right after the divisions (长沙市岳麓区人民医院): its seat, not a home.
 _INSTITUTION_AFTER = re.compile(
-    rf"[{_HAN}]{{0,8}}?(?:医院|卫生院|妇幼|保健院|疾控|诊所|卫健委|卫生局|政府|法院|公安局)"
+    rf"[{_HAN}]{{0,8}}?(?:医院|卫生院|妇幼|保健院|疾控|诊所|卫健委|卫生局|政府|法院|公安局"
+    r"|卫生健康|卫生和计划生育)"
 )
 
 
@@ -1285,6 +1292,8 @@ def _address_district(m: re.Match[str], text: str, negative: bool) -> Finding | 
     for length in range(2, len(rest) - 1):  # a city before the district: 南宁市青秀区, 厦门思明区
         if is_city(rest[:length]) or is_city(rest[:length] + "市"):
             rest = rest[length:]
+            if rest[:1] in ("市", "州", "盟") and len(rest) > 2:  # 菏泽市曹县: the unit too
+                rest = rest[1:]
             break
     if not is_county(rest):
         return None
@@ -1330,7 +1339,9 @@ def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     """A place of origin after 籍贯 or between 系 and 人: a province, city or county."""
     group = m.lastgroup or ""
     value = m.group(group)
-    if address.is_valid(value) or (group == "addr_origin" and value.startswith(_PROVINCE_SHORT)):
+    if address.is_valid(value) or (
+        group in ("addr_origin", "addr_xi") and value.startswith(_PROVINCE_SHORT)
+    ):  # 籍贯：甘肃定西, 系河南周口人
         return Finding(m.start(group), m.end(group), "LOCATION", 0.6, "address_origin")
     return None
 
@@ -1416,6 +1427,8 @@ def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     start, end = m.span("mrn")
+    if text[start] in "加+" and text[m.start()] != "床":  # 加/+ marks an extra bed only
+        start += 1
     # At least three digits (床号 labels beds: one); most values end with them.
     if not text[end - 3 : end].isdigit() or end - start < 3:
         digits = sum(map(str.isdigit, text[start:end]))
@@ -1458,7 +1471,8 @@ def _birth_date_before(m: re.Match[str], text: str, negative: bool) -> Finding |
 
 
 def _address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    if not address.is_valid(m.group()):
+    # 四川省成都市武侯区人民医院: the divisions before an institution are its name, not a home
+    if not address.is_valid(m.group()) or _INSTITUTION_AFTER.match(text, m.end()) is not None:
         return None
     return Finding(m.start(), m.end(), "LOCATION", 0.7, "address")
 
@@ -1661,10 +1675,15 @@ _HAN_ONLY = re.compile(rf"[{_HAN}]+")
 _NO_DOTS = str.maketrans(dict.fromkeys(_NAME_DOTS))
 # a 姓名 column (also the last one: 序号|病案号|姓名), not 姓名：; the pattern starts with its
 # literal, so the search skips to each 姓名 (_table_names checks the header line itself)
-_TABLE_HEADER = re.compile(r"姓名(?: *[\t|]| +\S| *(?:\n|$))")
+_TABLE_HEADER = re.compile(r"姓名(?: *[\t|,]| +\S| *(?:\n|$))")
 # How the labels of a table's header end (序号, 姓名, 性别, 年龄, 电话, 诊断, 科室, 住址, ...).
-_HEADER_ENDS = frozenset("号名别龄话断室期址业族码注间份况者人型科床目位系式次日称历")
-_TABLE_SPLIT = {"\t": re.compile(r"\t"), "|": re.compile(r"\|"), " ": re.compile(r" +")}
+_HEADER_ENDS = frozenset("号名别龄话断室期址业族码注间份况者人型科床目位系式次日称历生师士")
+_TABLE_SPLIT = {
+    "\t": re.compile(r"\t"), "|": re.compile(r"\|"), ",": re.compile(r","), " ": re.compile(r" +"),
+}  # fmt: skip
+# Columns of staff names beside the patient's (主管医生, 主治医师, 责任护士).
+_STAFF_HEADERS = frozenset(("主管医生", "主治医生", "主管医师", "主治医师", "经治医师", "医生",
+                            "医师", "责任护士", "管床医生", "管床医师"))  # fmt: skip
 
 
 # Record-number columns of a patient list (床号, 住院号, 病案号, ...) and what their cells hold.
@@ -1673,6 +1692,7 @@ _MRN_HEADERS = frozenset((
     "患者ID", "病人ID", "MRN", "就诊卡号", "检查号", "影像号", "病理号",
 ))  # fmt: skip
 _MRN_CELL = re.compile(r"(?=[A-Za-z-]{0,4}\d)[A-Za-z0-9][A-Za-z0-9-]{0,24}")
+_MRN_CELL_GROUPS = re.compile(r"\d{3,4}(?: \d{3,4}){1,3}")  # a card number in groups
 
 
 def _table_names(text: str) -> list[Finding]:
@@ -1687,7 +1707,7 @@ def _table_names(text: str) -> list[Finding]:
     i = 0
     while i < len(lines):
         header = lines[i]
-        sep = next((c for c in ("\t", "|", " ") if c in header and "姓名" in header), None)
+        sep = next((c for c in ("\t", "|", ",", " ") if c in header and "姓名" in header), None)
         if sep is None:
             i += 1
             continue
@@ -1703,6 +1723,7 @@ def _table_names(text: str) -> list[Finding]:
             i += 1
             continue
         numbers = [k for k, h in enumerate(heads) if h in _MRN_HEADERS]
+        staff = [k for k, h in enumerate(heads) if h in _STAFF_HEADERS]
         i += 1
         while i < len(lines) and sep in lines[i]:
             row = lines[i]
@@ -1711,18 +1732,20 @@ def _table_names(text: str) -> list[Finding]:
             if len(cells) != len(heads):
                 break
             lead = len(row) - len(row.lstrip())
-            for k in (column, *numbers):
+            for k in (column, *staff, *numbers):
                 start = lead + (parts[k - 1].end() if k > 0 else 0)
                 cell = cells[k]
                 inner = len(cell) - len(cell.lstrip())
                 value = cell.strip()
                 begin = offsets[i] + start + inner
-                if k == column:
+                if k == column or k in staff:
                     if value and _table_name(value):
                         found.append(
                             Finding(begin, begin + len(value), "PERSON", 0.7, "name_table")
                         )
-                elif _MRN_CELL.fullmatch(value):
+                elif _MRN_CELL.fullmatch(value) or (
+                    sep != " " and _MRN_CELL_GROUPS.fullmatch(value)
+                ):
                     found.append(Finding(begin, begin + len(value), "CN_MEDICAL_RECORD_NUMBER",
                                          0.7, "mrn_table"))  # fmt: skip
             i += 1

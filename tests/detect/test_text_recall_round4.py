@@ -1,0 +1,135 @@
+"""Recall round 4 (issue 17): the families the fourth held-out set exposed, as hand-written
+sentences with exact spans, and negatives for each rule (``docs/scanning.md``, recall)."""
+
+import pytest
+
+from medguard.detect import scan_text
+
+
+def _found(text: str, entity: str) -> list[str]:
+    return [text[f.start : f.end] for f in scan_text(text) if f.entity_type == entity]
+
+
+def _span(text: str, value: str, entity: str) -> tuple[int, int, str]:
+    start = text.index(value)
+    return (start, start + len(value), entity)
+
+
+def _spans(text: str, entity: str) -> list[tuple[int, int, str]]:
+    return [(f.start, f.end, f.entity_type) for f in scan_text(text) if f.entity_type == entity]
+
+
+MRN = "CN_MEDICAL_RECORD_NUMBER"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("住 院 号：zy4217688   床号：12", "zy4217688"),  # a label spread to the column width
+        ("病 理 号: 24S94135", "24S94135"),
+        ("登 记 号:8362467204\t", "8362467204"),
+        ("【病案号】115-1118\t科室：骨科", "115-1118"),  # a bracketed label
+        ("【影像号】PACS-97098919  ", "PACS-97098919"),
+        ("病历号(MRN)：89102540   床号：8床", "89102540"),  # (MRN) after the label
+        ("病历号(MRN)：MRN5684509", "MRN5684509"),
+        ("MRN#82410773", "82410773"),
+        ("就诊卡号：7990 9329 4533\t病理号：P24-85836", "7990 9329 4533"),  # groups of four
+        ("【就诊卡号】3201 4585 2674   \n", "3201 4585 2674"),
+    ],
+)
+def test_record_numbers_under_printed_labels(text, value):
+    assert _span(text, value, MRN) in _spans(text, MRN)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("床号：加3\n诊断：冠心病", "加3"), ("床号：+6", "+6"), ("床 号：33\n", "33")],
+)
+def test_extra_beds_and_spaced_bed_label(text, value):
+    assert _span(text, value, MRN) in _spans(text, MRN)
+
+
+def test_record_number_negatives():
+    # 加/+ belongs to beds only; a grouped number needs three groups; no label, no number
+    assert _found("住院号+12345", MRN) == ["12345"]
+    assert _found("就诊卡号：2855 9426，", MRN) == ["2855"]  # two groups are not one number
+    assert _found("加3床旁换药，每日2次", MRN) == []
+    assert _found("血压 130 80 mmHg，心率 88 次/分", MRN) == []
+
+
+def test_tables_with_commas_markdown_staff_and_grouped_cards():
+    csv = (
+        "序号,患者姓名,登记号,床位,入院诊断\n1,岑振宇,7160696487,10,2型糖尿病\n"
+        "2,蒯立新,DJ85527829,32,冠心病\n"
+    )
+    assert _found(csv, "PERSON") == ["岑振宇", "蒯立新"]
+    assert _found(csv, MRN) == ["7160696487", "10", "DJ85527829", "32"]
+    md = (
+        "| 床号 | 姓名 | 年龄 | 住院号 | 主管医生 |\n|---|---|---|---|---|\n"
+        "| 5 | 庹小燕 | 86岁 | zy2618480 | 邬建华 |\n"
+    )
+    assert _found(md, "PERSON") == ["庹小燕", "邬建华"]
+    assert _found(md, MRN) == ["5", "zy2618480"]
+    tab = "姓名\t性别\t门诊号\t就诊卡号\n岑振宇\t男\t2020-355564\t2689 7662 1413\n"
+    assert _found(tab, MRN) == ["2020-355564", "2689 7662 1413"]
+
+
+def test_table_negatives():
+    # a comma-separated line of labels and values is no table; a result grid has no 姓名 column
+    assert _found("姓名,张三,性别,男,住院号", MRN) == []
+    assert _found("项目,结果,单位\n白细胞,5.6,10^9/L\n", MRN) == []
+    assert _found("医生,护士,患者\n3,12,40\n", "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("出生年月日：2002 年 10 月 19 日\t身份证号", "2002 年 10 月 19 日"),  # spaces in the date
+        ("性别：女  生 日：19870512 ", "19870512"),  # a label spread to the width
+        ("生 日：一九四二年八月十七日\t", "一九四二年八月十七日"),
+        ("出生日期：2001 年 2 月 17 日  身份证号：", "2001 年 2 月 17 日"),
+    ],
+)
+def test_birth_dates_in_spaced_forms(text, value):
+    assert _span(text, value, "DATE_TIME") in _spans(text, "DATE_TIME")
+
+
+def test_birth_date_negatives():
+    assert _found("生 日：____年__月__日", "DATE_TIME") == []
+    assert _found("出生日期：2001 年", "DATE_TIME") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("现居住地：山东省菏泽市曹县   联系电话：", "山东省菏泽市曹县"),  # a county after a label
+        ("长期居住在河北省保定市易县，因发热入院。", "河北省保定市易县"),
+        ("户籍地山东省菏泽市曹县，现住本地。", "山东省菏泽市曹县"),
+        ("居住地：广西玉林市博白县", "广西玉林市博白县"),
+        ("患者路遥，男，57岁，系河南周口人，居住于本市。", "河南周口"),  # 系…人, no units
+    ],
+)
+def test_addresses_to_the_county_and_origins(text, value):
+    assert _span(text, value, "LOCATION") in _spans(text, "LOCATION")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "四川省成都市武侯区人民医院",
+        "建议转四川省成都市武侯区人民医院进一步治疗。",
+        "患者于外院（甘肃省通渭县平襄镇卫生院）就诊。",
+        "据四川省成都市武侯区卫生健康委员会通报，流感病例增多。",
+        "系统显示本院人员",
+        "系统人，",
+    ],
+)
+def test_institutions_named_after_their_seat_are_no_address(text):
+    assert _found(text, "LOCATION") == []
+
+
+def test_home_address_next_to_a_hospital_is_still_found():
+    text = "现住：四川省成都市武侯区万科城市花园7栋2单元1503室，曾在武侯区人民医院就诊。"
+    assert _span(text, "四川省成都市武侯区万科城市花园7栋2单元1503室", "LOCATION") in _spans(
+        text, "LOCATION"
+    )
