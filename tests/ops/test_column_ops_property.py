@@ -214,6 +214,18 @@ def _never(value: Any) -> bool:
     return False
 
 
+def _place_already(value: Any) -> bool:
+    """A place already at the city level or coarser (河南省, 河南省郑州市, 410100) is its own
+    generalization: it comes back as itself and reveals nothing more (hypothesis found 河南省)."""
+    if not isinstance(value, str):
+        return False
+    text = "".join(value.split())
+    if len(text) == 6 and text.isascii() and text.isdigit():
+        return text.endswith("00")
+    code = op_gen.region_code(text)
+    return code is not None and op_gen.region_name(code, "city") == text
+
+
 def _or_marker(may_stay: Callable[[Any], bool]) -> Callable[[Any], bool]:
     """A generalizer turns what it cannot generalize into the marker ``*``: an input that is
     the marker itself comes back as itself, and reveals nothing."""
@@ -314,7 +326,7 @@ OPS: dict[str, tuple[Op, Callable[[Any], bool]]] = {
         gen.GeneralizeICD10().apply,
         _or_marker(_already(r"[A-Z]\d{2}")),
     ),
-    "generalize.GeneralizePlace": (op_gen.GeneralizePlace().apply, _or_marker(_never)),
+    "generalize.GeneralizePlace": (op_gen.GeneralizePlace().apply, _or_marker(_place_already)),
     "generalize.GeneralizeNumber": (op_gen.GeneralizeNumber().apply, _or_marker(_never)),
     "generalize.GeneralizeICD10(chapter)": (
         gen.GeneralizeICD10(to="chapter").apply,
