@@ -133,3 +133,62 @@ def test_home_address_next_to_a_hospital_is_still_found():
     assert _span(text, "四川省成都市武侯区万科城市花园7栋2单元1503室", "LOCATION") in _spans(
         text, "LOCATION"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("带隐形眼镜有什么要注意的？\n提问者：雷春燕  2023-05-12", "雷春燕"),
+        ("能否找您看病？\n提问人：欧阳雪梅（南宁市青秀区）", "欧阳雪梅"),
+        ("咨询人：滕建新，男，66岁", "滕建新"),
+    ],
+)
+def test_askers_of_qa_posts(text, value):
+    assert _span(text, value, "PERSON") in _spans(text, "PERSON")
+
+
+def test_asker_negatives():
+    assert _found("提问者：匿名用户  2023-05-12", "PERSON") == []
+    assert _found("咨询者：头痛发热三天怎么办", "PERSON") == []
+    assert _found("提问：孩子发烧怎么办？咨询医生后再用药", "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("我母亲甘露，51岁，医生您好", "甘露"),  # a name that is a word, made sure by the age
+        ("我孙女明亮，7岁，中午发热", "明亮"),
+        ("我外孙王浩然，3岁", "王浩然"),
+    ],
+)
+def test_kin_names_before_an_age(text, value):
+    assert _span(text, value, "PERSON") in _spans(text, "PERSON")
+
+
+def test_kin_and_age_negatives():
+    for text in ("患者：头晕，3岁了", "家属：宝宝，3岁", "我女儿今年，3岁", "用户：咳嗽，40岁"):
+        assert _found(text, "PERSON") == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (
+            "我们在杭州市西湖区文鼎苑12幢3单元602，离大医院比较远。",
+            "杭州市西湖区文鼎苑12幢3单元602",
+        ),
+        ("（来自武汉市洪山区保利花园二期18栋1单元）", "武汉市洪山区保利花园二期18栋1单元"),
+        ("我们在广西玉林市博白县，离大医院比较远。", "广西玉林市博白县"),  # with its province
+        ("患者系云南省曲靖市会泽县人，", "云南省曲靖市会泽县"),
+    ],
+)
+def test_unlabeled_addresses_with_compounds_and_provinces(text, value):
+    assert _span(text, value, "LOCATION") in _spans(text, "LOCATION")
+
+
+def test_unlabeled_district_in_prose_is_no_address():
+    # a city and its district running on into prose: a place of a public-health notice
+    assert _found("据通报，成都市武侯区近期流感病例增多。", "LOCATION") == []
+    assert _found("南宁市青秀区疾控中心提醒市民接种疫苗。", "LOCATION") == []
+    # after 在/住 it is where someone lives; a compound joins it only with a building number
+    assert _found("我们在杭州市西湖区文化广场附近", "LOCATION") == ["杭州市西湖区"]

@@ -110,7 +110,7 @@ _MY_KIN = tuple(
         "老公", "老婆", "爱人", "丈夫", "妻子", "媳妇", "儿子", "女儿", "妈", "爸", "妈妈", "爸爸",
         "母亲", "父亲", "奶奶", "爷爷", "外婆", "外公", "姥姥", "姥爷", "哥", "姐", "弟", "妹",
         "哥哥", "姐姐", "弟弟", "妹妹", "孩子", "家孩子", "朋友", "同事", "婆婆", "公公", "岳母",
-        "岳父", "闺女", "女婿", "儿媳",
+        "岳父", "闺女", "女婿", "儿媳", "孙女", "孙子", "外孙", "外孙女",
     )
 )  # fmt: skip
 # Self-introductions (我是简宁，身份证…; 本人訾红，家住…): only a whole run that passes the name
@@ -341,10 +341,7 @@ _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊
                      "片号", "检查单号",
                      # a bare ID label, patient numbers, beds (labels whose first character no
                      # other word starts with, 超声号 and 心电图号, cost scan time at every 超, 心)
-                     "ID", "患者编号", "病人编号", "床位", "床位号",
-                     # labels printed spread to a column's width (住 院 号：)
-                     "住 院 号", "门 诊 号", "病 案 号", "病 历 号", "登 记 号", "病 理 号",
-                     "检 查 号", "影 像 号", "床 号"))  # fmt: skip
+                     "ID", "患者编号", "病人编号", "床位", "床位号"))  # fmt: skip
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
                      "生 日", "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
 _PHONE_WORDS = _words(("电话", "座机", "联系电话", "办公电话", "家庭电话", "宅电"))
@@ -378,6 +375,13 @@ _TO_MIDDLE_DOT = str.maketrans(dict.fromkeys(_NAME_DOTS[1:], "·"))
 # full-width brackets too (tyx2008（at）126.com, 【at】); they are not folded
 _EMAIL_AT = r"(?:#| ?[(（\[【](?:at|AT)[)）\]】] ?| at | AT |艾特)"
 _EMAIL_DOT = r"(?:\.| ?[(（\[【](?:dot|DOT)[)）\]】] ?| dot | DOT |点)"
+
+# What follows a record-number label: 【病案号】B9499, MRN#…; a card number in groups (就诊卡号：
+# 2855 9426 2983); an extra bed (床号：加3, +6)
+_MRN_VALUE = (
+    r"[:：\s是为#】\]]*(?P<mrn>\d{3,4}(?: \d{3,4}){2}(?! ?[0-9])"
+    r"|[加+]?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"
+)
 
 # Each alternative is (class of its first character, the rest). The whole pattern starts with
 # the union of the classes, so the engine skips every other character in a tight loop; the rest
@@ -437,9 +441,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # labels in speech take 是/为 before the value (住院号是…, 我QQ是…, 生日是…)
     # 【病案号】B9499, 病历号(MRN)：…, MRN#…; a card number in groups (就诊卡号：2855 9426 2983);
     # an extra bed (床号：加3, +6)
-    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?(?:/ID)?(?:[(（](?:MRN|ID)[)）])?[:：\s是为#】\]]*"
-                    r"(?P<mrn>\d{3,4}(?: \d{3,4}){2}(?! ?[0-9])"
-                    r"|[加+]?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"),
+    (_MRN_WORDS[0], rf"{_MRN_WORDS[1]}(?:号|码)?(?:/ID)?(?:[(（](?:MRN|ID)[)）])?{_MRN_VALUE}"),
+    # a label printed spread to a column's width (住 院 号：, 床 号：), from its 号: spaces after
+    # 病, 住, 检 (thousands in admission notes) would cost every one of them a branch
+    (r"号", r"(?:(?<=[住门病登检影] [院诊案历记理查像] 号)|(?<=床 号))"
+            + _MRN_VALUE.replace("<mrn>", "<mrn_spaced>")),
     (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*"
                     r"(?P<dob>\d{4}(?: ?年 ?\d{1,2} ?月(?: ?\d{1,2} ?[日号])?"
                     r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
@@ -488,6 +494,9 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (_ORIGIN_WORDS[0], rf"{_ORIGIN_WORDS[1]}(?:所在地|地)?[:：\s]*[是在]?"
                        rf"(?P<addr_origin>[{_HAN}]{{2,14}}?)(?=人|的|[，,。；;、\s]|$)"),
     (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
+    # who asked a Q&A post (提问者：雷春燕, 咨询人：X), from the label's second character: 提
+    # and 咨 start too many words of notes (提示, 咨询) to start an alternative
+    (r"问询", rf"(?<=提问|咨询)[人者][:：\s]*(?P<asker>[{_HAN}]{{2,6}})"),
     (r"系", rf"(?<=系)(?P<addr_xi>[{_HAN}]{{2,14}}?)(?=人[，,。；;\s]|人$)"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女])|(?<=\t[男女]))"
               r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
@@ -649,7 +658,7 @@ _NAME_FOLLOWS = (
 )  # fmt: skip
 # What follows a name in a form or a list: punctuation, a space, the end of the text.
 _CLEAR_END = frozenset(",，、;；。.:：)）(（ \t\n\r")
-_SEX_AFTER = re.compile(r"\s?[,，、(（]\s?[男女]")
+_SEX_AFTER = re.compile(r"\s?[,，、(（]\s?(?:[男女]|\d{1,3}岁)")  # 牟丽华，41岁 as sure as a sex
 # A relation in brackets after a name (家属：文静（妻子）, 联系人：江河（儿子）): as sure as a sex.
 _RELATION_AFTER = re.compile(
     r"[(（](?:其|患者)?(?:夫妻|父子|父女|母子|母女|配偶|本人|"
@@ -1238,6 +1247,17 @@ _INSTITUTION_AFTER = re.compile(
 )
 
 
+_STREET_AFTER = re.compile(_STREET)
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+_RESIDENCE_BEFORE = re.compile(r"[住址居家籍在][:：\s]*\Z")
+_NATIVE_AFTER = re.compile(r"人(?:[，,。；;、\s]|\Z)")
+_PROVINCE_BEFORE = re.compile(
+    "(?:" + "|".join(sorted(
+        {p for v in regions.PROVINCES.values() for p in (v, v[:2])}, key=len, reverse=True
+    )) + r")\Z"
+)  # fmt: skip
+
+
 def _admin_address(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     """宾川县金牛镇(…村3组), 南宁市青秀区(…街道): real divisions of GB/T 2260 without a label."""
     unit = m.start()  # the unit character (县, 区, 市, 旗, 州) that ends the first division
@@ -1252,6 +1272,9 @@ def _admin_address(m: re.Match[str], text: str, negative: bool) -> Finding | Non
             break
     if start < 0:
         return None
+    province = _PROVINCE_BEFORE.search(text, max(0, start - 8), start)
+    if province is not None:  # 广西玉林市博白县: the province's name belongs to the address
+        start = province.start()
     end = unit + 1
     if city:  # a city needs a real district after it
         district = _DISTRICT_NEXT.match(text, end)
@@ -1266,9 +1289,25 @@ def _admin_address(m: re.Match[str], text: str, negative: bool) -> Finding | Non
             end = village.end()
     elif not city:  # a county alone is too coarse (and too often a hospital's seat)
         return None
+    if _INSTITUTION_AFTER.match(text, end) is not None:
+        return None
     road = _ROAD_ADDRESS.match(text, end)
     if road is not None:
         end = road.end()
+    elif town is None:
+        # a compound and its building after the district (杭州市西湖区文鼎苑12幢3单元602); a
+        # district alone that runs on into prose (通报，成都市武侯区近期…) is a place, not a
+        # home, unless a word of residence comes before it (住址：…县城关, 我们在…)
+        street = _STREET_AFTER.match(text, end)
+        if street is not None and any(ch.isdigit() for ch in street.group()):
+            end = street.end()
+        elif (
+            end < len(text)
+            and _HAN_CHAR.match(text, end) is not None
+            and _RESIDENCE_BEFORE.search(text, max(0, start - 4), start) is None
+            and _NATIVE_AFTER.match(text, end) is None  # 曲靖市会泽县人，: a native place
+        ):
+            return None
     if _INSTITUTION_AFTER.match(text, end) is not None:
         return None
     return Finding(start, end, "LOCATION", 0.6, "address_admin")
@@ -1333,6 +1372,17 @@ def _place_of_birth(text: str, at: int) -> Finding | None:
     ):  # 生于原籍 (every admission note) names no division: no parse for it
         return Finding(place.start(1), place.end(1), "LOCATION", 0.6, "address_origin")
     return None
+
+
+def _asker(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """提问者：雷春燕: the asker of a Q&A post; the whole run may be a word-name when a clear end
+    (punctuation, a space, a line end) follows it."""
+    start, end = m.span("asker")
+    certain = text[end : end + 1] in _CLEAR_END or end == len(text)
+    name = _name_after(m.group("asker"), certain=certain)
+    if name is None:
+        return None
+    return Finding(start, start + len(name), "PERSON", 0.7, "name_asker")
 
 
 def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -1426,13 +1476,15 @@ def _name_sex(m: re.Match[str], text: str, negative: bool) -> Finding | None:
 
 
 def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    start, end = m.span("mrn")
-    if text[start] in "加+" and text[m.start()] != "床":  # 加/+ marks an extra bed only
+    group = m.lastgroup or "mrn"
+    start, end = m.span(group)
+    bed = text[m.start() if group == "mrn" else m.start() - 2] == "床"
+    if text[start] in "加+" and not bed:  # 加/+ marks an extra bed only
         start += 1
     # At least three digits (床号 labels beds: one); most values end with them.
     if not text[end - 3 : end].isdigit() or end - start < 3:
         digits = sum(map(str.isdigit, text[start:end]))
-        if digits < (1 if text[m.start()] == "床" else 3):
+        if digits < (1 if bed else 3):
             return None
     return _finding((start, end, "CN_MEDICAL_RECORD_NUMBER", 0.85, "mrn"))
 
@@ -1590,6 +1642,8 @@ _HANDLERS: dict[str | None, _Handler] = {
     "addr_district": _address_district,
     "addr_native": _native_place,
     "addr_xi": _origin,
+    "mrn_spaced": _record_number,
+    "asker": _asker,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "ipv6": _ipv6,
     "mac": _mac,
