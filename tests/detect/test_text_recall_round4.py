@@ -192,3 +192,39 @@ def test_unlabeled_district_in_prose_is_no_address():
     assert _found("南宁市青秀区疾控中心提醒市民接种疫苗。", "LOCATION") == []
     # after 在/住 it is where someone lives; a compound joins it only with a building number
     assert _found("我们在杭州市西湖区文化广场附近", "LOCATION") == ["杭州市西湖区"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("医生：方便说下孩子的出生日期吗？\n家属：2022-7-26\n", "2022-7-26"),
+        ("医生: 孩子生日呢？\n患儿家长: 2019.05.13生的", "2019.05.13"),
+        ("医生：出生日期是多少？\n用户：二〇一九年六月二十八日生的", "二〇一九年六月二十八日"),
+    ],
+)
+def test_birth_date_answered_in_the_next_turn(text, value):
+    assert _span(text, value, "DATE_TIME") in _spans(text, "DATE_TIME")
+
+
+def test_birth_date_answer_negatives():
+    assert _found("医生：出生日期？\n患者：不记得了", "DATE_TIME") == []
+    # the answer must open the next turn: a date later in it is a visit, not a birth
+    assert _found("医生：生日呢？\n家属：我们2023-05-12来过", "DATE_TIME") == []
+    assert _found("医生：出生日期？\n\n家属：2019-05-13", "DATE_TIME") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("户口所在地：四川省凉山州西昌市  联系电话", "四川省凉山州西昌市"),  # 凉山彝族自治州
+        ("现住：云南省大理州宾川县州城镇", "云南省大理州宾川县州城镇"),
+    ],
+)
+def test_autonomous_prefectures_written_short(text, value):
+    assert _span(text, value, "LOCATION") in _spans(text, "LOCATION")
+
+
+def test_district_before_a_road_or_a_short_place_word_is_kept():
+    # a road, or a short word that may begin one, after the district: not prose
+    assert _found("齐齐哈尔市龙沙区卜奎大街与龙华路交汇处", "LOCATION") != []
+    assert _found("现在在防城港市东兴市新华\t", "LOCATION") != []

@@ -127,11 +127,13 @@ def _divisions() -> tuple[frozenset[str], frozenset[str]]:
             counties.add(county)
         if city and city not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             cities.add(city)
+            if city.endswith("自治州"):  # written short: 凉山州, 黔东南州, 西双版纳州
+                cities.update(city[:n] + "州" for n in (2, 3, 4) if "族" not in city[: n + 1])
     return frozenset(cities), frozenset(counties)
 
 
 def is_city(name: str) -> bool:
-    """True when ``name`` is a prefecture-level division (南宁市, 大理白族自治州)."""
+    """True when ``name`` is a prefecture-level division (南宁市, 大理白族自治州, 大理州)."""
     return name in _divisions()[0]
 
 

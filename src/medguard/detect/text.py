@@ -378,6 +378,16 @@ _EMAIL_DOT = r"(?:\.| ?[(（\[【](?:dot|DOT)[)）\]】] ?| dot | DOT |点)"
 
 # What follows a record-number label: 【病案号】B9499, MRN#…; a card number in groups (就诊卡号：
 # 2855 9426 2983); an extra bed (床号：加3, +6)
+# A date of birth after its label: 1991-01-28, 1991年1月28日 (spaces around 年 and 月 too),
+# 19941112, 28/01/1991, 85年3月12日, 一九五九年九月六日
+_DOB_VALUE = (
+    r"(?P<dob>\d{4}(?: ?年 ?\d{1,2} ?月(?: ?\d{1,2} ?[日号])?"
+    r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
+    r"|(?<![0-9])\d{2}年\d{1,2}月(?:\d{1,2}[日号])?"  # 生日：85年3月12日
+    r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
+    r"(?:[一二三四五六七八九十]{1,3}[日号])?)"
+)
 _MRN_VALUE = (
     r"[:：\s是为#】\]]*(?P<mrn>\d{3,4}(?: \d{3,4}){2}(?! ?[0-9])"
     r"|[加+]?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,24})(?![0-9A-Za-z])"
@@ -446,13 +456,11 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # 病, 住, 检 (thousands in admission notes) would cost every one of them a branch
     (r"号", r"(?:(?<=[住门病登检影] [院诊案历记理查像] 号)|(?<=床 号))"
             + _MRN_VALUE.replace("<mrn>", "<mrn_spaced>")),
-    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*"
-                    r"(?P<dob>\d{4}(?: ?年 ?\d{1,2} ?月(?: ?\d{1,2} ?[日号])?"
-                    r"|[-/.]\d{1,2}(?:[-/.]\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-3]\d)?)(?![0-9])"
-                    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![0-9])"
-                    r"|(?<![0-9])\d{2}年\d{1,2}月(?:\d{1,2}[日号])?"  # 生日：85年3月12日
-                    r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月"
-                    r"(?:[一二三四五六七八九十]{1,3}[日号])?)"),
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*{_DOB_VALUE}"),
+    # asked in one turn, answered in the next (医生：孩子的出生日期呢？⏎家属：2019.05.13生的)
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}(?:是多少|是哪天|是什么时候)?[吗呢]?[？?][ \t]*\n"
+                    rf"[{_HAN}A-Za-z]{{1,6}}[:：][ \t]*"
+                    + _DOB_VALUE.replace("<dob>", "<dob_asked>")),
     # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
     (_DOB_WORDS[0], r"(?<=出)生(?!地)(?P<dob_cn_before>)"),  # 出生地 is a place
     (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s是为]*"
@@ -1248,7 +1256,8 @@ _INSTITUTION_AFTER = re.compile(
 
 
 _STREET_AFTER = re.compile(_STREET)
-_HAN_CHAR = re.compile(rf"[{_HAN}]")
+# Four Han characters none of which names a unit of an address (近期流感病例增多): prose.
+_PROSE_AFTER = re.compile(rf"(?:(?![路街道巷镇乡村区号栋幢楼组社屯庄寨里弄园苑城湾])[{_HAN}]){{4}}")
 _RESIDENCE_BEFORE = re.compile(r"[住址居家籍在][:：\s]*\Z")
 _NATIVE_AFTER = re.compile(r"人(?:[，,。；;、\s]|\Z)")
 _PROVINCE_BEFORE = re.compile(
@@ -1296,14 +1305,15 @@ def _admin_address(m: re.Match[str], text: str, negative: bool) -> Finding | Non
         end = road.end()
     elif town is None:
         # a compound and its building after the district (杭州市西湖区文鼎苑12幢3单元602); a
-        # district alone that runs on into prose (通报，成都市武侯区近期…) is a place, not a
-        # home, unless a word of residence comes before it (住址：…县城关, 我们在…)
+        # district alone that runs on into prose (通报，成都市武侯区近期流感…: four characters
+        # naming no unit) is a place, not a home, unless a word of residence comes before it
         street = _STREET_AFTER.match(text, end)
         if street is not None and any(ch.isdigit() for ch in street.group()):
             end = street.end()
         elif (
-            end < len(text)
-            and _HAN_CHAR.match(text, end) is not None
+            street is None  # 龙沙区卜奎大街与…: a road follows, the district stays
+            and end < len(text)
+            and _PROSE_AFTER.match(text, end) is not None
             and _RESIDENCE_BEFORE.search(text, max(0, start - 4), start) is None
             and _NATIVE_AFTER.match(text, end) is None  # 曲靖市会泽县人，: a native place
         ):
@@ -1490,7 +1500,8 @@ def _record_number(m: re.Match[str], text: str, negative: bool) -> Finding | Non
 
 
 def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
-    value = m.group("dob")
+    group = m.lastgroup or "dob"
+    value = m.group(group)
     numbers = [int(n) for n in re.findall(r"\d+", value)]
     if value[2:3] == "年":  # a two-digit year (85年3月12日): a real month and day
         if not 1 <= numbers[1] <= 12 or (len(numbers) > 2 and not 1 <= numbers[2] <= 31):
@@ -1500,7 +1511,7 @@ def _birth_date(m: re.Match[str], text: str, negative: bool) -> Finding | None:
         compact_date = len(numbers) == 1 and 18500101 <= numbers[0] <= 21001231
         if (year is None or not 1850 <= year <= 2100) and not compact_date:
             return None
-    return Finding(m.start("dob"), m.end("dob"), "DATE_TIME", 0.75, "date_of_birth")
+    return Finding(m.start(group), m.end(group), "DATE_TIME", 0.75, "date_of_birth")
 
 
 def _birth_date_before(m: re.Match[str], text: str, negative: bool) -> Finding | None:
@@ -1660,6 +1671,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "url": _checked("URL", 0.6, lambda value: True),
     "mrn": _record_number,
     "dob": _birth_date,
+    "dob_asked": _birth_date,
     "dob_before": _birth_date_before,
     "document": _document,
     "organization": _organization,
