@@ -3,8 +3,8 @@
 The set is built by ``tests/vectors/make_heldout4_pii.py`` from public carrier text no earlier
 set used (sources in ``tests/vectors/README.md``), with planted forms written before the
 scanner's rules were read. Untuned, the scanner scored micro P 0.945, R 0.688 on it
-(``docs/scanning.md``); after the round-4 rules, micro P 1.000, R 0.969 (names that are words
-after 姓名/患者, speakers' answers in dialogues, 凉山州 counties, Birth Date: labels). The
+(``docs/scanning.md``); after the round-4 rules, micro P 1.000, R 0.974 (names that are words
+after 姓名/患者, speakers' answers in dialogues, 会理县 (now 会理市), Birth Date: labels). The
 floors sit a little below, so a regression fails. Failing floors print the errors (synthetic
 values only). ``python benchmarks/eval_heldout_text.py
 tests/vectors/heldout4_pii.jsonl`` prints the full table.
@@ -25,17 +25,17 @@ VECTORS = Path(__file__).parents[1] / "vectors"
 SET = VECTORS / "heldout4_pii.jsonl"
 GENRES = {"clinical_note", "dialogue", "qa_post", "form", "signature"}
 # Exact-span F1 floors of scan_text (default) per type. Round 4 measured PERSON 0.98, record
-# numbers 1.00, LOCATION 0.98, DATE_TIME 0.94, the rest 1.00; micro recall 0.969; no false
+# numbers 1.00, LOCATION 0.98, DATE_TIME 0.98, the rest 1.00; micro recall 0.974; no false
 # positive.
 F1_FLOORS = {
-    "PERSON": 0.96, "CN_MEDICAL_RECORD_NUMBER": 0.98, "LOCATION": 0.95, "DATE_TIME": 0.92,
+    "PERSON": 0.96, "CN_MEDICAL_RECORD_NUMBER": 0.98, "LOCATION": 0.95, "DATE_TIME": 0.95,
     "PHONE_NUMBER": 0.98, "CN_RESIDENT_ID": 0.98, "CN_SOCIAL_SECURITY_CARD": 0.95,
 }  # fmt: skip
-MICRO_RECALL_FLOOR = 0.95
+MICRO_RECALL_FLOOR = 0.96
 FALSE_POSITIVES_PER_10K = 1.0
-# share of planted values left whole by deidentify_text (tag mode): measured 0.031 in round 4
-LEAK_CEILING = 0.04
-LEAK_CEILING_KNOWN = 0.01  # measured 0.005; the same with each row's own values passed as known=
+# share of planted values left whole by deidentify_text (tag mode): measured 0.026 in round 4
+LEAK_CEILING = 0.035
+LEAK_CEILING_KNOWN = 0.01  # measured 0.002; the same with each row's own values passed as known=
 KNOWN_KIND = {
     "PERSON": "name", "CN_RESIDENT_ID": "resident_id", "PHONE_NUMBER": "phone",
     "LOCATION": "address", "CN_BANK_CARD": "bank_card", "CN_PASSPORT": "passport",

@@ -456,11 +456,12 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # 病, 住, 检 (thousands in admission notes) would cost every one of them a branch
     (r"号", r"(?:(?<=[住门病登检影] [院诊案历记理查像] 号)|(?<=床 号))"
             + _MRN_VALUE.replace("<mrn>", "<mrn_spaced>")),
-    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}[:：\s是为]*{_DOB_VALUE}"),
-    # asked in one turn, answered in the next (医生：孩子的出生日期呢？⏎家属：2019.05.13生的)
-    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}(?:是多少|是哪天|是什么时候)?[吗呢]?[？?][ \t]*\n"
+    # or asked in one turn and answered at the start of the next (医生：孩子的出生日期呢？⏎
+    # 家属：2019.05.13生的); one branch after the words, so they are read once
+    (_DOB_WORDS[0], rf"{_DOB_WORDS[1]}(?:[:：\s是为]*{_DOB_VALUE}"
+                    r"|(?:是多少|是哪天|是什么时候)?[吗呢]?[？?][ \t]*\n"
                     rf"[{_HAN}A-Za-z]{{1,6}}[:：][ \t]*"
-                    + _DOB_VALUE.replace("<dob>", "<dob_asked>")),
+                    + _DOB_VALUE.replace("<dob>", "<dob_asked>") + ")"),
     # a date in Chinese numerals written before 出生: 一九七一年五月十日出生
     (_DOB_WORDS[0], r"(?<=出)生(?!地)(?P<dob_cn_before>)"),  # 出生地 is a place
     (_PHONE_WORDS[0], rf"{_PHONE_WORDS[1]}(?:号码|号)?[:：\s是为]*"
