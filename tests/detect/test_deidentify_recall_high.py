@@ -41,3 +41,20 @@ def test_no_name_in_speech_labels_or_clinical_words(text: str) -> None:
 )
 def test_names_keep_their_own_bounds(text: str, expected: str) -> None:
     assert _tagged(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("患儿家长：孩子发烧三天了", []),  # a role after 患儿, not a name (round 4's set: 11 FPs)
+        ("患者本人签字", []),
+        ("经刘洋医生诊治后好转", ["刘洋"]),  # 经 leads the name in
+        ("请王主任会诊", ["王"]),
+        ("向华强医生", ["向华强"]),  # 向 is a surname too: kept whole
+        ("家属：张伟", ["张伟"]),
+    ],
+)
+def test_recall_candidates_leave_roles_and_leading_words(text: str, names: list[str]) -> None:
+    from medguard.detect._deid_find import recall_hits
+
+    assert [text[h.start : h.end] for h in recall_hits(text)] == names

@@ -995,6 +995,11 @@ _END = frozenset("，,、。；;：:）)（( \t\n男女")
 # Endings of field labels written like a speaker at a line start (过敏史：, 联系电话：).
 _LABEL_ENDS = ("史", "号", "址", "期", "况", "话", "码", "因", "果", "见")
 _ROLE_NAMES = frozenset(("医生", "患者", "病人", "家属", "护士", "医师", "大夫", "答", "问"))
+# Who speaks or is meant after 患儿/患者/家属 when no name follows (患儿家长：, 患者本人): roles.
+_ROLE_WORDS = ("家长", "家属", "妈妈", "爸爸", "母亲", "父亲", "本人", "孩子", "宝宝", "监护人")
+# Words before a name and its title that are not a surname (经刘洋医生, 请王主任, 找李医生): a
+# three-character run starting with one names the two after it.
+_BEFORE_NAME = frozenset("经请找给让被叫问把将对与及跟")
 _PINYIN_SURNAMES = frozenset(
     (  # noqa: SIM905 - a word list reads best as text
         "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo "
@@ -1074,6 +1079,8 @@ def _before_role(chars: str) -> int:
         if k > 1 and candidate[0] in SPEECH_STARTS and speech_run(candidate):
             continue  # 我去问过心里医生: words of speech, not a name
         if k > 1 and _name_like(candidate, ended=True) == candidate:
+            if k == 3 and candidate[0] in _BEFORE_NAME and candidate[1] in names.SURNAMES:
+                return 2  # 经刘洋医生: 经 leads the name in, it is not its surname
             return k
     return 0
 
@@ -1126,6 +1133,8 @@ def _add_candidate(text: str, begin: int, end: int, hits: list[Hit]) -> None:
     candidate = text[begin:end]
     if candidate[0] in SPEECH_STARTS and speech_run(candidate):
         return  # 患者：那孩子母亲呢: words of speech, not a name
+    if candidate.startswith(_ROLE_WORDS):
+        return  # 患儿家长：, 患者本人: a role, not a name
     if candidate.endswith(_LABEL_ENDS) and end < len(text) and text[end] in ":：":
         return  # 过敏史：, 既往史：: a label, not a speaker
     ended = end >= len(text) or text[end] in _END
