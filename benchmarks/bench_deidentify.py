@@ -235,7 +235,7 @@ def main() -> None:
                 notes, mode="surrogate", known=known, **common
             ),
             "deidentify mask + known + dates shifted": lambda: deidentify_text(
-                notes, known=known, dates="shift", subjects=subjects, **common
+                notes, known=known, dates="shift", subject=subjects, **common
             ),
             "deidentify mask, recall=high": lambda: deidentify_text(notes, recall="high"),
             "Presidio analyze + anonymize": lambda: presidio(notes),
@@ -276,20 +276,20 @@ def table(rows: int, repeat: int, batch: int = 16_384) -> None:
                                "keyring": keyring, "context": "bench"}  # fmt: skip
 
     def column() -> None:
-        deidentify_text(notes, known=known, subjects=subjects, **options)
+        deidentify_text(notes, known=known, subject=subjects, **options)
 
     def batches() -> None:
         for start in range(0, rows, batch):
             part = slice(start, start + batch)
             deidentify_text(notes[part], known={k: v[part] for k, v in known.items()},
-                            subjects=subjects[part], **options)  # fmt: skip
+                            subject=subjects[part], **options)  # fmt: skip
 
     part = min(rows, 20_000)
 
     def per_note() -> None:
         for i in range(part):
             row = {k: v[i] for k, v in known.items()}
-            deidentify_text(notes[i], known=row, subjects=subjects[i], **options)
+            deidentify_text(notes[i], known=row, subject=subjects[i], **options)
 
     best = {"column": float("inf"), "batches": float("inf"), "per_note": float("inf")}
     for _ in range(max(1, min(repeat, 3))):

@@ -231,7 +231,7 @@ def test_shifted_dates_keep_intervals_and_match_the_date_column():
     """Two dates 10 days apart stay 10 days apart, shifted exactly as DateShift shifts the
     column of the same patient."""
     note = "2025-01-03入院，2025-01-13出院。"
-    out, _ = deidentify_text(note, keyring=KEYRING, context=CONTEXT, subjects="P001", dates="shift")
+    out, _ = deidentify_text(note, keyring=KEYRING, context=CONTEXT, subject="P001", dates="shift")
     admitted, discharged = _dates(out)
     assert (discharged - admitted).days == 10
     column = DateShift(KEYRING, CONTEXT).apply(["2025-01-03", "2025-01-13"], ["P001", "P001"])
@@ -245,7 +245,7 @@ def test_shift_keeps_each_written_format():
     note = "；".join(forms) + "；入院日期：20250103"
     shift = int(DateShift(KEYRING, CONTEXT).shifts(["P9"])[0])
     out, report = deidentify_text(
-        note, keyring=KEYRING, context=CONTEXT, subjects="P9", dates="shift"
+        note, keyring=KEYRING, context=CONTEXT, subject="P9", dates="shift"
     )
     moved = dt.date(2025, 1, 3) + dt.timedelta(days=shift)
     expected = [
@@ -260,7 +260,7 @@ def test_month_day_dates_shift_with_the_year_of_the_note():
     """1月13日 after 2025年1月3日 moves by the same days, so the interval stays true."""
     note = "2025年1月3日入院，1月13日出院。"
     shift = int(DateShift(KEYRING, CONTEXT).shifts(["P1"])[0])
-    out, _ = deidentify_text(note, keyring=KEYRING, context=CONTEXT, subjects="P1", dates="shift")
+    out, _ = deidentify_text(note, keyring=KEYRING, context=CONTEXT, subject="P1", dates="shift")
     end = dt.date(2025, 1, 13) + dt.timedelta(days=shift)
     assert out.endswith(f"，{end.month}月{end.day}日出院。")
 
@@ -269,7 +269,7 @@ def test_dates_of_a_column_shift_by_each_rows_subject():
     """Each note shifts by its own subject; a null subject's dates are masked, not kept."""
     notes = ["2025-01-03入院", "2025-01-03入院", "2025-01-03入院"]
     out, report = deidentify_text(
-        notes, keyring=KEYRING, context=CONTEXT, subjects=["A", "B", None], dates="shift"
+        notes, keyring=KEYRING, context=CONTEXT, subject=["A", "B", None], dates="shift"
     )
     column = DateShift(KEYRING, CONTEXT).apply(["2025-01-03"] * 2, ["A", "B"])
     assert out[:2] == [f"{column[0]}入院", f"{column[1]}入院"]
@@ -397,7 +397,7 @@ def test_bad_arguments_raise_medguard_errors():
     with pytest.raises(InvalidArgument, match="2 values for 1 notes"):
         deidentify_text(["x"], known={"name": ["王国", "高洁"]})
     with pytest.raises(InvalidArgument, match="subject has"):
-        deidentify_text(["x"], keyring=KEYRING, dates="shift", subjects=["a", "b"])
+        deidentify_text(["x"], keyring=KEYRING, dates="shift", subject=["a", "b"])
     with pytest.raises(InvalidArgument, match="keyring"):
         deidentify_text("x", keyring="secret", mode="surrogate")  # type: ignore[arg-type]
     with pytest.raises(UnsupportedColumn):
@@ -421,9 +421,9 @@ def test_config_is_frozen_picklable_and_plain_data():
         DeidentifyText.from_config({"op": "mask"})
     with pytest.raises(InvalidArgument):
         DeidentifyText(max_days=0)
-    out = config.apply(["2025-01-03"], keyring=KEYRING, context=CONTEXT, subjects=["P"])
+    out = config.apply(["2025-01-03"], keyring=KEYRING, context=CONTEXT, subject=["P"])
     assert out == deidentify_text(
-        ["2025-01-03"], keyring=KEYRING, context=CONTEXT, subjects=["P"], mode="surrogate",
+        ["2025-01-03"], keyring=KEYRING, context=CONTEXT, subject=["P"], mode="surrogate",
         dates="shift", recall="high", max_days=30,
     )[0]  # fmt: skip
 
@@ -504,10 +504,8 @@ def test_every_entity_type_has_its_own_tag_and_the_tables_name_real_types():
 
 def test_subject_is_the_documented_name_and_subjects_its_alias():
     """``subject=`` shifts dates per row; the deprecated ``subjects=`` gives the same output
-    without a warning, on the function, the config object and the scalar path; both at once is
-    refused."""
-    import warnings
-
+    with a DeprecationWarning, on the function, the config object and the scalar path; both at
+    once is refused."""
     from medguard.detect.deidentify import DeidentifyText
 
     ring = fixed_keyring()
@@ -515,10 +513,10 @@ def test_subject_is_the_documented_name_and_subjects_its_alias():
     ids = ["P001", "P002"]
     common = {"keyring": ring, "context": "c", "dates": "shift"}
     new, _ = deidentify_text(notes, subject=ids, **common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with pytest.warns(DeprecationWarning, match="subjects= is deprecated"):
         old, _ = deidentify_text(notes, subjects=ids, **common)
-        config = DeidentifyText(dates="shift")
+    config = DeidentifyText(dates="shift")
+    with pytest.warns(DeprecationWarning, match="subject="):
         assert config.apply(notes, keyring=ring, context="c", subjects=ids) == new
     assert old == new
     assert new != notes

@@ -121,7 +121,7 @@ def test_strange_inputs_raise_only_medguard_errors(value, column, mode, dates):
     for texts, subjects in ((value, "P1"), (column, ["P"] * len(column))):
         try:
             _out, report = deidentify_text(
-                texts, keyring=KEYRING, context="p", subjects=subjects, mode=mode, dates=dates,
+                texts, keyring=KEYRING, context="p", subject=subjects, mode=mode, dates=dates,
                 recall="high", known={"name": "张伟明"} if isinstance(texts, str) else None,
             )  # fmt: skip
         except MedguardError:

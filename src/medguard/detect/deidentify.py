@@ -37,6 +37,7 @@ import datetime as dt
 import gc
 import hmac
 import re
+import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -366,9 +367,9 @@ def deidentify_text(
     such columns, or one mapping per row; a cell may hold several values (a list).
     ``subject`` gives each row's patient ID (the person the row is about, as in
     ``DateShift(subject=...)`` and ``dp_*(subject=...)``) for ``dates="shift"``;
-    ``subjects=`` is its deprecated alias (still accepted, without a warning). ``keyring`` and
-    ``context`` are those of the structured columns (needed for ``mode="surrogate"`` and
-    ``dates="shift"``). Other options
+    ``subjects=`` is its deprecated alias (still accepted, with a ``DeprecationWarning``).
+    ``keyring`` and ``context`` are those of the structured columns (needed for
+    ``mode="surrogate"`` and ``dates="shift"``). Other options
     (``date_precision``, ``placeholder``, ``max_days``, ``min_score``, ``strict``) as
     :class:`DeidentifyText`.
     """
@@ -390,6 +391,11 @@ def _subject_argument(subject: Any, subjects: Any) -> Any:
         return subject
     if subject is not None:
         raise InvalidArgument("give subject= (subjects= is its deprecated alias), not both")
+    warnings.warn(
+        "subjects= is deprecated: pass the subject column as subject= (same meaning)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
     return subjects
 
 
