@@ -4,9 +4,10 @@ The set is built by ``tests/vectors/make_heldout3_pii.py`` from public carrier t
 set used (sources in ``tests/vectors/README.md``), with planted forms written from how hospital
 systems print personal data before the scanner's rules were read. Untuned, the scanner scored
 micro P 0.991, R 0.845 on it (``docs/scanning.md``); after the round-3 rules, micro P 1.000,
-R 0.996 (six names after 提问人, a label left out for scan speed). The floors sit a little below, so a regression fails. Failing floors print the
-errors (synthetic values only). ``python benchmarks/eval_heldout_text.py
-tests/vectors/heldout3_pii.jsonl`` prints the full table.
+R 0.996 (six names after 提问人, a label left out for scan speed). The floors sit a little
+below, so a regression fails. Failing floors print the errors (synthetic values only).
+``python benchmarks/eval_heldout_text.py tests/vectors/heldout3_pii.jsonl`` prints the full
+table.
 """
 
 import importlib.util
@@ -56,9 +57,7 @@ def _report() -> QualityReport:
 
 def test_the_file_is_what_the_generator_writes():
     """The stored set equals a fresh build (deterministic; no hand edits)."""
-    spec = importlib.util.spec_from_file_location(
-        "make_heldout3", VECTORS / "make_heldout3_pii.py"
-    )
+    spec = importlib.util.spec_from_file_location("make_heldout3", VECTORS / "make_heldout3_pii.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
