@@ -88,7 +88,7 @@ def outputs(plain: bool = False) -> dict[str, Any]:
             if options.pop("known", False):
                 options["known"] = _rows(known) if plain else known
             if options.get("dates") == "shift":
-                options["subjects"] = subjects
+                options["subject"] = subjects
             out, report = deidentify_text(notes, spans=True, **options)
             result[f"{label}/{name}"] = {
                 "out": list(out),

@@ -66,14 +66,14 @@ def test_a_column_gives_what_each_note_alone_gives(mode, dates):
     options = {"mode": mode, "dates": dates, "keyring": KEYRING, "context": "c"}
     subjects = ["P1", "P2", "P1", "P3", "P4"]
     if dates == "shift":
-        options["subjects"] = subjects
+        options["subject"] = subjects
     column, report = deidentify_text(NOTES * 3, known={k: v * 3 for k, v in KNOWN.items()},
-                                     spans=True, **{**options, "subjects": subjects * 3}
+                                     spans=True, **{**options, "subject": subjects * 3}
                                      if dates == "shift" else options)  # fmt: skip
     for i, note in enumerate(NOTES * 3):
         one = dict(options)
         if dates == "shift":
-            one["subjects"] = subjects[i % 5]
+            one["subject"] = subjects[i % 5]
         alone, single = deidentify_text(note, known=_row(i % 5), spans=True, **one)
         assert column[i] == alone
         assert report.spans[i] == single.spans[0]
