@@ -154,6 +154,8 @@ def run(ctx: DemoContext) -> None:
     data = sharing_policy(k=3, max_suppressed=0.1).to_dict()
     for name in ("name", "resident_id", "mobile"):  # storage: one key per patient (shreddable)
         data["fields"][name]["storage"] = {"op": "encrypt", "per_subject": True}
+    # the display view masks the names and numbers inside the notes too
+    data["fields"]["note"]["processing"] = {"op": "deidentify", "mode": "mask", "known": "fields"}
     policy = Policy.from_dict(data)
     policy_file = folder / "policy.yaml"
     policy.dump(policy_file)
@@ -164,9 +166,9 @@ def run(ctx: DemoContext) -> None:
     trail_path.unlink(missing_ok=True)
     trail = AuditTrail.open(trail_path, ring)
 
-    def stage(name: str, out: str, recipient: str | None = None) -> Any:
+    def stage(name: str, out: str, recipient: str | None = None, source: Any = None) -> Any:
         pipeline = Pipeline(policy, stage=name, keyring=ring, recipient=recipient, audit=trail)
-        summary = pipeline.run_file(visits_csv, folder / out, progress=False)
+        summary = pipeline.run_file(source or visits_csv, folder / out, progress=False)
         ctx.written.append(folder / out)
         return summary
 
@@ -174,8 +176,9 @@ def run(ctx: DemoContext) -> None:
     encrypted = [f for f, v in stored.fields.items() if v["op"] == "encrypt"]
     ctx.say(f"3. storage: {', '.join(encrypted)} encrypted with one key per patient "
             f"(crypto-shreddable): {folder / 'storage.parquet'}")  # fmt: skip
-    stage("processing", "processing.csv")
-    ctx.say(f"4. processing: a masked view for display: {folder / 'processing.csv'}")
+    stage("processing", "processing.csv", source=folder / "storage.parquet")
+    ctx.say(f"4. processing: a masked view for display, read from the stored file (its "
+            f"ciphertexts read as values): {folder / 'processing.csv'}")  # fmt: skip
     try:
         shared = stage("sharing", "shared_cdc.csv", recipient="cdc")
     except CheckFailed as exc:  # a small extract cannot reach k: the run refuses, writes nothing
