@@ -506,6 +506,13 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     # who asked a Q&A post (提问者：雷春燕, 咨询人：X), from the label's second character: 提
     # and 咨 start too many words of notes (提示, 咨询) to start an alternative
     (r"问询", rf"(?<=提问|咨询)[人者][:：\s]*(?P<asker>[{_HAN}]{{2,6}})"),
+    # a name asked for at the end of one turn and given at the start of the next (医生：叫什么
+    # 名字？⏎家属：牟丽华，41岁), from the question mark, rare in notes; only a look-ahead, so
+    # the speaker prefix is still read as a context word
+    (r"？?", r"(?:(?<=名字.)|(?<=称呼.)|(?<=贵姓.)|(?<=名字是.)|(?<=姓名是.)|(?<=名字呢.)"
+             r"|(?<=姓名呢.)|(?<=名字是什么.)|(?<=姓名是什么.))"
+             rf"(?=[ \t]*\n[{_HAN}A-Za-z]{{1,6}}[:：][ \t]*(?P<answer>[{_HAN}]{{2,6}}))"
+             r"(?P<name_asked>)"),
     (r"系", rf"(?<=系)(?P<addr_xi>[{_HAN}]{{2,14}}?)(?=人[，,。；;\s]|人$)"),
     (r"男女", r"(?:(?<=[,，、(（][男女])|(?<=[,，、(（]\s[男女])|(?<=\t[男女]))"
               r"性?(?:[,，、)）\t]|$)(?P<sex>)"),
@@ -1396,6 +1403,26 @@ def _asker(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     return Finding(start, start + len(name), "PERSON", 0.7, "name_asker")
 
 
+def _asked_name(m: re.Match[str], text: str, negative: bool) -> Finding | None:
+    """牟丽华 in 医生：叫什么名字？⏎家属：牟丽华，41岁: the start of the turn after a question
+    asking for a name, if it passes the name check; a run that is not the whole answer (with
+    punctuation, a space or the line end after it) must be followed as a name in speech."""
+    start, end = m.span("answer")
+    answer = m.group("answer")
+    following = text[end : end + 4]
+    if answer[0] in SPEECH_STARTS and speech_run(answer):
+        return None
+    name: str | None = None
+    if len(answer) <= 4 and (following[:1] in _CLEAR_END or following == ""):
+        if _plausible_name(answer, ends_here=True, strict=True):
+            name = answer
+    else:
+        name = _name_after(answer, followed=True, speech=True)
+    if name is None or name in _DIALOGUE_WORDS or name[:2] in _DIALOGUE_WORDS:
+        return None
+    return Finding(start, start + len(name), "PERSON", 0.75, "name_asked")
+
+
 def _origin(m: re.Match[str], text: str, negative: bool) -> Finding | None:
     """A place of origin after 籍贯 or between 系 and 人: a province, city or county."""
     group = m.lastgroup or ""
@@ -1656,6 +1683,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "addr_xi": _origin,
     "mrn_spaced": _record_number,
     "asker": _asker,
+    "name_asked": _asked_name,
     "ip": _checked("IP_ADDRESS", 0.6, _is_ip),
     "ipv6": _ipv6,
     "mac": _mac,

@@ -1,0 +1,46 @@
+"""Recall round 5 (issue 17): a name given as the answer in the next dialogue turn, as
+hand-written sentences with exact spans, and negatives for each rule (``docs/scanning.md``,
+recall)."""
+
+import pytest
+
+from medguard.detect import scan_text
+
+
+def _spans(text: str, entity: str) -> list[tuple[int, int, str]]:
+    return [(f.start, f.end, f.entity_type) for f in scan_text(text) if f.entity_type == entity]
+
+
+def _span(text: str, value: str, entity: str) -> tuple[int, int, str]:
+    start = text.index(value)
+    return (start, start + len(value), entity)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("医生：请问患者叫什么名字？\n患儿家长：牟丽华，41岁", "牟丽华"),
+        ("医生：您好，怎么称呼？\n用户：欧阳雪梅。", "欧阳雪梅"),
+        ("大夫：请问您贵姓？\n咨询者：訾红", "訾红"),
+        ("医生：孩子姓名是？ \n家长：黎东\n医生：好的", "黎东"),
+        ("医生：患者的名字是什么？\n家属：韦春花，女，63岁", "韦春花"),
+    ],
+)
+def test_name_answered_in_the_next_turn(text, value):
+    assert _spans(text, "PERSON") == [_span(text, value, "PERSON")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "医生：请问患者叫什么名字？\n家属：不知道",  # no surname
+        "医生：叫什么名字？\n患者：忘记了，孩子刚出生",
+        "医生：怎么称呼？\n家属：随便",
+        "医生：这个药叫什么名字？\n患者：阿莫西林",  # a drug, not a name
+        "医生：请问怎么称呼？\n患者：谢谢医生",
+        "医生：您还有什么问题？\n患者：王医生好",  # the question asks no name
+        "这个病叫什么名字？都说不清楚",  # no next turn
+    ],
+)
+def test_no_name_from_an_answer_that_is_none(text):
+    assert _spans(text, "PERSON") == []
