@@ -1,6 +1,6 @@
-"""Recall round 5 (issue 17): a name given as the answer in the next dialogue turn, as
-hand-written sentences with exact spans, and negatives for each rule (``docs/scanning.md``,
-recall)."""
+"""Recall round 5 (issue 17): a name given as the answer in the next dialogue turn and
+word-names after an explicit 姓名 label, as hand-written sentences with exact spans, and
+negatives for each rule (``docs/scanning.md``, recall)."""
 
 import pytest
 
@@ -43,4 +43,41 @@ def test_name_answered_in_the_next_turn(text, value):
     ],
 )
 def test_no_name_from_an_answer_that_is_none(text):
+    assert _spans(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("姓名：路遥", "路遥"),
+        ("姓名：幸福来", "幸福来"),
+        ("患者姓名：幸福来，男，45岁", "幸福来"),
+        ("患者姓名：路遥\n性别：男", "路遥"),
+        ("姓名: 路遥  性别: 男", "路遥"),
+        ("姓名：高山（女）", "高山"),
+        ("患儿姓名：江河，男", "江河"),
+    ],
+)
+def test_word_names_after_a_name_label(text, value):
+    assert _spans(text, "PERSON") == [_span(text, value, "PERSON")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "姓名：不详",
+        "姓名：未知",
+        "姓名：患者本人",
+        "姓名：（空）",
+        "姓名：空白",
+        "姓名：匿名",
+        "姓名：无",
+        "姓名：同上",
+        "姓名：待定，性别：男",
+        "姓名：高血压",  # a disease in the wrong field
+        "姓名不详，男，45岁",  # no label and value
+        "患者姓名路遥远",  # no separator after the label
+    ],
+)
+def test_no_name_from_a_placeholder_after_the_label(text):
     assert _spans(text, "PERSON") == []

@@ -1190,9 +1190,38 @@ def _name_in_context(
         and _minority_name(candidate)
     ):  # 报告医师：娜仁其其格, 姓名：扎西多吉: a whole field after a labelled colon
         name = candidate
-    if name is None or name in _DIALOGUE_WORDS:
+    if name is None and word.replace(" ", "").replace("\u3000", "").endswith("姓名"):
+        name = _labelled_name(candidate, following, separators)
+    if name is None or name in _DIALOGUE_WORDS or name in _NOT_NAMES:
         return None
     return (len(name), 0.85, "name_ctx")
+
+
+# What a 姓名 field holds when it names no one (姓名：空白, 姓名：匿名, 姓名：待定).
+_NOT_NAMES = frozenset((
+    "空白", "空缺", "空着", "暂无", "不详", "未知", "未填", "匿名", "保密", "待定", "同上", "佚名",
+    "不明", "本人", "患者", "家属", "无名", "无名氏",
+))  # fmt: skip
+# A sex or age field right after the name (姓名：幸福来，男; 姓名：路遥 性别：男).
+_FIELD_AFTER = re.compile(r"\s*(?:[,，、(（]\s*(?:[男女]|\d{1,3}岁)|性别|年龄)")
+
+
+def _labelled_name(candidate: str, following: str, separators: str) -> str | None:
+    """A word-name after an explicit 姓名 label and its colon or space (姓名：路遥, 患者姓名：
+    幸福来): the whole field, two or three Han characters with a known surname and no character
+    that never appears in a given name, ending at punctuation, a space, the line end or a sex
+    or age field; no placeholder (不详, 空白: see _NOT_NAMES) and no clinical word."""
+    if not separators or separators.strip(":： \t") or not 2 <= len(candidate) <= 3:
+        return None
+    if not (following[:1] in _CLEAR_END or following == "" or _FIELD_AFTER.match(following)):
+        return None
+    parts = _split(candidate)
+    if parts is None or candidate in MEDICAL_WORDS or candidate[:2] in MEDICAL_WORDS:
+        return None
+    given = parts[1]
+    if not 1 <= len(given) <= 2 or not _NOT_IN_GIVEN.isdisjoint(given):
+        return None
+    return candidate
 
 
 # Characters of Mongolian, Tibetan and Uyghur names written in Han characters (娜仁其其格,
