@@ -1,6 +1,6 @@
-"""Recall round 5 (issue 17): a name given as the answer in the next dialogue turn and
-word-names after an explicit 姓名 label, as hand-written sentences with exact spans, and
-negatives for each rule (``docs/scanning.md``, recall)."""
+"""Recall round 5 (issue 17): a name given as the answer in the next dialogue turn, word-names
+after an explicit 姓名 label, and English birth-date labels (``Birth Date:``), as hand-written
+sentences with exact spans, and negatives for each rule (``docs/scanning.md``, recall)."""
 
 import pytest
 
@@ -81,3 +81,31 @@ def test_word_names_after_a_name_label(text, value):
 )
 def test_no_name_from_a_placeholder_after_the_label(text):
     assert _spans(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Birth Date: 02/12/1984", "02/12/1984"),
+        ("Name: ZHAO JIAHUI  Birth Date:1984-02-12", "1984-02-12"),
+        ("Date of Birth: 1984.02.12", "1984.02.12"),
+        ("DATE OF BIRTH: 19840212", "19840212"),
+        ("Birth date: 12/02/1984", "12/02/1984"),
+    ],
+)
+def test_english_birth_date_labels(text, value):
+    assert _spans(text, "DATE_TIME") == [_span(text, value, "DATE_TIME")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "B超：肝胆胰脾未见异常，2024-03-05复查",
+        "Birth Date: 不详",
+        "Date: 2024-03-05 复诊",  # a visit date, no birth label
+        "Birth: 3.2kg",
+        "时间 10:30:00 Date of visit: 2024-03-05",
+    ],
+)
+def test_no_birth_date_without_the_label(text):
+    assert _spans(text, "DATE_TIME") == []

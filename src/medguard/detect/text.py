@@ -343,7 +343,8 @@ _MRN_WORDS = _words(("住院号", "门诊号", "病案号", "病历号", "就诊
                      # other word starts with, 超声号 and 心电图号, cost scan time at every 超, 心)
                      "ID", "患者编号", "病人编号", "床位", "床位号"))  # fmt: skip
 _DOB_WORDS = _words(("出生日期", "出生于", "出生", "生日", "生于", "出生年月", "出生年月日",
-                     "生 日", "DOB", "D.O.B", "Date of birth", "出生时间"))  # fmt: skip
+                     "生 日", "DOB", "D.O.B", "Date of birth", "Date of Birth",
+                     "DATE OF BIRTH", "出生时间"))  # fmt: skip
 _PHONE_WORDS = _words(("电话", "座机", "联系电话", "办公电话", "家庭电话", "宅电"))
 _DOC_WORDS = _words((
     "护照", "护照号", "护照号码", "通行证", "通行证号", "通行证号码", "港澳通行证", "台湾通行证",
@@ -448,6 +449,10 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r":", r"(?<=[0-9A-Fa-f:]:)(?:[0-9A-Fa-f]{0,4}:){1,7}(?:[0-9A-Fa-f]{1,4}|(?<=::))"
            r"(?![0-9A-Za-z:.])"
            r"(?P<ipv6>)"),
+    # an English label led by Birth (Birth Date: 02/12/1984), from its colon: B starts too many
+    # words of notes (B超) to start an alternative, the colon is a first character already
+    (r":", r"(?:(?<=Birth Date:)|(?<=Birth date:)|(?<=BIRTH DATE:))[ \t]*"
+           + _DOB_VALUE.replace("<dob>", "<dob_en>")),
     # labels in speech take 是/为 before the value (住院号是…, 我QQ是…, 生日是…)
     # 【病案号】B9499, 病历号(MRN)：…, MRN#…; a card number in groups (就诊卡号：2855 9426 2983);
     # an extra bed (床号：加3, +6)
@@ -1730,6 +1735,7 @@ _HANDLERS: dict[str | None, _Handler] = {
     "mrn": _record_number,
     "dob": _birth_date,
     "dob_asked": _birth_date,
+    "dob_en": _birth_date,
     "dob_before": _birth_date_before,
     "document": _document,
     "organization": _organization,
