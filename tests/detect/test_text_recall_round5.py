@@ -109,3 +109,29 @@ def test_english_birth_date_labels(text, value):
 )
 def test_no_birth_date_without_the_label(text):
     assert _spans(text, "DATE_TIME") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("现住：会理县。", "会理县"),  # 会理县 became 会理市; people still write the old name
+        ("来自会理县黎溪镇", "会理县黎溪镇"),  # not 理县黎溪镇 (理县 is a county of Aba)
+        ("住在凉山州会理县，", "凉山州会理县"),
+        ("现住：禄丰县。", "禄丰县"),  # now 禄丰市
+        ("现住：西昌县。", "西昌县"),  # now 西昌市
+    ],
+)
+def test_former_county_names_of_county_level_cities(text, value):
+    assert _spans(text, "LOCATION") == [_span(text, value, "LOCATION")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "现住：会理镇。",  # no such division
+        "来自会理县城的消息",  # 会理县 then no town
+        "现住：宁波县。",  # 宁波市 is a prefecture, no county-level city
+    ],
+)
+def test_no_former_county_that_never_was(text):
+    assert _spans(text, "LOCATION") == []

@@ -117,6 +117,8 @@ def _divisions() -> tuple[frozenset[str], frozenset[str]]:
     """(prefecture-level names, county-level names) of the GB/T 2260 divisions in use.
 
     Names of two characters ending in 区 (城区, 郊区, 矿区) are ordinary words and left out.
+    A county that became a county-level city keeps its former name (会理县, now 会理市: people
+    still write it): a retired code of the same prefecture named as the city with 县 for 市.
     """
     cities: set[str] = set()
     counties: set[str] = set()
@@ -125,6 +127,11 @@ def _divisions() -> tuple[frozenset[str], frozenset[str]]:
         city = regions.name_of(str(code)[:4] + "00")
         if county and not (len(county) == 2 and county[1] == "区"):
             counties.add(county)
+        if county and county.endswith("市") and len(county) >= 3:
+            former = county[:-1] + "县"
+            prefecture = str(code)[:4]
+            if any(regions.name_of(f"{prefecture}{n:02d}") == former for n in range(1, 100)):
+                counties.add(former)
         if city and city not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             cities.add(city)
             if city.endswith("自治州"):  # written short: 凉山州, 黔东南州, 西双版纳州
