@@ -510,11 +510,12 @@ _ALTERNATIVES: tuple[tuple[str, str], ...] = (
     (r"住", r"(?<![^\s，,。；;：:]住)[:：]?(?P<addr_zhu>" + _ADDRESS_CITY + ")"),
     # who asked a Q&A post (提问者：雷春燕, 咨询人：X), from the label's second character: 提
     # and 咨 start too many words of notes (提示, 咨询) to start an alternative
-    (r"问询", rf"(?<=提问|咨询)[人者][:：\s]*(?P<asker>[{_HAN}]{{2,6}})"),
+    (r"问询？?", rf"(?<=提问|咨询)[人者][:：\s]*(?P<asker>[{_HAN}]{{2,6}})"),
     # a name asked for at the end of one turn and given at the start of the next (医生：叫什么
     # 名字？⏎家属：牟丽华，41岁), from the question mark, rare in notes; only a look-ahead, so
-    # the speaker prefix is still read as a context word
-    (r"？?", r"(?:(?<=名字.)|(?<=称呼.)|(?<=贵姓.)|(?<=名字是.)|(?<=姓名是.)|(?<=名字呢.)"
+    # the speaker prefix is still read as a context word. It shares the askers' class (one
+    # class test fewer at every other candidate of the scan than a class of its own)
+    (r"问询？?", r"(?:(?<=名字.)|(?<=称呼.)|(?<=贵姓.)|(?<=名字是.)|(?<=姓名是.)|(?<=名字呢.)"
              r"|(?<=姓名呢.)|(?<=名字是什么.)|(?<=姓名是什么.))"
              rf"(?=[ \t]*\n[{_HAN}A-Za-z]{{1,6}}[:：][ \t]*(?P<answer>[{_HAN}]{{2,6}}))"
              r"(?P<name_asked>)"),
