@@ -22,7 +22,7 @@ and licences in ``tests/vectors/README.md``):
 Each line: ``{"text", "spans": [[start, end, type]], "canonical": [...], "genre", "family"}``,
 the format of ``heldout_text_pii.jsonl``. Run ``python tests/vectors/make_heldout3_pii.py`` to
 rewrite the file (deterministic, seed 3317); ``python benchmarks/eval_heldout_text.py
-tests/vectors/heldout3_pii.jsonl`` scores it; ``tests/detect/test_heldout3_pii.py`` keeps floors.
+tests/vectors/heldout3_pii.jsonl`` scores it; ``tests/detect/test_heldout_sets.py`` keeps floors.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ excerpts, stored below; sources, commits and licences in ``tests/vectors/README.
 Each line: ``{"text", "spans": [[start, end, type]], "canonical": [...], "genre", "family"}``.
 Run ``python tests/vectors/make_heldout4_pii.py`` to rewrite the file (deterministic, seed
 4417); ``python benchmarks/eval_heldout_text.py tests/vectors/heldout4_pii.jsonl`` scores it;
-``tests/detect/test_heldout4_pii.py`` keeps floors.
+``tests/detect/test_heldout_sets.py`` keeps floors.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ separators, a date as ISO text) for de-identification with ``known=``. About a q
 items hold no planted value, so false positives on public text count.
 
 Run ``python tests/vectors/make_heldout_text_pii.py`` to rewrite the file (deterministic, seed
-2026); ``benchmarks/eval_heldout_text.py`` scores on it and ``tests/detect/test_heldout_text.py``
+2026); ``benchmarks/eval_heldout_text.py`` scores on it and ``tests/detect/test_heldout_sets.py``
 keeps floors.
 """
 
