@@ -28,11 +28,11 @@ tests/vectors/heldout3_pii.jsonl`` scores it; ``tests/detect/test_heldout_sets.p
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from pathlib import Path
 
 from medguard.cn import phone, resident_id
+from medguard.testing.corpus import planted_set, write_jsonl
 
 SEED = 3317
 N_ITEMS = 440
@@ -734,32 +734,12 @@ FAMILIES = (
 
 def build(seed: int = SEED, n: int = N_ITEMS) -> list[dict[str, object]]:
     """The labeled items (deterministic for a seed)."""
-    rng = random.Random(seed)
-    items: list[dict[str, object]] = []
-    for i in range(n):
-        if i % 4 == 3:
-            genre, parts = _negative(rng)
-            family = "no_pii"
-        else:
-            family, genre, make = FAMILIES[rng.randrange(len(FAMILIES))]
-            parts = make(rng)
-        text, spans, canonical = "", [], []
-        for piece, entity, value in parts:
-            if entity is not None:
-                spans.append([len(text), len(text) + len(piece), entity])
-                canonical.append(value)
-            text += piece
-        items.append({"text": text, "spans": spans, "canonical": canonical,
-                      "genre": genre, "family": family})  # fmt: skip
-    return items
+    return planted_set(FAMILIES, _negative, seed=seed, n=n)
 
 
 def main() -> None:
     """Write the file beside this script."""
-    path = Path(__file__).with_name("heldout3_pii.jsonl")
-    with path.open("w", encoding="utf-8") as f:
-        for item in build():
-            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+    write_jsonl(build(), Path(__file__).with_name("heldout3_pii.jsonl"))
 
 
 if __name__ == "__main__":

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
+import os
 import random
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -57,7 +59,9 @@ __all__ = [
     "hard_negatives",
     "labeled_notes",
     "labeled_table",
+    "planted_set",
     "sentences",
+    "write_jsonl",
 ]
 
 
@@ -75,6 +79,52 @@ class Part(NamedTuple):
     start: int
     end: int
     template: str
+
+
+#: One piece of a planted text: the words, their entity type (None: carrier text) and the value
+#: a structured column would hold for them (the ``canonical`` form).
+Planted = tuple[str, str | None, Any]
+
+
+def planted_set(
+    families: Sequence[tuple[str, str, Callable[[random.Random], Iterable[Planted]]]],
+    negative: Callable[[random.Random], tuple[str, Iterable[Planted]]],
+    *,
+    seed: int,
+    n: int,
+) -> list[dict[str, object]]:
+    """The items of a labeled JSON Lines set with planted values, deterministic for ``seed``.
+
+    ``families`` are ``(family, genre, make)``: ``make(rng)`` gives a text's pieces; every fourth
+    item is ``negative(rng)``'s ``(genre, pieces)`` instead (public text alone, family
+    ``no_pii``), so false positives count. Each item is ``{"text", "spans": [[start, end,
+    type]], "canonical", "genre", "family"}``.
+    """
+    rng = random.Random(seed)  # noqa: S311 - synthetic test data, reproducible by seed
+    items: list[dict[str, object]] = []
+    for i in range(n):
+        if i % 4 == 3:
+            genre, parts = negative(rng)
+            family = "no_pii"
+        else:
+            family, genre, make = families[rng.randrange(len(families))]
+            parts = make(rng)
+        text, spans, canonical = "", [], []
+        for piece, entity, value in parts:
+            if entity is not None:
+                spans.append([len(text), len(text) + len(piece), entity])
+                canonical.append(value)
+            text += piece
+        items.append({"text": text, "spans": spans, "canonical": canonical,
+                      "genre": genre, "family": family})  # fmt: skip
+    return items
+
+
+def write_jsonl(items: Iterable[Mapping[str, object]], path: str | os.PathLike[str]) -> None:
+    """Write ``items`` as JSON Lines (UTF-8, Chinese unescaped), one item per line."""
+    with open(path, "w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)
